@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { listContext } from '../../core/context.js';
+import { out } from '../print.js';
+import { workflowEnv } from '../workflow-env.js';
+
+export default async function listContextCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
+  const listing = await listContext(workflowEnv(command), options.run!);
+  if (listing.allowlisted.length === 0 && listing.from_approved_patches.length === 0) {
+    out('the executor sees no repository file yet: add some with add-context --file PATH');
+    return;
+  }
+  for (const entry of listing.allowlisted) out(`${entry.path}\tadded\t${entry.sha256}\t${entry.added_at}\t${entry.added_by}`);
+  for (const entry of listing.from_approved_patches) out(`${entry.path}\tapproved-patch\t${entry.task}`);
+}

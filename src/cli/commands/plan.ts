@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import { planRun } from '../../core/plan.js';
+import { printPlan } from '../print-plan.js';
+import { workflowEnv } from '../workflow-env.js';
+
+export default async function plan(options: Record<string, string | undefined>, command: Command): Promise<void> {
+  printPlan(options.run!, await planRun(workflowEnv(command), options.run!));
+}

@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import { revisePlan } from '../../core/plan.js';
+import { printPlan } from '../print-plan.js';
+import { workflowEnv } from '../workflow-env.js';
+
+export default async function revise(options: Record<string, string | undefined>, command: Command): Promise<void> {
+  const result = await revisePlan(workflowEnv(command), options.run!, { feedback: options.feedback, feedbackFile: options.feedbackFile });
+  printPlan(options.run!, result);
+}

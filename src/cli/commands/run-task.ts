@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { runTask } from '../../core/run-task.js';
+import { out } from '../print.js';
+import { workflowEnv } from '../workflow-env.js';
+
+export default async function runTaskCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
+  const result = await runTask(workflowEnv(command), options.run!, options.task!);
+  const fixes = result.response.normalization.fixes;
+  out(`${result.task} attempt ${result.attempt}: the patch validates (${result.response.validation.files.length} file(s), ${fixes.length} fix(es) to the reply)`);
+  for (const fix of fixes) out(`  fixed ${fix.kind}${fix.file ? ` in ${fix.file}` : ''}: ${fix.detail}`);
+  out(`review: ${result.files.patch}`);
+  out(`next: llm-orchestrator approve-task --run ${options.run} --task ${result.task}   (or reject-task --reason "...")`);
+}

@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { runStatus } from '../../core/status.js';
+import { out } from '../print.js';
+import { workflowEnv } from '../workflow-env.js';
+
+export default async function status(options: Record<string, string | undefined>, command: Command): Promise<void> {
+  const result = await runStatus(workflowEnv(command), options.run!);
+  out(`run ${result.run_id}: ${result.state}${result.plan_revision ? ` (plan revision ${result.plan_revision})` : ''}`);
+  for (const task of result.tasks) {
+    const deps = task.depends_on.length > 0 ? ` after ${task.depends_on.join(', ')}` : '';
+    out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}`);
+  }
+  for (const next of result.next) out(`next: ${next}`);
+}

@@ -1,0 +1,81 @@
+import { Command, Option } from 'commander';
+
+export type CommandOptions = Record<string, string | undefined>;
+type Handler = (options: CommandOptions, command: Command) => Promise<void>;
+
+/** Each command's module is imported only when it runs, so `--help` and `status` start fast. */
+function lazy(load: () => Promise<{ default: Handler }>): Handler {
+  return async (options, command) => (await load()).default(options, command);
+}
+
+export function registerCommands(program: Command): void {
+  const command = (name: string, summary: string, example: string): Command =>
+    program.command(name).summary(summary).description(summary).addHelpText('after', `\nExample:\n  $ ${example}`);
+
+  command('init', 'create a run: spec, models, prompt pack, parameters and base commit, fixed', 'llm-orchestrator init --spec spec.md --planner-model qwen2.5-coder:14b --executor-model qwen2.5-coder:7b')
+    .requiredOption('--spec <file>', 'the spec (Markdown) to plan from')
+    .requiredOption('--planner-model <model>', 'model that writes the plan')
+    .requiredOption('--executor-model <model>', 'model that writes the diffs')
+    .addOption(new Option('--provider <provider>', 'model server protocol').choices(['ollama', 'openai']).default('ollama'))
+    .option('--base-url <url>', 'model server URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434)')
+    .option('--pack <dir>', 'prompt pack folder (default: the shipped packs/core)')
+    .action(lazy(() => import('./commands/init.js')));
+
+  command('plan', 'ask the planner model for a plan of the spec', 'llm-orchestrator plan --run 2026-01-31_120000_spec')
+    .requiredOption('--run <id>', 'the run')
+    .action(lazy(() => import('./commands/plan.js')));
+
+  command('revise-plan', 'ask the planner for a new plan revision from your feedback', 'llm-orchestrator revise-plan --run ID --feedback "split T002 in two"')
+    .requiredOption('--run <id>', 'the run')
+    .option('--feedback <text>', 'what to change')
+    .option('--feedback-file <file>', 'read the feedback from a file')
+    .action(lazy(() => import('./commands/revise-plan.js')));
+
+  command('approve-plan', 'approve the current plan revision', 'llm-orchestrator approve-plan --run ID --by "Ada Lovelace"')
+    .requiredOption('--run <id>', 'the run')
+    .option('--by <name>', 'who approves (default: git user.name, else the OS user)')
+    .action(lazy(() => import('./commands/approve-plan.js')));
+
+  command('reject-plan', 'reject the current plan revision', 'llm-orchestrator reject-plan --run ID --reason "misses the tests"')
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--reason <text>', 'why')
+    .option('--by <name>', 'who rejects (default: git user.name, else the OS user)')
+    .action(lazy(() => import('./commands/reject-plan.js')));
+
+  command('run-task', 'ask the executor model for the diff of one approved task', 'llm-orchestrator run-task --run ID --task T001')
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--task <id>', 'task id, e.g. T001')
+    .action(lazy(() => import('./commands/run-task.js')));
+
+  command('approve-task', "approve the latest attempt's patch of a task", 'llm-orchestrator approve-task --run ID --task T001')
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--task <id>', 'task id, e.g. T001')
+    .option('--by <name>', 'who approves (default: git user.name, else the OS user)')
+    .action(lazy(() => import('./commands/approve-task.js')));
+
+  command('reject-task', "reject the latest attempt's patch of a task", 'llm-orchestrator reject-task --run ID --task T001 --reason "edits the wrong function"')
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--task <id>', 'task id, e.g. T001')
+    .requiredOption('--reason <text>', 'why')
+    .option('--by <name>', 'who rejects (default: git user.name, else the OS user)')
+    .action(lazy(() => import('./commands/reject-task.js')));
+
+  command('add-context', 'let the executor see a repository file', 'llm-orchestrator add-context --run ID --file src/todo.ts')
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--file <path>', 'a file of the repository')
+    .action(lazy(() => import('./commands/add-context.js')));
+
+  command('list-context', 'list the files the executor may see', 'llm-orchestrator list-context --run ID')
+    .requiredOption('--run <id>', 'the run')
+    .action(lazy(() => import('./commands/list-context.js')));
+
+  command('status', "show the run's state, each task's state and the next command", 'llm-orchestrator status --run ID')
+    .requiredOption('--run <id>', 'the run')
+    .action(lazy(() => import('./commands/status.js')));
+
+  command('doctor', 'check the model server, the models and (with --run) the run', 'llm-orchestrator doctor --run ID')
+    .option('--run <id>', 'also check this run')
+    .addOption(new Option('--provider <provider>', 'model server protocol, without --run').choices(['ollama', 'openai']).default('ollama'))
+    .option('--base-url <url>', 'model server URL, without --run')
+    .action(lazy(() => import('./commands/doctor.js')));
+}

@@ -1,0 +1,14 @@
+import { OrchestratorError } from '../errors.js';
+
+/** One line saying what is wrong and what to do; the stack only with --debug. */
+export function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof OrchestratorError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`error: unexpected failure: ${message} (run again with --debug for details, and report it)\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import type { WorkflowEnv } from '../core/workflow-env.js';
+import { createProvider } from '../model/create-provider.js';
+
+interface GlobalOptions {
+  repo?: string;
+  runsDir?: string;
+}
+
+/** The real world for the workflow core: this process's directory, clock and environment. */
+export function workflowEnv(command: Command): WorkflowEnv {
+  const options = command.optsWithGlobals<GlobalOptions>();
+  return {
+    repoDir: options.repo ?? '.',
+    runsDir: options.runsDir ?? null,
+    cwd: process.cwd(),
+    env: process.env,
+    now: () => new Date(),
+    createProvider: (kind, baseUrl) => createProvider(kind, baseUrl),
+  };
+}

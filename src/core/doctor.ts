@@ -1,0 +1,118 @@
+import { headCommit, resolveRevision } from '../git/repository.js';
+import { resolveBaseUrl } from '../model/base-url.js';
+import type { ModelInfo, ModelProvider } from '../model/types.js';
+import { Manifest } from '../schema/run-files.js';
+import { sha256, type Run } from '../store/run-store.js';
+import { MANIFEST, PACK_DIR } from './layout.js';
+import { audited, openStore } from './session.js';
+import type { WorkflowEnv } from './workflow-env.js';
+
+export type CheckLevel = 'ok' | 'warn' | 'fail';
+export interface Check {
+  level: CheckLevel;
+  message: string;
+}
+
+export interface DoctorOptions {
+  run?: string;
+  provider?: 'ollama' | 'openai';
+  baseUrl?: string;
+}
+
+/** Checks the set-up, and with a run, that what the run recorded is still there and the same. */
+export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<Check[]> {
+  if (!options.run) {
+    const provider = options.provider ?? 'ollama';
+    return serverChecks(env, provider, resolveBaseUrl(options.baseUrl, env.env), null);
+  }
+  const { repoRoot, store } = await openStore(env);
+  const run = store.openRun(options.run);
+  return audited(run, env, 'doctor', { run: options.run }, async () => {
+    const checks: Check[] = [];
+    let manifest: Manifest;
+    try {
+      manifest = run.readJson(MANIFEST, Manifest);
+      checks.push(ok(`manifest of run ${run.id} found and valid`));
+    } catch (error) {
+      return [fail((error as Error).message)];
+    }
+    checks.push(...packChecks(run, manifest));
+    checks.push(await baseCommitCheck(repoRoot, manifest));
+    checks.push(...(await serverChecks(env, manifest.provider, manifest.base_url, manifest)));
+    return checks;
+  });
+}
+
+const ok = (message: string): Check => ({ level: 'ok', message });
+const warn = (message: string): Check => ({ level: 'warn', message });
+const fail = (message: string): Check => ({ level: 'fail', message });
+
+function packChecks(run: Run, manifest: Manifest): Check[] {
+  const problems: string[] = [];
+  for (const [name, recorded] of Object.entries(manifest.pack.files)) {
+    const rel = `${PACK_DIR}/${name}`;
+    if (!run.exists(rel)) problems.push(`${rel} is missing`);
+    else if (sha256(run.readBytes(rel)) !== recorded) problems.push(`${rel} does not match its recorded sha256`);
+  }
+  if (problems.length > 0) return [fail(`prompt pack ${manifest.pack.id}: ${problems.join('; ')}: restore the run's pack/ folder from a copy`)];
+  return [ok(`prompt pack ${manifest.pack.id} ${manifest.pack.version}: manifest and prompts match their recorded sha256`)];
+}
+
+async function baseCommitCheck(repoRoot: string, manifest: Manifest): Promise<Check> {
+  const base = manifest.repository.base_commit;
+  if (manifest.repository.base_kind === 'empty-tree') return ok('base is the empty tree (the repository had no commit at init)');
+  try {
+    await resolveRevision(repoRoot, base);
+    const head = await headCommit(repoRoot);
+    return head === base ? ok(`base commit ${base.slice(0, 12)} is HEAD`) : ok(`base commit ${base.slice(0, 12)} is present (HEAD has moved on)`);
+  } catch {
+    return fail(`base commit ${base} is not in the repository at ${repoRoot}: run doctor in the repository the run was made in`);
+  }
+}
+
+async function serverChecks(env: WorkflowEnv, kind: 'ollama' | 'openai', baseUrl: string, manifest: Manifest | null): Promise<Check[]> {
+  const provider = env.createProvider(kind, baseUrl);
+  let models: ModelInfo[];
+  try {
+    const version = kind === 'ollama' ? await provider.serverVersion() : null;
+    models = await provider.listModels();
+    const what = version ? `Ollama ${version}` : kind === 'ollama' ? 'Ollama' : 'OpenAI-compatible server';
+    const checks: Check[] = [ok(`model server reachable at ${baseUrl} (${what})`)];
+    if (models.length === 0) checks.push(warn(`the server has no models: pull one first (\`ollama pull qwen2.5-coder:7b\`)`));
+    else checks.push(ok(`${models.length} model(s) available`));
+    if (kind === 'openai') checks.push(...(await openAiOnOllamaCheck(env, baseUrl)));
+    if (manifest) {
+      checks.push(modelCheck('planner', manifest.models.planner, models));
+      if (manifest.models.executor.name !== manifest.models.planner.name) checks.push(modelCheck('executor', manifest.models.executor, models));
+      else checks.push(ok(`executor model is the planner model (${manifest.models.executor.name})`));
+    }
+    return checks;
+  } catch (error) {
+    return [fail((error as Error).message)];
+  }
+}
+
+function modelCheck(role: string, recorded: Manifest['models']['planner'], models: ModelInfo[]): Check {
+  const found = models.find((model) => model.name === recorded.name || model.name === `${recorded.name}:latest`);
+  if (!found) return fail(`${role} model ${recorded.name} is not on the server: run \`ollama pull ${recorded.name}\``);
+  if (recorded.digest && found.digest && found.digest !== recorded.digest) {
+    return warn(`${role} model ${recorded.name} has changed: digest ${short(found.digest)}, the run recorded ${short(recorded.digest)}; replies may differ`);
+  }
+  return ok(`${role} model ${recorded.name} present${found.digest ? ` (digest ${short(found.digest)})` : ''}`);
+}
+
+/** Ollama's OpenAI endpoint cannot take num_ctx, so the model runs with its default context. */
+async function openAiOnOllamaCheck(env: WorkflowEnv, baseUrl: string): Promise<Check[]> {
+  const origin = baseUrl.replace(/\/v1\/?$/, '');
+  let probe: ModelProvider;
+  try {
+    probe = env.createProvider('ollama', origin);
+    const version = await probe.serverVersion();
+    if (version === null) return [];
+  } catch {
+    return [];
+  }
+  return [warn('the server is Ollama: its OpenAI API cannot set num_ctx, so the model runs with its default context; use --provider ollama')];
+}
+
+const short = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);

@@ -1,0 +1,108 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { OrchestratorError, UsageError } from '../errors.js';
+import { EMPTY_TREE, headCommit } from '../git/repository.js';
+import { resolveBaseUrl } from '../model/base-url.js';
+import { DEFAULT_PACK_DIR, TOOL_NAME, TOOL_VERSION } from '../package-info.js';
+import { loadPackFromDir } from '../pack/load-pack.js';
+import { SCHEMA_VERSION, type Manifest } from '../schema/run-files.js';
+import { sha256 } from '../store/run-store.js';
+import { ALLOWLIST, MANIFEST, PACK_DIR, SPEC } from './layout.js';
+import { audited, openStore } from './session.js';
+import type { WorkflowEnv } from './workflow-env.js';
+
+export interface InitOptions {
+  spec: string;
+  plannerModel: string;
+  executorModel: string;
+  provider?: string;
+  baseUrl?: string;
+  pack?: string;
+}
+
+export interface InitResult {
+  runId: string;
+  runDir: string;
+  manifest: Manifest;
+}
+
+/**
+ * Fixes everything a run depends on before any model is asked anything. The model server is
+ * asked first, so a server that is down or a missing model leaves no half-made run behind.
+ */
+export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<InitResult> {
+  const provider = parseProvider(options.provider);
+  const specPath = path.resolve(env.cwd, options.spec);
+  const spec = readSpec(specPath);
+  const pack = loadPackFromDir(options.pack ? path.resolve(env.cwd, options.pack) : DEFAULT_PACK_DIR);
+  const { repoRoot, store } = await openStore(env);
+  const head = await headCommit(repoRoot);
+
+  const baseUrl = resolveBaseUrl(options.baseUrl, env.env);
+  const client = env.createProvider(provider, baseUrl);
+  const serverVersion = await client.serverVersion();
+  const planner = await client.showModel(options.plannerModel);
+  const executor = options.executorModel === options.plannerModel ? planner : await client.showModel(options.executorModel);
+
+  const createdAt = env.now();
+  const run = store.createRun(runIdBase(createdAt, specPath));
+  const manifest: Manifest = {
+    schema_version: SCHEMA_VERSION,
+    run_id: run.id,
+    created_at: createdAt.toISOString(),
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    spec: { file: path.basename(specPath), sha256: sha256(spec), bytes: spec.length },
+    repository: { root: repoRoot, base_commit: head ?? EMPTY_TREE, base_kind: head ? 'commit' : 'empty-tree' },
+    provider,
+    base_url: baseUrl,
+    server: { version: serverVersion },
+    models: { planner, executor },
+    pack: {
+      id: pack.manifest.id,
+      version: pack.manifest.version,
+      files: Object.fromEntries([...pack.files].map(([name, bytes]) => [name, sha256(bytes)])),
+    },
+    generation: pack.manifest.generation,
+    timeout_ms: pack.manifest.timeout_ms,
+  };
+
+  const args = { spec: options.spec, planner_model: options.plannerModel, executor_model: options.executorModel, provider, base_url: baseUrl, pack: options.pack };
+  await audited(run, env, 'init', args, async () => {
+    run.writeText(SPEC, spec);
+    // The run keeps its own copy of the prompts, so it reads the same prompts next month even
+    // after the tool (and its shipped pack) is upgraded.
+    for (const [name, bytes] of pack.files) run.writeText(`${PACK_DIR}/${name}`, bytes);
+    run.writeJson(ALLOWLIST, { schema_version: SCHEMA_VERSION, files: [] });
+    // The manifest last: a run without one is not a run, so a crash before here leaves nothing that loads.
+    run.writeJson(MANIFEST, manifest);
+  });
+  return { runId: run.id, runDir: run.dir, manifest };
+}
+
+function parseProvider(value: string | undefined): 'ollama' | 'openai' {
+  const provider = value ?? 'ollama';
+  if (provider !== 'ollama' && provider !== 'openai') throw new UsageError(`--provider must be ollama or openai, not "${provider}"`);
+  return provider;
+}
+
+function readSpec(specPath: string): Buffer {
+  let stat;
+  try {
+    stat = statSync(specPath);
+  } catch {
+    throw new OrchestratorError(`spec file ${specPath} not found: pass --spec with the path of a Markdown spec`);
+  }
+  if (!stat.isFile()) throw new OrchestratorError(`spec ${specPath} is not a file: pass --spec with the path of a Markdown spec`);
+  const bytes = readFileSync(specPath);
+  if (bytes.toString('utf8').trim().length === 0) throw new OrchestratorError(`spec file ${specPath} is empty: write what you want built first`);
+  return bytes;
+}
+
+/** `YYYY-MM-DD_HHMMSS_<spec stem>` in local time: the moment a person started the run. */
+export function runIdBase(date: Date, specPath: string): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const day = `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}`;
+  const time = `${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
+  const stem = path.basename(specPath, path.extname(specPath)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'spec';
+  return `${day}_${time}_${stem}`;
+}

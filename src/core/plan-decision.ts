@@ -1,0 +1,40 @@
+import { UsageError, WorkflowError } from '../errors.js';
+import { SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
+import { decider } from './identity.js';
+import { planFiles } from './layout.js';
+import { loadSnapshot } from './run-snapshot.js';
+import { audited, openSession } from './session.js';
+import type { WorkflowEnv } from './workflow-env.js';
+
+export interface PlanDecisionOptions {
+  decision: 'approved' | 'rejected';
+  by?: string;
+  reason?: string;
+}
+
+/** Approves or rejects the current plan revision, bound to the sha256 of its plan.json. */
+export async function decidePlan(env: WorkflowEnv, runId: string, options: PlanDecisionOptions): Promise<Approval> {
+  if (options.decision === 'rejected' && !options.reason?.trim()) throw new UsageError('reject-plan needs --reason TEXT saying what is wrong');
+  const session = await openSession(env, runId);
+  const command = options.decision === 'approved' ? 'approve-plan' : 'reject-plan';
+  return audited(session.run, env, command, { run: runId, by: options.by, reason: options.reason }, async () => {
+    const current = loadSnapshot(session.run).current;
+    if (!current?.planSha256) throw new WorkflowError(`run ${runId} has no valid plan to decide on: run \`plan\` first`);
+    if (current.approval) {
+      throw new WorkflowError(
+        `plan revision ${current.revision} was already ${current.approval.decision} by ${current.approval.by} at ${current.approval.at}; use \`revise-plan\` for a new revision`,
+      );
+    }
+    const files = planFiles(current.revision);
+    const approval: Approval = {
+      schema_version: SCHEMA_VERSION,
+      decision: options.decision,
+      by: await decider(session.repoRoot, options.by),
+      at: env.now().toISOString(),
+      reason: options.reason?.trim() || null,
+      subject: { kind: 'plan', path: files.plan, sha256: current.planSha256, plan_revision: current.revision, task: null, attempt: null },
+    };
+    session.run.writeJson(files.approval, approval);
+    return approval;
+  });
+}

@@ -1,0 +1,61 @@
+import type { ChatMessage } from '../model/types.js';
+import type { Plan, PlanTask } from '../schema/plan.js';
+
+/**
+ * The user messages around the pack's fixed system prompts. Nothing here may depend on the
+ * time, the run id or an absolute path: the same inputs must give byte-identical requests.
+ */
+export function plannerMessages(system: string, spec: string, schema: Record<string, unknown>): ChatMessage[] {
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: `${specSection(spec)}\n\n${schemaSection(schema)}` },
+  ];
+}
+
+/** A revision is the original exchange plus the person's feedback, so the model sees what it wrote. */
+export function revisionMessages(system: string, spec: string, schema: Record<string, unknown>, previous: Plan, feedback: string): ChatMessage[] {
+  return [
+    ...plannerMessages(system, spec, schema),
+    { role: 'assistant', content: JSON.stringify(previous, null, 2) },
+    {
+      role: 'user',
+      content: `A reviewer asked for changes to this plan:\n\n${feedback.trim()}\n\nReply with the complete revised plan as JSON matching the same schema, nothing else.`,
+    },
+  ];
+}
+
+export interface ContextFile {
+  path: string;
+  content: string;
+}
+
+export function executorMessages(system: string, task: PlanTask, context: ContextFile[]): ChatMessage[] {
+  const lines = [
+    `# Task ${task.id}: ${task.title}`,
+    '',
+    task.description.trim(),
+    '',
+    '## Files to create or change',
+    ...task.files.map((file) => `- ${file}`),
+    '',
+    '## Acceptance',
+    ...task.acceptance.map((item) => `- ${item}`),
+    '',
+    '## Repository files you can see',
+  ];
+  if (context.length === 0) lines.push('', '(none: every file you change is new)');
+  for (const file of context) lines.push('', `### ${file.path}`, '```', file.content.replace(/\n$/, ''), '```');
+  lines.push('', 'Reply with one unified diff (git format, paths prefixed a/ and b/) that carries out the task. No explanation.');
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: lines.join('\n') + '\n' },
+  ];
+}
+
+function specSection(spec: string): string {
+  return `# Specification\n\n${spec.trim()}`;
+}
+
+function schemaSection(schema: Record<string, unknown>): string {
+  return `# Output\n\nReply with one JSON object matching this JSON Schema, nothing else:\n\n${JSON.stringify(schema)}`;
+}

@@ -1,0 +1,79 @@
+import { isTaskApproved, latestAttempt, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
+
+export type RunState = 'needs-plan' | 'plan-invalid' | 'plan-pending-approval' | 'plan-rejected' | 'executing' | 'completed';
+export type TaskState = 'blocked' | 'ready' | 'awaiting-review' | 'invalid' | 'rejected' | 'approved';
+
+export interface TaskStatus {
+  id: string;
+  title: string;
+  milestone: string;
+  state: TaskState;
+  attempts: number;
+  depends_on: string[];
+}
+
+export interface RunStatus {
+  run_id: string;
+  state: RunState;
+  plan_revision: number | null;
+  tasks: TaskStatus[];
+  /** Commands the user can run next, most useful first. */
+  next: string[];
+}
+
+/** The state machine: a pure function of what the run has recorded. */
+export function deriveStatus(snapshot: RunSnapshot): RunStatus {
+  const cmd = (name: string, rest = ''): string => `llm-orchestrator ${name} --run ${snapshot.runId}${rest}`;
+  const base = { run_id: snapshot.runId, plan_revision: snapshot.current?.revision ?? null };
+  const current = snapshot.current;
+  const latest = snapshot.revisions.at(-1);
+
+  if (!current) {
+    const state: RunState = latest ? 'plan-invalid' : 'needs-plan';
+    return { ...base, state, tasks: [], next: [cmd('plan')] };
+  }
+  if (latest && !latest.valid && latest.revision > current.revision) {
+    return { ...base, state: 'plan-invalid', tasks: [], next: [cmd('revise-plan', ' --feedback "..."')] };
+  }
+  if (!current.approval) {
+    return {
+      ...base,
+      state: 'plan-pending-approval',
+      tasks: [],
+      next: [cmd('approve-plan'), cmd('revise-plan', ' --feedback "..."'), cmd('reject-plan', ' --reason "..."')],
+    };
+  }
+  if (current.approval.decision === 'rejected') {
+    return { ...base, state: 'plan-rejected', tasks: [], next: [cmd('revise-plan', ' --feedback "..."')] };
+  }
+
+  const approved = new Set(snapshot.tasks.filter(isTaskApproved).map((task) => task.task.id));
+  const tasks = snapshot.tasks.map((task) => taskStatus(task, approved));
+  const next: string[] = [];
+  for (const task of tasks) {
+    const flag = ` --task ${task.id}`;
+    if (task.state === 'awaiting-review') next.push(cmd('approve-task', flag), cmd('reject-task', `${flag} --reason "..."`));
+    else if (task.state === 'ready' || task.state === 'invalid' || task.state === 'rejected') next.push(cmd('run-task', flag));
+    if (next.length > 0) break;
+  }
+  const state: RunState = tasks.every((task) => task.state === 'approved') ? 'completed' : 'executing';
+  return { ...base, state, tasks, next: state === 'completed' ? [cmd('status')] : next };
+}
+
+function taskStatus(facts: TaskFacts, approved: Set<string>): TaskStatus {
+  const attempt = latestAttempt(facts);
+  let state: TaskState;
+  if (approved.has(facts.task.id)) state = 'approved';
+  else if (attempt?.approval?.decision === 'rejected') state = 'rejected';
+  else if (attempt && !attempt.valid) state = 'invalid';
+  else if (attempt) state = 'awaiting-review';
+  else state = facts.task.depends_on.every((dep) => approved.has(dep)) ? 'ready' : 'blocked';
+  return {
+    id: facts.task.id,
+    title: facts.task.title,
+    milestone: facts.task.milestone,
+    state,
+    attempts: facts.attempts.length,
+    depends_on: facts.task.depends_on,
+  };
+}

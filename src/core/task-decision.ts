@@ -1,0 +1,66 @@
+import { UsageError, WorkflowError } from '../errors.js';
+import { validatePatch } from '../git/state-tree.js';
+import { SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
+import { sha256 } from '../store/run-store.js';
+import { loadApprovedPatches } from './approved-state.js';
+import { decider } from './identity.js';
+import { attemptFiles } from './layout.js';
+import { latestAttempt, loadSnapshot } from './run-snapshot.js';
+import { audited, openSession } from './session.js';
+import type { WorkflowEnv } from './workflow-env.js';
+
+export interface TaskDecisionOptions {
+  decision: 'approved' | 'rejected';
+  by?: string;
+  reason?: string;
+}
+
+/**
+ * Decides the latest attempt of a task. An approval is bound to the sha256 of the patch.diff
+ * it approves, and only given to a patch that still validates on top of what is approved now.
+ */
+export async function decideTask(env: WorkflowEnv, runId: string, taskId: string, options: TaskDecisionOptions): Promise<Approval> {
+  if (options.decision === 'rejected' && !options.reason?.trim()) throw new UsageError('reject-task needs --reason TEXT saying what is wrong');
+  const session = await openSession(env, runId);
+  const command = options.decision === 'approved' ? 'approve-task' : 'reject-task';
+  const args = { run: runId, task: taskId, by: options.by, reason: options.reason };
+  return audited(session.run, env, command, args, async () => {
+    const snapshot = loadSnapshot(session.run);
+    const task = snapshot.tasks.find((item) => item.task.id === taskId);
+    if (!task) throw new WorkflowError(`task ${taskId} is not in the current plan of run ${runId}: \`status\` lists the tasks`);
+    const attempt = latestAttempt(task);
+    if (!attempt) throw new WorkflowError(`${taskId} has not been run: run \`run-task --task ${taskId}\` first`);
+    if (attempt.approval) {
+      throw new WorkflowError(`${taskId} attempt ${attempt.attempt} was already ${attempt.approval.decision} by ${attempt.approval.by} at ${attempt.approval.at}`);
+    }
+    const files = attemptFiles(taskId, attempt.attempt);
+    if (options.decision === 'approved') {
+      if (!attempt.valid || !attempt.patchSha256) {
+        throw new WorkflowError(`${taskId} attempt ${attempt.attempt} has no patch that validates, so it cannot be approved: reject it or run the task again`);
+      }
+      const approved = loadApprovedPatches(session.run, snapshot);
+      const patch = session.run.readBytes(files.patch);
+      const check = await validatePatch(session.repoRoot, session.manifest.repository.base_commit, approved.map((item) => item.patch), patch.toString('utf8'));
+      if (!check.ok) {
+        throw new WorkflowError(`${taskId} attempt ${attempt.attempt} no longer applies on top of the approved patches (${check.error}): run the task again`);
+      }
+    }
+    const approval: Approval = {
+      schema_version: SCHEMA_VERSION,
+      decision: options.decision,
+      by: await decider(session.repoRoot, options.by),
+      at: env.now().toISOString(),
+      reason: options.reason?.trim() || null,
+      subject: {
+        kind: 'patch',
+        path: files.patch,
+        sha256: attempt.patchSha256 ?? sha256(''),
+        plan_revision: snapshot.current?.revision ?? null,
+        task: taskId,
+        attempt: attempt.attempt,
+      },
+    };
+    session.run.writeJson(files.approval, approval);
+    return approval;
+  });
+}

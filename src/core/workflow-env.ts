@@ -1,0 +1,18 @@
+import type { ChatProgress, ModelProvider } from '../model/types.js';
+
+/**
+ * What a workflow command needs from the outside world, passed in so the core stays free of
+ * the terminal and tests can substitute the clock or the provider.
+ */
+export interface WorkflowEnv {
+  /** The folder the user named (`--repo`, or the working directory); resolved to the git root. */
+  repoDir: string;
+  /** `--runs-dir`, or null for `<repo root>/runs`. */
+  runsDir: string | null;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  now(): Date;
+  createProvider(kind: 'ollama' | 'openai', baseUrl: string): ModelProvider;
+  onProgress?: (progress: ChatProgress & { model: string }) => void;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,54 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { OrchestratorError } from '../errors.js';
+import { PackManifest } from '../schema/run-files.js';
+
+export interface Pack {
+  manifest: PackManifest;
+  /** File name → exact bytes, for the manifest and each prompt; copied into the run as they are. */
+  files: Map<string, Buffer>;
+  plannerSystem: string;
+  executorSystem: string;
+}
+
+/** Reads a prompt pack from a folder (the shipped `packs/core`, or `--pack DIR`). */
+export function loadPackFromDir(dir: string): Pack {
+  const read = (name: string): Buffer => {
+    const full = path.join(dir, name);
+    try {
+      if (!statSync(full).isFile()) throw new Error('not a file');
+      return readFileSync(full);
+    } catch {
+      throw new OrchestratorError(`prompt pack ${dir} has no file ${name}: pass --pack with a folder holding manifest.json and its prompts`);
+    }
+  };
+  return parsePack(read('manifest.json'), read, dir);
+}
+
+/** The same parsing for a pack read back from a run's `pack/` copy. */
+export function parsePack(manifestBytes: Buffer, read: (name: string) => Buffer, where: string): Pack {
+  let json: unknown;
+  try {
+    json = JSON.parse(manifestBytes.toString('utf8'));
+  } catch {
+    throw new OrchestratorError(`${where}/manifest.json is not valid JSON: fix the pack manifest`);
+  }
+  const parsed = PackManifest.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new OrchestratorError(`${where}/manifest.json is not a valid pack manifest at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  const manifest = parsed.data;
+  for (const name of [manifest.prompts.planner_system, manifest.prompts.executor_system]) {
+    if (name !== path.basename(name)) throw new OrchestratorError(`pack prompt "${name}" must be a file name in the pack folder, not a path`);
+  }
+  const files = new Map<string, Buffer>([['manifest.json', manifestBytes]]);
+  files.set(manifest.prompts.planner_system, read(manifest.prompts.planner_system));
+  files.set(manifest.prompts.executor_system, read(manifest.prompts.executor_system));
+  return {
+    manifest,
+    files,
+    plannerSystem: files.get(manifest.prompts.planner_system)!.toString('utf8'),
+    executorSystem: files.get(manifest.prompts.executor_system)!.toString('utf8'),
+  };
+}

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { PlanTask } from './plan.js';
+
+/**
+ * Shapes of the files in a run directory. Every file carries `schema_version`; a file written
+ * by another version is reported, never guessed at.
+ */
+export const SCHEMA_VERSION = 1;
+const Version = z.literal(SCHEMA_VERSION);
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const GenerationParams = z.strictObject({
+  temperature: z.number().min(0),
+  seed: z.number().int(),
+  top_k: z.number().int().min(0),
+  top_p: z.number().min(0).max(1),
+  repeat_penalty: z.number().min(0),
+  num_ctx: z.number().int().positive(),
+  num_predict: z.number().int().positive(),
+  think: z.boolean(),
+});
+export type GenerationParams = z.infer<typeof GenerationParams>;
+
+export const PackManifest = z.strictObject({
+  schema_version: Version,
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  version: z.string().min(1),
+  description: z.string(),
+  prompts: z.strictObject({ planner_system: z.string().min(1), executor_system: z.string().min(1) }),
+  generation: GenerationParams,
+  timeout_ms: z.number().int().positive(),
+});
+export type PackManifest = z.infer<typeof PackManifest>;
+
+export const ModelRecord = z.strictObject({
+  name: z.string(),
+  digest: z.string().nullable(),
+  context_length: z.number().nullable(),
+  parameters: z.string().nullable(),
+  family: z.string().nullable(),
+  parameter_size: z.string().nullable(),
+  quantization_level: z.string().nullable(),
+});
+export type ModelRecord = z.infer<typeof ModelRecord>;
+
+export const Manifest = z.strictObject({
+  schema_version: Version,
+  run_id: z.string(),
+  created_at: z.string(),
+  tool: z.strictObject({ name: z.string(), version: z.string() }),
+  spec: z.strictObject({ file: z.string(), sha256: Sha256, bytes: z.number().int() }),
+  repository: z.strictObject({ root: z.string(), base_commit: z.string(), base_kind: z.enum(['commit', 'empty-tree']) }),
+  provider: z.enum(['ollama', 'openai']),
+  base_url: z.string(),
+  server: z.strictObject({ version: z.string().nullable() }),
+  models: z.strictObject({ planner: ModelRecord, executor: ModelRecord }),
+  pack: z.strictObject({ id: z.string(), version: z.string(), files: z.record(z.string(), Sha256) }),
+  generation: GenerationParams,
+  timeout_ms: z.number().int().positive(),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export const AllowlistEntry = z.strictObject({ path: z.string(), sha256: Sha256, added_at: z.string(), added_by: z.string() });
+export const Allowlist = z.strictObject({ schema_version: Version, files: z.array(AllowlistEntry) });
+export type Allowlist = z.infer<typeof Allowlist>;
+
+export const TaskFile = z.strictObject({
+  schema_version: Version,
+  plan_revision: z.number().int().positive(),
+  plan_sha256: Sha256,
+  milestone: z.string(),
+  task: PlanTask,
+});
+export type TaskFile = z.infer<typeof TaskFile>;
+
+const ReplyRecord = {
+  model: z.string(),
+  raw: z.string(),
+  thinking: z.string(),
+  done_reason: z.string().nullable(),
+  stats: z.strictObject({
+    prompt_tokens: z.number().nullable(),
+    completion_tokens: z.number().nullable(),
+    total_duration_ns: z.number().nullable(),
+  }),
+};
+
+export const PlanResponse = z.strictObject({
+  schema_version: Version,
+  revision: z.number().int().positive(),
+  ...ReplyRecord,
+  fixes: z.array(z.string()),
+  parsed: z.unknown(),
+  parse_error: z.string().nullable(),
+  validation: z.strictObject({ ok: z.boolean(), errors: z.array(z.string()) }),
+});
+export type PlanResponse = z.infer<typeof PlanResponse>;
+
+export const FixRecord = z.strictObject({
+  kind: z.string(),
+  file: z.string().nullable(),
+  hunk: z.number().nullable(),
+  detail: z.string(),
+  before: z.string(),
+  after: z.string(),
+});
+
+export const PatchValidationRecord = z.strictObject({
+  ok: z.boolean(),
+  base: z.string(),
+  approved_patches: z.array(z.strictObject({ task: z.string(), sha256: Sha256 })),
+  state_tree: z.string().nullable(),
+  result_tree: z.string().nullable(),
+  files: z.array(z.string()),
+  errors: z.array(z.string()),
+});
+export type PatchValidationRecord = z.infer<typeof PatchValidationRecord>;
+
+export const ExecResponse = z.strictObject({
+  schema_version: Version,
+  task: z.string(),
+  attempt: z.number().int().positive(),
+  ...ReplyRecord,
+  normalization: z.strictObject({
+    ok: z.boolean(),
+    error: z.string().nullable(),
+    fixes: z.array(FixRecord),
+    files: z.array(z.strictObject({ oldPath: z.string().nullable(), newPath: z.string().nullable(), kind: z.string() })),
+  }),
+  validation: PatchValidationRecord,
+});
+export type ExecResponse = z.infer<typeof ExecResponse>;
+
+export const Approval = z.strictObject({
+  schema_version: Version,
+  decision: z.enum(['approved', 'rejected']),
+  by: z.string(),
+  at: z.string(),
+  reason: z.string().nullable(),
+  subject: z.strictObject({
+    kind: z.enum(['plan', 'patch']),
+    path: z.string(),
+    sha256: Sha256,
+    plan_revision: z.number().int().positive().nullable(),
+    task: z.string().nullable(),
+    attempt: z.number().int().positive().nullable(),
+  }),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const AuditEntry = z.strictObject({
+  time: z.string(),
+  command: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  outcome: z.enum(['ok', 'error']),
+  error: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+  artifacts: z.array(z.strictObject({ path: z.string(), sha256: Sha256 })),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { z } from 'zod';
+import { RunFileError, UsageError } from '../errors.js';
+import { canonicalJson } from '../model/canonical-json.js';
+import type { AuditEntry } from '../schema/run-files.js';
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** The only module that touches the runs directory. */
+export class RunStore {
+  constructor(readonly runsDir: string) {}
+
+  /** Creates `<base>`, or `<base>-2`, `<base>-3` … when taken; mkdir is the atomic claim. */
+  createRun(base: string): Run {
+    mkdirSync(this.runsDir, { recursive: true });
+    for (let n = 1; ; n++) {
+      const id = n === 1 ? base : `${base}-${n}`;
+      try {
+        mkdirSync(path.join(this.runsDir, id));
+        return new Run(id, path.join(this.runsDir, id));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+  }
+
+  openRun(id: string): Run {
+    if (!RUN_ID.test(id)) throw new UsageError(`"${id}" is not a run id: pass the id that init printed`);
+    const dir = path.join(this.runsDir, id);
+    if (!existsSync(path.join(dir, 'manifest.json'))) {
+      throw new RunFileError(`run ${id} not found in ${this.runsDir}: check --run, or --repo/--runs-dir`);
+    }
+    return new Run(id, dir);
+  }
+
+  listRunIds(): string[] {
+    if (!existsSync(this.runsDir)) return [];
+    return readdirSync(this.runsDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(path.join(this.runsDir, entry.name, 'manifest.json')))
+      .map((entry) => entry.name)
+      .sort();
+  }
+}
+
+export interface WrittenArtifact {
+  path: string;
+  sha256: string;
+}
+
+/**
+ * One run's directory. Artifacts are written once, atomically, and every write is remembered so
+ * the command's audit line can name what it wrote and each file's hash.
+ */
+export class Run {
+  private written: WrittenArtifact[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+  ) {}
+
+  private resolve(rel: string): string {
+    const full = path.resolve(this.dir, rel);
+    if (!full.startsWith(this.dir + path.sep)) throw new RunFileError(`refusing a path outside the run: ${rel}`);
+    return full;
+  }
+
+  exists(rel: string): boolean {
+    return existsSync(this.resolve(rel));
+  }
+
+  isDirectory(rel: string): boolean {
+    const full = this.resolve(rel);
+    return existsSync(full) && statSync(full).isDirectory();
+  }
+
+  list(rel: string): string[] {
+    const full = this.resolve(rel);
+    return existsSync(full) ? readdirSync(full).sort() : [];
+  }
+
+  /** Writes a new artifact; an artifact already recorded is never overwritten. */
+  writeText(rel: string, content: string | Buffer): WrittenArtifact {
+    const full = this.resolve(rel);
+    if (existsSync(full)) throw new RunFileError(`${rel} already exists in run ${this.id}; artifacts are never overwritten`);
+    return this.writeFile(rel, full, content);
+  }
+
+  writeJson(rel: string, value: unknown): WrittenArtifact {
+    return this.writeText(rel, canonicalJson(value));
+  }
+
+  /** For the few documents that are meant to change (the context allowlist); still atomic. */
+  replaceJson(rel: string, value: unknown): WrittenArtifact {
+    return this.writeFile(rel, this.resolve(rel), canonicalJson(value));
+  }
+
+  private writeFile(rel: string, full: string, content: string | Buffer): WrittenArtifact {
+    mkdirSync(path.dirname(full), { recursive: true });
+    writeFileAtomic.sync(full, content);
+    const artifact = { path: rel, sha256: sha256(content) };
+    this.written.push(artifact);
+    return artifact;
+  }
+
+  readBytes(rel: string): Buffer {
+    const full = this.resolve(rel);
+    try {
+      return readFileSync(full);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new RunFileError(`run ${this.id} is missing ${rel}: the run directory is incomplete or was edited`);
+      }
+      throw error;
+    }
+  }
+
+  readText(rel: string): string {
+    return this.readBytes(rel).toString('utf8');
+  }
+
+  readJson<T extends z.ZodType>(rel: string, schema: T): z.infer<T> {
+    const text = this.readText(rel);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new RunFileError(`${rel} in run ${this.id} is not valid JSON (truncated or edited?): restore it from a copy of the run`);
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+      const version = (value as { schema_version?: unknown } | null)?.schema_version;
+      const hint = version !== undefined && version !== 1 ? ` (schema_version ${String(version)}, this tool reads 1)` : '';
+      throw new RunFileError(`${rel} in run ${this.id} does not match its schema${hint}${where}: ${issue?.message ?? 'invalid'}`);
+    }
+    return parsed.data;
+  }
+
+  takeWritten(): WrittenArtifact[] {
+    const written = this.written;
+    this.written = [];
+    return written;
+  }
+
+  appendAudit(entry: AuditEntry): void {
+    appendFileSync(this.resolve('audit.log'), JSON.stringify(entry) + '\n');
+  }
+
+  readAudit(): string[] {
+    if (!this.exists('audit.log')) return [];
+    return this.readText('audit.log').split('\n').filter((line) => line.length > 0);
+  }
+}
