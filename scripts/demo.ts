@@ -36,7 +36,7 @@ const storeReply = [
   'new file mode 100644',
   '--- /dev/null',
   '+++ b/src/store.js',
-  '@@ -0,0 +1,6 @@',
+  '@@ -0,0 +1,5 @@',
   "+import { existsSync, readFileSync, writeFileSync } from 'node:fs';",
   "+const FILE = 'todos.json';",
   '+export function load() {',

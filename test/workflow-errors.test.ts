@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,7 @@ describe('bad input from a person', () => {
     ws = await workspace();
     run = await ws.init();
   });
-  after(async () => ws.fake.close());
+  after(() => ws.close());
 
   test('usage errors exit 2; help exits 0', async () => {
     assertOneLineError(await ws.cli(['init', '--spec', 'spec.md']), 2, /required option/);
@@ -48,6 +48,7 @@ describe('bad input from a person', () => {
     writeFileSync(path.join(outside, 'spec.md'), '# x\n');
     const notRepo = await runCli(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL], { cwd: outside, env: { OLLAMA_HOST: ws.fake.url } });
     assertOneLineError(notRepo, 1, /not inside a git repository/);
+    rmSync(outside, { recursive: true, force: true });
     assertOneLineError(await ws.cli(['status', '--run', 'no-such-run']), 1, /run no-such-run not found/);
     assertOneLineError(await ws.cli(['status', '--run', '../escape']), 2, /not a run id/);
   });
@@ -64,8 +65,10 @@ describe('bad input from a person', () => {
   });
 
   test('add-context refuses paths outside the repository, in .git, missing, or folders', async () => {
-    writeFileSync(path.join(ws.root, '..', `outside-${process.pid}.txt`), 'x\n');
+    const outside = path.join(ws.root, '..', `outside-${process.pid}.txt`);
+    writeFileSync(outside, 'x\n');
     assertOneLineError(await ws.cli(['add-context', '--run', run, '--file', `../outside-${process.pid}.txt`]), 1, /outside the repository/);
+    rmSync(outside);
     assertOneLineError(await ws.cli(['add-context', '--run', run, '--file', '.git/config']), 1, /inside \.git/);
     assertOneLineError(await ws.cli(['add-context', '--run', run, '--file', 'src/missing.js']), 1, /does not exist/);
     assertOneLineError(await ws.cli(['add-context', '--run', run, '--file', 'src']), 1, /not a file/);
@@ -82,7 +85,7 @@ describe('bad replies and failing servers', () => {
   before(async () => {
     ws = await workspace();
   });
-  after(async () => ws.fake.close());
+  after(() => ws.close());
 
   const invalidPlans: Array<[string, string, RegExp]> = [
     ['not JSON', 'Sure! Here is the plan: first...', /not JSON/],
@@ -167,7 +170,7 @@ describe('a repository without a commit', () => {
       assert.equal(result.code, 0, result.stderr);
       assert.equal((await ws.cli(['approve-task', '--run', run, '--task', 'T001'])).code, 0);
     } finally {
-      await ws.fake.close();
+      await ws.close();
     }
   });
 });

@@ -14,7 +14,7 @@ describe('the whole workflow through the built CLI', () => {
   before(async () => {
     ws = await workspace();
   });
-  after(async () => ws.fake.close());
+  after(() => ws.close());
 
   test('init records the run', async () => {
     run = await ws.init();

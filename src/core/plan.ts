@@ -88,7 +88,11 @@ async function requestPlan(session: RunSession, revision: number, messages: Chat
   if (result.thinking) run.writeText(files.thinking, result.thinking);
 
   const parsed = parsePlanReply(result.content);
-  const validation = parsed.error ? { ok: false as const, plan: null, errors: [parsed.error] } : validatePlan(parsed.value);
+  let validation = parsed.error ? { ok: false as const, plan: null, errors: [parsed.error] } : validatePlan(parsed.value);
+  if (!validation.ok && result.done_reason === 'length') {
+    const cut = `the reply stopped at num_predict (${manifest.generation.num_predict} tokens): raise num_predict in the pack`;
+    validation = { ...validation, errors: [cut, ...validation.errors] };
+  }
   const response: PlanResponse = {
     schema_version: SCHEMA_VERSION,
     revision,

@@ -47,7 +47,12 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     if (result.thinking) run.writeText(files.thinking, result.thinking);
 
     const normalized = normalizeReply(result.content);
-    const validation = await validateNormalized(session, approved, normalized);
+    // A reply stopped by num_predict may end mid-hunk; recounting would turn it into a smaller
+    // patch than the model meant, so it is never validated.
+    const validation =
+      result.done_reason === 'length'
+        ? cutShortValidation(session, approved, session.manifest.generation.num_predict)
+        : await validateNormalized(session, approved, normalized);
     const response: ExecResponse = {
       schema_version: SCHEMA_VERSION,
       task: taskId,
@@ -69,7 +74,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     renderView(() => run.writeText(files.markdown, renderExecMarkdown(task.task, response)), record.warnings);
 
     if (!validation.ok) {
-      const reason = normalized.ok ? validation.errors[0] : normalized.error;
+      const reason = validation.errors[0] ?? normalized.error;
       throw new OrchestratorError(`${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${files.response}: run \`run-task --task ${taskId}\` again`);
     }
     return { task: taskId, attempt, valid: true, response, files };
@@ -105,21 +110,30 @@ function runnableTask(snapshot: RunSnapshot, taskId: string): TaskFacts {
   return task;
 }
 
-async function validateNormalized(
-  session: RunSession,
-  approved: ApprovedPatch[],
-  normalized: ReturnType<typeof normalizeReply>,
-): Promise<PatchValidationRecord> {
-  const base = session.manifest.repository.base_commit;
-  const record: PatchValidationRecord = {
+function emptyValidation(session: RunSession, approved: ApprovedPatch[]): PatchValidationRecord {
+  return {
     ok: false,
-    base,
+    base: session.manifest.repository.base_commit,
     approved_patches: approved.map((item) => ({ task: item.task, sha256: item.sha256 })),
     state_tree: null,
     result_tree: null,
     files: [],
     errors: [],
   };
+}
+
+function cutShortValidation(session: RunSession, approved: ApprovedPatch[], numPredict: number): PatchValidationRecord {
+  const error = `the reply stopped at num_predict (${numPredict} tokens) and may be incomplete: raise num_predict in the pack or split the task`;
+  return { ...emptyValidation(session, approved), errors: [error] };
+}
+
+async function validateNormalized(
+  session: RunSession,
+  approved: ApprovedPatch[],
+  normalized: ReturnType<typeof normalizeReply>,
+): Promise<PatchValidationRecord> {
+  const base = session.manifest.repository.base_commit;
+  const record = emptyValidation(session, approved);
   if (!normalized.ok) return { ...record, errors: [normalized.error ?? 'no diff found in the reply'] };
   const pathErrors = normalized.files.flatMap((file) =>
     [file.oldPath, file.newPath].flatMap((item) => {

@@ -57,7 +57,7 @@ export function deriveStatus(snapshot: RunSnapshot): RunStatus {
     if (next.length > 0) break;
   }
   const state: RunState = tasks.every((task) => task.state === 'approved') ? 'completed' : 'executing';
-  return { ...base, state, tasks, next: state === 'completed' ? [cmd('status')] : next };
+  return { ...base, state, tasks, next: state === 'completed' ? [] : next };
 }
 
 function taskStatus(facts: TaskFacts, approved: Set<string>): TaskStatus {

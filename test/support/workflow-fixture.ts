@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, type CliResult } from './cli.js';
 import { startFakeOllama, type FakeOllama } from './fake-ollama.js';
@@ -69,6 +69,8 @@ export interface Workspace {
   read(runId: string, rel: string): string;
   json(runId: string, rel: string): any;
   init(extra?: string[]): Promise<string>;
+  /** Stops the fake server and removes the repository. */
+  close(): Promise<void>;
 }
 
 export async function workspace(files: Record<string, string> = { 'src/app.js': APP_JS, 'secret/notes.txt': 'do not leak me\n' }): Promise<Workspace> {
@@ -83,6 +85,10 @@ export async function workspace(files: Record<string, string> = { 'src/app.js': 
     cli,
     read,
     json: (runId, rel) => JSON.parse(read(runId, rel)),
+    async close() {
+      await fake.close();
+      rmSync(root, { recursive: true, force: true });
+    },
     async init(extra = []) {
       const result = await cli(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL, ...extra]);
       if (result.code !== 0) throw new Error(`init failed: ${result.stderr}`);

@@ -11,4 +11,5 @@ export default async function status(options: Record<string, string | undefined>
     out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}`);
   }
   for (const next of result.next) out(`next: ${next}`);
+  if (result.state === 'completed') out('every task is approved: the patches are in executions/TNNN/artifacts/patch.diff');
 }

@@ -1,0 +1,162 @@
+/**
+ * Find the diff inside a model's reply. Models wrap diffs in Markdown fences, surround them with
+ * explanations, and reasoning models prepend a <think> block that may itself hold a draft diff;
+ * none of that may reach git, and every byte we drop is logged as a Fix.
+ */
+import { isExtendedHeader, isFilePairAt, isGitHeader, isHunkHeader, parseRange, scanHunkBody, splitLines } from './parse.js';
+import { excerpt, type Fix } from './types.js';
+
+export type ExtractResult = { diff: string; notes: string; fixes: Fix[] } | { error: string };
+
+export function extractDiff(reply: string): ExtractResult {
+  const fixes: Fix[] = [];
+  let text = reply;
+  const crlf = text.split('\r\n').length - 1;
+  if (crlf > 0) {
+    text = text.replaceAll('\r\n', '\n');
+    fixes.push(fix('crlf', `converted ${crlf} CRLF line ending${crlf === 1 ? '' : 's'} to LF`, '\r\n', '\n'));
+  }
+  text = stripThink(text, fixes);
+  const { lines, finalNewline } = splitLines(text);
+  const blocks = findFences(lines).filter((b) => looksLikeDiff(lines, b.contentStart, b.contentEnd));
+  // Inside a fence, too, the diff runs from its first header to its last hunk line: a model's
+  // "Here it is:" or trailing blank lines inside the block are prose.
+  const regions = blocks.length > 0 ? blocks.map((b) => {
+    const inner = findUnfenced(lines.slice(b.contentStart, b.contentEnd));
+    return [b.contentStart + (inner[0]?.[0] ?? 0), b.contentStart + (inner[inner.length - 1]?.[1] ?? 0)] as const;
+  }) : findUnfenced(lines);
+  if (regions.length === 0) {
+    const thought = fixes.some((f) => f.kind === 'strip-think') ? ' (text inside <think> is never used)' : '';
+    return { error: `the reply contains no unified diff${thought}: expected a \`\`\`diff block or lines starting with 'diff --git', '--- a/' or '@@ -'` };
+  }
+
+  // The last region keeps the reply's missing final newline, so the trailing-newline repair sees it.
+  const diff = regions
+    .map(([s, e]) => lines.slice(s, e).join('\n') + (e === lines.length && !finalNewline ? '' : '\n'))
+    .join('');
+  const fenceLines = new Set(blocks.flatMap((b) => (b.close === null ? [b.open] : [b.open, b.close])));
+  const outside = lines.filter((_, i) => !fenceLines.has(i) && !regions.some(([s, e]) => i >= s && i < e));
+  const notes = outside.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+
+  blocks.forEach((b, k) => {
+    const where = blocks.length > 1 ? `fenced block ${k + 1} of ${blocks.length}` : 'the fenced block';
+    const missing = b.close === null ? ' (its closing fence is missing)' : '';
+    fixes.push(fix('strip-fences', `took the diff from ${where} opened by ${JSON.stringify(lines[b.open])}${missing}`, lines[b.open] ?? '', ''));
+  });
+  if (outside.length > 0) {
+    const detail = notes === ''
+      ? `removed ${outside.length} blank line${outside.length === 1 ? '' : 's'} around the diff`
+      : `moved ${outside.length} line${outside.length === 1 ? '' : 's'} of prose outside the diff to the notes`;
+    fixes.push(fix('strip-prose', detail, excerpt(outside.join('\n')), ''));
+  }
+  return { diff, notes, fixes };
+}
+
+function fix(kind: string, detail: string, before: string, after: string): Fix {
+  return { kind, file: null, hunk: null, detail, before, after };
+}
+
+/**
+ * Remove reasoning. Tags count only where a reasoning model puts them (an opening tag at the start
+ * of a line, a closing tag not on a diff line), so a diff that adds "<think>" to a file survives.
+ */
+function stripThink(input: string, fixes: Fix[]): string {
+  let text = input;
+  const OPEN = /(?:^|\n)<(think|thinking)>/i;
+  // Some chat templates put the opening tag in the prompt: the reply starts inside the reasoning.
+  const close = /<\/(?:think|thinking)>/i.exec(text);
+  const open = OPEN.exec(text);
+  if (close && (!open || close.index < open.index)) {
+    const lineStart = text.lastIndexOf('\n', close.index - 1) + 1;
+    const lineEnd = text.indexOf('\n', close.index);
+    const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
+    if (!/^[-+ ]/.test(line) || line.trim() === close[0]) {
+      const removed = text.slice(0, close.index + close[0].length);
+      text = text.slice(removed.length);
+      fixes.push(fix('strip-think', `removed ${removed.length} characters of reasoning ending in ${close[0]} (no opening tag)`, excerpt(removed), ''));
+    }
+  }
+  for (;;) {
+    const m = OPEN.exec(text);
+    if (!m) break;
+    const start = m.index + (m[0].startsWith('\n') ? 1 : 0);
+    const closeRe = new RegExp(`</${m[1]}>`, 'i');
+    const c = closeRe.exec(text.slice(start));
+    const end = c ? start + c.index + c[0].length : text.length;
+    const removed = text.slice(start, end);
+    text = text.slice(0, start) + text.slice(end);
+    const detail = c ? `removed a <${m[1]}> block of ${removed.length} characters` : `removed an unclosed <${m[1]}> block of ${removed.length} characters (up to the end of the reply)`;
+    fixes.push(fix('strip-think', detail, excerpt(removed), ''));
+  }
+  return text;
+}
+
+interface Fence {
+  open: number;
+  /** Index of the closing fence line; null when the reply ends inside the block. */
+  close: number | null;
+  contentStart: number;
+  contentEnd: number;
+}
+
+/**
+ * Fences count only at column 0: an indented fence would sit on a diff context line
+ * (" ```" in a Markdown file), and a model that indents its fence indents the diff too.
+ */
+function findFences(lines: readonly string[]): Fence[] {
+  const fences: Fence[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const m = /^(`{3,}|~{3,})/.exec(lines[i] as string);
+    if (!m || (m[1]?.startsWith('`') && (lines[i] as string).slice(m[0].length).includes('`'))) {
+      i++;
+      continue;
+    }
+    const marker = m[1] as string;
+    const closeRe = new RegExp(`^${marker[0] === '`' ? '`' : '~'}{${marker.length},}[ \\t]*$`);
+    let j = i + 1;
+    while (j < lines.length && !closeRe.test(lines[j] as string)) j++;
+    fences.push({ open: i, close: j < lines.length ? j : null, contentStart: i + 1, contentEnd: j });
+    i = j + 1;
+  }
+  return fences;
+}
+
+function isDiffStart(lines: readonly string[], i: number): boolean {
+  const line = lines[i] as string;
+  return isGitHeader(line) || isFilePairAt(lines, i) || /^@@ -\d/.test(line);
+}
+
+function looksLikeDiff(lines: readonly string[], start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (isDiffStart(lines, i)) return true;
+  return false;
+}
+
+/** Line ranges [start, end) of diff text in a reply without a fenced diff. */
+function findUnfenced(lines: readonly string[]): Array<readonly [number, number]> {
+  const regions: Array<readonly [number, number]> = [];
+  let i = 0;
+  while (i < lines.length) {
+    if (!isDiffStart(lines, i)) {
+      i++;
+      continue;
+    }
+    const end = regionEnd(lines, i);
+    regions.push([i, end]);
+    i = end;
+  }
+  return regions;
+}
+
+/** The first line after `start` that is no part of a diff: where the model's prose resumes. */
+function regionEnd(lines: readonly string[], start: number): number {
+  let j = start;
+  while (j < lines.length) {
+    const line = lines[j] as string;
+    if (isHunkHeader(line)) j = scanHunkBody(lines, j, parseRange(line).range).end;
+    else if (isFilePairAt(lines, j)) j += 2;
+    else if (isGitHeader(line) || isExtendedHeader(line)) j++;
+    else break;
+  }
+  return j;
+}

@@ -1,0 +1,121 @@
+/**
+ * The one place that starts git. Everything else in the tool asks git through here, so the
+ * environment rules below hold for every call.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { statSync } from 'node:fs';
+import { GitError } from '../errors.js';
+
+export interface RunGitOptions {
+  /** Always the repository root for commands that take paths: `git apply` run from a subdirectory silently skips files outside it. */
+  cwd: string;
+  /** Added to the environment (e.g. GIT_INDEX_FILE for a temporary index). */
+  env?: Record<string, string>;
+  /** Bytes for stdin; stdin is closed when absent. */
+  input?: string | Buffer;
+  /** Refuse more stdout than this instead of handing back a truncated blob. */
+  maxStdoutBytes?: number;
+}
+
+export interface RunGitResult {
+  stdout: Buffer;
+  stderr: string;
+  exitCode: number;
+}
+
+export const DEFAULT_MAX_STDOUT = 64 * 1024 * 1024;
+const MAX_STDERR = 64 * 1024;
+
+/**
+ * Variables that would point git at another repository or index than the one we chose: set when
+ * the tool itself runs inside a git hook, and fatal if GIT_INDEX_FILE leaked into a command that
+ * must use the real index (or the reverse).
+ */
+const INHERITED_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_PREFIX', 'GIT_COMMON_DIR', 'GIT_NAMESPACE'];
+
+/**
+ * Run git without a shell. Resolves with the exit code whatever it is; rejects only when git
+ * cannot be started or its output exceeds the cap.
+ */
+export function runGit(args: string[], options: RunGitOptions): Promise<RunGitResult> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const name of INHERITED_LOCATION_VARS) delete env[name];
+  // The user's config stays (user.name matters); only output format and interactivity are forced.
+  Object.assign(env, options.env ?? {}, {
+    LC_ALL: 'C',
+    LANGUAGE: 'C',
+    GIT_PAGER: 'cat',
+    PAGER: 'cat',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_OPTIONAL_LOCKS: '0',
+  });
+  const maxStdout = options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT;
+  const fullArgs = ['--no-pager', '-c', 'color.ui=false', ...args];
+
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn('git', fullArgs, { cwd: options.cwd, env, shell: false, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    } catch (error) {
+      reject(spawnError(error, options.cwd));
+      return;
+    }
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let err = '';
+    let overflow = false;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > maxStdout) {
+        if (!overflow) child.kill('SIGKILL');
+        overflow = true;
+        return;
+      }
+      out.push(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (err.length < MAX_STDERR) err += chunk.toString('utf8');
+    });
+    child.on('error', (error) => reject(spawnError(error, options.cwd)));
+    child.on('close', (code, signal) => {
+      if (overflow) {
+        reject(new GitError(`git ${args[0] ?? ''} produced more than ${Math.round(maxStdout / 1024 / 1024)} MiB of output: the file or repository is too large for this tool`));
+        return;
+      }
+      const exitCode = code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 0);
+      resolve({ stdout: Buffer.concat(out), stderr: err.slice(0, MAX_STDERR), exitCode });
+    });
+    if (options.input !== undefined && child.stdin) {
+      // git may exit before reading all input (e.g. on a bad argument): that is not our error.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
+  });
+}
+
+function spawnError(error: unknown, cwd: string): GitError {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  // Node reports a missing cwd as ENOENT for the program, so check which one is missing.
+  if (code === 'ENOENT' && !isDirectory(cwd)) return new GitError(`directory ${cwd} does not exist: pass an existing repository directory`, { cause: error });
+  if (code === 'ENOENT') return new GitError('git not found: install git', { cause: error });
+  return new GitError(`could not start git in ${cwd} (${code ?? String(error)}): check that git is installed and the directory is readable`, { cause: error });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** git's stderr as one line for an error message: "error: " prefixes dropped, lines joined. */
+export function oneLine(stderr: string, fallback = 'git gave no reason'): string {
+  const text = stderr
+    .split('\n')
+    .map((l) => l.replace(/^(?:error|fatal|warning): /, '').trim())
+    .filter((l) => l !== '')
+    .join('; ');
+  return text === '' ? fallback : text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}

@@ -1,0 +1,185 @@
+/**
+ * The "state" a task's patch is written against: the base commit (or the empty tree) with every
+ * approved patch applied in order. It exists only as git tree objects built in a temporary index
+ * (GIT_INDEX_FILE in a temp directory), so the user's working tree and real index are never
+ * read or written; the only lasting effect is new objects in the object database.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GitError } from '../errors.js';
+import { checkPatchPath } from '../diff/paths.js';
+import { addedLines, DiffParseError, displayPath, parseDiff, type ParsedDiff } from '../diff/parse.js';
+import { EMPTY_TREE } from './repository.js';
+import { oneLine, runGit } from './run-git.js';
+
+export interface PatchValidation {
+  ok: boolean;
+  base: string;
+  /** Tree of base + approved patches; null when it was not reached. */
+  state_tree: string | null;
+  /** Tree after the candidate patch; null unless git applied it. */
+  result_tree: string | null;
+  /** Paths the patch touches (both sides of a rename), without a/ b/ prefixes. */
+  files: string[];
+  /** One line for a person when !ok. */
+  error: string | null;
+}
+
+type Env = Record<string, string>;
+export type PathKind = 'file' | 'dir' | 'symlink' | 'submodule';
+
+async function withTempIndex<T>(fn: (env: Env) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'llm-orchestrator-index-'));
+  try {
+    return await fn({ GIT_INDEX_FILE: join(dir, 'index') });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function gitOk(root: string, args: string[], env: Env, what: string): Promise<string> {
+  const result = await runGit(args, { cwd: root, env });
+  if (result.exitCode !== 0) throw new GitError(`${what} failed in ${root}: ${oneLine(result.stderr)}`);
+  return result.stdout.toString('utf8').trim();
+}
+
+/** `git apply` on the temporary index only. Whitespace config of the user must not loosen the check. */
+function applyCached(root: string, env: Env, patch: string, check: boolean) {
+  const args = ['-c', 'apply.ignoreWhitespace=no', 'apply', '--cached', '--whitespace=nowarn', ...(check ? ['--check'] : []), '-'];
+  return runGit(args, { cwd: root, env, input: patch });
+}
+
+async function loadState(root: string, env: Env, base: string, patches: readonly string[]): Promise<string> {
+  if (base.startsWith('-')) throw new GitError(`${JSON.stringify(base)} is not a commit: the run's base must be a commit sha`);
+  const readTree = base === EMPTY_TREE ? ['read-tree', '--empty'] : ['read-tree', base];
+  await gitOk(root, readTree, env, `reading base ${base.slice(0, 12)}`);
+  for (const [i, patch] of patches.entries()) {
+    const result = await applyCached(root, env, patch, false);
+    if (result.exitCode !== 0) {
+      throw new GitError(
+        `approved patch ${i + 1} of ${patches.length} no longer applies on top of base ${base.slice(0, 12)} and the patches before it: ${oneLine(result.stderr)}; the run's approved history is inconsistent, start a new run from the current commit`,
+      );
+    }
+  }
+  return gitOk(root, ['write-tree'], env, 'writing the state tree');
+}
+
+/** Tree sha of base + approved patches, applied in order. */
+export function buildStateTree(root: string, base: string, patches: string[]): Promise<string> {
+  return withTempIndex((env) => loadState(root, env, base, patches));
+}
+
+async function lsTree(root: string, tree: string, path: string): Promise<{ mode: string; type: string; sha: string } | null> {
+  const clean = path.replace(/\/+$/, '');
+  if (clean === '' || path.includes('\0')) return null;
+  // Literal pathspecs: a path like "src/*.ts" from a model must not glob.
+  const result = await runGit(['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', tree, '--', clean], { cwd: root });
+  if (result.exitCode !== 0) throw new GitError(`cannot list ${tree.slice(0, 12)} in ${root}: ${oneLine(result.stderr)}`);
+  for (const entry of result.stdout.toString('utf8').split('\0')) {
+    const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(entry);
+    if (m && m[4] === clean) return { mode: m[1] as string, type: m[2] as string, sha: m[3] as string };
+  }
+  return null;
+}
+
+export async function pathKindAt(root: string, tree: string, path: string): Promise<PathKind | null> {
+  const entry = await lsTree(root, tree, path);
+  if (!entry) return null;
+  if (entry.type === 'tree') return 'dir';
+  if (entry.type === 'commit') return 'submodule';
+  return entry.mode === '120000' ? 'symlink' : 'file';
+}
+
+/** The blob at `path` in `tree` (a symlink's target text), or null when absent or a directory/submodule. */
+export async function readFileAt(root: string, tree: string, path: string): Promise<Buffer | null> {
+  const entry = await lsTree(root, tree, path);
+  if (!entry || entry.type !== 'blob') return null;
+  const result = await runGit(['cat-file', 'blob', entry.sha], { cwd: root });
+  if (result.exitCode !== 0) throw new GitError(`cannot read ${path} from ${tree.slice(0, 12)} in ${root}: ${oneLine(result.stderr)}`);
+  return result.stdout;
+}
+
+/**
+ * Would `patch` apply cleanly on base + approved patches, and what tree would it give? Problems
+ * with the candidate come back as ok:false; an approved patch that no longer applies throws,
+ * because no new model reply can fix that.
+ */
+export async function validatePatch(root: string, base: string, approvedPatches: string[], patch: string): Promise<PatchValidation> {
+  const report: PatchValidation = { ok: false, base, state_tree: null, result_tree: null, files: [], error: null };
+  const refuse = (error: string): PatchValidation => ({ ...report, error });
+  if (patch.trim() === '') return refuse('the patch is empty: it touches no file');
+  let parsed: ParsedDiff;
+  try {
+    parsed = parseDiff(patch);
+  } catch (error) {
+    if (error instanceof DiffParseError) return refuse(`the patch touches no file it can name: ${error.message}`);
+    throw error;
+  }
+  report.files = [...new Set(parsed.files.flatMap((f) => (f.kind === 'rename' ? [f.oldPath, f.newPath] : [displayPath(f)])))].filter(
+    (p): p is string => p !== null && p !== '',
+  );
+  const precheck = precheckFiles(parsed, report.files);
+  if (precheck) return refuse(precheck);
+
+  return withTempIndex(async (env) => {
+    const state = await loadState(root, env, base, approvedPatches);
+    report.state_tree = state;
+    const onto = approvedPatches.length === 0 ? `base ${base.slice(0, 12)}` : `base ${base.slice(0, 12)} plus ${approvedPatches.length} approved patch${approvedPatches.length === 1 ? '' : 'es'}`;
+    for (const check of [true, false]) {
+      const result = await applyCached(root, env, patch, check);
+      if (result.exitCode !== 0) return refuse(`the patch does not apply to ${onto}: ${oneLine(result.stderr)}`);
+    }
+    const after = await gitOk(root, ['write-tree'], env, 'writing the result tree');
+    if (after === state) return refuse(`git accepted the patch but it changes nothing on ${onto}: the diff has no effective change`);
+    report.result_tree = after;
+    const lost = await findLostChanges(root, after, parsed);
+    return lost ? refuse(lost) : { ...report, ok: true };
+  });
+}
+
+function precheckFiles(parsed: ParsedDiff, paths: string[]): string | null {
+  if (paths.length === 0) return 'the patch touches no file';
+  for (const path of paths) {
+    const reason = checkPatchPath(path);
+    if (reason) return `${JSON.stringify(path)} ${reason}`;
+  }
+  const unprefixed = parsed.files.find((f) => !f.prefixed);
+  if (unprefixed) {
+    const name = displayPath(unprefixed);
+    return `the diff for ${name} lacks the a/ and b/ path prefixes, so git would patch a different path: write '--- a/${name}' and '+++ b/${name}'`;
+  }
+  return null;
+}
+
+/**
+ * git's own check misses one trap: `git apply` accepts a last hunk whose counts are too low and
+ * silently drops the '+' lines beyond them. So every added line must be in the result, in order.
+ */
+async function findLostChanges(root: string, tree: string, parsed: ParsedDiff): Promise<string | null> {
+  for (const file of parsed.files) {
+    const name = displayPath(file);
+    if (file.kind === 'delete') {
+      if ((await pathKindAt(root, tree, name)) !== null) return `git accepted the patch but ${name} still exists after its deletion`;
+      continue;
+    }
+    if (file.binary || file.newPath === null) continue;
+    const blob = await readFileAt(root, tree, file.newPath);
+    if (blob === null) return `git accepted the patch but ${name} is missing from the result`;
+    const have = blob.toString('utf8').split('\n').map(dropCR);
+    let at = 0;
+    for (const line of addedLines(parsed, file)) {
+      const want = dropCR(line);
+      while (at < have.length && have[at] !== want) at++;
+      if (at === have.length) {
+        return `git accepted the patch but dropped added lines of ${name} (first missing: ${JSON.stringify(line.slice(0, 80))}): the hunk line counts are probably wrong`;
+      }
+      at++;
+    }
+  }
+  return null;
+}
+
+function dropCR(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}

@@ -1,0 +1,258 @@
+import { ModelRequestError, type ModelFailureReason } from './model-request-error.js';
+import type { ChatOptions, ChatResult } from './types.js';
+
+/** Listing and showing models is quick on a healthy server; this only guards against a stuck one. */
+export const METADATA_TIMEOUT_MS = 30_000;
+
+/** What the shared HTTP code needs to know about the server to word its errors. */
+export interface ServerHints {
+  baseUrl: string;
+  /** What to do when nothing answers, e.g. "start Ollama (`ollama serve`) or pass --base-url". */
+  unreachableHint: string;
+  /** Turns a non-2xx answer into a one-line message (and says whether it means a missing model). */
+  describeHttpError(status: number, bodyText: string, path: string): { message: string; reason: ModelFailureReason };
+}
+
+/** Provider-specific stream parsing; throws StreamFault for what the protocol forbids. */
+export interface StreamAssembler {
+  push(text: string): void;
+  /** Called once when the body ends cleanly; flushes any last line without a newline. */
+  end(): void;
+  /** Whether the server said the reply is finished (done:true, [DONE], finish_reason). */
+  readonly complete: boolean;
+  /** Chunks that carried text so far (progress reporting). */
+  readonly tokens: number;
+  snapshot(raw: string): ChatResult;
+}
+
+export class StreamFault extends Error {
+  constructor(
+    readonly reason: 'stream-error' | 'malformed-reply',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One timer and one AbortController for a whole call. The caller's signal and our timeout both
+ * abort the same controller; the flags say which one fired, because the error fetch throws on
+ * abort does not reliably tell them apart.
+ */
+class CallGuard {
+  readonly controller = new AbortController();
+  timedOut = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onExternalAbort = (): void => this.controller.abort();
+
+  constructor(
+    timeoutMs: number,
+    private readonly external?: AbortSignal,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, timeoutMs);
+    external?.addEventListener('abort', this.onExternalAbort, { once: true });
+  }
+
+  get externallyAborted(): boolean {
+    return this.external?.aborted === true && !this.timedOut;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.external?.removeEventListener('abort', this.onExternalAbort);
+  }
+}
+
+export function secondsText(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(s < 10 ? 1 : 0)} s`;
+}
+
+/** Server error text as one short line: `{"error":"..."}`, `{"error":{"message":"..."}}`, or the raw text. */
+export function serverErrorText(bodyText: string): string {
+  let text = bodyText;
+  try {
+    const parsed = JSON.parse(bodyText) as { error?: unknown; message?: unknown };
+    const err = parsed.error;
+    if (typeof err === 'string') text = err;
+    else if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
+      text = (err as { message: string }).message;
+    } else if (typeof parsed.message === 'string') text = parsed.message;
+  } catch {
+    // not JSON: the raw text is the best we have
+  }
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? line.slice(0, 297) + '...' : line || '(empty body)';
+}
+
+function networkCode(err: unknown): string | null {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return null;
+}
+
+function unreachable(hints: ServerHints, url: string, err: unknown, partial: ChatResult | null = null): ModelRequestError {
+  // fetch refuses the WHATWG "bad ports" (6000, 6665-6669, 10080, ...) before connecting at all.
+  if ((err as { cause?: { message?: unknown } } | null)?.cause?.message === 'bad port') {
+    const port = new URL(url).port;
+    return new ModelRequestError(`cannot use the model server at ${hints.baseUrl}: Node's fetch refuses port ${port} (a browser-blocked port): run the server on another port`, { url, reason: 'unreachable', cause: err, partial });
+  }
+  const code = networkCode(err);
+  return new ModelRequestError(
+    `cannot reach the model server at ${hints.baseUrl}${code ? ` (${code})` : ''}: ${hints.unreachableHint}`,
+    { url, reason: 'unreachable', cause: err, partial },
+  );
+}
+
+function emptyResult(raw: string): ChatResult {
+  const stats = { prompt_tokens: null, completion_tokens: null, total_duration_ns: null };
+  return { content: '', thinking: '', done_reason: null, stats, raw_stream: raw };
+}
+
+/** POSTs a chat body and feeds the streamed answer to the assembler, under one timeout for the whole call. */
+export async function streamChat(args: {
+  fetchImpl: typeof fetch;
+  url: string;
+  body: string;
+  options: ChatOptions;
+  hints: ServerHints;
+  assembler: StreamAssembler;
+}): Promise<ChatResult> {
+  const { fetchImpl, url, body, options, hints, assembler } = args;
+  const path = new URL(url).pathname;
+  const started = Date.now();
+  const guard = new CallGuard(options.timeoutMs, options.signal);
+  let raw = '';
+  let connected = false;
+
+  const fail = (reason: ModelFailureReason, message: string, extra: { status?: number; cause?: unknown } = {}) =>
+    new ModelRequestError(message, { url, reason, ...extra, partial: connected ? assembler.snapshot(raw) : emptyResult(raw) });
+
+  try {
+    if (options.signal?.aborted) throw fail('aborted', 'the model call was aborted before it started');
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/x-ndjson, text/event-stream' },
+        body,
+        signal: guard.controller.signal,
+      });
+    } catch (err) {
+      if (guard.controller.signal.aborted) throw err; // classified below
+      throw unreachable(hints, url, err, emptyResult(''));
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      const { message, reason } = hints.describeHttpError(response.status, text, path);
+      throw new ModelRequestError(message, { url, reason, status: response.status, body: text, partial: emptyResult(text) });
+    }
+    if (!response.body) throw fail('cut-short', `the model server at ${hints.baseUrl} answered with an empty body`);
+    connected = true;
+
+    const decoder = new TextDecoder('utf-8');
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          if (guard.controller.signal.aborted) throw err;
+          throw fail('cut-short', `the reply was cut short: the connection to ${hints.baseUrl} broke mid-stream (${networkCode(err) ?? 'closed'}); the partial reply is kept`, { status: response.status, cause: err });
+        }
+        if (chunk.done) break;
+        const text = decoder.decode(chunk.value, { stream: true });
+        raw += text;
+        const before = assembler.tokens;
+        assembler.push(text);
+        if (assembler.tokens !== before) options.onProgress?.({ tokens: assembler.tokens, elapsedMs: Date.now() - started });
+      }
+      const tail = decoder.decode();
+      raw += tail;
+      if (tail) assembler.push(tail);
+      assembler.end();
+    } finally {
+      reader.cancel().catch(() => undefined);
+    }
+    if (!assembler.complete) {
+      throw fail('cut-short', `the reply was cut short: the stream ended before the server marked it done (${raw.length} characters received); the partial reply is kept — check the server log`, { status: response.status });
+    }
+    return assembler.snapshot(raw);
+  } catch (err) {
+    if (err instanceof StreamFault) throw fail(err.reason, err.message, { cause: err });
+    if (err instanceof ModelRequestError) throw err;
+    if (guard.timedOut) {
+      throw fail('timeout', `no complete reply from the model within ${secondsText(options.timeoutMs)}: raise timeout_ms in the pack manifest (now ${options.timeoutMs}) or lower num_predict`, { cause: err });
+    }
+    if (guard.externallyAborted) throw fail('aborted', 'the model call was aborted', { cause: err });
+    throw err;
+  } finally {
+    guard.dispose();
+  }
+}
+
+/** GET or POST a small JSON document (model listing, version) with its own timeout. */
+export async function fetchJson(args: {
+  fetchImpl: typeof fetch;
+  url: string;
+  hints: ServerHints;
+  timeoutMs: number;
+  init?: { method: 'POST'; body: string };
+}): Promise<unknown> {
+  const { fetchImpl, url, hints, timeoutMs, init } = args;
+  const path = new URL(url).pathname;
+  const guard = new CallGuard(timeoutMs);
+  try {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetchImpl(url, {
+        method: init?.method ?? 'GET',
+        headers: init ? { 'content-type': 'application/json' } : {},
+        body: init?.body,
+        signal: guard.controller.signal,
+      });
+      text = await response.text();
+    } catch (err) {
+      if (guard.timedOut) {
+        throw new ModelRequestError(`the model server at ${hints.baseUrl} did not answer ${path} within ${secondsText(timeoutMs)}: check that it is not stuck or overloaded`, { url, reason: 'timeout', cause: err });
+      }
+      throw unreachable(hints, url, err);
+    }
+    if (!response.ok) {
+      const { message, reason } = hints.describeHttpError(response.status, text, path);
+      throw new ModelRequestError(message, { url, reason, status: response.status, body: text });
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new ModelRequestError(`the model server at ${hints.baseUrl} answered ${path} with something that is not JSON: check that --base-url points at the right server`, { url, reason: 'malformed-reply', status: response.status, body: text, cause: err });
+    }
+  } finally {
+    guard.dispose();
+  }
+}
+
+/** Splits streamed text into complete lines, holding back a trailing partial line. */
+export class LineBuffer {
+  private pending = '';
+
+  push(text: string): string[] {
+    this.pending += text;
+    const parts = this.pending.split('\n');
+    this.pending = parts.pop() ?? '';
+    return parts.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  }
+
+  flush(): string[] {
+    const last = this.pending;
+    this.pending = '';
+    return last === '' ? [] : [last.endsWith('\r') ? last.slice(0, -1) : last];
+  }
+}
