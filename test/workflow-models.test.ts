@@ -105,5 +105,7 @@ describe('providers and reasoning models', () => {
     assert.match(result.stderr, /num_predict/);
     assert.equal(ws.read(run, 'executions/T001/artifacts/patch.raw.diff'), T001_REPLY);
     assert.equal(ws.json(run, 'executions/T001/exec.response.json').validation.ok, false);
+    const audit = ws.read(run, 'audit.log').trim().split('\n').map((line) => JSON.parse(line));
+    assert.match(audit.at(-1).warnings[0], /changes src\/app\.js, which the executor cannot see: add it with `add-context/);
   });
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { TOOL_VERSION } from '../package-info.js';
 import { registerCommands } from './registry.js';
 import { reportError } from './report-error.js';
 
@@ -11,6 +12,7 @@ async function main(argv: string[]): Promise<number> {
     .description('Plan and carry out code changes with local models, one approved, recorded step at a time.')
     .option('--repo <dir>', 'the target git repository (default: the working directory)')
     .option('--runs-dir <dir>', 'where runs are kept (default: <repo>/runs)')
+    .version(TOOL_VERSION, '-V, --version', 'print the version')
     .option('--debug', 'print stack traces of errors')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(add --help for usage)')

@@ -19,6 +19,7 @@ export interface RunTaskResult {
   valid: boolean;
   response: ExecResponse;
   files: ReturnType<typeof attemptFiles>;
+  warnings: string[];
 }
 
 export async function runTask(env: WorkflowEnv, runId: string, taskId: string): Promise<RunTaskResult> {
@@ -65,19 +66,18 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
       normalization: { ok: normalized.ok, error: normalized.error, fixes: normalized.fixes, files: normalized.files },
       validation,
     };
-    if (normalized.ok) {
-      const patch = run.writeText(files.patch, normalized.diff);
-      renderView(() => run.writeText(files.patchMarkdown, renderPatchMarkdown(taskId, normalized.diff, patch.sha256)), record.warnings);
-    }
+    const patch = normalized.ok ? run.writeText(files.patch, normalized.diff) : null;
     if (normalized.notes) run.writeText(files.notes, normalized.notes + '\n');
     run.writeJson(files.response, response);
+    // Views are derived from the recorded JSON; failing to render one must not fail the command.
+    if (patch) renderView(() => run.writeText(files.patchMarkdown, renderPatchMarkdown(taskId, normalized.diff, patch.sha256)), record.warnings);
     renderView(() => run.writeText(files.markdown, renderExecMarkdown(task.task, response)), record.warnings);
 
     if (!validation.ok) {
       const reason = validation.errors[0] ?? normalized.error;
       throw new OrchestratorError(`${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${files.response}: run \`run-task --task ${taskId}\` again`);
     }
-    return { task: taskId, attempt, valid: true, response, files };
+    return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings };
   });
 }
 
