@@ -4,8 +4,12 @@ export type CommandOptions = Record<string, string | undefined>;
 type Handler = (options: CommandOptions, command: Command) => Promise<void>;
 
 /** Each command's module is imported only when it runs, so `--help` and `status` start fast. */
-function lazy(load: () => Promise<{ default: Handler }>): Handler {
-  return async (options, command) => (await load()).default(options, command);
+function lazy(load: () => Promise<{ default: Handler }>): (...args: unknown[]) => Promise<void> {
+  // commander passes positional arguments first and the command last; handlers read both from it.
+  return async (...args) => {
+    const command = args.at(-1) as Command;
+    return (await load()).default(command.opts<CommandOptions>(), command);
+  };
 }
 
 export function registerCommands(program: Command): void {
@@ -72,6 +76,14 @@ export function registerCommands(program: Command): void {
   command('status', "show the run's state, each task's state and the next command", 'llm-orchestrator status --run ID')
     .requiredOption('--run <id>', 'the run')
     .action(lazy(() => import('./commands/status.js')));
+
+  command('check-patch', 'extract, repair and validate any diff against a revision, without touching the working tree', 'llm-orchestrator check-patch --out fixed.diff reply.txt')
+    .argument('<diff>', 'the diff or model reply to check, or - for standard input')
+    .option('--base <rev>', 'revision to validate against', 'HEAD')
+    .option('--out <file>', 'write the repaired diff here (default: standard output)')
+    .option('--report <file>', 'write the JSON report here')
+    .option('--json', 'print the JSON report (with the diff) on standard output')
+    .action(lazy(() => import('./commands/check-patch.js')));
 
   command('doctor', 'check the model server, the models and (with --run) the run', 'llm-orchestrator doctor --run ID')
     .option('--run <id>', 'also check this run')

@@ -1,16 +1,16 @@
 import { OrchestratorError, WorkflowError } from '../errors.js';
-import { checkPatchPath } from '../diff/paths.js';
-import { normalizeReply } from '../diff/normalize.js';
-import { pathKindAt, validatePatch } from '../git/state-tree.js';
+import type { RepairOutcome } from '../diff/engine.js';
+import { pathKindAt } from '../git/state-tree.js';
 import { SCHEMA_VERSION, type ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
-import { approvedContext, loadApprovedPatches, type ApprovedPatch } from './approved-state.js';
+import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { attemptFiles } from './layout.js';
 import { callModel } from './model-call.js';
 import { executorMessages } from './prompts.js';
 import { renderExecMarkdown, renderPatchMarkdown } from './render.js';
 import { loadRunPack } from './run-pack.js';
 import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
-import { audited, openSession, type RunSession } from './session.js';
+import { repairAndValidate, type RepairedPatch } from './repair-and-validate.js';
+import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 export interface RunTaskResult {
@@ -47,13 +47,23 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     run.writeText(files.rawPatch, result.content);
     if (result.thinking) run.writeText(files.thinking, result.thinking);
 
-    const normalized = normalizeReply(result.content);
-    // A reply stopped by num_predict may end mid-hunk; recounting would turn it into a smaller
-    // patch than the model meant, so it is never validated.
-    const validation =
+    // A reply stopped by num_predict may end mid-hunk; a repaired version of it would be a smaller
+    // patch than the model meant, so it is never repaired or validated.
+    const base = session.manifest.repository.base_commit;
+    const repaired =
       result.done_reason === 'length'
-        ? cutShortValidation(session, approved, session.manifest.generation.num_predict)
-        : await validateNormalized(session, approved, normalized);
+        ? cutShort(session.manifest.generation.num_predict)
+        : await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content);
+    const { outcome } = repaired;
+    const validation: PatchValidationRecord = {
+      ok: repaired.error === null,
+      base,
+      approved_patches: approved.map((item) => ({ task: item.task, sha256: item.sha256 })),
+      state_tree: repaired.validation?.state_tree ?? null,
+      result_tree: repaired.validation?.result_tree ?? null,
+      files: repaired.validation?.files ?? [],
+      errors: repaired.error === null ? [] : [repaired.error],
+    };
     const response: ExecResponse = {
       schema_version: SCHEMA_VERSION,
       task: taskId,
@@ -63,18 +73,18 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
       thinking: result.thinking,
       done_reason: result.done_reason,
       stats: result.stats,
-      normalization: { ok: normalized.ok, error: normalized.error, fixes: normalized.fixes, files: normalized.files },
+      normalization: { ok: outcome.ok, error: outcome.error, refusal: outcome.refusal, fixes: outcome.fixes, files: outcome.files },
       validation,
     };
-    const patch = normalized.ok ? run.writeText(files.patch, normalized.diff) : null;
-    if (normalized.notes) run.writeText(files.notes, normalized.notes + '\n');
+    const patch = outcome.ok ? run.writeText(files.patch, outcome.diff) : null;
+    if (outcome.notes) run.writeText(files.notes, outcome.notes + '\n');
     run.writeJson(files.response, response);
     // Views are derived from the recorded JSON; failing to render one must not fail the command.
-    if (patch) renderView(() => run.writeText(files.patchMarkdown, renderPatchMarkdown(taskId, normalized.diff, patch.sha256)), record.warnings);
+    if (patch) renderView(() => run.writeText(files.patchMarkdown, renderPatchMarkdown(taskId, outcome.diff, patch.sha256)), record.warnings);
     renderView(() => run.writeText(files.markdown, renderExecMarkdown(task.task, response)), record.warnings);
 
     if (!validation.ok) {
-      const reason = validation.errors[0] ?? normalized.error;
+      const reason = validation.errors[0];
       throw new OrchestratorError(`${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${files.response}: run \`run-task --task ${taskId}\` again`);
     }
     return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings };
@@ -110,38 +120,8 @@ function runnableTask(snapshot: RunSnapshot, taskId: string): TaskFacts {
   return task;
 }
 
-function emptyValidation(session: RunSession, approved: ApprovedPatch[]): PatchValidationRecord {
-  return {
-    ok: false,
-    base: session.manifest.repository.base_commit,
-    approved_patches: approved.map((item) => ({ task: item.task, sha256: item.sha256 })),
-    state_tree: null,
-    result_tree: null,
-    files: [],
-    errors: [],
-  };
-}
-
-function cutShortValidation(session: RunSession, approved: ApprovedPatch[], numPredict: number): PatchValidationRecord {
+function cutShort(numPredict: number): RepairedPatch {
   const error = `the reply stopped at num_predict (${numPredict} tokens) and may be incomplete: raise num_predict in the pack or split the task`;
-  return { ...emptyValidation(session, approved), errors: [error] };
-}
-
-async function validateNormalized(
-  session: RunSession,
-  approved: ApprovedPatch[],
-  normalized: ReturnType<typeof normalizeReply>,
-): Promise<PatchValidationRecord> {
-  const base = session.manifest.repository.base_commit;
-  const record = emptyValidation(session, approved);
-  if (!normalized.ok) return { ...record, errors: [normalized.error ?? 'no diff found in the reply'] };
-  const pathErrors = normalized.files.flatMap((file) =>
-    [file.oldPath, file.newPath].flatMap((item) => {
-      const reason = item === null ? null : checkPatchPath(item);
-      return reason ? [`${item}: ${reason}`] : [];
-    }),
-  );
-  if (pathErrors.length > 0) return { ...record, errors: pathErrors };
-  const result = await validatePatch(session.repoRoot, base, approved.map((item) => item.patch), normalized.diff);
-  return { ...record, ok: result.ok, state_tree: result.state_tree, result_tree: result.result_tree, files: result.files, errors: result.error ? [result.error] : [] };
+  const outcome: RepairOutcome = { ok: false, diff: '', notes: '', fixes: [], files: [], expected: [], error, refusal: null };
+  return { outcome, validation: null, error };
 }

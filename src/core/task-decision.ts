@@ -1,8 +1,8 @@
 import { UsageError, WorkflowError } from '../errors.js';
-import { validatePatch } from '../git/state-tree.js';
 import { SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { loadApprovedPatches } from './approved-state.js';
+import { repairAndValidate } from './repair-and-validate.js';
 import { decider } from './identity.js';
 import { attemptFiles } from './layout.js';
 import { latestAttempt, loadSnapshot } from './run-snapshot.js';
@@ -40,9 +40,13 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
       }
       const approved = loadApprovedPatches(session.run, snapshot);
       const patch = session.run.readBytes(files.patch);
-      const check = await validatePatch(session.repoRoot, session.manifest.repository.base_commit, approved.map((item) => item.patch), patch.toString('utf8'));
-      if (!check.ok) {
-        throw new WorkflowError(`${taskId} attempt ${attempt.attempt} no longer applies on top of the approved patches (${check.error}): run the task again`);
+      // Re-checked against what is approved now: another patch may have been approved since this
+      // one was validated. The patch must still apply exactly as written, with no repair at all.
+      const check = await repairAndValidate(session.repoRoot, session.manifest.repository.base_commit, approved.map((item) => item.patch), patch.toString('utf8'));
+      const needs = check.outcome.fixes.map((fix) => fix.kind);
+      if (check.error !== null || needs.length > 0) {
+        const why = check.error ?? `it would need ${[...new Set(needs)].join(', ')}`;
+        throw new WorkflowError(`${taskId} attempt ${attempt.attempt} no longer applies as written on top of the approved patches (${why}): run the task again`);
       }
     }
     const approval: Approval = {

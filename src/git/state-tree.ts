@@ -11,6 +11,7 @@ import { GitError } from '../errors.js';
 import { checkPatchPath } from '../diff/paths.js';
 import { addedLines, DiffParseError, displayPath, parseDiff, type ParsedDiff } from '../diff/parse.js';
 import { EMPTY_TREE } from './repository.js';
+import { readBlobs } from './read-blobs.js';
 import { oneLine, runGit } from './run-git.js';
 
 export interface PatchValidation {
@@ -105,7 +106,19 @@ export async function readFileAt(root: string, tree: string, path: string): Prom
  * with the candidate come back as ok:false; an approved patch that no longer applies throws,
  * because no new model reply can fix that.
  */
-export async function validatePatch(root: string, base: string, approvedPatches: string[], patch: string): Promise<PatchValidation> {
+/** The post-image a patch must produce, as computed independently of git (null: the file is deleted). */
+export interface ExpectedFile {
+  path: string;
+  content: Buffer | null;
+}
+
+export async function validatePatch(
+  root: string,
+  base: string,
+  approvedPatches: string[],
+  patch: string,
+  expected?: readonly ExpectedFile[],
+): Promise<PatchValidation> {
   const report: PatchValidation = { ok: false, base, state_tree: null, result_tree: null, files: [], error: null };
   const refuse = (error: string): PatchValidation => ({ ...report, error });
   if (patch.trim() === '') return refuse('the patch is empty: it touches no file');
@@ -133,8 +146,8 @@ export async function validatePatch(root: string, base: string, approvedPatches:
     const after = await gitOk(root, ['write-tree'], env, 'writing the result tree');
     if (after === state) return refuse(`git accepted the patch but it changes nothing on ${onto}: the diff has no effective change`);
     report.result_tree = after;
-    const lost = await findLostChanges(root, after, parsed);
-    return lost ? refuse(lost) : { ...report, ok: true };
+    const problem = expected ? await compareWithExpected(root, state, after, expected) : await findLostChanges(root, after, parsed);
+    return problem ? refuse(problem) : { ...report, ok: true };
   });
 }
 
@@ -153,18 +166,57 @@ function precheckFiles(parsed: ParsedDiff, paths: string[]): string | null {
 }
 
 /**
- * git's own check misses one trap: `git apply` accepts a last hunk whose counts are too low and
- * silently drops the '+' lines beyond them. So every added line must be in the result, in order.
+ * `git apply` succeeding is not enough (it accepts a last hunk whose counts are too low and drops
+ * the extra '+' lines): git's result must be exactly the post-image computed without git, and
+ * git must have changed no other path.
+ */
+async function compareWithExpected(root: string, state: string, after: string, expected: readonly ExpectedFile[]): Promise<string | null> {
+  const wanted = new Map(expected.map((file) => [file.path, file.content]));
+  const changed = await gitOk(root, ['diff-tree', '-r', '-z', '--no-renames', '--name-only', state, after], {}, 'listing the changed paths');
+  for (const path of changed.split('\0').filter(Boolean)) {
+    if (!wanted.has(path)) return `git changed ${path}, which the diff does not describe`;
+  }
+  const blobs = await readBlobs(root, after, [...wanted.keys()]);
+  for (const [path, content] of wanted) {
+    const got = blobs.get(path) ?? null;
+    if (content === null) {
+      if (got !== null) return `git accepted the patch but ${path} still exists after its deletion`;
+    } else if (got === null) {
+      return `git accepted the patch but ${path} is missing from the result`;
+    } else if (!got.equals(content)) {
+      return `git's result for ${path} differs from the post-image the diff describes (${firstDifference(got, content)})`;
+    }
+  }
+  return null;
+}
+
+function firstDifference(got: Buffer, want: Buffer): string {
+  const a = got.toString('utf8').split('\n');
+  const b = want.toString('utf8').split('\n');
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return `line ${i + 1}: expected ${JSON.stringify((b[i] ?? '(end of file)').slice(0, 80))}, git wrote ${JSON.stringify((a[i] ?? '(end of file)').slice(0, 80))}`;
+  }
+  return 'they differ in bytes only';
+}
+
+/**
+ * Without an independently computed post-image, at least every added line must be in git's
+ * result, in order: git silently drops '+' lines beyond a last hunk's too-low counts.
  */
 async function findLostChanges(root: string, tree: string, parsed: ParsedDiff): Promise<string | null> {
+  const blobs = await readBlobs(
+    root,
+    tree,
+    parsed.files.map((file) => (file.kind === 'delete' ? displayPath(file) : file.newPath)).filter((path): path is string => !!path),
+  );
   for (const file of parsed.files) {
     const name = displayPath(file);
     if (file.kind === 'delete') {
-      if ((await pathKindAt(root, tree, name)) !== null) return `git accepted the patch but ${name} still exists after its deletion`;
+      if ((blobs.get(name) ?? null) !== null) return `git accepted the patch but ${name} still exists after its deletion`;
       continue;
     }
     if (file.binary || file.newPath === null) continue;
-    const blob = await readFileAt(root, tree, file.newPath);
+    const blob = blobs.get(file.newPath) ?? null;
     if (blob === null) return `git accepted the patch but ${name} is missing from the result`;
     const have = blob.toString('utf8').split('\n').map(dropCR);
     let at = 0;

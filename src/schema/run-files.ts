@@ -124,6 +124,16 @@ export const ExecResponse = z.strictObject({
   normalization: z.strictObject({
     ok: z.boolean(),
     error: z.string().nullable(),
+    refusal: z
+      .strictObject({
+        file: z.string().nullable(),
+        hunk: z.number().nullable(),
+        reason: z.string(),
+        expected: z.string().nullable(),
+        found: z.string().nullable(),
+        closest: z.strictObject({ line: z.number(), text: z.string() }).nullable(),
+      })
+      .nullable(),
     fixes: z.array(FixRecord),
     files: z.array(z.strictObject({ oldPath: z.string().nullable(), newPath: z.string().nullable(), kind: z.string() })),
   }),

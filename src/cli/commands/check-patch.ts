@@ -1,0 +1,62 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { checkPatch, type CheckPatchResult } from '../../core/check-patch.js';
+import { canonicalJson } from '../../model/canonical-json.js';
+import { OrchestratorError } from '../../errors.js';
+import { out } from '../print.js';
+import type { CommandOptions } from '../registry.js';
+import { workflowEnv } from '../workflow-env.js';
+
+export default async function checkPatchCommand(options: CommandOptions, command: Command): Promise<void> {
+  const env = workflowEnv(command);
+  const result = await checkPatch(env, {
+    input: command.args[0]!,
+    ...(options.base ? { base: options.base } : {}),
+    readStdin: () => readFileSync(0),
+  });
+  const report = toReport(result, command.args[0]!);
+  if (options.report) writeFileSync(path.resolve(env.cwd, options.report), canonicalJson(report));
+  const ok = result.error === null;
+  if (ok && options.out) writeFileSync(path.resolve(env.cwd, options.out), result.outcome.diff);
+
+  if (options.json) out(JSON.stringify({ ...report, diff: ok ? result.outcome.diff : null }));
+  else {
+    for (const fix of result.outcome.fixes) {
+      const where = [fix.file, fix.hunk === null ? null : `hunk ${fix.hunk}`].filter(Boolean).join(' ');
+      process.stderr.write(`fixed ${fix.kind}${where ? ` (${where})` : ''}: ${fix.detail}\n`);
+    }
+    if (ok && !options.out) process.stdout.write(result.outcome.diff);
+    if (ok) process.stderr.write(`ok: validates against ${result.base.slice(0, 12)} (${result.validation?.files.length ?? 0} file(s), ${result.outcome.fixes.length} fix(es))\n`);
+  }
+  if (!ok) {
+    if (options.json) process.exitCode = 1;
+    else throw new OrchestratorError(refusalLine(result));
+  }
+}
+
+function refusalLine(result: CheckPatchResult): string {
+  const refusal = result.outcome.refusal;
+  if (!refusal) return `the patch does not validate: ${result.error}`;
+  const where = [refusal.file, refusal.hunk === null ? null : `hunk ${refusal.hunk}`].filter(Boolean).join(' ');
+  const parts = [`${where ? `${where}: ` : ''}${refusal.reason}`];
+  if (refusal.expected !== null) parts.push(`expected ${JSON.stringify(refusal.expected)}`);
+  if (refusal.found !== null) parts.push(`found ${JSON.stringify(refusal.found)}`);
+  if (refusal.closest) parts.push(`closest match at line ${refusal.closest.line}: ${JSON.stringify(refusal.closest.text)}`);
+  return `the patch is refused: ${parts.join('; ')}`;
+}
+
+function toReport(result: CheckPatchResult, input: string) {
+  return {
+    ok: result.error === null,
+    input,
+    repository: result.repository,
+    base: result.base,
+    error: result.error,
+    refusal: result.outcome.refusal,
+    fixes: result.outcome.fixes,
+    files: result.outcome.files,
+    notes: result.outcome.notes,
+    validation: result.validation,
+  };
+}

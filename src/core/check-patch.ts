@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { OrchestratorError } from '../errors.js';
+import { EMPTY_TREE, headCommit, resolveRevision } from '../git/repository.js';
+import { repairAndValidate, type RepairedPatch } from './repair-and-validate.js';
+import { openStore } from './session.js';
+import type { WorkflowEnv } from './workflow-env.js';
+
+export interface CheckPatchOptions {
+  /** A file path, or '-' for standard input. */
+  input: string;
+  base?: string;
+  readStdin(): Buffer;
+}
+
+export interface CheckPatchResult extends RepairedPatch {
+  repository: string;
+  base: string;
+}
+
+/** `check-patch`: the run-task engine for any diff from any tool, against a revision of the repository. */
+export async function checkPatch(env: WorkflowEnv, options: CheckPatchOptions): Promise<CheckPatchResult> {
+  const { repoRoot } = await openStore(env);
+  const base = options.base ? await resolveRevision(repoRoot, options.base) : ((await headCommit(repoRoot)) ?? EMPTY_TREE);
+  const reply = readInput(env, options).toString('utf8');
+  const result = await repairAndValidate(repoRoot, base, [], reply);
+  return { ...result, repository: repoRoot, base };
+}
+
+function readInput(env: WorkflowEnv, options: CheckPatchOptions): Buffer {
+  if (options.input === '-') return options.readStdin();
+  try {
+    return readFileSync(path.resolve(env.cwd, options.input));
+  } catch {
+    throw new OrchestratorError(`cannot read the diff ${options.input}: pass a file, or - for standard input`);
+  }
+}

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { filesNeeded, repairReply, type RepairOutcome } from '../diff/engine.js';
+import { checkPatchPath } from '../diff/paths.js';
+import { readBlobs } from '../git/read-blobs.js';
+import { buildStateTree, validatePatch, type PatchValidation } from '../git/state-tree.js';
+
+export interface RepairedPatch {
+  outcome: RepairOutcome;
+  /** Null when the engine refused the reply, so git was never asked. */
+  validation: PatchValidation | null;
+  /** Why the patch is refused, in one line; null when it validates. */
+  error: string | null;
+}
+
+/**
+ * The one path from a model's reply to a patch a person may approve: extract and repair against
+ * the files as they are at base + approved patches, then have git apply the result in a
+ * temporary index and check it produced exactly the post-image the engine computed.
+ */
+export async function repairAndValidate(repoRoot: string, base: string, approvedPatches: string[], reply: string): Promise<RepairedPatch> {
+  const repoName = path.basename(repoRoot);
+  const state = approvedPatches.length === 0 ? base : await buildStateTree(repoRoot, base, approvedPatches);
+  const blobs = await readBlobs(repoRoot, state, filesNeeded(reply, { repoName }).filter((file) => checkPatchPath(file) === null));
+  const outcome = repairReply(reply, { get: (file) => blobs.get(file) }, { repoName });
+  if (!outcome.ok) return { outcome, validation: null, error: outcome.error ?? 'the reply holds no diff that can be used' };
+
+  const unsafe = outcome.files.flatMap((file) =>
+    [file.oldPath, file.newPath].flatMap((item) => {
+      const reason = item === null ? null : checkPatchPath(item);
+      return reason ? [`${item} ${reason}`] : [];
+    }),
+  );
+  if (unsafe.length > 0) return { outcome, validation: null, error: unsafe[0]! };
+
+  const validation = await validatePatch(repoRoot, base, approvedPatches, outcome.diff, outcome.expected);
+  return { outcome, validation, error: validation.ok ? null : validation.error };
+}
