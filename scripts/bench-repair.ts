@@ -71,7 +71,7 @@ function corpus(): { tools: ToolSummary[] } {
 const git = (cwd: string, ...gitArgs: string[]) => execFileSync('git', gitArgs, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
 
 function fileLines(i: number): string[] {
-  return Array.from({ length: 150 }, (_, j) => `line ${j} of file ${i}: ${'lorem ipsum dolor sit amet '.repeat(1 + ((i + j) % 2))}`.trimEnd());
+  return Array.from({ length: 75 }, (_, j) => `line ${j} of file ${i}: ${'lorem ipsum dolor sit amet '.repeat(1 + ((i + j) % 2))}`.trimEnd());
 }
 
 /** A repository of `files` files and the clean diff that edits every fifth line of each. */

@@ -93,6 +93,10 @@ async function main(): Promise<void> {
     await step(['list-context', '--run', run]);
     await step(['approve-task', '--run', run, '--task', 'T002']);
     await step(['status', '--run', run]);
+    await step(['verify', '--run', run]);
+    // The same scripted replies again: replay shows every recorded request gets the same answer.
+    fake.enqueueReply({ content: JSON.stringify(plan) }, { content: storeReply }, { content: commandsReply });
+    await step(['replay', '--run', run]);
     banner(`artifacts in ${path.join(repo, 'runs', run)}:`);
     for (const file of walk(path.join(repo, 'runs', run))) process.stdout.write(`  ${file}\n`);
   } finally {

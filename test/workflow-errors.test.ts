@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from './support/cli.js';
+import { CLI, runCli } from './support/cli.js';
 import { MODEL, task, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
 
 /** A port nothing listens on: taken from the OS, then released. */
@@ -62,6 +62,20 @@ describe('bad input from a person', () => {
       /cannot reach/,
     );
     assert.equal(readdirSync(path.join(ws.root, 'runs')).length, runsBefore);
+  });
+
+  test('a custom --pack is copied into the run; a broken one is refused clearly', async () => {
+    const pack = path.join(ws.root, 'mypack');
+    mkdirSync(pack);
+    for (const name of ['manifest.json', 'planner.system.txt', 'executor.system.txt']) {
+      writeFileSync(path.join(pack, name), readFileSync(path.join(CLI, '../../../packs/core', name)));
+    }
+    writeFileSync(path.join(pack, 'planner.system.txt'), 'Plan tersely.\n');
+    const custom = await ws.init(['--pack', 'mypack']);
+    assert.equal(ws.read(custom, 'pack/planner.system.txt'), 'Plan tersely.\n');
+    writeFileSync(path.join(pack, 'manifest.json'), '{"schema_version": 1, "id": "x"}');
+    assertOneLineError(await ws.cli(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL, '--pack', 'mypack']), 1, /not a valid pack manifest/);
+    rmSync(pack, { recursive: true });
   });
 
   test('add-context refuses paths outside the repository, in .git, missing, or folders', async () => {

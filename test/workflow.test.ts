@@ -99,7 +99,7 @@ describe('the whole workflow through the built CLI', () => {
     const response = ws.json(run, 'executions/T001/exec.response.json');
     assert.equal(response.validation.ok, true);
     const kinds = response.normalization.fixes.map((fix: { kind: string }) => fix.kind);
-    assert.ok(kinds.includes('recount-hunk'), kinds.join(','));
+    assert.ok(kinds.includes('hunk-counts'), kinds.join(','));
     assert.ok(existsSync(path.join(ws.root, 'runs', run, 'executions/T001/exec.md')));
     assert.ok(existsSync(path.join(ws.root, 'runs', run, 'executions/T001/artifacts/patch.md')));
   });

@@ -27,12 +27,14 @@ export function registerCommands(program: Command): void {
 
   command('plan', 'ask the planner model for a plan of the spec', 'llm-orchestrator plan --run 2026-01-31_120000_spec')
     .requiredOption('--run <id>', 'the run')
+    .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .action(lazy(() => import('./commands/plan.js')));
 
   command('revise-plan', 'ask the planner for a new plan revision from your feedback', 'llm-orchestrator revise-plan --run ID --feedback "split T002 in two"')
     .requiredOption('--run <id>', 'the run')
     .option('--feedback <text>', 'what to change')
     .option('--feedback-file <file>', 'read the feedback from a file')
+    .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .action(lazy(() => import('./commands/revise-plan.js')));
 
   command('approve-plan', 'approve the current plan revision', 'llm-orchestrator approve-plan --run ID --by "Ada Lovelace"')
@@ -49,6 +51,7 @@ export function registerCommands(program: Command): void {
   command('run-task', 'ask the executor model for the diff of one approved task', 'llm-orchestrator run-task --run ID --task T001')
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--task <id>', 'task id, e.g. T001')
+    .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .action(lazy(() => import('./commands/run-task.js')));
 
   command('approve-task', "approve the latest attempt's patch of a task", 'llm-orchestrator approve-task --run ID --task T001')
@@ -84,6 +87,23 @@ export function registerCommands(program: Command): void {
     .option('--report <file>', 'write the JSON report here')
     .option('--json', 'print the JSON report (with the diff) on standard output')
     .action(lazy(() => import('./commands/check-patch.js')));
+
+  command('verify', 'recompute the hash chain, artifact hashes, approvals and patches of a run; ❌ on any change', 'llm-orchestrator verify --run ID --head 3f2a…')
+    .requiredOption('--run <id>', 'the run')
+    .option('--head <sha256>', 'a chain head noted earlier (printed by verify): must still be a line of audit.log')
+    .action(lazy(() => import('./commands/verify.js')));
+
+  command('replay', 'send every recorded request again, byte for byte, and compare the replies', 'llm-orchestrator replay --run ID --task T001')
+    .requiredOption('--run <id>', 'the run')
+    .option('--task <id>', "only this task's executor calls")
+    .option('--base-url <url>', "model server URL (default: the run's)")
+    .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
+    .action(lazy(() => import('./commands/replay.js')));
+
+  command('export', 'write the run as one .tar.gz that verify accepts wherever it is unpacked', 'llm-orchestrator export --run ID --out run.tar.gz')
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--out <file>', 'the archive to write (never overwritten)')
+    .action(lazy(() => import('./commands/export.js')));
 
   command('doctor', 'check the model server, the models and (with --run) the run', 'llm-orchestrator doctor --run ID')
     .option('--run <id>', 'also check this run')

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { WorkflowEnv } from '../core/workflow-env.js';
 import { createProvider } from '../model/create-provider.js';
+import { warn } from './print.js';
 
 interface GlobalOptions {
   repo?: string;
   runsDir?: string;
+  allowModelChange?: boolean;
 }
 
 /** The real world for the workflow core: this process's directory, clock and environment. */
@@ -17,5 +19,7 @@ export function workflowEnv(command: Command): WorkflowEnv {
     env: process.env,
     now: () => new Date(),
     createProvider: (kind, baseUrl) => createProvider(kind, baseUrl),
+    onWarning: warn,
+    allowModelChange: options.allowModelChange === true,
   };
 }

@@ -1,5 +1,6 @@
 import { checkContextFits } from '../model/estimate-tokens.js';
 import type { ChatMessage, ChatResult } from '../model/types.js';
+import { checkModelDigest } from './model-digest.js';
 import type { RunSession } from './session.js';
 
 export interface ModelExchange {
@@ -8,8 +9,9 @@ export interface ModelExchange {
 }
 
 /**
- * One call to the run's planner or executor with the run's fixed parameters. Nothing is
- * written here: a call that fails leaves the run as it was, so the command can be retried.
+ * One call to the run's planner or executor with the run's fixed parameters, after checking the
+ * model is still the one the manifest recorded. Nothing is written here: a call that fails (or
+ * is refused) leaves the run as it was, so the command can be retried.
  */
 export async function callModel(
   session: RunSession,
@@ -21,6 +23,11 @@ export async function callModel(
   const model = manifest.models[role].name;
   checkContextFits(messages, manifest.generation);
   const provider = env.createProvider(manifest.provider, manifest.base_url);
+  const { note } = await checkModelDigest(provider, role, manifest.models[role], env.allowModelChange === true);
+  if (note) {
+    session.run.noteWarning(note.message);
+    if (note.changed) env.onWarning?.(note.message);
+  }
   const body = provider.buildChatBody({ model, messages, ...(format ? { format } : {}), params: manifest.generation });
   const result = await provider.sendChat(body, {
     timeoutMs: manifest.timeout_ms,

@@ -17,8 +17,14 @@ export interface RepairedPatch {
  * the files as they are at base + approved patches, then have git apply the result in a
  * temporary index and check it produced exactly the post-image the engine computed.
  */
-export async function repairAndValidate(repoRoot: string, base: string, approvedPatches: string[], reply: string): Promise<RepairedPatch> {
-  const repoName = path.basename(repoRoot);
+export async function repairAndValidate(
+  repoRoot: string,
+  base: string,
+  approvedPatches: string[],
+  reply: string,
+  /** The repository folder's name as the model may have doubled it into paths; a run records it at init. */
+  repoName: string = path.basename(repoRoot),
+): Promise<RepairedPatch> {
   const state = approvedPatches.length === 0 ? base : await buildStateTree(repoRoot, base, approvedPatches);
   const blobs = await readBlobs(repoRoot, state, filesNeeded(reply, { repoName }).filter((file) => checkPatchPath(file) === null));
   const outcome = repairReply(reply, { get: (file) => blobs.get(file) }, { repoName });
@@ -34,4 +40,9 @@ export async function repairAndValidate(repoRoot: string, base: string, approved
 
   const validation = await validatePatch(repoRoot, base, approvedPatches, outcome.diff, outcome.expected);
   return { outcome, validation, error: validation.ok ? null : validation.error };
+}
+
+/** The name a run's engine used: the repository folder at init, wherever the run is checked later. */
+export function runRepoName(manifest: { repository: { root: string } }): string {
+  return path.basename(manifest.repository.root);
 }

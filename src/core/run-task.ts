@@ -9,7 +9,7 @@ import { executorMessages } from './prompts.js';
 import { renderExecMarkdown, renderPatchMarkdown } from './render.js';
 import { loadRunPack } from './run-pack.js';
 import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
-import { repairAndValidate, type RepairedPatch } from './repair-and-validate.js';
+import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and-validate.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -53,7 +53,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     const repaired =
       result.done_reason === 'length'
         ? cutShort(session.manifest.generation.num_predict)
-        : await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content);
+        : await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest));
     const { outcome } = repaired;
     const validation: PatchValidationRecord = {
       ok: repaired.error === null,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { GitError } from '../errors.js';
 import { findRepoRoot } from '../git/repository.js';
 import { Manifest, type AuditEntry } from '../schema/run-files.js';
 import { Run, RunStore } from '../store/run-store.js';
@@ -15,6 +16,23 @@ export interface RunSession {
 export async function openStore(env: WorkflowEnv): Promise<{ repoRoot: string; store: RunStore }> {
   const repoRoot = await findRepoRoot(path.resolve(env.cwd, env.repoDir));
   const runsDir = env.runsDir ? path.resolve(env.cwd, env.runsDir) : path.join(repoRoot, 'runs');
+  return { repoRoot, store: new RunStore(runsDir) };
+}
+
+/**
+ * For the commands that only read a run (verify, replay, export): the run may have been copied or
+ * unpacked outside any repository, so with --runs-dir no repository is needed; repoRoot is then
+ * null (or the repository around the working directory, if there is one).
+ */
+export async function openStoreAnywhere(env: WorkflowEnv): Promise<{ repoRoot: string | null; store: RunStore }> {
+  const dir = path.resolve(env.cwd, env.repoDir);
+  let repoRoot: string | null = null;
+  try {
+    repoRoot = await findRepoRoot(dir);
+  } catch (error) {
+    if (!env.runsDir) throw new GitError(`${dir} is not inside a git repository: pass --runs-dir DIR (the folder that holds the run), or --repo`, { cause: error });
+  }
+  const runsDir = env.runsDir ? path.resolve(env.cwd, env.runsDir) : path.join(repoRoot!, 'runs');
   return { repoRoot, store: new RunStore(runsDir) };
 }
 
@@ -41,15 +59,20 @@ export async function audited<T>(
   body: (record: CommandRecord) => Promise<T>,
 ): Promise<T> {
   const record: CommandRecord = { warnings: [] };
-  const entry = (outcome: 'ok' | 'error', error?: string): AuditEntry => ({
-    time: env.now().toISOString(),
-    command,
-    args: sortedArgs(args),
-    outcome,
-    ...(error === undefined ? {} : { error }),
-    ...(record.warnings.length > 0 ? { warnings: record.warnings } : {}),
-    artifacts: run.takeWritten(),
-  });
+  // The flag that lets a changed model be used is part of what the person decided: recorded.
+  const allArgs = env.allowModelChange ? { ...args, allow_model_change: true } : args;
+  const entry = (outcome: 'ok' | 'error', error?: string): Omit<AuditEntry, 'prev'> => {
+    const warnings = [...record.warnings, ...run.takeWarnings()];
+    return {
+      time: env.now().toISOString(),
+      command,
+      args: sortedArgs(allArgs),
+      outcome,
+      ...(error === undefined ? {} : { error }),
+      ...(warnings.length > 0 ? { warnings } : {}),
+      artifacts: run.takeWritten(),
+    };
+  };
   try {
     const result = await body(record);
     run.appendAudit(entry('ok'));

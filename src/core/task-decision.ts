@@ -2,7 +2,7 @@ import { UsageError, WorkflowError } from '../errors.js';
 import { SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { loadApprovedPatches } from './approved-state.js';
-import { repairAndValidate } from './repair-and-validate.js';
+import { repairAndValidate, runRepoName } from './repair-and-validate.js';
 import { decider } from './identity.js';
 import { attemptFiles } from './layout.js';
 import { latestAttempt, loadSnapshot } from './run-snapshot.js';
@@ -42,7 +42,7 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
       const patch = session.run.readBytes(files.patch);
       // Re-checked against what is approved now: another patch may have been approved since this
       // one was validated. The patch must still apply exactly as written, with no repair at all.
-      const check = await repairAndValidate(session.repoRoot, session.manifest.repository.base_commit, approved.map((item) => item.patch), patch.toString('utf8'));
+      const check = await repairAndValidate(session.repoRoot, session.manifest.repository.base_commit, approved.map((item) => item.patch), patch.toString('utf8'), runRepoName(session.manifest));
       const needs = check.outcome.fixes.map((fix) => fix.kind);
       if (check.error !== null || needs.length > 0) {
         const why = check.error ?? `it would need ${[...new Set(needs)].join(', ')}`;

@@ -14,5 +14,9 @@ export interface WorkflowEnv {
   now(): Date;
   createProvider(kind: 'ollama' | 'openai', baseUrl: string): ModelProvider;
   onProgress?: (progress: ChatProgress & { model: string }) => void;
+  /** Something the person should see now, besides the audit line (e.g. a model change allowed). */
+  onWarning?: (message: string) => void;
+  /** `--allow-model-change`: use a model whose digest differs from the manifest's (recorded). */
+  allowModelChange?: boolean;
   signal?: AbortSignal;
 }

@@ -8,23 +8,48 @@ import { excerpt, type Fix } from './types.js';
 
 export type ExtractResult = { diff: string; notes: string; fixes: Fix[] } | { error: string };
 
-export function extractDiff(reply: string): ExtractResult {
+export interface ExtractOptions {
+  /**
+   * Keep each line's '\r' in the returned diff (lines are still classified without it). The repair
+   * engine decides line endings per file, from the base file, so a diff of a CRLF file can pass
+   * through unchanged; normalizeReply converts the whole reply instead.
+   */
+  keepCr?: boolean;
+  /**
+   * Keep the lines that follow a diff's last hunk, up to the end of its block (or the next diff, or
+   * the reply). Whether such a line is a context line that lost its leading space or prose, the
+   * header counts decide in parse.ts; the repair engine decides with the file instead (counts are
+   * often wrong), so it needs to see them, and moves the prose to the notes itself.
+   */
+  keepTrailingLines?: boolean;
+}
+
+export function extractDiff(reply: string, options: ExtractOptions = {}): ExtractResult {
   const fixes: Fix[] = [];
   let text = reply;
   const crlf = text.split('\r\n').length - 1;
-  if (crlf > 0) {
+  if (crlf > 0 && options.keepCr !== true) {
     text = text.replaceAll('\r\n', '\n');
     fixes.push(fix('crlf', `converted ${crlf} CRLF line ending${crlf === 1 ? '' : 's'} to LF`, '\r\n', '\n'));
   }
   text = stripThink(text, fixes);
-  const { lines, finalNewline } = splitLines(text);
-  const blocks = findFences(lines).filter((b) => looksLikeDiff(lines, b.contentStart, b.contentEnd));
+  const split = splitLines(text);
+  const { finalNewline } = split;
+  const rawLines = split.lines;
+  const lines = options.keepCr === true ? rawLines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)) : rawLines;
+  const unfenced = findUnfenced(lines);
+  const blocks = findFences(lines, unfenced).filter((b) => looksLikeDiff(lines, b.contentStart, b.contentEnd));
   // Inside a fence, too, the diff runs from its first header to its last hunk line: a model's
   // "Here it is:" or trailing blank lines inside the block are prose.
-  const regions = blocks.length > 0 ? blocks.map((b) => {
+  const found = blocks.length > 0 ? blocks.map((b) => {
     const inner = findUnfenced(lines.slice(b.contentStart, b.contentEnd));
-    return [b.contentStart + (inner[0]?.[0] ?? 0), b.contentStart + (inner[inner.length - 1]?.[1] ?? 0)] as const;
-  }) : findUnfenced(lines);
+    return [b.contentStart + (inner[0]?.[0] ?? 0), b.contentStart + (inner[inner.length - 1]?.[1] ?? 0), b.contentEnd] as const;
+  }) : unfenced.map(([s, e], k) => [s, e, unfenced[k + 1]?.[0] ?? lines.length] as const);
+  const regions = found.map(([s, e, limit]) => {
+    let end = e;
+    if (options.keepTrailingLines === true && e > s) end = limit;
+    return [s, end] as const;
+  });
   if (regions.length === 0) {
     const thought = fixes.some((f) => f.kind === 'strip-think') ? ' (text inside <think> is never used)' : '';
     return { error: `the reply contains no unified diff${thought}: expected a \`\`\`diff block or lines starting with 'diff --git', '--- a/' or '@@ -'` };
@@ -32,10 +57,12 @@ export function extractDiff(reply: string): ExtractResult {
 
   // The last region keeps the reply's missing final newline, so the trailing-newline repair sees it.
   const diff = regions
-    .map(([s, e]) => lines.slice(s, e).join('\n') + (e === lines.length && !finalNewline ? '' : '\n'))
+    .map(([s, e]) => rawLines.slice(s, e).join('\n') + (e === lines.length && !finalNewline ? '' : '\n'))
     .join('');
   const fenceLines = new Set(blocks.flatMap((b) => (b.close === null ? [b.open] : [b.open, b.close])));
-  const outside = lines.filter((_, i) => !fenceLines.has(i) && !regions.some(([s, e]) => i >= s && i < e));
+  const inDiff = new Uint8Array(lines.length);
+  for (const [s, e] of regions) inDiff.fill(1, s, e);
+  const outside = lines.filter((_, i) => !fenceLines.has(i) && inDiff[i] === 0);
   const notes = outside.join('\n').replace(/\n{3,}/g, '\n\n').trim();
 
   blocks.forEach((b, k) => {
@@ -101,14 +128,17 @@ interface Fence {
 
 /**
  * Fences count only at column 0: an indented fence would sit on a diff context line
- * (" ```" in a Markdown file), and a model that indents its fence indents the diff too.
+ * (" ```" in a Markdown file), and a model that indents its fence indents the diff too. For the
+ * same reason a fence line inside an unfenced diff that began before it does not open a block:
+ * it is a Markdown file's context line that lost its leading space.
  */
-function findFences(lines: readonly string[]): Fence[] {
+function findFences(lines: readonly string[], unfenced: ReadonlyArray<readonly [number, number]>): Fence[] {
   const fences: Fence[] = [];
+  const insideDiff = (i: number): boolean => unfenced.some(([s, e]) => s < i && i < e);
   let i = 0;
   while (i < lines.length) {
     const m = /^(`{3,}|~{3,})/.exec(lines[i] as string);
-    if (!m || (m[1]?.startsWith('`') && (lines[i] as string).slice(m[0].length).includes('`'))) {
+    if (!m || (m[1]?.startsWith('`') && (lines[i] as string).slice(m[0].length).includes('`')) || insideDiff(i)) {
       i++;
       continue;
     }
@@ -153,10 +183,42 @@ function regionEnd(lines: readonly string[], start: number): number {
   let j = start;
   while (j < lines.length) {
     const line = lines[j] as string;
-    if (isHunkHeader(line)) j = scanHunkBody(lines, j, parseRange(line).range).end;
+    if (isHunkHeader(line)) j = lenientHunkEnd(lines, j, scanHunkBody(lines, j, parseRange(line).range).end);
     else if (isFilePairAt(lines, j)) j += 2;
     else if (isGitHeader(line) || isExtendedHeader(line)) j++;
     else break;
   }
   return j;
+}
+
+/**
+ * A hunk may hold a context line whose leading space the model dropped ("func main() {" instead of
+ * " func main() {"), as its last line too. Ending the diff there would silently lose the hunk's
+ * remaining lines, or every later hunk whose `@@` line has no numbers (and so does not look like
+ * the start of a diff): lines without a marker stay in the diff when more diff lines follow them.
+ * The repair engine then checks them against the file (and refuses when they are prose inside a
+ * hunk, not context), and moves those between hunks or files to the notes.
+ */
+function lenientHunkEnd(lines: readonly string[], header: number, strictEnd: number): number {
+  let end = strictEnd;
+  let j = strictEnd;
+  let fence = false;
+  while (j < lines.length) {
+    const line = lines[j] as string;
+    // A hunk header after unmarked lines continues the diff, unless a fence closed it meanwhile
+    // (the next block starts a diff of its own); a file header starts a diff of its own anyway.
+    if (isHunkHeader(line)) return fence ? end : j;
+    if (isGitHeader(line) || isFilePairAt(lines, j)) return end;
+    const c = line[0];
+    if (c === ' ' || c === '+' || c === '-' || c === '\\') {
+      // A run of real hunk lines: let the strict scanner continue from here.
+      end = Math.max(j + 1, scanHunkBody(lines, j - 1, null).end);
+      j = end;
+      fence = false;
+      continue;
+    }
+    if (/^(?:`{3,}|~{3,})/.test(line)) fence = true;
+    j++;
+  }
+  return end > header ? end : strictEnd;
 }

@@ -4,6 +4,7 @@
  * (GIT_INDEX_FILE in a temp directory), so the user's working tree and real index are never
  * read or written; the only lasting effect is new objects in the object database.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,8 +47,8 @@ async function gitOk(root: string, args: string[], env: Env, what: string): Prom
 }
 
 /** `git apply` on the temporary index only. Whitespace config of the user must not loosen the check. */
-function applyCached(root: string, env: Env, patch: string, check: boolean) {
-  const args = ['-c', 'apply.ignoreWhitespace=no', 'apply', '--cached', '--whitespace=nowarn', ...(check ? ['--check'] : []), '-'];
+function applyCached(root: string, env: Env, patch: string) {
+  const args = ['-c', 'apply.ignoreWhitespace=no', 'apply', '--cached', '--whitespace=nowarn', '-'];
   return runGit(args, { cwd: root, env, input: patch });
 }
 
@@ -56,7 +57,7 @@ async function loadState(root: string, env: Env, base: string, patches: readonly
   const readTree = base === EMPTY_TREE ? ['read-tree', '--empty'] : ['read-tree', base];
   await gitOk(root, readTree, env, `reading base ${base.slice(0, 12)}`);
   for (const [i, patch] of patches.entries()) {
-    const result = await applyCached(root, env, patch, false);
+    const result = await applyCached(root, env, patch);
     if (result.exitCode !== 0) {
       throw new GitError(
         `approved patch ${i + 1} of ${patches.length} no longer applies on top of base ${base.slice(0, 12)} and the patches before it: ${oneLine(result.stderr)}; the run's approved history is inconsistent, start a new run from the current commit`,
@@ -139,10 +140,9 @@ export async function validatePatch(
     const state = await loadState(root, env, base, approvedPatches);
     report.state_tree = state;
     const onto = approvedPatches.length === 0 ? `base ${base.slice(0, 12)}` : `base ${base.slice(0, 12)} plus ${approvedPatches.length} approved patch${approvedPatches.length === 1 ? '' : 'es'}`;
-    for (const check of [true, false]) {
-      const result = await applyCached(root, env, patch, check);
-      if (result.exitCode !== 0) return refuse(`the patch does not apply to ${onto}: ${oneLine(result.stderr)}`);
-    }
+    // One pass: `git apply` changes nothing when any hunk fails, and this index is thrown away.
+    const applied = await applyCached(root, env, patch);
+    if (applied.exitCode !== 0) return refuse(`the patch does not apply to ${onto}: ${oneLine(applied.stderr)}`);
     const after = await gitOk(root, ['write-tree'], env, 'writing the result tree');
     if (after === state) return refuse(`git accepted the patch but it changes nothing on ${onto}: the diff has no effective change`);
     report.result_tree = after;
@@ -171,28 +171,50 @@ function precheckFiles(parsed: ParsedDiff, paths: string[]): string | null {
  * git must have changed no other path.
  */
 async function compareWithExpected(root: string, state: string, after: string, expected: readonly ExpectedFile[]): Promise<string | null> {
+  const raw = await gitOk(root, ['diff-tree', '-r', '-z', '--no-renames', state, after], {}, 'listing the changed paths');
+  // Raw format: ":<mode> <mode> <old oid> <new oid> <status>\0<path>\0" per changed path.
+  const changed = new Map<string, string>();
+  const fields = raw.split('\0');
+  for (let i = 0; i + 1 < fields.length; i += 2) changed.set(fields[i + 1]!, fields[i]!.split(' ')[3]!);
   const wanted = new Map(expected.map((file) => [file.path, file.content]));
-  const changed = await gitOk(root, ['diff-tree', '-r', '-z', '--no-renames', '--name-only', state, after], {}, 'listing the changed paths');
-  for (const path of changed.split('\0').filter(Boolean)) {
+  for (const path of changed.keys()) {
     if (!wanted.has(path)) return `git changed ${path}, which the diff does not describe`;
   }
-  const blobs = await readBlobs(root, after, [...wanted.keys()]);
+  // Compare object ids rather than reading git's result back: hashing in process is far cheaper
+  // than a second round of blob reads; only a mismatch is read, to say where it differs.
+  const mismatched: string[] = [];
   for (const [path, content] of wanted) {
-    const got = blobs.get(path) ?? null;
+    const oid = changed.get(path);
     if (content === null) {
-      if (got !== null) return `git accepted the patch but ${path} still exists after its deletion`;
-    } else if (got === null) {
-      return `git accepted the patch but ${path} is missing from the result`;
-    } else if (!got.equals(content)) {
-      return `git's result for ${path} differs from the post-image the diff describes (${firstDifference(got, content)})`;
+      if (oid === undefined || !/^0+$/.test(oid)) return `git accepted the patch but ${path} still exists after its deletion`;
+    } else if (oid === undefined || /^0+$/.test(oid) || oid !== blobId(content, oid.length)) {
+      mismatched.push(path);
     }
+  }
+  if (mismatched.length === 0) return null;
+  const blobs = await readBlobs(root, after, mismatched);
+  for (const path of mismatched) {
+    const got = blobs.get(path) ?? null;
+    const want = wanted.get(path)!;
+    if (got === null) return `git accepted the patch but ${path} is missing from the result`;
+    if (!got.equals(want)) return `git's result for ${path} differs from the post-image the diff describes (${firstDifference(got, want)})`;
   }
   return null;
 }
 
+/** git's object id of a blob: SHA-1 (40 hex digits) or, in SHA-256 repositories, SHA-256. */
+function blobId(content: Buffer, hexLength: number): string {
+  return createHash(hexLength === 64 ? 'sha256' : 'sha1')
+    .update(`blob ${content.length}\0`)
+    .update(content)
+    .digest('hex');
+}
+
 function firstDifference(got: Buffer, want: Buffer): string {
-  const a = got.toString('utf8').split('\n');
-  const b = want.toString('utf8').split('\n');
+  // Lines without the empty string split() leaves after a final newline, so the end reads as such.
+  const lines = (buffer: Buffer) => buffer.toString('utf8').replace(/\n$/, '').split('\n');
+  const a = lines(got);
+  const b = lines(want);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] !== b[i]) return `line ${i + 1}: expected ${JSON.stringify((b[i] ?? '(end of file)').slice(0, 80))}, git wrote ${JSON.stringify((a[i] ?? '(end of file)').slice(0, 80))}`;
   }

@@ -158,7 +158,12 @@ export const Approval = z.strictObject({
 });
 export type Approval = z.infer<typeof Approval>;
 
+/**
+ * One line of audit.log. `prev` chains the lines (src/store/audit-chain.ts): the sha256 of the
+ * previous line's bytes, 64 zeros on the first line.
+ */
 export const AuditEntry = z.strictObject({
+  prev: Sha256,
   time: z.string(),
   command: z.string(),
   args: z.record(z.string(), z.unknown()),

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { z } from 'zod';
 import { RunFileError, UsageError } from '../errors.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import type { AuditEntry } from '../schema/run-files.js';
+import { chainHead } from './audit-chain.js';
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -31,10 +32,15 @@ export class RunStore {
     }
   }
 
-  openRun(id: string): Run {
+  /**
+   * `requireManifest: false` is for the commands that check a run (verify, replay): a run whose
+   * manifest was deleted must still open, so the check can say which file is missing.
+   */
+  openRun(id: string, options: { requireManifest?: boolean } = {}): Run {
     if (!RUN_ID.test(id)) throw new UsageError(`"${id}" is not a run id: pass the id that init printed`);
     const dir = path.join(this.runsDir, id);
-    if (!existsSync(path.join(dir, 'manifest.json'))) {
+    const found = options.requireManifest === false ? existsSync(dir) && statSync(dir).isDirectory() : existsSync(path.join(dir, 'manifest.json'));
+    if (!found) {
       throw new RunFileError(`run ${id} not found in ${this.runsDir}: check --run, or --repo/--runs-dir`);
     }
     return new Run(id, dir);
@@ -60,6 +66,7 @@ export interface WrittenArtifact {
  */
 export class Run {
   private written: WrittenArtifact[] = [];
+  private warnings: string[] = [];
 
   constructor(
     readonly id: string,
@@ -151,8 +158,46 @@ export class Run {
     return written;
   }
 
-  appendAudit(entry: AuditEntry): void {
-    appendFileSync(this.resolve('audit.log'), JSON.stringify(entry) + '\n');
+  /** A note for this command's audit line from code that has no CommandRecord (the model call). */
+  noteWarning(message: string): void {
+    this.warnings.push(message);
+  }
+
+  takeWarnings(): string[] {
+    const warnings = this.warnings;
+    this.warnings = [];
+    return warnings;
+  }
+
+  /**
+   * Appends one line that names the hash of the line before it (`prev`), so the log is a hash
+   * chain. A log whose last line lost its newline (a crash mid-write) gets one first, so the new
+   * line stays a line of its own; verify then reports the broken one.
+   */
+  appendAudit(entry: Omit<AuditEntry, 'prev'>): string {
+    const full = this.resolve('audit.log');
+    const log = existsSync(full) ? readFileSync(full) : Buffer.alloc(0);
+    const line = JSON.stringify({ prev: chainHead(log), ...entry });
+    const separator = log.length > 0 && log[log.length - 1] !== 0x0a ? '\n' : '';
+    appendFileSync(full, separator + line + '\n');
+    return line;
+  }
+
+  /** Every regular file of the run, as sorted run-relative paths with '/'; symlinks are listed apart. */
+  listAllFiles(): { files: string[]; links: string[] } {
+    const files: string[] = [];
+    const links: string[] = [];
+    const walk = (rel: string): void => {
+      for (const name of readdirSync(rel === '' ? this.dir : path.join(this.dir, rel)).sort()) {
+        const child = rel === '' ? name : `${rel}/${name}`;
+        const stat = lstatSync(path.join(this.dir, child));
+        if (stat.isSymbolicLink()) links.push(child);
+        else if (stat.isDirectory()) walk(child);
+        else if (stat.isFile()) files.push(child);
+      }
+    };
+    walk('');
+    return { files: files.sort(), links: links.sort() };
   }
 
   readAudit(): string[] {

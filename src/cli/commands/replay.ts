@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { describeDifference } from '../../core/first-difference.js';
+import { replayRun } from '../../core/replay.js';
+import { out } from '../print.js';
+import { workflowEnv } from '../workflow-env.js';
+
+export default async function replayCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
+  const { report, reportPath } = await replayRun(workflowEnv(command), {
+    run: options.run!,
+    ...(options.task ? { task: options.task } : {}),
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+  });
+  for (const call of report.calls) {
+    if (call.identical) out(`✅ ${call.request}: identical reply`);
+    else if (call.error !== null) out(`❌ ${call.request}: the call failed: ${call.error}`);
+    else {
+      const { replayed, ...where } = call.first_difference!;
+      out(`❌ ${call.request}: the reply differs in ${call.differs_in} ${describeDifference({ ...where, other: replayed }, 'replayed')}`);
+    }
+  }
+  const { calls, identical, different, failed } = report.summary;
+  out(`${identical} of ${calls} call(s) identical, ${different} different, ${failed} failed; report: ${reportPath}`);
+  if (identical !== calls) process.exitCode = 1;
+}

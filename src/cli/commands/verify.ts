@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import { verifyRun } from '../../core/verify/verify-run.js';
+import { printChecks } from '../print-checks.js';
+import { workflowEnv } from '../workflow-env.js';
+
+export default async function verifyCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
+  const result = await verifyRun(workflowEnv(command), { run: options.run!, ...(options.head ? { head: options.head } : {}) });
+  if (printChecks(result.checks)) process.exitCode = 1;
+}

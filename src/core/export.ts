@@ -1,0 +1,73 @@
+import { copyFileSync, constants, existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { create } from 'tar';
+import { OrchestratorError } from '../errors.js';
+import { Manifest } from '../schema/run-files.js';
+import { sha256 } from '../store/run-store.js';
+import { MANIFEST } from './layout.js';
+import { openStoreAnywhere } from './session.js';
+import type { WorkflowEnv } from './workflow-env.js';
+
+export interface ExportResult {
+  out: string;
+  files: number;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * The run as one .tar.gz whose entries are `<run_id>/<file>`, unpackable anywhere and accepted by
+ * verify there. The same run always gives the same bytes: entries sorted, mtime fixed to the
+ * run's creation, owner and group 0, mode 0644, gzip header without time or OS. That is also why
+ * export writes no audit line: the run it archives would change with every export.
+ */
+export async function exportRun(env: WorkflowEnv, options: { run: string; out: string }): Promise<ExportResult> {
+  const { store } = await openStoreAnywhere(env);
+  const run = store.openRun(options.run);
+  const manifest = run.readJson(MANIFEST, Manifest);
+  const out = path.resolve(env.cwd, options.out);
+  if (existsSync(out)) throw new OrchestratorError(`${options.out} already exists: export never overwrites a file; choose another --out`);
+  if (!existsSync(path.dirname(out))) throw new OrchestratorError(`the folder of --out ${options.out} does not exist: create it first`);
+  if (out.startsWith(run.dir + path.sep)) throw new OrchestratorError(`--out ${options.out} is inside the run it archives: write the archive elsewhere`);
+
+  const { files, links } = run.listAllFiles();
+  if (links.length > 0) throw new OrchestratorError(`run ${run.id} holds a symbolic link (${links[0]}): a run only holds files; remove it, or run verify to see what else changed`);
+
+  const created = Date.parse(manifest.created_at);
+  const mtime = new Date(Number.isNaN(created) ? 0 : Math.floor(created / 1000) * 1000);
+  // Built next to --out, then linked into place: the archive appears whole or not at all, and an
+  // --out created meanwhile is still never overwritten.
+  const partial = `${out}.partial-${process.pid}`;
+  try {
+    await create(
+      {
+        gzip: true,
+        file: partial,
+        cwd: store.runsDir,
+        portable: true,
+        noDirRecurse: true,
+        mtime,
+        onWriteEntry: (entry) => {
+          if (entry.stat) entry.stat.mode = (entry.stat.mode & ~0o7777) | 0o644;
+        },
+      },
+      files.map((file) => `${run.id}/${file}`),
+    );
+    publish(partial, out, options.out);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+  const bytes = readFileSync(out);
+  return { out, files: files.length, bytes: bytes.length, sha256: sha256(bytes) };
+}
+
+function publish(partial: string, out: string, asGiven: string): void {
+  try {
+    linkSync(partial, out);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new OrchestratorError(`${asGiven} already exists: export never overwrites a file; choose another --out`);
+    // A file system without hard links: an exclusive copy still refuses to overwrite.
+    copyFileSync(partial, out, constants.COPYFILE_EXCL);
+  }
+}

@@ -1,0 +1,171 @@
+import path from 'node:path/posix';
+import type { Manifest } from '../../schema/run-files.js';
+import { sha256, type Run } from '../../store/run-store.js';
+import { describeDifference, firstDifference } from '../first-difference.js';
+import { attemptFiles } from '../layout.js';
+import { repairAndValidate, runRepoName } from '../repair-and-validate.js';
+import type { AuditRecord } from './audit-log.js';
+import { fail, pass, short, skip, type Check } from './check.js';
+import type { RecordedApproval } from './record-checks.js';
+
+const NORMALIZATION = 'normalization';
+const VALIDATION = 'validation';
+
+interface Attempt {
+  task: string;
+  files: ReturnType<typeof attemptFiles>;
+  /** The audit line that wrote its patch.raw.diff: when it ran, relative to the approvals. */
+  line: number | null;
+}
+
+interface ApprovedPatch {
+  task: string;
+  path: string;
+  /** The audit line that wrote the approval. */
+  line: number | null;
+  text: string | null;
+  /** The file is still the one approved; the approval check reports it when not. */
+  intact: boolean;
+}
+
+export interface PatchCheckInput {
+  run: Run;
+  manifest: Manifest;
+  repoRoot: string;
+  record: AuditRecord | null;
+  files: string[];
+  approvals: RecordedApproval[];
+}
+
+/**
+ * The checks that need git: each patch.diff is what the engine makes of its patch.raw.diff on
+ * base + the patches approved before that attempt ran; each approved patch applies as written on
+ * base + the patches approved before it, in approval order (approval time, as run-task uses).
+ */
+export async function patchChecks(input: PatchCheckInput): Promise<Check[]> {
+  const approved = approvedPatches(input);
+  return [...(await normalizationChecks(input, approved)), ...(await validationChecks(input, approved))];
+}
+
+function attempts({ files, record }: PatchCheckInput): Attempt[] {
+  const found: Attempt[] = [];
+  for (const file of files) {
+    const m = /^executions\/([^/]+)\/(?:attempt-(\d+)\/)?artifacts\/patch\.raw\.diff$/.exec(file);
+    if (!m) continue;
+    const layout = attemptFiles(m[1]!, m[2] ? Number(m[2]) : 1);
+    if (layout.rawPatch !== file) continue;
+    found.push({ task: m[1]!, files: layout, line: record?.writes.get(file)?.[0]?.line ?? null });
+  }
+  return found.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.files.rawPatch < b.files.rawPatch ? -1 : 1));
+}
+
+function approvedPatches({ run, record, approvals }: PatchCheckInput): ApprovedPatch[] {
+  return approvals
+    .filter(({ approval }) => approval.decision === 'approved' && approval.subject.kind === 'patch')
+    .sort((a, b) => a.approval.at.localeCompare(b.approval.at) || (a.approval.subject.task ?? '').localeCompare(b.approval.subject.task ?? ''))
+    .map(({ file, approval }) => {
+      // The patch next to the approval, not the path it names: the approval check reports a
+      // mismatch, and a tampered path must not lead outside the run.
+      const patch = `${path.dirname(file)}/artifacts/patch.diff`;
+      const bytes = run.exists(patch) ? run.readBytes(patch) : null;
+      return {
+        task: approval.subject.task ?? '?',
+        path: patch,
+        line: record?.writes.get(file)?.[0]?.line ?? null,
+        text: bytes?.toString('utf8') ?? null,
+        intact: bytes !== null && sha256(bytes) === approval.subject.sha256,
+      };
+    });
+}
+
+async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPatch[]): Promise<Check[]> {
+  const { run, manifest, repoRoot } = input;
+  const checks: Check[] = [];
+  let compared = 0;
+  for (const attempt of attempts(input)) {
+    const { files } = attempt;
+    const response = looseJson(run, files.response);
+    if (response?.['done_reason'] === 'length') {
+      // A reply cut short by num_predict is never repaired, so there must be no patch made of it.
+      if (run.exists(files.patch)) checks.push(fail(files.patch, NORMALIZATION, 'exists, but the reply was cut short and is never repaired'));
+      continue;
+    }
+    if (attempt.line === null) {
+      checks.push(fail(files.rawPatch, NORMALIZATION, 'cannot tell which approved patches it was made on: no audit.log line wrote it'));
+      continue;
+    }
+    const before = approved.filter((item) => item.line !== null && item.line < attempt.line!);
+    // Built on a patch that is no longer the one approved, the re-made patch would only repeat
+    // that failure (already reported by the approval check) in other words.
+    const broken = before.find((item) => !item.intact);
+    if (broken) {
+      checks.push(skip(files.patch, NORMALIZATION, `skipped: it was made on ${broken.path}, which is not the patch that was approved`));
+      continue;
+    }
+    const recordedOn = recordedApprovedPatches(response);
+    const actualOn = before.map((item) => `${item.task}:${short(sha256(item.text!))}`).join(', ');
+    if (recordedOn !== null && recordedOn !== actualOn) {
+      checks.push(fail(files.response, NORMALIZATION, `records validation on [${recordedOn}], but the patches approved before this attempt are [${actualOn}]`));
+    }
+    checks.push(...(await compareWithEngine(run, manifest, repoRoot, files, before.map((item) => item.text!))));
+    compared++;
+  }
+  if (!checks.some((check) => check.level === 'fail')) {
+    const what = `the engine, re-run on ${compared} patch.raw.diff file(s), gives the recorded patch.diff byte for byte`;
+    checks.push(pass('patches', NORMALIZATION, `${what} (repository ${repoRoot})`));
+  }
+  return checks;
+}
+
+async function compareWithEngine(run: Run, manifest: Manifest, repoRoot: string, files: Attempt['files'], before: string[]): Promise<Check[]> {
+  let outcome;
+  try {
+    ({ outcome } = await repairAndValidate(repoRoot, manifest.repository.base_commit, before, run.readText(files.rawPatch), runRepoName(manifest)));
+  } catch (error) {
+    return [fail(files.patch, NORMALIZATION, `the engine could not be re-run: ${(error as Error).message}`)];
+  }
+  const recorded = run.exists(files.patch) ? run.readBytes(files.patch) : null;
+  if (!outcome.ok) {
+    return recorded === null ? [] : [fail(files.patch, NORMALIZATION, `exists, but the engine now refuses patch.raw.diff: ${outcome.error ?? 'no diff'}`)];
+  }
+  if (recorded === null) return [fail(files.patch, NORMALIZATION, 'missing, but the engine makes a patch of patch.raw.diff')];
+  const difference = firstDifference(recorded, Buffer.from(outcome.diff, 'utf8'));
+  if (difference) return [fail(files.patch, NORMALIZATION, `is not what the engine makes of patch.raw.diff: first difference ${describeDifference(difference, 'engine')}`)];
+  return [];
+}
+
+async function validationChecks({ manifest, repoRoot }: PatchCheckInput, approved: ApprovedPatch[]): Promise<Check[]> {
+  const base = manifest.repository.base_commit;
+  for (const [k, item] of approved.entries()) {
+    if (item.text === null) return [fail(item.path, VALIDATION, 'missing: an approved patch; the patches approved after it cannot be checked either')];
+    const prior = approved.slice(0, k);
+    const onto = `base ${short(base)}${prior.length > 0 ? ` + ${prior.map((p) => p.task).join(' + ')}` : ''}`;
+    let problem: string | null;
+    try {
+      const check = await repairAndValidate(repoRoot, base, prior.map((p) => p.text!), item.text, runRepoName(manifest));
+      const fixes = [...new Set(check.outcome.fixes.map((fix) => fix.kind))];
+      problem = check.error ?? (fixes.length > 0 ? `it would need ${fixes.join(', ')}` : null);
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    // Past the first patch that fails, the state the later ones build on is unknown.
+    if (problem) return [fail(item.path, VALIDATION, `the approved patch no longer applies as written on ${onto}: ${problem}`)];
+  }
+  return [pass('approved patches', VALIDATION, `${approved.length} approved patch(es) apply as written on base ${short(base)}, in approval order`)];
+}
+
+function looseJson(run: Run, rel: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(run.readText(rel));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** "T001:3f2a9c1d0b7e, …" from exec.response.json's validation.approved_patches, or null when unreadable. */
+function recordedApprovedPatches(response: Record<string, unknown> | null): string | null {
+  const list = (response?.['validation'] as { approved_patches?: unknown } | undefined)?.approved_patches;
+  if (!Array.isArray(list)) return null;
+  return list.map((item: { task?: unknown; sha256?: unknown }) => `${String(item.task)}:${short(String(item.sha256))}`).join(', ');
+}

@@ -1,0 +1,270 @@
+/**
+ * The repair engine: from a model's reply and the base content of the files it touches to a diff
+ * git applies cleanly and the post-image it must produce, or a refusal with a reason.
+ *
+ * The rule above all others: the repaired patch removes the same lines and adds the same lines as
+ * the model's diff, at a place located without ambiguity, or the reply is refused. Context and
+ * removed lines are taken from the file (whitespace drift aside they must match it); added lines
+ * are exactly what the model wrote (only the line ending follows the file: CRLF files get CRLF).
+ * A clean diff passes through byte for byte with no fixes.
+ *
+ * Fix kinds (Fix.kind), stable identifiers, in the order the steps run:
+ *   crlf                     the reply's CRLF line endings were converted (headers; lines of LF files)
+ *   strip-think              a <think> block was removed (from extract.ts)
+ *   strip-prose              prose around the diff moved to notes (from extract.ts)
+ *   strip-fences             the diff was taken out of a Markdown fence (from extract.ts)
+ *   drop-stray-lines         lines inside the diff that belong to no file or hunk moved to notes
+ *   merge-file-patches       several patches of the same file (e.g. one fenced block each) joined
+ *   drop-empty-hunk          a hunk without removed or added lines was left out
+ *   restore-context          context lines the model dropped inside a hunk restored from the file
+ *   context-marker           context lines that lost their leading space (blank or not) recognised
+ *   context-whitespace       context lines whose whitespace drifted taken from the file
+ *   removed-whitespace       removed lines whose whitespace drifted taken from the file
+ *   reorder-hunks            hunks sorted into file order
+ *   merge-hunks              hunks sharing context lines merged into one
+ *   pad-context              missing or lopsided context at a hunk's ends topped up from the file
+ *   complete-deletion        a deleted file's removal written out in full (git requires it)
+ *   added-blank-marker       blank lines in a new file's hunk that lost their '+'
+ *   eof-newline              a base last line without newline, followed by added lines, re-added with one
+ *   no-newline-marker        `\ No newline at end of file` lines added, moved or dropped
+ *   drop-empty-file-patch    a file patch that changes nothing was left out
+ *   missing-diff-git-line    a `diff --git` line was added
+ *   missing-file-headers     `---`/`+++` lines were added
+ *   ab-prefixes              a/ and b/ prefixes were added to paths
+ *   repo-name-in-path        the repository's folder name doubled into a path was removed
+ *   new-file-header          a new file was marked as one (`new file mode`, `--- /dev/null`)
+ *   deleted-file-header      a deleted file was marked as one (`deleted file mode`, `+++ /dev/null`)
+ *   rewrite-header           other header lines rewritten into git's form (timestamps, junk lines)
+ *   placeholder-hunk-header  a `@@` line without usable numbers got the located ones
+ *   hunk-line-numbers        wrong start lines in a `@@` line corrected
+ *   hunk-counts              wrong line counts in a `@@` line corrected
+ *   crlf-file                lines of a CRLF base file given CRLF endings like the file
+ *   trailing-newline         the diff's missing final newline added
+ */
+import { extractDiff, type ExtractResult } from './extract.js';
+import { excerpt, type Fix } from './types.js';
+import type { EngineOptions, ExpectedFile, FileSource, RepairOutcome } from './repair/api-types.js';
+import { RefusalError, refuse, refusalLine, type Refusal } from './repair/refusal.js';
+import { repairFile } from './repair/repair-file.js';
+import { headerFacts, pathCandidates, resolvePaths, type ResolvedPaths } from './repair/resolve-paths.js';
+import { readReplyDiff, type ReplyDiff, type ReplyFile, type ReplyHunk } from './repair/reply-diff.js';
+
+export type { EngineOptions, ExpectedFile, FileSource, RepairOutcome, Refusal };
+
+/** Repository-relative paths whose base content the engine needs (old paths, and candidates such as the path without a doubled repository-name prefix). Pure, never throws. */
+export function filesNeeded(reply: string, options: EngineOptions): string[] {
+  const { extracted, diff } = readReply(reply);
+  if (diff === null) return [];
+  const out = new Set<string>();
+  for (const file of diff.files) {
+    const f = headerFacts(diff, file);
+    const names: Array<[string | undefined, 'a' | 'b']> = [
+      [f.minusName, 'a'],
+      [f.plusName, 'b'],
+      [f.gitNames?.[0], 'a'],
+      [f.gitNames?.[1], 'b'],
+      [f.renameFrom, 'a'],
+      [f.renameTo, 'b'],
+    ];
+    for (const [name, side] of names) {
+      if (name === undefined || name === '/dev/null') continue;
+      for (const p of pathCandidates(name, side, options.repoName)) out.add(p);
+    }
+  }
+  return [...out];
+}
+
+export function repairReply(reply: string, files: FileSource, options: EngineOptions): RepairOutcome {
+  const { extracted, diff } = readReply(reply);
+  if ('error' in extracted || diff === null) return failure({ file: null, hunk: null, reason: 'error' in extracted ? extracted.error : 'no diff', expected: null, found: null, closest: null }, '', []);
+  const fixes: Fix[] = [...extracted.fixes];
+  let notes = extracted.notes;
+  try {
+    if (diff.orphanHunks.length > 0) {
+      const h = diff.orphanHunks[0] as ReplyHunk;
+      refuse(null, null, `the hunk ${JSON.stringify(diff.lines[h.header]?.text ?? '')} comes before any file header, so nothing says which file it changes: add 'diff --git a/<path> b/<path>' (or '--- a/<path>' and '+++ b/<path>') before it`);
+    }
+    refuseDiffInNotes(extracted.notes);
+    const repoDoubled = repoNameDoubled(diff, files, options.repoName);
+    const groups = groupByFile(diff, files, options.repoName, repoDoubled, fixes);
+    const contextSeen = widestContext(diff);
+    const out: string[] = [];
+    const leftover: number[] = [];
+    let crKept = 0;
+    const expected: ExpectedFile[] = [];
+    const expectedPaths = new Set<string>();
+    const changes: RepairOutcome['files'] = [];
+    for (const g of groups) {
+      const repaired = repairFile(diff, g.file, g.hunks, g.paths, files, fixes, contextSeen);
+      if (!repaired) continue;
+      logCrlfFile(repaired.crGained, g.paths, fixes);
+      crKept += repaired.crKept;
+      leftover.push(...repaired.leftover);
+      for (const line of repaired.lines) out.push(line);
+      for (const e of repaired.expected) {
+        if (expectedPaths.has(e.path)) refuse(e.path, null, 'two file patches of the diff change this path');
+        expectedPaths.add(e.path);
+        expected.push(e);
+      }
+      changes.push(repaired.change);
+    }
+    if (out.length === 0) refuse(null, null, 'the diff changes nothing');
+    const stray = [...diff.stray, ...leftover].sort((a, b) => a - b);
+    notes = takeStrayLines(diff, stray, notes, fixes);
+    logCrlf(diff, crKept, fixes);
+    if (!diff.finalNewline && diff.lines.length > 0 && stray[stray.length - 1] !== diff.lines.length - 1) {
+      const last = diff.lines[diff.lines.length - 1]?.text ?? '';
+      fixes.push({ kind: 'trailing-newline', file: null, hunk: null, detail: 'the diff did not end with a newline; added one', before: last, after: `${last}\n` });
+    }
+    const text = `${out.join('\n')}\n`;
+    return { ok: true, diff: text, notes, fixes, files: changes, expected, error: null, refusal: null };
+  } catch (error) {
+    if (error instanceof RefusalError) return failure(error.refusal, notes, fixes);
+    throw error;
+  }
+}
+
+/**
+ * The reply's diff, extracted and read. Callers ask filesNeeded and then repairReply about the same
+ * reply, so the last one is kept (both only read it) rather than parsed twice.
+ */
+let lastRead: { reply: string; extracted: ExtractResult; diff: ReplyDiff | null } | null = null;
+
+function readReply(reply: string): { extracted: ExtractResult; diff: ReplyDiff | null } {
+  if (lastRead?.reply !== reply) {
+    const extracted = extractDiff(reply, { keepCr: true, keepTrailingLines: true });
+    lastRead = { reply, extracted, diff: 'error' in extracted ? null : readReplyDiff(extracted.diff) };
+  }
+  return lastRead;
+}
+
+function failure(refusal: Refusal, notes: string, fixes: Fix[]): RepairOutcome {
+  return { ok: false, diff: '', notes, fixes, files: [], expected: [], error: refusalLine(refusal), refusal };
+}
+
+/**
+ * A reply with fenced diff blocks and diff lines outside them (a hunk after "Also:"): the lines
+ * outside went to the notes, and leaving them out could silently drop a change, while taking them
+ * in could apply an example. Either would be a guess.
+ */
+function refuseDiffInNotes(notes: string): void {
+  const lines = notes.split('\n');
+  const at = lines.findIndex((l, i) => /^(?:diff --git |@@ -\d)/.test(l) || (l.startsWith('--- ') && (lines[i + 1] ?? '').startsWith('+++ ')));
+  if (at >= 0) {
+    refuse(null, null, `the reply has diff lines outside its fenced diff blocks (${JSON.stringify((lines[at] ?? '').slice(0, 60))}); put the whole diff in the fenced blocks`);
+  }
+}
+
+/** Lines between files that are no part of the diff: prose goes to the notes, blank lines go. */
+function takeStrayLines(diff: ReplyDiff, stray: number[], notes: string, fixes: Fix[]): string {
+  if (stray.length === 0) return notes;
+  const text = stray.map((i) => diff.lines[i]?.text ?? '');
+  const prose = text.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  fixes.push({
+    kind: 'drop-stray-lines',
+    file: null,
+    hunk: null,
+    detail: prose === '' ? `removed ${text.length} blank line(s) between the diff's parts` : `moved ${text.length} line(s) inside the diff that belong to no file or hunk to the notes`,
+    before: excerpt(text.join('\n')),
+    after: '',
+  });
+  return prose === '' ? notes : [notes, prose].filter((s) => s !== '').join('\n\n');
+}
+
+/** Whether the reply names an existing file only with the repository's folder doubled in front. */
+function repoNameDoubled(diff: ReplyDiff, files: FileSource, repoName: string | null): boolean {
+  if (repoName === null || repoName === '') return false;
+  return diff.files.some((file) => {
+    const f = headerFacts(diff, file);
+    return [f.minusName, f.gitNames?.[0]].some((raw) => {
+      if (raw === undefined || raw === '/dev/null') return false;
+      const [standard, ...rest] = pathCandidates(raw, 'a', repoName);
+      return standard !== undefined && files.get(standard) === null && rest.some((c) => standard === `${repoName}/${c}` && files.get(c) instanceof Buffer);
+    });
+  });
+}
+
+/**
+ * The context width U that git used for the reply's hunks, as far as they show: at least git's
+ * default of 3 (so a sloppy hunk with one line of context on each side is not taken for a git
+ * hunk), more when some hunk has more before its first or after its last change.
+ */
+function widestContext(diff: ReplyDiff): number {
+  let widest = 3;
+  for (const file of diff.files) {
+    for (const h of file.hunks) {
+      const body = h.body.filter((b) => b.kind !== 'marker');
+      const first = body.findIndex((b) => b.kind !== 'context');
+      if (first < 0) continue;
+      let last = body.length - 1;
+      while (body[last]?.kind === 'context') last--;
+      widest = Math.max(widest, first, body.length - 1 - last);
+    }
+  }
+  return widest;
+}
+
+interface Group {
+  file: ReplyFile;
+  hunks: ReplyHunk[];
+  paths: ResolvedPaths;
+}
+
+/** Resolve every file patch; patches of the same file (a reply with one block per hunk) are joined. */
+function groupByFile(diff: ReplyDiff, files: FileSource, repoName: string | null, repoDoubled: boolean, fixes: Fix[]): Group[] {
+  const groups: Group[] = [];
+  /** The group touching each path (old or new side). */
+  const byPath = new Map<string, Group>();
+  for (const file of diff.files) {
+    const pure = file.hunks.length > 0 && file.hunks.every((h) => h.body.every((b) => b.kind === 'added' || b.kind === 'marker' || (b.unmarked && b.text === '')));
+    const paths = resolvePaths(headerFacts(diff, file), pure, { source: files, repoName, repoDoubled });
+    const touched = [paths.oldPath, paths.newPath].filter((p): p is string => p !== null);
+    const others = touched.map((p) => byPath.get(p)).filter((g): g is Group => g !== undefined);
+    const same = others.find((g) => g.paths.oldPath === paths.oldPath && g.paths.newPath === paths.newPath && g.paths.kind === paths.kind);
+    const name = paths.newPath ?? paths.oldPath;
+    if (others.some((g) => g !== same)) refuse(name, null, 'two file patches of the diff change this path in different ways');
+    if (!same) {
+      const g: Group = { file, hunks: [...file.hunks], paths };
+      groups.push(g);
+      for (const p of touched) byPath.set(p, g);
+      continue;
+    }
+    fixes.push({
+      kind: 'merge-file-patches',
+      file: name,
+      hunk: null,
+      detail: `the diff has several patches for ${name ?? ''}; their hunks were joined into one file patch`,
+      before: diff.lines[file.start]?.text ?? '',
+      after: '',
+    });
+    // Hunks are numbered in the order the model wrote them across the joined patches.
+    same.hunks.push(...file.hunks.map((h, k) => ({ ...h, ordinal: same.hunks.length + k + 1 })));
+  }
+  return groups;
+}
+
+function logCrlf(diff: ReplyDiff, kept: number, fixes: Fix[]): void {
+  let had = 0;
+  for (const l of diff.lines) if (l.cr) had++;
+  if (had <= kept) return;
+  fixes.unshift({
+    kind: 'crlf',
+    file: null,
+    hunk: null,
+    detail: `converted ${had - kept} CRLF line ending(s) of the reply to LF (diff headers, and lines of files that use LF)`,
+    before: '\r\n',
+    after: '\n',
+  });
+}
+
+function logCrlfFile(gained: number, paths: ResolvedPaths, fixes: Fix[]): void {
+  if (gained === 0) return;
+  fixes.push({
+    kind: 'crlf-file',
+    file: paths.newPath ?? paths.oldPath,
+    hunk: null,
+    detail: `the base file uses CRLF line endings; ${gained} line(s) of the diff now end in CRLF like the file`,
+    before: '\n',
+    after: '\r\n',
+  });
+}

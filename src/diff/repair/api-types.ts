@@ -1,0 +1,43 @@
+/**
+ * The engine's public shapes, kept apart so every repair module can use them without importing
+ * the engine itself; engine.ts re-exports them.
+ */
+import type { FileChange, Fix } from '../types.js';
+import type { Refusal } from './refusal.js';
+
+export type { Refusal };
+
+export interface EngineOptions {
+  /**
+   * The name of the repository's folder (the basename of its root), so `a/<repoName>/src/x.go` can
+   * be recognised as the model doubling it into the path; null when not known.
+   */
+  repoName: string | null;
+}
+
+/** Base content by path: a Buffer, null when the path does not exist at base, undefined when not fetched. */
+export interface FileSource {
+  get(path: string): Buffer | null | undefined;
+}
+
+/** A touched path's content after the patch; null when the patch deletes it. */
+export interface ExpectedFile {
+  path: string;
+  content: Buffer | null;
+}
+
+export interface RepairOutcome {
+  ok: boolean;
+  /** `git apply`-able from the repository root: a/ b/ prefixes, right headers and counts, final newline; '' when !ok. */
+  diff: string;
+  /** The reply's prose outside the diff. */
+  notes: string;
+  /** Every change made to the model's diff, in order. */
+  fixes: Fix[];
+  files: FileChange[];
+  /** The post-image of every touched path, computed by applying the repaired hunks to the base. */
+  expected: ExpectedFile[];
+  /** One line, when !ok. */
+  error: string | null;
+  refusal: Refusal | null;
+}

@@ -1,0 +1,84 @@
+/**
+ * Hints besides a hunk's lines that may pick one of several places it fits (see agreedHint).
+ */
+import { plain, type BaseFile } from './base-file.js';
+import type { Candidate, HunkSpec } from './hunk-spec.js';
+import { refuse } from './refusal.js';
+
+/**
+ * What the model said about the place besides the hunk's lines, each a hint that counts only when
+ * it singles out one candidate: the section text after `@@` (git writes the nearest line above
+ * the hunk that starts with a letter, '_' or '$'), a hunk with leading but no trailing context
+ * (git applies it only at the end of the file), believable line numbers, and the order of the
+ * hunks when the hunk sits between two placed ones that are in file order. Hints that single out
+ * different candidates contradict each other, and the hunk is refused.
+ */
+export function agreedHint(file: BaseFile, spec: HunkSpec, all: Candidate[], free: Candidate[], chosen: Map<HunkSpec, Candidate>, stated: number | null, display: string): Candidate | undefined {
+  const votes: Array<[string, Candidate]> = [];
+  const vote = (name: string, cands: Candidate[]): void => {
+    if (cands.length === 1) votes.push([name, cands[0] as Candidate]);
+  };
+  vote('only place not taken by another hunk', free);
+  const section = sectionText(spec.hunk.section);
+  if (section !== '') vote('section text', free.filter((c) => funcLineAbove(file, c.start)?.startsWith(section) === true));
+  const body = spec.hunk.body.filter((b) => b.kind !== 'marker');
+  const firstChange = body.findIndex((b) => b.kind !== 'context');
+  const lastChange = body.length - 1 - [...body].reverse().findIndex((b) => b.kind !== 'context');
+  if (firstChange > 0 && lastChange === body.length - 1 && spec.hunk.trailing.length === 0) {
+    vote('no trailing context (end of file)', free.filter((c) => c.end === file.lines.length));
+  }
+  // Believable numbers pointing at a place another hunk took contradict the placement.
+  if (stated !== null) vote('line numbers', all.filter((c) => c.start === stated));
+  const bounds = orderBounds(spec, chosen);
+  if (bounds) vote('hunk order', free.filter((c) => c.start >= bounds.after && c.end <= bounds.before));
+  const first = votes[0];
+  if (!first) return undefined;
+  const other = votes.find(([, c]) => c !== first[1]);
+  if (other) {
+    refuse(display, spec.hunk.ordinal, `the hunk's lines fit the file in several places, and its ${first[0]} points at line ${first[1].start + 1} but its ${other[0]} at line ${other[1].start + 1}`);
+  }
+  if (!free.includes(first[1])) {
+    refuse(display, spec.hunk.ordinal, `the hunk's ${first[0]} point at line ${first[1].start + 1}, where another hunk of the file already applies`);
+  }
+  return first[1];
+}
+
+/** The section text as git would have written it (without the space after `@@`). */
+function sectionText(section: string): string {
+  return (section.startsWith(' ') ? section.slice(1) : section).trimEnd();
+}
+
+const funcCache = new WeakMap<BaseFile, Int32Array>();
+
+/** Git's default "function line" for a hunk starting at `start`: the nearest line above it starting with a letter, '_' or '$'. */
+function funcLineAbove(file: BaseFile, start: number): string | null {
+  let above = funcCache.get(file);
+  if (!above) {
+    above = new Int32Array(file.lines.length + 1);
+    let last = -1;
+    for (let i = 0; i <= file.lines.length; i++) {
+      above[i] = last;
+      if (i < file.lines.length && /^[A-Za-z_$]/.test(file.lines[i] as string)) last = i;
+    }
+    funcCache.set(file, above);
+  }
+  const i = above[Math.min(start, file.lines.length)] as number;
+  return i < 0 ? null : plain(file.lines[i] as string).trimEnd();
+}
+
+/**
+ * Where the hunk must lie if the model wrote its hunks in file order: between the placed hunks
+ * written just before and just after it. Used only when it has both neighbours and every placed
+ * hunk of the file is in file order (a reversed or shuffled diff shows itself there); a hunk at
+ * either end of the list could be an afterthought written out of order.
+ */
+function orderBounds(spec: HunkSpec, chosen: Map<HunkSpec, Candidate>): { after: number; before: number } | null {
+  const placed = [...chosen].sort((a, b) => a[0].hunk.ordinal - b[0].hunk.ordinal);
+  if (placed.length < 2) return null;
+  for (let i = 1; i < placed.length; i++) if ((placed[i] as [HunkSpec, Candidate])[1].start < (placed[i - 1] as [HunkSpec, Candidate])[1].end) return null;
+  const k = spec.hunk.ordinal;
+  const prev = [...placed].reverse().find(([s]) => s.hunk.ordinal < k);
+  const next = placed.find(([s]) => s.hunk.ordinal > k);
+  return prev && next ? { after: prev[1].end, before: next[1].start } : null;
+}
+

@@ -1,0 +1,45 @@
+/**
+ * A refusal is the engine's answer when the only way to a usable patch would be a guess. It is a
+ * typed error so the deep steps (locating a hunk, resolving a path) can stop with a precise reason
+ * and the engine can turn it into a RepairOutcome; no other error is ever caught.
+ */
+
+export interface Refusal {
+  /** The file the refusal is about (repository-relative), null for whole-reply problems. */
+  file: string | null;
+  /** The hunk, 1-based in the order the model wrote them; null when not about one hunk. */
+  hunk: number | null;
+  /** One line for a person: what is wrong and why it cannot be repaired without guessing. */
+  reason: string;
+  /** The line the diff expects (as the model wrote it), when one line is at fault. */
+  expected: string | null;
+  /** What the base file holds where the hunk fits best, when known. */
+  found: string | null;
+  /** The file line most like the expected one near where the hunk fits best (1-based). */
+  closest: { line: number; text: string } | null;
+}
+
+export class RefusalError extends Error {
+  readonly refusal: Refusal;
+  constructor(refusal: Refusal) {
+    super(refusal.reason);
+    this.name = 'RefusalError';
+    this.refusal = refusal;
+  }
+}
+
+export function refuse(file: string | null, hunk: number | null, reason: string, details: Partial<Pick<Refusal, 'expected' | 'found' | 'closest'>> = {}): never {
+  throw new RefusalError({ file, hunk, reason, expected: details.expected ?? null, found: details.found ?? null, closest: details.closest ?? null });
+}
+
+/** The one-line error of a RepairOutcome: where, then why. */
+export function refusalLine(r: Refusal): string {
+  const where = [r.file, r.hunk === null ? null : `hunk ${r.hunk}`].filter((x) => x !== null).join(', ');
+  const line = where === '' ? r.reason : `${where}: ${r.reason}`;
+  return line.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Quote a line of text for a reason: JSON quoting shows tabs, trailing spaces and '\r'. */
+export function q(text: string, max = 120): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}

@@ -1,0 +1,162 @@
+/**
+ * From a placed hunk to its operations, with the file as the authority on every line it already
+ * has: context and removed lines are taken from the file (their whitespace drift is logged),
+ * context lines the model dropped inside the hunk are restored, and short or lopsided context at
+ * either end is topped up from the file so git finds the hunk where it belongs.
+ */
+import { excerpt, type Fix } from '../types.js';
+import { plain, type BaseFile } from './base-file.js';
+import { counts, markersOf, trailingContext, type Op, type PlacedHunk } from './hunk-ops.js';
+import type { Chosen } from './place-hunks.js';
+import type { DiffLine } from './reply-diff.js';
+import { placeDroppedLine, type DroppedBesideAdded } from './place-dropped-line.js';
+import { refuse } from './refusal.js';
+
+/** Context wanted on each side of a change, as git writes by default; never more is added. */
+const CONTEXT = 3;
+
+type Drift = { kind: string; line: number; before: string; after: string };
+
+/**
+ * `contextSeen` is the most context any hunk of the reply has on one side of its changes (see
+ * place-dropped-line.ts).
+ */
+export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Chosen, display: string, fixes: Fix[], contextSeen: number): PlacedHunk {
+  const { spec, positions } = chosen;
+  const hunk = spec.hunk;
+  let ops: Op[] = [];
+  const drift: Drift[] = [];
+  let k = 0;
+  let prevLine = -1;
+  let addedRun = 0;
+  let beside: DroppedBesideAdded | null = null;
+  for (const b of hunk.body) {
+    if (b.kind === 'marker') continue;
+    if (b.kind === 'added') {
+      ops.push({ kind: 'added', text: b.text, from: b, noEol: false });
+      addedRun++;
+      continue;
+    }
+    const line = positions[k++] as number;
+    // Lines the model dropped between two of its lines (only where locate allowed a gap).
+    if (prevLine >= 0 && line > prevLine + 1 && addedRun > 0) beside = { runStart: ops.length - addedRun, runLength: addedRun };
+    for (let g = prevLine + 1; prevLine >= 0 && g < line; g++) {
+      ops.push({ kind: 'context', line: g, from: null, noEol: false });
+      drift.push({ kind: addedRun > 0 ? 'place-dropped-context' : 'restore-context', line: g, before: '', after: plain(file.lines[g] as string) });
+    }
+    prevLine = line;
+    addedRun = 0;
+    ops.push({ kind: b.kind, line, from: b, noEol: false });
+    const actual = plain(file.lines[line] as string);
+    if (b.unmarked) drift.push({ kind: 'context-marker', line, before: b.text, after: ` ${actual}` });
+    else if (b.text !== actual) drift.push({ kind: b.kind === 'removed' ? 'removed-whitespace' : 'context-whitespace', line, before: b.text, after: actual });
+  }
+  // Unmarked lines after the hunk may be its context (see trailingContext).
+  let end = positions.length > 0 ? (positions[positions.length - 1] as number) + 1 : chosen.start;
+  const blanksUsed = positions.length > 0 ? trailingContext(file, lines, hunk, end) : 0;
+  for (const index of hunk.trailing.slice(0, blanksUsed)) {
+    const text = lines[index]?.text ?? '';
+    ops.push({ kind: 'context', line: end, from: { kind: 'context', text, index, unmarked: true }, noEol: false });
+    drift.push({ kind: 'context-marker', line: end, before: text, after: ` ${plain(file.lines[end] as string)}` });
+    end++;
+  }
+  if (beside) ops = placeDroppedLine(file, ops, beside, contextSeen, display, hunk.ordinal);
+  logDrift(drift, display, hunk.ordinal, fixes);
+  if (!ops.some((op) => op.kind !== 'context')) refuse(display, hunk.ordinal, 'internal: a hunk without changes reached placement');
+  return { reply: hunk, blanksUsed, start: chosen.start, end, ops, markers: markersOf(hunk) };
+}
+
+const DRIFT_WORDS: Record<string, string> = {
+  'restore-context': 'context line(s) the diff dropped were restored from the file',
+  'place-dropped-context':
+    "context line the diff dropped next to added lines was restored from the file, on the one side of them that gives the hunk git's shape (equal context before and after its changes)",
+  'context-marker': "context line(s) had lost their leading ' ' marker; restored from the file",
+  'context-whitespace': 'context line(s) differed from the file in whitespace only; taken from the file',
+  'removed-whitespace': 'removed line(s) differed from the file in whitespace only; taken from the file',
+};
+
+function logDrift(drift: Drift[], file: string, hunk: number, fixes: Fix[]): void {
+  for (const kind of Object.keys(DRIFT_WORDS)) {
+    const items = drift.filter((d) => d.kind === kind);
+    if (items.length === 0) continue;
+    const first = items[0] as Drift;
+    fixes.push({
+      kind,
+      file,
+      hunk,
+      detail: `${items.length} ${DRIFT_WORDS[kind]} (first at line ${first.line + 1}: ${JSON.stringify(first.before)} → ${JSON.stringify(first.after)})`,
+      before: excerpt(items.map((d) => d.before).join('\n')),
+      after: excerpt(items.map((d) => d.after).join('\n')),
+    });
+  }
+}
+
+/**
+ * Hunks whose old sides overlap become one hunk, provided the overlap is context in both (two
+ * hunks changing the same lines contradict each other and are refused). Hunks must be sorted.
+ */
+export function mergeOverlapping(hunks: PlacedHunk[], display: string, fixes: Fix[]): PlacedHunk[] {
+  const out: PlacedHunk[] = [];
+  for (const h of hunks) {
+    const prev = out[out.length - 1];
+    if (!prev || h.start >= prev.end) {
+      out.push(h);
+      continue;
+    }
+    const cut = prev.ops.findIndex((op) => op.kind !== 'added' && op.line >= h.start);
+    const prevTail = cut < 0 ? [] : prev.ops.slice(cut);
+    const hHead = h.ops.filter((op) => op.kind !== 'added' && op.line < prev.end);
+    const firstChangeInH = h.ops.findIndex((op) => op.kind !== 'context');
+    const overlapInH = h.ops.slice(0, firstChangeInH < 0 ? h.ops.length : firstChangeInH).filter((op) => op.kind !== 'added' && op.line < prev.end);
+    if (prevTail.some((op) => op.kind !== 'context') || overlapInH.length !== hHead.length) {
+      refuse(display, h.reply.ordinal, `hunks ${prev.reply.ordinal} and ${h.reply.ordinal} change overlapping lines of the file (around line ${h.start + 1}); they contradict each other`);
+    }
+    const merged: PlacedHunk = { reply: prev.reply, blanksUsed: prev.blanksUsed, start: prev.start, end: Math.max(prev.end, h.end), ops: [...prev.ops.slice(0, cut < 0 ? prev.ops.length : cut), ...h.ops], markers: [...prev.markers, ...h.markers] };
+    fixes.push({
+      kind: 'merge-hunks',
+      file: display,
+      hunk: h.reply.ordinal,
+      detail: `hunks ${prev.reply.ordinal} and ${h.reply.ordinal} share context lines (from line ${h.start + 1}); merged into one hunk`,
+      before: '',
+      after: '',
+    });
+    out[out.length - 1] = merged;
+  }
+  return out;
+}
+
+/**
+ * Top up context so each hunk has the same amount before and after its changes (at least one
+ * line, at most CONTEXT), as far as the file and the neighbouring hunks allow. A model that drops
+ * the last context line leaves a hunk git would only apply at the end of the file; a lopsided
+ * hunk is fine for git but a sign of a dropped line, and context never changes what a hunk does.
+ */
+export function padContext(file: BaseFile, hunks: PlacedHunk[], display: string, fixes: Fix[]): void {
+  hunks.forEach((h, i) => {
+    const lead = h.ops.findIndex((op) => op.kind !== 'context');
+    let trail = 0;
+    for (let j = h.ops.length - 1; j >= 0 && h.ops[j]?.kind === 'context'; j--) trail++;
+    const want = Math.min(CONTEXT, Math.max(lead, trail, 1));
+    const prevEnd = i > 0 ? (hunks[i - 1] as PlacedHunk).end : 0;
+    const nextStart = i + 1 < hunks.length ? (hunks[i + 1] as PlacedHunk).start : file.lines.length;
+    const addLead = Math.max(0, Math.min(want - lead, h.start - prevEnd));
+    const addTrail = Math.max(0, Math.min(want - trail, nextStart - h.end));
+    if (addLead === 0 && addTrail === 0) return;
+    const before = Array.from({ length: addLead }, (_, g) => h.start - addLead + g);
+    const after = Array.from({ length: addTrail }, (_, g) => h.end + g);
+    h.ops.unshift(...before.map((line): Op => ({ kind: 'context', line, from: null, noEol: false })));
+    h.ops.push(...after.map((line): Op => ({ kind: 'context', line, from: null, noEol: false })));
+    h.start -= addLead;
+    h.end += addTrail;
+    const c = counts(h.ops);
+    const sides = [addLead > 0 ? `${addLead} before` : '', addTrail > 0 ? `${addTrail} after` : ''].filter(Boolean).join(' and ');
+    fixes.push({
+      kind: 'pad-context',
+      file: display,
+      hunk: h.reply.ordinal,
+      detail: `the hunk had ${lead} context line(s) before its changes and ${trail} after; added ${sides} from the file (now ${c.old} old / ${c.new} new lines)`,
+      before: '',
+      after: excerpt([...before, ...after].map((l) => ` ${plain(file.lines[l] as string)}`).join('\n')),
+    });
+  });
+}

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The audit log as a hash chain. Each line is one JSON object whose `prev` is the sha256 of the
+ * previous line's exact bytes (without its newline); the first line's `prev` is GENESIS. Changing,
+ * removing or reordering any line but the last breaks the link after it, and the last line is
+ * protected once a person anchors the head (the hash of the last line) somewhere else.
+ * Pure functions over bytes, shared by the writer (run-store) and the checker (verify).
+ */
+export const GENESIS = '0'.repeat(64);
+
+export function lineHash(line: Buffer): string {
+  return createHash('sha256').update(line).digest('hex');
+}
+
+/** The log's lines as exact bytes, without their newlines; a final line without one is kept. */
+export function splitLog(log: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let i = log.indexOf(0x0a); i !== -1; i = log.indexOf(0x0a, start)) {
+    lines.push(log.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < log.length) lines.push(log.subarray(start));
+  return lines;
+}
+
+/** What the next line's `prev` must be: the hash of the last line, or GENESIS for an empty log. */
+export function chainHead(log: Buffer): string {
+  const last = splitLog(log).at(-1);
+  return last === undefined ? GENESIS : lineHash(last);
+}

@@ -1,0 +1,188 @@
+/**
+ * Properties of the repair engine over generated files and edits: a clean diff passes through
+ * untouched; a corrupted one is repaired to exactly the intended file or refused, never anything
+ * else; and no input makes it throw. The clean diffs come from a small unified-diff writer below
+ * (LCS, git's hunk shape: 3 context lines, hunks merged when 6 or fewer lines apart).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { filesNeeded, repairReply, type FileSource } from '../src/diff/engine.js';
+
+interface Text {
+  lines: string[];
+  eol: boolean;
+}
+
+const render = (t: Text): string => (t.lines.length === 0 ? '' : t.lines.join('\n') + (t.eol ? '\n' : ''));
+
+/** A unified diff of one modified file, as git writes it. */
+function unifiedDiff(path: string, a: Text, b: Text): string {
+  // Lines compare with their newline: the last line without one differs from the same text with one.
+  const tok = (t: Text, i: number): string => t.lines[i] + (i < t.lines.length - 1 || t.eol ? '\n' : '');
+  const n = a.lines.length;
+  const m = b.lines.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = tok(a, i) === tok(b, j) ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  type Step = { op: ' ' | '-' | '+'; i: number; j: number };
+  const steps: Step[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && tok(a, i) === tok(b, j)) steps.push({ op: ' ', i: i++, j: j++ });
+    else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) steps.push({ op: '-', i: i++, j });
+    else steps.push({ op: '+', i, j: j++ });
+  }
+  // Within a run of changes, removed lines first (git's order).
+  for (let s = 0; s < steps.length; ) {
+    if (steps[s]!.op === ' ') {
+      s++;
+      continue;
+    }
+    let e = s;
+    while (e < steps.length && steps[e]!.op !== ' ') e++;
+    const run = steps.slice(s, e);
+    steps.splice(s, e - s, ...run.filter((x) => x.op === '-'), ...run.filter((x) => x.op === '+'));
+    s = e;
+  }
+  const changed = steps.map((s, k) => (s.op === ' ' ? -1 : k)).filter((k) => k >= 0);
+  if (changed.length === 0) return '';
+  const groups: Array<[number, number]> = [];
+  for (const k of changed) {
+    const last = groups[groups.length - 1];
+    if (last && k - last[1] - 1 <= 6) last[1] = k;
+    else groups.push([k, k]);
+  }
+  const out = [`diff --git a/${path} b/${path}`, `--- a/${path}`, `+++ b/${path}`];
+  for (const [f, l] of groups) {
+    const from = Math.max(0, f - 3);
+    const to = Math.min(steps.length - 1, l + 3);
+    const body = steps.slice(from, to + 1);
+    const oc = body.filter((s) => s.op !== '+').length;
+    const nc = body.filter((s) => s.op !== '-').length;
+    const os = oc === 0 ? body[0]!.i : body[0]!.i + 1;
+    const ns = nc === 0 ? body[0]!.j : body[0]!.j + 1;
+    const side = (s: number, c: number): string => (c === 1 ? `${s}` : `${s},${c}`);
+    out.push(`@@ -${side(os, oc)} +${side(ns, nc)} @@`);
+    for (const s of body) {
+      const text = s.op === '+' ? b.lines[s.j]! : a.lines[s.i]!;
+      out.push(s.op + text);
+      const last = s.op === '+' ? s.j === m - 1 && !b.eol : s.i === n - 1 && !a.eol && (s.op === '-' || s.j === m - 1);
+      if (last) out.push('\\ No newline at end of file');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+const WORDS = ['a', 'b', 'c', '}', '', '\tx := 1', '\treturn x', 'func f() {', '# title', '-- note'];
+/** One text has one form: a last empty line without a newline is no line at all. */
+function norm(t: Text): Text {
+  const lines = [...t.lines];
+  let eol = t.eol;
+  while (!eol && lines.length > 0 && lines[lines.length - 1] === '') {
+    lines.pop();
+    eol = true;
+  }
+  return { lines, eol: lines.length === 0 ? true : eol };
+}
+const textArb = fc.record({ lines: fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 30 }), eol: fc.boolean() }).map(norm);
+
+/** A base text and an edit of it: a few replaced, inserted and removed lines. */
+const caseArb = textArb.chain((a) =>
+  fc
+    .array(fc.record({ at: fc.nat(a.lines.length), del: fc.nat(3), ins: fc.array(fc.constantFrom('NEW', 'b', '', 'x = 2', '\tnew'), { maxLength: 3 }) }), { minLength: 1, maxLength: 3 })
+    .chain((edits) => fc.boolean().map((eol) => {
+      const lines = [...a.lines];
+      for (const e of edits) lines.splice(Math.min(e.at, lines.length), e.del, ...e.ins);
+      return { a, b: norm({ lines, eol }) };
+    })),
+);
+
+const sourceOf = (path: string, a: Text): FileSource => ({ get: (p) => (p === path ? Buffer.from(render(a)) : null) });
+
+test('a clean diff of any edit passes through byte for byte, with zero fixes and the right post-image', () => {
+  fc.assert(
+    fc.property(caseArb, ({ a, b }) => {
+      const diff = unifiedDiff('f.txt', a, b);
+      fc.pre(diff !== '');
+      const r = repairReply(diff, sourceOf('f.txt', a), { repoName: null });
+      assert.equal(r.ok, true, r.error ?? '');
+      assert.equal(r.diff, diff);
+      assert.deepEqual(r.fixes, []);
+      assert.equal(r.expected[0]?.content?.toString('utf8'), render(b));
+    }),
+    { numRuns: 1500 },
+  );
+});
+
+type Corruption = (lines: string[]) => string[];
+const hunkBodyIndexes = (lines: string[], c: string): number[] => lines.flatMap((l, k) => (l[0] === c && !l.startsWith('--- ') && !l.startsWith('+++ ') ? [k] : []));
+const CORRUPTIONS: Record<string, (pick: number) => Corruption> = {
+  prefixes: () => (ls) => ls.map((l) => l.replace(/^(---|\+\+\+) [ab]\//, '$1 ').replace(/^diff --git a\/(\S+) b\//, 'diff --git $1 ')),
+  noDiffGit: () => (ls) => ls.filter((l) => !l.startsWith('diff --git')),
+  placeholder: (p) => (ls) => ls.map((l) => (l.startsWith('@@') ? ['@@', '@@ ... @@', '@@ -1 +1 @@', '@@ -XXX @@'][p % 4]! : l)),
+  counts: (p) => (ls) => ls.map((l) => l.replace(/^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@/, (_, a, _b, c) => `@@ -${a},${(p % 5) + 1} +${c},${(p % 3) + 2} @@`)),
+  numbers: (p) => (ls) => ls.map((l) => l.replace(/^@@ -(\d+)(,\d+)? \+(\d+)/, (_, a, b, c) => `@@ -${Number(a) + (p % 7) + 1}${b ?? ''} +${Number(c) + (p % 7) + 1}`)),
+  crlf: () => (ls) => ls.map((l) => (l.endsWith('\r') ? l : `${l}\r`)),
+  fence: () => (ls) => ['Here:', '```diff', ...ls, '```', 'Bye.'],
+  dropContext: (p) => (ls) => {
+    const ctx = hunkBodyIndexes(ls, ' ');
+    return ctx.length === 0 ? ls : ls.filter((_, k) => k !== ctx[p % ctx.length]);
+  },
+  unmarkContext: (p) => (ls) => {
+    const ctx = hunkBodyIndexes(ls, ' ');
+    return ctx.length === 0 ? ls : ls.map((l, k) => (k === ctx[p % ctx.length] ? l.slice(1) : l));
+  },
+  tabsToSpaces: () => (ls) => ls.map((l) => (l.startsWith(' \t') ? `     ${l.slice(2)}` : l)),
+  reverseHunks: () => (ls) => {
+    const head = ls.findIndex((l) => l.startsWith('@@'));
+    if (head < 0) return ls;
+    const hunks: string[][] = [];
+    for (const l of ls.slice(head)) (l.startsWith('@@') ? hunks.push([l]) : hunks[hunks.length - 1]!.push(l));
+    return [...ls.slice(0, head), ...hunks.reverse().flat()];
+  },
+};
+
+test('a corrupted diff is repaired to exactly the intended file, or refused: never anything else', () => {
+  const names = Object.keys(CORRUPTIONS);
+  fc.assert(
+    fc.property(caseArb, fc.array(fc.tuple(fc.constantFrom(...names), fc.nat(100)), { minLength: 1, maxLength: 3 }), ({ a, b }, picks) => {
+      const diff = unifiedDiff('f.txt', a, b);
+      fc.pre(diff !== '');
+      let ls = diff.slice(0, -1).split('\n');
+      // One dropped context line per diff, as in the corpus: with more, the diff can say another edit outright.
+      fc.pre(picks.filter(([name]) => name === 'dropContext').length <= 1);
+      for (const [name, p] of picks) ls = CORRUPTIONS[name]!(p)(ls);
+      const reply = `${ls.join('\n')}\n`;
+      const r = repairReply(reply, sourceOf('f.txt', a), { repoName: null });
+      if (!r.ok) {
+        assert.ok(r.error && !r.error.includes('\n') && r.refusal);
+        return;
+      }
+      assert.equal(r.expected[0]?.content?.toString('utf8'), render(b), `repaired to something else:\n${reply}\n---\n${r.diff}`);
+      assert.deepEqual(repairReply(r.diff, sourceOf('f.txt', a), { repoName: null }).fixes, [], 'the repaired diff is clean');
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+const PIECES = [
+  'diff --git a/f.txt b/f.txt', 'diff --git ', '--- a/f.txt', '+++ b/f.txt', '--- /dev/null', '+++ /dev/null', '--- f.txt', '+++ f.txt',
+  '@@ -1,2 +1,3 @@', '@@ -0,0 +1 @@', '@@ -99999999999999999999,1 +1 @@', '@@', '@@ ... @@', ' a', ' b', '+a', '-a', '-b', '', '}',
+  '\\ No newline at end of file', '```diff', '```', '<think>', '</think>', 'rename from f.txt', 'rename to g.txt', 'new file mode 100644',
+  'deleted file mode 100644', 'old mode 100644', 'new mode 100755', 'GIT binary patch', 'index 1234567..89abcde 100644',
+];
+
+test('repairReply and filesNeeded never throw, on arbitrary strings or diff-like line soups', () => {
+  const files: FileSource = { get: (p) => (p === 'f.txt' ? Buffer.from('a\nb\n}\n') : p === 'g.txt' ? null : undefined) };
+  const check = (reply: string): void => {
+    assert.ok(Array.isArray(filesNeeded(reply, { repoName: 'f.txt' })));
+    const r = repairReply(reply, files, { repoName: 'repo' });
+    if (r.ok) assert.ok(r.diff.endsWith('\n') && r.error === null);
+    else assert.ok(r.error && !r.error.includes('\n') && r.diff === '');
+  };
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), check), { numRuns: 1000 });
+  const line = fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 10 }));
+  const soup = fc.tuple(fc.array(line, { maxLength: 40 }), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([ls, sep, end]) => ls.join(sep) + (end ? sep : ''));
+  fc.assert(fc.property(soup, check), { numRuns: 4000 });
+});

@@ -1,0 +1,297 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { filesNeeded, repairReply, type FileSource, type RepairOutcome } from '../src/diff/engine.js';
+
+/** A FileSource over a record: string → content, null → absent; missing keys → not fetched. */
+function source(files: Record<string, string | Buffer | null>): FileSource {
+  return { get: (p) => (p in files ? (typeof files[p] === 'string' ? Buffer.from(files[p] as string) : (files[p] as Buffer | null)) : undefined) };
+}
+
+function repair(reply: string, files: Record<string, string | Buffer | null>, repoName: string | null = null): RepairOutcome {
+  return repairReply(reply, source(files), { repoName });
+}
+
+function ok(reply: string, files: Record<string, string | Buffer | null>, repoName: string | null = null): RepairOutcome {
+  const r = repair(reply, files, repoName);
+  assert.equal(r.ok, true, r.error ?? '');
+  return r;
+}
+
+function post(r: RepairOutcome, path: string): string | null {
+  const e = r.expected.find((x) => x.path === path);
+  assert.ok(e, `no expected entry for ${path}`);
+  return e.content === null ? null : e.content.toString('utf8');
+}
+
+const kinds = (r: RepairOutcome): string[] => r.fixes.map((f) => f.kind);
+const lines = (...xs: string[]): string => `${xs.join('\n')}\n`;
+
+const A = lines('one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten');
+const CLEAN = [
+  'diff --git a/a.txt b/a.txt',
+  'index 1111111..2222222 100644',
+  '--- a/a.txt',
+  '+++ b/a.txt',
+  '@@ -2,5 +2,6 @@ section',
+  ' two',
+  ' three',
+  '-four',
+  '+FOUR',
+  '+four and a half',
+  ' five',
+  ' six',
+  'diff --git a/new.txt b/new.txt',
+  'new file mode 100644',
+  'index 0000000..3333333',
+  '--- /dev/null',
+  '+++ b/new.txt',
+  '@@ -0,0 +1,2 @@',
+  '+hello',
+  '+world',
+  'diff --git a/old.txt b/old.txt',
+  'deleted file mode 100644',
+  'index 4444444..0000000',
+  '--- a/old.txt',
+  '+++ /dev/null',
+  '@@ -1,2 +0,0 @@',
+  '-bye',
+  '-now',
+  'diff --git a/src/from.ts b/src/to.ts',
+  'similarity index 80%',
+  'rename from src/from.ts',
+  'rename to src/to.ts',
+  '--- a/src/from.ts',
+  '+++ b/src/to.ts',
+  '@@ -1,2 +1,2 @@',
+  ' x',
+  '-y',
+  '+Y',
+  'diff --git a/empty.txt b/empty.txt',
+  'new file mode 100644',
+  'index 0000000..e69de29',
+  '',
+].join('\n');
+const CLEAN_FILES = { 'a.txt': A, 'new.txt': null, 'old.txt': lines('bye', 'now'), 'src/from.ts': lines('x', 'y'), 'src/to.ts': null, 'empty.txt': null };
+
+test('a clean diff passes through byte for byte with zero fixes, and the post-image is computed', () => {
+  const r = ok(CLEAN, CLEAN_FILES);
+  assert.equal(r.diff, CLEAN);
+  assert.deepEqual(r.fixes, []);
+  assert.equal(r.refusal, null);
+  assert.equal(post(r, 'a.txt'), lines('one', 'two', 'three', 'FOUR', 'four and a half', 'five', 'six', 'seven', 'eight', 'nine', 'ten'));
+  assert.equal(post(r, 'new.txt'), lines('hello', 'world'));
+  assert.equal(post(r, 'old.txt'), null);
+  assert.equal(post(r, 'src/from.ts'), null);
+  assert.equal(post(r, 'src/to.ts'), lines('x', 'Y'));
+  assert.equal(post(r, 'empty.txt'), '');
+  assert.deepEqual(
+    r.files.map((f) => [f.oldPath, f.newPath, f.kind]),
+    [
+      ['a.txt', 'a.txt', 'modify'],
+      [null, 'new.txt', 'add'],
+      ['old.txt', null, 'delete'],
+      ['src/from.ts', 'src/to.ts', 'rename'],
+      [null, 'empty.txt', 'add'],
+    ],
+  );
+});
+
+test('fences, prose and a <think> block holding a draft diff are stripped', () => {
+  const body = CLEAN.split('diff --git a/new.txt')[0] as string;
+  const draft = '```diff\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-one\n+ONE\n```';
+  const r = ok(`<think>\nMaybe:\n${draft}\nNo, better:\n</think>\nHere is the change.\n\n\`\`\`diff\n${body}\`\`\`\n\nDone.`, { 'a.txt': A });
+  assert.equal(r.diff, body);
+  assert.deepEqual(kinds(r), ['strip-think', 'strip-fences', 'strip-prose']);
+  assert.equal(r.notes, 'Here is the change.\n\nDone.');
+});
+
+test('a reply split into one fenced block per file gives one diff', () => {
+  const [first, second] = [CLEAN.split('diff --git a/new.txt')[0] as string, `diff --git a/new.txt${(CLEAN.split('diff --git a/new.txt')[1] as string).split('diff --git a/old.txt')[0]}`];
+  const r = ok(`First:\n\`\`\`diff\n${first}\`\`\`\nThen:\n\`\`\`diff\n${second}\`\`\`\n`, { 'a.txt': A, 'new.txt': null });
+  assert.equal(r.diff, first + second);
+  assert.deepEqual(r.files.map((f) => f.newPath), ['a.txt', 'new.txt']);
+});
+
+test('CRLF: a CRLF reply for an LF file is converted; the diff is LF', () => {
+  const reply = ['--- a/a.txt', '+++ b/a.txt', '@@ -3,3 +3,3 @@', ' three', '-four', '+FOUR', ' five', ''].join('\r\n');
+  const r = ok(reply, { 'a.txt': A });
+  assert.ok(!r.diff.includes('\r'));
+  assert.ok(kinds(r).includes('crlf'));
+  assert.equal(post(r, 'a.txt'), A.replace('four', 'FOUR'));
+});
+
+test('CRLF: a file with CRLF endings keeps them; added lines get them too', () => {
+  const crlf = A.replaceAll('\n', '\r\n');
+  const lf = ['diff --git a/a.txt b/a.txt', '--- a/a.txt', '+++ b/a.txt', '@@ -3,3 +3,3 @@', ' three', '-four', '+FOUR', ' five', ''].join('\n');
+  const r = ok(lf, { 'a.txt': crlf });
+  assert.equal(r.diff, ['diff --git a/a.txt b/a.txt', '--- a/a.txt', '+++ b/a.txt', '@@ -3,3 +3,3 @@', ' three\r', '-four\r', '+FOUR\r', ' five\r', ''].join('\n'));
+  assert.equal(post(r, 'a.txt'), crlf.replace('four', 'FOUR'));
+  assert.deepEqual(kinds(r), ['crlf-file']);
+  // The diff git writes for a CRLF file (LF headers, CRLF content) passes through unchanged.
+  assert.deepEqual(ok(r.diff, { 'a.txt': crlf }).fixes, []);
+});
+
+test('missing a/ b/ prefixes, missing diff --git line and missing ---/+++ lines are added', () => {
+  const noPrefix = ['--- src/a.txt', '+++ src/a.txt', '@@ -1,2 +1,2 @@', '-one', '+ONE', ' two', ''].join('\n');
+  const r1 = ok(noPrefix, { 'src/a.txt': A });
+  assert.deepEqual(kinds(r1), ['missing-diff-git-line', 'ab-prefixes']);
+  assert.ok(r1.diff.startsWith('diff --git a/src/a.txt b/src/a.txt\n--- a/src/a.txt\n+++ b/src/a.txt\n@@ -1,2 +1,2 @@\n'));
+  const noFileHeaders = ['diff --git a/a.txt b/a.txt', '@@ -1,2 +1,2 @@', '-one', '+ONE', ' two', ''].join('\n');
+  const r2 = ok(noFileHeaders, { 'a.txt': A });
+  assert.deepEqual(kinds(r2), ['missing-file-headers']);
+  assert.equal(post(r2, 'a.txt'), A.replace('one', 'ONE'));
+});
+
+test('a repository name doubled into the path is removed when only the inner path exists', () => {
+  const reply = ['--- a/myrepo/src/x.go', '+++ b/myrepo/src/x.go', '@@ -1,2 +1,2 @@', '-one', '+ONE', ' two', '--- /dev/null', '+++ b/myrepo/src/y.go', '@@ -0,0 +1 @@', '+y', ''].join('\n');
+  const files = { 'myrepo/src/x.go': null, 'src/x.go': A, 'a/myrepo/src/x.go': null, 'myrepo/src/y.go': null, 'src/y.go': null };
+  assert.deepEqual(filesNeeded(reply, { repoName: 'myrepo' }).sort(), ['a/myrepo/src/x.go', 'b/myrepo/src/x.go', 'b/myrepo/src/y.go', 'myrepo/src/x.go', 'myrepo/src/y.go', 'src/x.go', 'src/y.go'].sort());
+  const r = ok(reply, files, 'myrepo');
+  assert.deepEqual(r.files.map((f) => f.newPath), ['src/x.go', 'src/y.go']);
+  assert.ok(kinds(r).includes('repo-name-in-path'));
+  // Without a repository name, or when the doubled path itself exists, the path is kept.
+  assert.equal(repair(reply, files, null).ok, false);
+  assert.deepEqual(ok(reply, { ...files, 'myrepo/src/x.go': A }, 'myrepo').files.map((f) => f.newPath), ['myrepo/src/x.go', 'myrepo/src/y.go']);
+});
+
+test('wrong hunk counts are recounted; placeholder headers get the located numbers', () => {
+  const body = [' two', ' three', '-four', '+FOUR', ' five', ' six'];
+  for (const header of ['@@ -2,9 +2,2 @@', '@@ ... @@', '@@ -XXX @@', '@@ -1 +1 @@', '@@']) {
+    const r = ok(['--- a/a.txt', '+++ b/a.txt', header, ...body, ''].join('\n'), { 'a.txt': A });
+    assert.match(r.diff, /\n@@ -2,5 \+2,5 @@\n/, header);
+    assert.equal(post(r, 'a.txt'), A.replace('four', 'FOUR'), header);
+    assert.equal(r.fixes.length, 2, header); // the header, and the missing diff --git line
+  }
+});
+
+test('wrong start lines are corrected from where the content is', () => {
+  const r = ok(['--- a/a.txt', '+++ b/a.txt', '@@ -40,4 +41,4 @@ fn', ' two', ' three', '-four', '+FOUR', ' five', ' six', ''].join('\n'), { 'a.txt': A });
+  assert.match(r.diff, /\n@@ -2,5 \+2,5 @@ fn\n/);
+  assert.ok(kinds(r).includes('hunk-line-numbers'));
+});
+
+test('hunks out of order are sorted, with the new-side numbers following', () => {
+  const h1 = ['@@ -1,2 +1,3 @@', ' one', '+one and a half', ' two'];
+  const h2 = ['@@ -8,3 +9,2 @@', ' eight', '-nine', ' ten'];
+  const r = ok(['--- a/a.txt', '+++ b/a.txt', ...h2, ...h1, ''].join('\n'), { 'a.txt': A });
+  assert.ok(kinds(r).includes('reorder-hunks'));
+  assert.ok(r.diff.indexOf('@@ -1,2 +1,3 @@') < r.diff.indexOf('@@ -8,3 +9,2 @@'));
+  assert.equal(post(r, 'a.txt'), lines('one', 'one and a half', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'ten'));
+});
+
+test('whitespace drift in context and removed lines is taken from the file; added lines stay as written', () => {
+  const file = lines('func f() {', '\tif x {', '\t\treturn 1  ', '\t}', '', '\treturn 2', '}');
+  const reply = ['--- a/f.go', '+++ b/f.go', '@@ -1,7 +1,7 @@', ' func f() {', '     if x {', '-        return 1', '+    return 10', '     }', '', ' \treturn 2', ' }', ''].join('\n');
+  const r = ok(reply, { 'f.go': file });
+  assert.deepEqual(kinds(r).sort(), ['context-marker', 'context-whitespace', 'missing-diff-git-line', 'removed-whitespace']);
+  assert.equal(post(r, 'f.go'), lines('func f() {', '\tif x {', '    return 10', '\t}', '', '\treturn 2', '}'));
+  assert.ok(r.diff.includes('\n-\t\treturn 1  \n'));
+});
+
+test('a context line that lost its leading space is recognised by the file', () => {
+  const reply = ['--- a/a.txt', '+++ b/a.txt', '@@ -2,5 +2,5 @@', ' two', 'three', '-four', '+FOUR', ' five', ' six', ''].join('\n');
+  const r = ok(reply, { 'a.txt': A });
+  assert.ok(kinds(r).includes('context-marker'));
+  assert.equal(post(r, 'a.txt'), A.replace('four', 'FOUR'));
+});
+
+test('context lines dropped by the model are restored: leading, trailing, in the middle', () => {
+  const cases: Array<[string, string[]]> = [
+    ['leading', [' one', ' two', '-four', '+FOUR', ' five', ' six', ' seven']],
+    ['trailing', [' one', ' two', ' three', '-four', '+FOUR', ' six', ' seven']],
+    ['middle', [' two', ' three', '-four', '+FOUR', ' five', ' six', '-eight', '+EIGHT', ' nine']],
+    ['end of hunk', [' two', ' three', '-four', '+FOUR', ' five']],
+  ];
+  for (const [name, body] of cases) {
+    const r = ok(['--- a/a.txt', '+++ b/a.txt', '@@ -1,6 +1,6 @@', ...body, ''].join('\n'), { 'a.txt': A });
+    const expected = name === 'middle' ? A.replace('four', 'FOUR').replace('eight', 'EIGHT') : A.replace('four', 'FOUR');
+    assert.equal(post(r, 'a.txt'), expected, name);
+  }
+});
+
+test('a dropped line next to added lines goes on the side that gives the hunk git shape, or the hunk is refused', () => {
+  // Trailing context "five six seven" lost "five" right after the added line.
+  const r = ok(['--- a/a.txt', '+++ b/a.txt', '@@ -2,6 +2,7 @@', ' two', ' three', ' four', '+four and a half', ' six', ' seven', ''].join('\n'), { 'a.txt': A });
+  assert.equal(post(r, 'a.txt'), A.replace('four\n', 'four\nfour and a half\n'));
+  assert.ok(kinds(r).includes('place-dropped-context'));
+  // Context on both sides, the line dropped in the middle: before or after the added line?
+  const m = repair(['--- a/a.txt', '+++ b/a.txt', '@@ -2,7 +2,8 @@', ' two', ' three', ' four', '+NEW', ' six', ' seven', ' eight', ''].join('\n'), { 'a.txt': A });
+  assert.equal(m.ok, false);
+  assert.match(m.error ?? '', /dropped the context line 5 \("five"\)/);
+});
+
+test('a hunk whose content fits in two places is refused, naming them, unless believable numbers pick one', () => {
+  const file = lines('a', 'x', 'b', 'c', 'a', 'x', 'b', 'c');
+  const body = [' a', '-x', '+X', ' b'];
+  const r = repair(['--- a/f', '+++ b/f', '@@ ... @@', ...body, ''].join('\n'), { f: file });
+  assert.equal(r.ok, false);
+  assert.equal(r.refusal?.file, 'f');
+  assert.equal(r.refusal?.hunk, 1);
+  assert.match(r.refusal?.reason ?? '', /lines 1, 5/);
+  const n = ok(['--- a/f', '+++ b/f', '@@ -5,3 +5,3 @@', ...body, ''].join('\n'), { f: file });
+  assert.equal(post(n, 'f'), lines('a', 'x', 'b', 'c', 'a', 'X', 'b', 'c'));
+  // The section text git writes after @@ (the line above the hunk starting with a letter) also picks one.
+  const go = lines('func a() {', '\tx := 1', '\treturn x', '}', 'func b() {', '\tx := 1', '\treturn x', '}');
+  const s = ok(['--- a/g.go', '+++ b/g.go', '@@ -1,2 +1,2 @@ func b() {', ' \tx := 1', '-\treturn x', '+\treturn x + 1', ''].join('\n'), { 'g.go': go });
+  assert.equal(post(s, 'g.go'), go.replace(/return x\n}\n$/, 'return x + 1\n}\n'));
+});
+
+test('a refusal names the file, the hunk, the line expected, the line found and the closest match', () => {
+  const r = repair(['--- a/a.txt', '+++ b/a.txt', '@@ -2,4 +2,4 @@', ' two', ' three', '-fuor', '+FOUR', ' five', ''].join('\n'), { 'a.txt': A });
+  assert.equal(r.ok, false);
+  assert.equal(r.diff, '');
+  assert.deepEqual(r.refusal, {
+    file: 'a.txt',
+    hunk: 1,
+    reason: r.refusal?.reason,
+    expected: '-fuor',
+    found: 'four',
+    closest: { line: 4, text: 'four' },
+  });
+  assert.match(r.error ?? '', /^a\.txt, hunk 1: the hunk does not match the file: it fits best at line 2 \(3 of 4 lines\), where it expects "-fuor" but line 4 is "four"$/);
+});
+
+test('new files without /dev/null or mode lines, and deleted files without them, are completed', () => {
+  const add = ['--- a/n.txt', '+++ b/n.txt', '@@ -0,0 +1,2 @@', '+n1', '', '+n3', ''].join('\n');
+  const r1 = ok(add, { 'n.txt': null });
+  assert.equal(r1.diff, ['diff --git a/n.txt b/n.txt', 'new file mode 100644', '--- /dev/null', '+++ b/n.txt', '@@ -0,0 +1,3 @@', '+n1', '+', '+n3', ''].join('\n'));
+  assert.deepEqual(kinds(r1), ['added-blank-marker', 'missing-diff-git-line', 'new-file-header', 'hunk-counts']);
+  assert.equal(post(r1, 'n.txt'), lines('n1', '', 'n3'));
+  const del = ['diff --git a/old.txt b/old.txt', 'deleted file mode 100644', ''].join('\n');
+  const r2 = ok(del, { 'old.txt': lines('bye', 'now') });
+  assert.equal(r2.diff, ['diff --git a/old.txt b/old.txt', 'deleted file mode 100644', '--- a/old.txt', '+++ /dev/null', '@@ -1,2 +0,0 @@', '-bye', '-now', ''].join('\n'));
+  assert.deepEqual(kinds(r2), ['complete-deletion', 'missing-file-headers']);
+  const del2 = ['--- a/old.txt', '+++ /dev/null', '@@ -1,2 +0,0 @@', '-bye', '-now', ''].join('\n');
+  assert.deepEqual(kinds(ok(del2, { 'old.txt': lines('bye', 'now') })), ['missing-diff-git-line', 'deleted-file-header']);
+  // A file that already exists cannot be created; one that does not exist cannot be changed.
+  const addOnly = ['--- a/n.txt', '+++ b/n.txt', '@@ -0,0 +1,2 @@', '+n1', '+n3', ''].join('\n');
+  assert.match(repair(addOnly, { 'n.txt': A }).error ?? '', /hunk 1: the hunk only adds lines, at line 0, as if the file were new/);
+  assert.match(repair(['--- /dev/null', '+++ b/a.txt', '@@ -0,0 +1 @@', '+x', ''].join('\n'), { 'a.txt': A }).error ?? '', /already exists/);
+  assert.match(repair(['--- a/b.txt', '+++ b/b.txt', '@@ -1 +1 @@', '-x', '+y', ''].join('\n'), { 'b.txt': null }).error ?? '', /does not exist at base/);
+});
+
+test('binary and non-UTF-8 base files, binary patches and malformed renames are refused', () => {
+  const mod = ['--- a/b.bin', '+++ b/b.bin', '@@ -1 +1 @@', '-x', '+y', ''].join('\n');
+  assert.match(repair(mod, { 'b.bin': Buffer.from([120, 0, 10]) }).error ?? '', /binary/);
+  assert.match(repair(mod, { 'b.bin': Buffer.from([0xff, 0xfe, 10]) }).error ?? '', /not valid UTF-8/);
+  assert.match(repair(['diff --git a/b.bin b/b.bin', 'GIT binary patch', 'literal 3', 'abc', ''].join('\n'), { 'b.bin': 'x\n' }).error ?? '', /binary patch/);
+  const rename = ['diff --git a/x b/y', 'rename from x', '--- a/x', '+++ b/y', ''].join('\n');
+  assert.match(repair(rename, { x: 'x\n', y: null }).error ?? '', /rename is incomplete/);
+  assert.match(repair(['--- a/x', '+++ b/y', '@@ -1 +1 @@', '-x', '+y', ''].join('\n'), { x: 'x\n', y: null }).error ?? '', /old and new names differ/);
+});
+
+test('unusable replies give ok:false with a one-line error and a refusal, never an exception', () => {
+  for (const reply of ['', 'I cannot do that.', '@@ -1 +1 @@\n-a\n+b\n', '--- a/a.txt\n+++ b/a.txt\n', '--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n one\n']) {
+    const r = repair(reply, { 'a.txt': A });
+    assert.equal(r.ok, false, JSON.stringify(reply));
+    assert.equal(r.diff, '');
+    assert.deepEqual(r.expected, []);
+    assert.ok(r.error && !r.error.includes('\n'));
+    assert.ok(r.refusal);
+  }
+});
+
+test('a base file not fetched is reported rather than guessed', () => {
+  const r = repair(['--- a/a.txt', '+++ b/a.txt', '@@ -1 +1 @@', '-one', '+ONE', ''].join('\n'), {});
+  assert.match(r.error ?? '', /was not provided to the engine/);
+});

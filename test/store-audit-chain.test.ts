@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { chainHead, GENESIS, lineHash, splitLog } from '../src/store/audit-chain.js';
+import { Run } from '../src/store/run-store.js';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const entry = (command: string) => ({ time: '2026-01-01T00:00:00.000Z', command, args: {}, outcome: 'ok' as const, artifacts: [] });
+
+test('splitLog keeps exact bytes, drops only the newlines, and keeps a last line without one', () => {
+  assert.deepEqual(splitLog(Buffer.from('')), []);
+  assert.deepEqual(splitLog(Buffer.from('a\nb\n')).map(String), ['a', 'b']);
+  assert.deepEqual(splitLog(Buffer.from('a\n\nb')).map(String), ['a', '', 'b']);
+  assert.deepEqual(splitLog(Buffer.from('a\r\n')).map(String), ['a\r']);
+});
+
+test('chainHead is GENESIS for an empty log and the hash of the last line otherwise', () => {
+  assert.equal(GENESIS, '0'.repeat(64));
+  assert.equal(chainHead(Buffer.alloc(0)), GENESIS);
+  assert.equal(chainHead(Buffer.from('x\ny\n')), sha('y'));
+  assert.equal(lineHash(Buffer.from('y')), sha('y'));
+});
+
+test('appendAudit chains each line to the one before, and keeps a line whose newline was lost apart', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-chain-'));
+  try {
+    const run = new Run('r', dir);
+    const first = run.appendAudit(entry('init'));
+    const second = run.appendAudit(entry('plan'));
+    assert.equal(JSON.parse(first).prev, GENESIS);
+    assert.equal(JSON.parse(second).prev, sha(first));
+    assert.ok(first.startsWith('{"prev":'), 'prev comes first, so a person reads the chain at the start of each line');
+    appendFileSync(path.join(dir, 'audit.log'), '{"cut short');
+    const third = run.appendAudit(entry('status'));
+    assert.equal(JSON.parse(third).prev, sha('{"cut short'));
+    assert.deepEqual(readFileSync(path.join(dir, 'audit.log'), 'utf8').split('\n'), [first, second, '{"cut short', third, '']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

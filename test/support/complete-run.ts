@@ -1,0 +1,54 @@
+import { cpSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CliResult } from './cli.js';
+import { T001_REPLY, T002_DIFF, twoTaskPlan, type Workspace } from './workflow-fixture.js';
+
+/** Fails the test with the command's output when a step that must work does not. */
+export async function must(result: Promise<CliResult>, what: string): Promise<CliResult> {
+  const done = await result;
+  if (done.code !== 0) throw new Error(`${what} exited ${done.code}: ${done.stdout}${done.stderr}`);
+  return done;
+}
+
+/**
+ * A finished run made through the built CLI, with every kind of artifact: a plan and its
+ * approval, task files, the allowlist rewritten by add-context, two approved tasks (T002 on top
+ * of T001), and a rejected first attempt of T002 so numbered attempt folders exist too.
+ */
+export async function completeRun(ws: Workspace): Promise<string> {
+  const run = await ws.init();
+  ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
+  await must(ws.cli(['plan', '--run', run]), 'plan');
+  await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
+  await must(ws.cli(['add-context', '--run', run, '--file', 'src/app.js']), 'add-context');
+  ws.fake.enqueueReply({ content: T001_REPLY });
+  await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001');
+  await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']), 'approve-task T001');
+  ws.fake.enqueueReply({ content: T002_DIFF });
+  await must(ws.cli(['run-task', '--run', run, '--task', 'T002']), 'run-task T002');
+  await must(ws.cli(['reject-task', '--run', run, '--task', 'T002', '--reason', 'try again', '--by', 'Reviewer']), 'reject-task T002');
+  ws.fake.enqueueReply({ content: T002_DIFF });
+  await must(ws.cli(['run-task', '--run', run, '--task', 'T002']), 'run-task T002 again');
+  await must(ws.cli(['approve-task', '--run', run, '--task', 'T002', '--by', 'Reviewer']), 'approve-task T002');
+  return run;
+}
+
+/** A copy of the run in a new runs folder of its own (another path, same run id). */
+export function copyRun(ws: Workspace, run: string): string {
+  const runsDir = realpathSync(mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-copy-')));
+  cpSync(path.join(ws.root, 'runs', run), path.join(runsDir, run), { recursive: true });
+  return runsDir;
+}
+
+/** Changes the byte at `offset` within the first occurrence of `needle` to `to`. */
+export function changeByte(file: string, needle: string, offset: number, to: string): void {
+  const bytes = readFileSync(file);
+  const at = bytes.indexOf(needle);
+  if (at === -1) throw new Error(`${needle} not found in ${file}`);
+  if (bytes[at + offset] === to.charCodeAt(0)) throw new Error(`byte ${offset} of ${needle} is already ${to}`);
+  bytes[at + offset] = to.charCodeAt(0);
+  writeFileSync(file, bytes);
+}
+
+export const lines = (text: string): string[] => text.split('\n').filter((line) => line.length > 0);
