@@ -11,7 +11,7 @@
  * Options: --cases DIR, --jobs N, --speed-only, --corpus-only, --json FILE.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,18 +32,35 @@ const { values: args } = parseArgs({
 interface Outcome { n: number; repaired: number; wrong: number; failed: number }
 interface ToolSummary { name: string; repaired_pct: number; wrong_pct: number; failed_pct: number; wrong: number; per_corruption: Record<string, Outcome> }
 
+/**
+ * The harness copies each case's `pre/` folder, and stops when a case has none (a commit that only
+ * adds files). A private copy of the corpus with an empty `pre/` where it is missing avoids that.
+ */
+function casesWithPre(cases: string, into: string): string {
+  const copy = path.join(into, 'cases');
+  cpSync(cases, copy, { recursive: true });
+  for (const name of readdirSync(copy)) {
+    if (existsSync(path.join(copy, name, 'case.json'))) mkdirSync(path.join(copy, name, 'pre'), { recursive: true });
+  }
+  return copy;
+}
+
 function corpus(): { tools: ToolSummary[] } {
   const out = mkdtempSync(path.join(tmpdir(), 'bench-repair-'));
   const json = path.join(out, 'repair.json');
   const cli = path.join(projectRoot, 'dist/cli/main.js');
   const evalScript = path.resolve(args.cases!, '../eval.mjs');
+  const cases = casesWithPre(args.cases!, out);
   const result = spawnSync(
     process.execPath,
-    [evalScript, '--cases', args.cases!, '--jobs', args.jobs!, '--quiet', '--json', json, '--name', 'check-patch',
+    [evalScript, '--cases', cases, '--jobs', args.jobs!, '--quiet', '--json', json, '--name', 'check-patch',
       '--cmd', `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} check-patch --repo {repo} --out {out} {diff}`],
     { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
   );
-  if (result.status !== 0) throw new Error(`the corpus harness failed (exit ${result.status})`);
+  if (result.status !== 0) {
+    rmSync(out, { recursive: true, force: true });
+    throw new Error(`the corpus harness failed (exit ${result.status})`);
+  }
   const report = JSON.parse(readFileSync(json, 'utf8')) as { n_cases: number; tools: ToolSummary[] };
   rmSync(out, { recursive: true, force: true });
   const pct = (n: number, d: number) => (d ? ((100 * n) / d).toFixed(1) : '-').padStart(6);

@@ -79,6 +79,7 @@ type Status = 'repaired' | 'wrong' | 'refused';
 const perKind = new Map<string, Record<Status, number>>();
 const totals: Record<Status, number> = { repaired: 0, wrong: 0, refused: 0 };
 const cleanProblems: string[] = [];
+const notFixedPoints: string[] = [];
 const rows: Array<{ id: string; corruption: string[]; status: Status; detail: string; fixes: string[] }> = [];
 let engineMs = 0;
 const repoName = args['repo-name'] ?? null;
@@ -104,6 +105,13 @@ for (const c of cases) {
     detail = bad;
   }
   totals[status]++;
+  // What the lead re-checks at approval: the repaired diff must repair to itself, with no fixes.
+  if (outcome.ok) {
+    const again = repairReply(outcome.diff, source, { repoName });
+    if (!again.ok || again.diff !== outcome.diff || again.fixes.length > 0) {
+      notFixedPoints.push(`${c.id}: ${again.ok ? `fixes ${again.fixes.map((f) => f.kind).join(',')}` : `refused: ${again.error}`}`);
+    }
+  }
   for (const k of c.corruption) {
     const row = perKind.get(k) ?? { repaired: 0, wrong: 0, refused: 0 };
     row[status]++;
@@ -138,6 +146,8 @@ lines.push(`repaired ${pct(totals.repaired, n)}, wrong ${pct(totals.wrong, n)}, 
 lines.push('');
 lines.push(`clean.diff pass-through: ${n - new Set(cleanProblems.map((p) => p.split(':')[0])).size}/${n} unchanged with zero fixes and the right post-image`);
 for (const p of cleanProblems) lines.push(`  ${p}`);
+lines.push(`repaired diffs that repair to themselves with zero fixes: ${totals.repaired + totals.wrong - notFixedPoints.length}/${totals.repaired + totals.wrong}`);
+for (const p of notFixedPoints) lines.push(`  ${p}`);
 const show = args.show;
 for (const r of rows) {
   if (show === 'all' || r.status === show || (show === 'wrong' && r.status === 'wrong')) {

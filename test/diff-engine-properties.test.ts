@@ -111,7 +111,7 @@ test('a clean diff of any edit passes through byte for byte, with zero fixes and
       assert.deepEqual(r.fixes, []);
       assert.equal(r.expected[0]?.content?.toString('utf8'), render(b));
     }),
-    { numRuns: 1500 },
+    { numRuns: 800 },
   );
 });
 
@@ -162,7 +162,7 @@ test('a corrupted diff is repaired to exactly the intended file, or refused: nev
       assert.equal(r.expected[0]?.content?.toString('utf8'), render(b), `repaired to something else:\n${reply}\n---\n${r.diff}`);
       assert.deepEqual(repairReply(r.diff, sourceOf('f.txt', a), { repoName: null }).fixes, [], 'the repaired diff is clean');
     }),
-    { numRuns: 3000 },
+    { numRuns: 2000 },
   );
 });
 
@@ -184,5 +184,5 @@ test('repairReply and filesNeeded never throw, on arbitrary strings or diff-like
   fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), check), { numRuns: 1000 });
   const line = fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 10 }));
   const soup = fc.tuple(fc.array(line, { maxLength: 40 }), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([ls, sep, end]) => ls.join(sep) + (end ? sep : ''));
-  fc.assert(fc.property(soup, check), { numRuns: 4000 });
+  fc.assert(fc.property(soup, check), { numRuns: 2500 });
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../package-info.js';
+import { installSignalHandlers } from './interrupt.js';
 import { registerCommands } from './registry.js';
 import { reportError } from './report-error.js';
 
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+installSignalHandlers();
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

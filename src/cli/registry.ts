@@ -23,6 +23,7 @@ export function registerCommands(program: Command): void {
     .addOption(new Option('--provider <provider>', 'model server protocol').choices(['ollama', 'openai']).default('ollama'))
     .option('--base-url <url>', 'model server URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434)')
     .option('--pack <dir>', 'prompt pack folder (default: the shipped packs/core)')
+    .option('--allow-remote', 'allow a model server that is not on this machine (recorded in the manifest)')
     .action(lazy(() => import('./commands/init.js')));
 
   command('plan', 'ask the planner model for a plan of the spec', 'llm-orchestrator plan --run 2026-01-31_120000_spec')
@@ -58,6 +59,7 @@ export function registerCommands(program: Command): void {
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--task <id>', 'task id, e.g. T001')
     .option('--by <name>', 'who approves (default: git user.name, else the OS user)')
+    .option('--ack-undeclared', 'approve a patch that changes files the task did not declare (recorded)')
     .action(lazy(() => import('./commands/approve-task.js')));
 
   command('reject-task', "reject the latest attempt's patch of a task", 'llm-orchestrator reject-task --run ID --task T001 --reason "edits the wrong function"')
@@ -70,6 +72,7 @@ export function registerCommands(program: Command): void {
   command('add-context', 'let the executor see a repository file', 'llm-orchestrator add-context --run ID --file src/todo.ts')
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--file <path>', 'a file of the repository')
+    .option('--allow-secret', 'add a file that looks like a secret (.env*, *.pem, id_*, key material), recorded in the audit log')
     .action(lazy(() => import('./commands/add-context.js')));
 
   command('list-context', 'list the files the executor may see', 'llm-orchestrator list-context --run ID')
@@ -109,5 +112,6 @@ export function registerCommands(program: Command): void {
     .option('--run <id>', 'also check this run')
     .addOption(new Option('--provider <provider>', 'model server protocol, without --run').choices(['ollama', 'openai']).default('ollama'))
     .option('--base-url <url>', 'model server URL, without --run')
+    .option('--allow-remote', 'allow a model server that is not on this machine, without --run')
     .action(lazy(() => import('./commands/doctor.js')));
 }

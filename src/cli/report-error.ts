@@ -1,11 +1,13 @@
 import { OrchestratorError } from '../errors.js';
+import { ModelRequestError } from '../model/model-request-error.js';
+import { INTERRUPTED_EXIT } from './interrupt.js';
 
 /** One line saying what is wrong and what to do; the stack only with --debug. */
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof OrchestratorError) {
     process.stderr.write(`error: ${error.message}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
+    return error instanceof ModelRequestError && error.aborted ? INTERRUPTED_EXIT : error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`error: unexpected failure: ${message} (run again with --debug for details, and report it)\n`);

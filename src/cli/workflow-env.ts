@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { WorkflowEnv } from '../core/workflow-env.js';
 import { createProvider } from '../model/create-provider.js';
+import { interruptSignal } from './interrupt.js';
 import { warn } from './print.js';
 
 interface GlobalOptions {
@@ -21,5 +22,6 @@ export function workflowEnv(command: Command): WorkflowEnv {
     createProvider: (kind, baseUrl) => createProvider(kind, baseUrl),
     onWarning: warn,
     allowModelChange: options.allowModelChange === true,
+    signal: interruptSignal,
   };
 }

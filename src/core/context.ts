@@ -2,10 +2,12 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { OrchestratorError, UnsafePathError } from '../errors.js';
 import { readFileAt } from '../git/state-tree.js';
-import { Allowlist } from '../schema/run-files.js';
+import { Allowlist, overLimit, packLimits } from '../schema/run-files.js';
+import { loadRunPack } from './run-pack.js';
 import { sha256 } from '../store/run-store.js';
 import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { decider } from './identity.js';
+import { secretReason } from './secret-files.js';
 import { ALLOWLIST } from './layout.js';
 import { loadSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
@@ -21,9 +23,15 @@ export interface AddContextResult {
  * Adds a repository file to what the executor may see. The file is recorded as it is at base +
  * approved patches, which is what the executor will be shown, not as it is in the working tree.
  */
-export async function addContext(env: WorkflowEnv, runId: string, file: string): Promise<AddContextResult & { warnings: string[] }> {
+export async function addContext(
+  env: WorkflowEnv,
+  runId: string,
+  file: string,
+  options: { allowSecret?: boolean } = {},
+): Promise<AddContextResult & { warnings: string[] }> {
   const session = await openSession(env, runId);
-  return audited(session.run, env, 'add-context', { run: runId, file }, async (record) => {
+  const args = { run: runId, file, allow_secret: options.allowSecret === true ? true : undefined };
+  return audited(session.run, env, 'add-context', args, async (record) => {
     const relative = repositoryPath(session.repoRoot, path.resolve(env.cwd, file), file);
     const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
     const existing = allowlist.files.find((entry) => entry.path === relative);
@@ -34,6 +42,15 @@ export async function addContext(env: WorkflowEnv, runId: string, file: string):
     const content = await readFileAt(session.repoRoot, tree, relative);
     if (content === null) {
       throw new OrchestratorError(`${relative} is not in the run's base commit or approved patches: commit it first (the executor sees files as of the base commit)`);
+    }
+    const { context_bytes } = packLimits(loadRunPack(session.run).manifest);
+    if (content.length > context_bytes) throw new OrchestratorError(overLimit(relative, content.length, 'context_bytes', context_bytes));
+    const secret = secretReason(relative, content);
+    if (secret !== null) {
+      if (options.allowSecret !== true) {
+        throw new UnsafePathError(`${relative} looks like a secret (${secret}): it would be sent to the model and kept in the run; pass --allow-secret if it is not`);
+      }
+      record.warnings.push(`${relative} looks like a secret (${secret}); added because --allow-secret was given`);
     }
     const working = sha256(readFileSync(path.join(session.repoRoot, relative)));
     const digest = sha256(content);

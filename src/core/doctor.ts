@@ -1,5 +1,5 @@
 import { headCommit, resolveRevision } from '../git/repository.js';
-import { resolveBaseUrl } from '../model/base-url.js';
+import { requireAllowedBaseUrl, resolveBaseUrl } from '../model/base-url.js';
 import type { ModelInfo, ModelProvider } from '../model/types.js';
 import { Manifest } from '../schema/run-files.js';
 import { sha256, type Run } from '../store/run-store.js';
@@ -17,13 +17,16 @@ export interface DoctorOptions {
   run?: string;
   provider?: 'ollama' | 'openai';
   baseUrl?: string;
+  allowRemote?: boolean;
 }
 
 /** Checks the set-up, and with a run, that what the run recorded is still there and the same. */
 export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<Check[]> {
   if (!options.run) {
     const provider = options.provider ?? 'ollama';
-    return serverChecks(env, provider, resolveBaseUrl(options.baseUrl, env.env), null);
+    const baseUrl = resolveBaseUrl(options.baseUrl, env.env);
+    requireAllowedBaseUrl(baseUrl, options.allowRemote === true, 'doctor is given --allow-remote');
+    return serverChecks(env, provider, baseUrl, null);
   }
   const { repoRoot, store } = await openStore(env);
   const run = store.openRun(options.run);
@@ -38,6 +41,7 @@ export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<
     }
     checks.push(...packChecks(run, manifest));
     checks.push(await baseCommitCheck(repoRoot, manifest));
+    requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
     checks.push(...(await serverChecks(env, manifest.provider, manifest.base_url, manifest)));
     return checks;
   });

@@ -2,10 +2,10 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { OrchestratorError, UsageError } from '../errors.js';
 import { EMPTY_TREE, headCommit } from '../git/repository.js';
-import { resolveBaseUrl } from '../model/base-url.js';
+import { requireAllowedBaseUrl, resolveBaseUrl } from '../model/base-url.js';
 import { DEFAULT_PACK_DIR, TOOL_NAME, TOOL_VERSION } from '../package-info.js';
 import { loadPackFromDir } from '../pack/load-pack.js';
-import { SCHEMA_VERSION, type Manifest } from '../schema/run-files.js';
+import { overLimit, packLimits, SCHEMA_VERSION, type Manifest } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { ALLOWLIST, MANIFEST, PACK_DIR, SPEC } from './layout.js';
 import { audited, openStore } from './session.js';
@@ -18,6 +18,8 @@ export interface InitOptions {
   provider?: string;
   baseUrl?: string;
   pack?: string;
+  /** `--allow-remote`: a model server that is not on this machine (recorded in the manifest). */
+  allowRemote?: boolean;
 }
 
 export interface InitResult {
@@ -35,10 +37,14 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
   const specPath = path.resolve(env.cwd, options.spec);
   const spec = readSpec(specPath);
   const pack = loadPackFromDir(options.pack ? path.resolve(env.cwd, options.pack) : DEFAULT_PACK_DIR);
+  const { spec_bytes } = packLimits(pack.manifest);
+  if (spec.length > spec_bytes) throw new OrchestratorError(overLimit(`spec ${options.spec}`, spec.length, 'spec_bytes', spec_bytes));
   const { repoRoot, store } = await openStore(env);
   const head = await headCommit(repoRoot);
 
   const baseUrl = resolveBaseUrl(options.baseUrl, env.env);
+  const allowRemote = options.allowRemote === true;
+  requireAllowedBaseUrl(baseUrl, allowRemote, 'init is given --allow-remote');
   const client = env.createProvider(provider, baseUrl);
   const serverVersion = await client.serverVersion();
   const planner = await client.showModel(options.plannerModel);
@@ -55,6 +61,7 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
     repository: { root: repoRoot, base_commit: head ?? EMPTY_TREE, base_kind: head ? 'commit' : 'empty-tree' },
     provider,
     base_url: baseUrl,
+    ...(allowRemote ? { allow_remote: true } : {}),
     server: { version: serverVersion },
     models: { planner, executor },
     pack: {
@@ -66,7 +73,7 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
     timeout_ms: pack.manifest.timeout_ms,
   };
 
-  const args = { spec: options.spec, planner_model: options.plannerModel, executor_model: options.executorModel, provider, base_url: baseUrl, pack: options.pack };
+  const args = { spec: options.spec, planner_model: options.plannerModel, executor_model: options.executorModel, provider, base_url: baseUrl, pack: options.pack, allow_remote: allowRemote ? true : undefined };
   await audited(run, env, 'init', args, async () => {
     run.writeText(SPEC, spec);
     // The run keeps its own copy of the prompts, so it reads the same prompts next month even

@@ -1,4 +1,9 @@
+import { requireAllowedBaseUrl } from '../model/base-url.js';
+import { OrchestratorError } from '../errors.js';
+import { overLimit, packLimits } from '../schema/run-files.js';
+import { loadRunPack } from './run-pack.js';
 import { checkContextFits } from '../model/estimate-tokens.js';
+import { ModelRequestError } from '../model/model-request-error.js';
 import type { ChatMessage, ChatResult } from '../model/types.js';
 import { checkModelDigest } from './model-digest.js';
 import type { RunSession } from './session.js';
@@ -22,6 +27,7 @@ export async function callModel(
   const { manifest, env } = session;
   const model = manifest.models[role].name;
   checkContextFits(messages, manifest.generation);
+  requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
   const provider = env.createProvider(manifest.provider, manifest.base_url);
   const { note } = await checkModelDigest(provider, role, manifest.models[role], env.allowModelChange === true);
   if (note) {
@@ -29,10 +35,30 @@ export async function callModel(
     if (note.changed) env.onWarning?.(note.message);
   }
   const body = provider.buildChatBody({ model, messages, ...(format ? { format } : {}), params: manifest.generation });
-  const result = await provider.sendChat(body, {
-    timeoutMs: manifest.timeout_ms,
-    ...(env.signal ? { signal: env.signal } : {}),
-    ...(env.onProgress ? { onProgress: (progress) => env.onProgress?.({ ...progress, model }) } : {}),
-  });
-  return { body, result };
+  try {
+    const result = await provider.sendChat(body, {
+      timeoutMs: manifest.timeout_ms,
+      ...(env.signal ? { signal: env.signal } : {}),
+      ...(env.onProgress ? { onProgress: (progress) => env.onProgress?.({ ...progress, model }) } : {}),
+    });
+    const { reply_bytes } = packLimits(loadRunPack(session.run).manifest);
+    const bytes = Buffer.byteLength(result.content) + Buffer.byteLength(result.thinking ?? '');
+    if (bytes > reply_bytes) throw new OrchestratorError(overLimit(`the ${role}'s reply`, bytes, 'reply_bytes', reply_bytes));
+    return { body, result };
+  } catch (error) {
+    // Ctrl-C: what had arrived is kept, apart from the run's records (nothing reads interrupted/),
+    // and named with its sha256 in the command's audit line.
+    if (error instanceof ModelRequestError && error.aborted) {
+      const stamp = env.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      const file = `interrupted/${stamp}-${role}.partial.txt`;
+      if (!session.run.exists(file)) session.run.writeText(file, error.partial?.content ?? '');
+      throw new ModelRequestError(`${error.message}; the partial reply is kept in ${file}, nothing else changed: run the command again`, {
+        url: error.url,
+        reason: error.reason,
+        partial: error.partial,
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { filesNeeded, repairReply, type RepairOutcome } from '../diff/engine.js';
 import { checkPatchPath } from '../diff/paths.js';
 import { readBlobs } from '../git/read-blobs.js';
+import { rawReplyRefusal, treePathRefusal } from './patch-policy.js';
 import { buildStateTree, validatePatch, type PatchValidation } from '../git/state-tree.js';
 
 export interface RepairedPatch {
@@ -37,6 +38,15 @@ export async function repairAndValidate(
     }),
   );
   if (unsafe.length > 0) return { outcome, validation: null, error: unsafe[0]! };
+
+  // The output is held to the rules whatever the prompt (spec, context) told the model.
+  const raw = rawReplyRefusal(reply) ?? rawReplyRefusal(outcome.diff);
+  if (raw !== null) return { outcome, validation: null, error: raw };
+  const touched = [...new Set(outcome.files.flatMap((file) => [file.oldPath, file.newPath]).filter((item): item is string => item !== null))];
+  for (const file of touched) {
+    const refusal = await treePathRefusal(repoRoot, state, file);
+    if (refusal !== null) return { outcome, validation: null, error: refusal };
+  }
 
   const validation = await validatePatch(repoRoot, base, approvedPatches, outcome.diff, outcome.expected);
   return { outcome, validation, error: validation.ok ? null : validation.error };

@@ -1,7 +1,7 @@
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import type { RepairOutcome } from '../diff/engine.js';
 import { pathKindAt } from '../git/state-tree.js';
-import { SCHEMA_VERSION, type ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
+import { overLimit, packLimits, SCHEMA_VERSION, type ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
 import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { attemptFiles } from './layout.js';
 import { callModel } from './model-call.js';
@@ -50,10 +50,12 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     // A reply stopped by num_predict may end mid-hunk; a repaired version of it would be a smaller
     // patch than the model meant, so it is never repaired or validated.
     const base = session.manifest.repository.base_commit;
-    const repaired =
+    const repaired = withinPatchLimit(
       result.done_reason === 'length'
         ? cutShort(session.manifest.generation.num_predict)
-        : await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest));
+        : await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest)),
+      packLimits(pack.manifest).patch_bytes,
+    );
     const { outcome } = repaired;
     const validation: PatchValidationRecord = {
       ok: repaired.error === null,
@@ -76,6 +78,11 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
       normalization: { ok: outcome.ok, error: outcome.error, refusal: outcome.refusal, fixes: outcome.fixes, files: outcome.files },
       validation,
     };
+    const undeclared = undeclaredFiles(outcome.files, task.task.files);
+    if (undeclared.length > 0) {
+      response.undeclared_files = undeclared;
+      record.warnings.push(`${taskId} attempt ${attempt} changes ${undeclared.join(', ')}, which the task does not declare: approving it needs \`approve-task --ack-undeclared\``);
+    }
     const patch = outcome.ok ? run.writeText(files.patch, outcome.diff) : null;
     if (outcome.notes) run.writeText(files.notes, outcome.notes + '\n');
     run.writeJson(files.response, response);
@@ -89,6 +96,12 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     }
     return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings };
   });
+}
+
+/** Paths the patch touches that are not in the task's `files`. */
+export function undeclaredFiles(files: Array<{ oldPath: string | null; newPath: string | null }>, declared: string[]): string[] {
+  const touched = files.flatMap((file) => [file.oldPath, file.newPath]).filter((item): item is string => item !== null);
+  return [...new Set(touched)].filter((file) => !declared.includes(file)).sort();
 }
 
 function renderView(write: () => void, warnings: string[]): void {
@@ -118,6 +131,13 @@ function runnableTask(snapshot: RunSnapshot, taskId: string): TaskFacts {
     throw new WorkflowError(`${taskId} attempt ${latest.attempt} awaits review: \`approve-task\` or \`reject-task\` it first`);
   }
   return task;
+}
+
+/** A patch over the pack's limits.patch_bytes is refused like one that does not validate. */
+function withinPatchLimit(repaired: RepairedPatch, limit: number): RepairedPatch {
+  const bytes = Buffer.byteLength(repaired.outcome.diff);
+  if (!repaired.outcome.ok || bytes <= limit) return repaired;
+  return { ...repaired, validation: null, error: overLimit('the patch', bytes, 'patch_bytes', limit) };
 }
 
 function cutShort(numPredict: number): RepairedPatch {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { GitError } from '../errors.js';
 import { findRepoRoot } from '../git/repository.js';
 import { Manifest, type AuditEntry } from '../schema/run-files.js';
+import { acquireRunLock } from '../store/run-lock.js';
 import { Run, RunStore } from '../store/run-store.js';
 import { MANIFEST } from './layout.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -73,6 +74,12 @@ export async function audited<T>(
       artifacts: run.takeWritten(),
     };
   };
+  // One command at a time per run; a refused command writes nothing, not even its audit line.
+  const lock = acquireRunLock(run.dir, command, env.now());
+  if (lock.tookOver) {
+    const { pid, command: was, since } = lock.tookOver;
+    record.warnings.push(`took over the lock of ${was} (pid ${pid}, since ${since}), whose process is gone`);
+  }
   try {
     const result = await body(record);
     run.appendAudit(entry('ok'));
@@ -80,6 +87,8 @@ export async function audited<T>(
   } catch (error) {
     run.appendAudit(entry('error', error instanceof Error ? error.message : String(error)));
     throw error;
+  } finally {
+    lock.release();
   }
 }
 

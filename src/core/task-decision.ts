@@ -1,5 +1,5 @@
 import { UsageError, WorkflowError } from '../errors.js';
-import { SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
+import { ExecResponse, SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { loadApprovedPatches } from './approved-state.js';
 import { repairAndValidate, runRepoName } from './repair-and-validate.js';
@@ -13,6 +13,8 @@ export interface TaskDecisionOptions {
   decision: 'approved' | 'rejected';
   by?: string;
   reason?: string;
+  /** `--ack-undeclared`: the person has seen that the patch changes files the task did not declare. */
+  ackUndeclared?: boolean;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
   if (options.decision === 'rejected' && !options.reason?.trim()) throw new UsageError('reject-task needs --reason TEXT saying what is wrong');
   const session = await openSession(env, runId);
   const command = options.decision === 'approved' ? 'approve-task' : 'reject-task';
-  const args = { run: runId, task: taskId, by: options.by, reason: options.reason };
+  const args = { run: runId, task: taskId, by: options.by, reason: options.reason, ack_undeclared: options.ackUndeclared === true ? true : undefined };
   return audited(session.run, env, command, args, async () => {
     const snapshot = loadSnapshot(session.run);
     const task = snapshot.tasks.find((item) => item.task.id === taskId);
@@ -37,6 +39,10 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
     if (options.decision === 'approved') {
       if (!attempt.valid || !attempt.patchSha256) {
         throw new WorkflowError(`${taskId} attempt ${attempt.attempt} has no patch that validates, so it cannot be approved: reject it or run the task again`);
+      }
+      const undeclared = session.run.readJson(files.response, ExecResponse).undeclared_files ?? [];
+      if (undeclared.length > 0 && options.ackUndeclared !== true) {
+        throw new WorkflowError(`${taskId} attempt ${attempt.attempt} changes ${undeclared.join(', ')}, which the task does not declare: review those changes, then approve with --ack-undeclared (recorded), or reject it`);
       }
       const approved = loadApprovedPatches(session.run, snapshot);
       const patch = session.run.readBytes(files.patch);

@@ -13,11 +13,13 @@
  *   strip-think              a <think> block was removed (from extract.ts)
  *   strip-prose              prose around the diff moved to notes (from extract.ts)
  *   strip-fences             the diff was taken out of a Markdown fence (from extract.ts)
- *   drop-stray-lines         lines inside the diff that belong to no file or hunk moved to notes
  *   merge-file-patches       several patches of the same file (e.g. one fenced block each) joined
  *   drop-empty-hunk          a hunk without removed or added lines was left out
  *   restore-context          context lines the model dropped inside a hunk restored from the file
+ *   place-dropped-context    a dropped context line next to added lines restored on the one side
+ *                            of them that gives the hunk git's shape (see place-dropped-line.ts)
  *   context-marker           context lines that lost their leading space (blank or not) recognised
+ *                            by the file
  *   context-whitespace       context lines whose whitespace drifted taken from the file
  *   removed-whitespace       removed lines whose whitespace drifted taken from the file
  *   reorder-hunks            hunks sorted into file order
@@ -26,7 +28,7 @@
  *   complete-deletion        a deleted file's removal written out in full (git requires it)
  *   added-blank-marker       blank lines in a new file's hunk that lost their '+'
  *   eof-newline              a base last line without newline, followed by added lines, re-added with one
- *   no-newline-marker        `\ No newline at end of file` lines added, moved or dropped
+ *   no-newline-marker        `\ No newline at end of file` lines added or moved
  *   drop-empty-file-patch    a file patch that changes nothing was left out
  *   missing-diff-git-line    a `diff --git` line was added
  *   missing-file-headers     `---`/`+++` lines were added
@@ -39,6 +41,7 @@
  *   hunk-line-numbers        wrong start lines in a `@@` line corrected
  *   hunk-counts              wrong line counts in a `@@` line corrected
  *   crlf-file                lines of a CRLF base file given CRLF endings like the file
+ *   drop-stray-lines         lines inside the diff that belong to no file or hunk moved to notes
  *   trailing-newline         the diff's missing final newline added
  */
 import { extractDiff, type ExtractResult } from './extract.js';
@@ -149,7 +152,7 @@ function failure(refusal: Refusal, notes: string, fixes: Fix[]): RepairOutcome {
  */
 function refuseDiffInNotes(notes: string): void {
   const lines = notes.split('\n');
-  const at = lines.findIndex((l, i) => /^(?:diff --git |@@ -\d)/.test(l) || (l.startsWith('--- ') && (lines[i + 1] ?? '').startsWith('+++ ')));
+  const at = lines.findIndex((l, i) => /^(?:diff --git |@@)/.test(l) || (l.startsWith('--- ') && (lines[i + 1] ?? '').startsWith('+++ ')));
   if (at >= 0) {
     refuse(null, null, `the reply has diff lines outside its fenced diff blocks (${JSON.stringify((lines[at] ?? '').slice(0, 60))}); put the whole diff in the fenced blocks`);
   }

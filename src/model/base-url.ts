@@ -98,3 +98,30 @@ function splitHostPort(hostport: string): { host: string; port: string | null } 
   const at = hostport.indexOf(':');
   return { host: hostport.slice(0, at), port: hostport.slice(at + 1) };
 }
+
+/** 127.0.0.0/8, ::1 (and its IPv4-mapped form), localhost and *.localhost: this machine. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  const mapped = /^::ffff:(.+)$/.exec(host);
+  const v4 = mapped ? mapped[1]! : host;
+  if (isIP(v4) === 4) return v4.split('.')[0] === '127';
+  // ::ffff:7f00:1 is how URL writes ::ffff:127.0.0.1
+  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
+}
+
+/**
+ * Offline first: a model server on another machine is refused unless the person said so at init
+ * (`--allow-remote`, recorded in the manifest as allow_remote).
+ */
+export function requireAllowedBaseUrl(url: string, allowRemote: boolean, how: string): void {
+  if (allowRemote || isLoopbackUrl(url)) return;
+  throw new UsageError(`${url} is not on this machine (loopback): the tool only talks to a local model server unless ${how}`);
+}

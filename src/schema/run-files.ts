@@ -29,6 +29,15 @@ export const PackManifest = z.strictObject({
   prompts: z.strictObject({ planner_system: z.string().min(1), executor_system: z.string().min(1) }),
   generation: GenerationParams,
   timeout_ms: z.number().int().positive(),
+  /** Size limits in bytes; each one absent takes its default (packLimits). */
+  limits: z
+    .strictObject({
+      spec_bytes: z.number().int().positive().optional(),
+      context_bytes: z.number().int().positive().optional(),
+      reply_bytes: z.number().int().positive().optional(),
+      patch_bytes: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 export type PackManifest = z.infer<typeof PackManifest>;
 
@@ -52,6 +61,8 @@ export const Manifest = z.strictObject({
   repository: z.strictObject({ root: z.string(), base_commit: z.string(), base_kind: z.enum(['commit', 'empty-tree']) }),
   provider: z.enum(['ollama', 'openai']),
   base_url: z.string(),
+  /** `init --allow-remote`: the base URL may be another machine. Absent: loopback only. */
+  allow_remote: z.boolean().optional(),
   server: z.strictObject({ version: z.string().nullable() }),
   models: z.strictObject({ planner: ModelRecord, executor: ModelRecord }),
   pack: z.strictObject({ id: z.string(), version: z.string(), files: z.record(z.string(), Sha256) }),
@@ -137,6 +148,8 @@ export const ExecResponse = z.strictObject({
     fixes: z.array(FixRecord),
     files: z.array(z.strictObject({ oldPath: z.string().nullable(), newPath: z.string().nullable(), kind: z.string() })),
   }),
+  /** Files the patch changes that the task did not declare: approve-task then needs --ack-undeclared. */
+  undeclared_files: z.array(z.string()).optional(),
   validation: PatchValidationRecord,
 });
 export type ExecResponse = z.infer<typeof ExecResponse>;
@@ -173,3 +186,16 @@ export const AuditEntry = z.strictObject({
   artifacts: z.array(z.strictObject({ path: z.string(), sha256: Sha256 })),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const DEFAULT_LIMITS = { spec_bytes: 256 * 1024, context_bytes: 512 * 1024, reply_bytes: 1024 * 1024, patch_bytes: 256 * 1024 } as const;
+export type PackLimits = { [K in keyof typeof DEFAULT_LIMITS]: number };
+
+/** A pack's limits with the defaults filled in (packs written before limits existed get all defaults). */
+export function packLimits(manifest: Pick<PackManifest, 'limits'>): PackLimits {
+  return { ...DEFAULT_LIMITS, ...manifest.limits };
+}
+
+/** The error text for a size over a limit: names the limit, the size and where to change it. */
+export function overLimit(what: string, bytes: number, limit: keyof PackLimits, value: number): string {
+  return `${what} is ${bytes} bytes, over the pack's limits.${limit} (${value} bytes): make it smaller, or raise limits.${limit} in the pack's manifest.json`;
+}

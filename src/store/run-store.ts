@@ -7,6 +7,7 @@ import { RunFileError, UsageError } from '../errors.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import type { AuditEntry } from '../schema/run-files.js';
 import { chainHead } from './audit-chain.js';
+import { LOCK_FILE } from './run-lock.js';
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -110,6 +111,7 @@ export class Run {
   }
 
   private writeFile(rel: string, full: string, content: string | Buffer): WrittenArtifact {
+    crashPoint();
     mkdirSync(path.dirname(full), { recursive: true });
     writeFileAtomic.sync(full, content);
     const artifact = { path: rel, sha256: sha256(content) };
@@ -179,6 +181,7 @@ export class Run {
     const log = existsSync(full) ? readFileSync(full) : Buffer.alloc(0);
     const line = JSON.stringify({ prev: chainHead(log), ...entry });
     const separator = log.length > 0 && log[log.length - 1] !== 0x0a ? '\n' : '';
+    crashPoint();
     appendFileSync(full, separator + line + '\n');
     return line;
   }
@@ -190,6 +193,7 @@ export class Run {
     const walk = (rel: string): void => {
       for (const name of readdirSync(rel === '' ? this.dir : path.join(this.dir, rel)).sort()) {
         const child = rel === '' ? name : `${rel}/${name}`;
+        if (child === LOCK_FILE) continue; // who is running a command now, not part of the record
         const stat = lstatSync(path.join(this.dir, child));
         if (stat.isSymbolicLink()) links.push(child);
         else if (stat.isDirectory()) walk(child);
@@ -204,4 +208,16 @@ export class Run {
     if (!this.exists('audit.log')) return [];
     return this.readText('audit.log').split('\n').filter((line) => line.length > 0);
   }
+}
+
+/**
+ * Test hook for the crash tests: with LLM_ORCHESTRATOR_CRASH_AT_WRITE=N the process kills itself
+ * (SIGKILL, no clean-up) just before its Nth write into a run. Never set in normal use.
+ */
+let writesSoFar = 0;
+function crashPoint(): void {
+  const at = process.env['LLM_ORCHESTRATOR_CRASH_AT_WRITE'];
+  if (at === undefined) return;
+  writesSoFar += 1;
+  if (writesSoFar === Number(at)) process.kill(process.pid, 'SIGKILL');
 }

@@ -10,6 +10,7 @@ export default async function doctorCommand(options: Record<string, string | und
     run: options.run,
     provider: options.provider as 'ollama' | 'openai' | undefined,
     baseUrl: options.baseUrl,
+    allowRemote: (options as Record<string, unknown>).allowRemote === true,
   });
   for (const check of checks) out(`${MARK[check.level]} ${check.message}`);
   if (checks.some((check) => check.level === 'fail')) process.exitCode = 1;

@@ -11,6 +11,7 @@ export default async function init(options: Record<string, string | undefined>, 
     provider: options.provider,
     baseUrl: options.baseUrl,
     pack: options.pack,
+    allowRemote: (options as Record<string, unknown>).allowRemote === true,
   });
   out(result.runId);
   process.stderr.write(`created ${result.runDir}\nnext: llm-orchestrator plan --run ${result.runId}\n`);

@@ -104,24 +104,32 @@ function signature(ops: readonly Op[]): string {
 }
 
 /**
- * A hunk that fits as written can still be a hunk with a dropped context line (see
- * dropped-line-readings.ts): when it fits only with lopsided context and a reading with one line
- * restored has git's shape and a different result, it is refused.
+ * A hunk that fits as written can still be a hunk with a dropped context line; when a reading with
+ * one line restored has git's shape and a different result, the hunk is refused. Which readings
+ * are looked at depends on how sure the placement is:
+ *
+ * - fits with lopsided context: every reading (a line restored inside it, anywhere it fits that
+ *   way, or at the edge of any place it fits as written);
+ * - fits with git's shape, but only thanks to the start or end of the file (less context than
+ *   git writes on one side), or in several places (one picked by a hint): the readings that
+ *   restore a line at the edge of one of those places, the way a run of equal lines shifts a hunk
+ *   that lost a line by one. A clean diff has no such reading, so it is never questioned.
  */
-export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, c: Candidate, keys: FileKeys, contextSeen: number, display: string): void {
+export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, c: Candidate, all: readonly Candidate[], keys: FileKeys, contextSeen: number, display: string): void {
   const literal = readingsOf(file, lines, spec.hunk, c.positions, contextSeen)[0] as Reading;
-  if (literal.shaped) return;
-  const alternatives = edgeReadings(file, literal.ops, contextSeen);
-  const gapped = locateWithDroppedLines(file, { old: spec.old, gaps: spec.gaps }, keys);
+  const lead = literal.ops.findIndex((op) => op.kind !== 'context');
+  let trail = 0;
+  for (let i = literal.ops.length - 1; i >= 0 && literal.ops[i]?.kind === 'context'; i--) trail++;
+  const sure = literal.shaped && lead >= contextSeen && trail >= contextSeen && all.length === 1;
+  if (sure) return;
+  const alternatives = all.flatMap((x) => edgeReadings(file, x === c ? literal.ops : (readingsOf(file, lines, spec.hunk, x.positions, contextSeen)[0] as Reading).ops, contextSeen));
+  const gapped = literal.shaped ? { placements: [], overflow: false } : locateWithDroppedLines(file, { old: spec.old, gaps: spec.gaps }, keys);
   for (const p of gapped.placements) alternatives.push(...readingsOf(file, lines, spec.hunk, p.positions, contextSeen));
   const other = alternatives.find((a) => a.shaped && a.sig !== literal.sig);
   if (!other && !gapped.overflow) return;
   const at = other?.ops.find(isOld);
   const where = other ? `at line ${(at ? at.line : c.start) + 1}` : 'in many places';
-  const lead = literal.ops.findIndex((op) => op.kind !== 'context');
-  let trail = 0;
-  for (let i = literal.ops.length - 1; i >= 0 && literal.ops[i]?.kind === 'context'; i--) trail++;
-  refuse(display, spec.hunk.ordinal, `the hunk fits at line ${c.start + 1} as written, but with ${lead} context line(s) before its changes and ${trail} after, the mark of a dropped context line; with that line restored it fits ${where} with a different result, so which was meant cannot be told`, {
+  refuse(display, spec.hunk.ordinal, `the hunk fits at line ${c.start + 1} as written, but with ${lead} context line(s) before its changes and ${trail} after, a possible mark of a dropped context line; with that line restored it fits ${where} with a different result, so which was meant cannot be told`, {
     closest: { line: c.start + 1, text: plain(file.lines[c.start] ?? '') },
   });
 }

@@ -3,8 +3,8 @@
  * after the file's last line exactly when the file lacks a final newline, whatever the model
  * wrote. For the new side only the model can say, so its markers are read by what they follow (a
  * marker after an added line: the new file ends without a newline), wherever they were put; and
- * where two readings remain, we refuse. The hunk must reach the end of the file for any of this
- * to apply; markers elsewhere say nothing and are dropped.
+ * where two readings remain, or none, we refuse. A marker in a hunk that does not reach the end of
+ * the file contradicts where the hunk fits, and is refused too.
  */
 import type { Fix } from '../types.js';
 import { plain, type BaseFile } from './base-file.js';
@@ -56,11 +56,14 @@ function settle(file: BaseFile, isNew: boolean, hunks: PlacedHunk[], display: st
   }
 
   if (lastNew.kind === 'context') {
+    // The new file ends with an unchanged line: its ending is the base's when it is the base's
+    // last line, else a newline. A marker can only be the old side's (where the base lacks one).
     const sharedLast = lastNew.line === n - 1;
     if (lastOld && baseNoEol) lastOld.noEol = true;
-    const explained = sharedLast && baseNoEol;
-    if (afterAdded.length > 0 && !explained) note(last, 'the new file ends with unchanged lines, whose line ending is kept');
-    if (afterOld.length > 0 && !baseNoEol) note(last, 'the base file does end with a newline');
+    const unexplained = baseNoEol ? (sharedLast ? [] : afterAdded) : markers;
+    if (unexplained.length > 0) {
+      refuse(display, ordinal, `the hunk has a ${q(MARK)} line, but the new file ends with the unchanged line ${q(plain(file.lines[lastNew.line] as string))}, which has a newline at base; a marker cannot take it away (that needs the line removed and added back)`);
+    }
     return { finalNewline: sharedLast ? !baseNoEol : true };
   }
 

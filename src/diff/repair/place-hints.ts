@@ -3,7 +3,9 @@
  */
 import { plain, type BaseFile } from './base-file.js';
 import type { Candidate, HunkSpec } from './hunk-spec.js';
+import { trailingContext } from './hunk-ops.js';
 import { refuse } from './refusal.js';
+import type { DiffLine } from './reply-diff.js';
 
 /**
  * What the model said about the place besides the hunk's lines, each a hint that counts only when
@@ -13,7 +15,7 @@ import { refuse } from './refusal.js';
  * hunks when the hunk sits between two placed ones that are in file order. Hints that single out
  * different candidates contradict each other, and the hunk is refused.
  */
-export function agreedHint(file: BaseFile, spec: HunkSpec, all: Candidate[], free: Candidate[], chosen: Map<HunkSpec, Candidate>, stated: number | null, display: string): Candidate | undefined {
+export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, all: Candidate[], free: Candidate[], chosen: Map<HunkSpec, Candidate>, stated: number | null, display: string): Candidate | undefined {
   const votes: Array<[string, Candidate]> = [];
   const vote = (name: string, cands: Candidate[]): void => {
     if (cands.length === 1) votes.push([name, cands[0] as Candidate]);
@@ -24,7 +26,9 @@ export function agreedHint(file: BaseFile, spec: HunkSpec, all: Candidate[], fre
   const body = spec.hunk.body.filter((b) => b.kind !== 'marker');
   const firstChange = body.findIndex((b) => b.kind !== 'context');
   const lastChange = body.length - 1 - [...body].reverse().findIndex((b) => b.kind !== 'context');
-  if (firstChange > 0 && lastChange === body.length - 1 && spec.hunk.trailing.length === 0) {
+  // Lines after the hunk that would be its context at some place make "no trailing context" moot.
+  const noTrailing = free.every((c) => c.end === file.lines.length || trailingContext(file, lines, spec.hunk, c.end) === 0);
+  if (firstChange > 0 && lastChange === body.length - 1 && noTrailing) {
     vote('no trailing context (end of file)', free.filter((c) => c.end === file.lines.length));
   }
   // Believable numbers pointing at a place another hunk took contradict the placement.

@@ -72,7 +72,7 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
     for (const o of options) {
       if (chosen.has(o.spec)) continue;
       const free = o.cands.filter((c) => ![...chosen.values()].some((p) => c.lo <= p.hi && p.lo <= c.hi));
-      const pick = agreedHint(file, o.spec, o.cands, free, chosen, usableStart(o.spec), display);
+      const pick = agreedHint(file, lines, o.spec, o.cands, free, chosen, usableStart(o.spec), display);
       if (pick) {
         chosen.set(o.spec, pick);
         progress = true;
@@ -83,7 +83,7 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   return options.map((o) => {
     const c = chosen.get(o.spec);
     if (!c) refuseAmbiguous(file, o.spec, o.cands, display, usableStart(o.spec));
-    if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, keys, contextSeen, display);
+    if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, o.cands, keys, contextSeen, display);
     return { spec: o.spec, positions: c.positions, start: c.start, end: c.end, tier: o.tier };
   });
 }

@@ -169,10 +169,13 @@ function resolveRename(f: HeaderFacts, name: string, alsoAddOrDelete: boolean, c
   if (alsoAddOrDelete || from === undefined || to === undefined) {
     refuse(name, null, "the rename is incomplete: it needs both 'rename from' and 'rename to' lines and no new/deleted file mode");
   }
-  const same = (raw: string | undefined, side: 'a' | 'b', path: string): boolean => raw === undefined || raw === `${side}/${path}`;
+  // The other header lines must name the same two paths (with or without their a/ b/ prefixes,
+  // which the rewritten header gets back).
+  const same = (raw: string | undefined, side: 'a' | 'b', path: string): boolean => raw === undefined || raw === `${side}/${path}` || raw === path;
   if (!same(f.gitNames?.[0], 'a', from) || !same(f.gitNames?.[1], 'b', to) || !same(f.minusName, 'a', from) || !same(f.plusName, 'b', to)) {
-    refuse(name, null, `the rename's header lines do not all name ${from} → ${to} with a/ and b/ prefixes`);
+    refuse(name, null, `the rename's header lines do not all name ${from} → ${to}`);
   }
+  const prefixMissing = [f.gitNames?.[0], f.minusName].some((raw) => raw === from) || [f.gitNames?.[1], f.plusName].some((raw) => raw === to);
   for (const p of [from, to]) {
     const reason = checkPatchPath(p);
     if (reason) refuse(name, null, `the rename path ${p} ${reason}`);
@@ -181,5 +184,5 @@ function resolveRename(f: HeaderFacts, name: string, alsoAddOrDelete: boolean, c
   if (old === 'unknown') refuse(name, null, `the base content of ${from} was not provided to the engine (filesNeeded lists it)`);
   if (old === 'absent') refuse(name, null, `the diff renames ${from}, which does not exist at base`);
   if (existence(ctx.source, to) === 'exists') refuse(name, null, `the diff renames ${from} to ${to}, which already exists at base`);
-  return { kind: 'rename', oldPath: from, newPath: to, prefixMissing: false, repoStripped: false };
+  return { kind: 'rename', oldPath: from, newPath: to, prefixMissing, repoStripped: false };
 }

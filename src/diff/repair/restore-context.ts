@@ -61,9 +61,31 @@ export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Cho
     end++;
   }
   if (beside) ops = placeDroppedLine(file, ops, beside, contextSeen, display, hunk.ordinal);
+  refuseAddedThatIsContext(file, ops, display, hunk.ordinal);
   logDrift(drift, display, hunk.ordinal, fixes);
   if (!ops.some((op) => op.kind !== 'context')) refuse(display, hunk.ordinal, 'internal: a hunk without changes reached placement');
   return { reply: hunk, blanksUsed, start: chosen.start, end, ops, markers: markersOf(hunk) };
+}
+
+/**
+ * A context line of the file that starts with '+' ("+ item" in a Markdown list) reads as an added
+ * line once its leading space is dropped, and the file's own line then looks dropped. Adding it
+ * would duplicate the line, so a restored line equal to '+' and an added line is refused.
+ */
+function refuseAddedThatIsContext(file: BaseFile, ops: readonly Op[], display: string, ordinal: number): void {
+  const added = new Set(ops.flatMap((op) => (op.kind === 'added' ? [`+${op.text}`] : [])));
+  if (added.size === 0) return;
+  for (const op of ops) {
+    if (op.kind !== 'context' || op.from !== null) continue;
+    const text = plain(file.lines[op.line] as string);
+    if (added.has(text)) {
+      refuse(display, ordinal, `the added line ${JSON.stringify(text.slice(1))} may be the file's context line ${op.line + 1} (${JSON.stringify(text)}) without its leading space; cannot tell whether it is meant as added`, {
+        expected: text,
+        found: text,
+        closest: { line: op.line + 1, text },
+      });
+    }
+  }
 }
 
 const DRIFT_WORDS: Record<string, string> = {

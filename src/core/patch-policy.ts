@@ -1,0 +1,42 @@
+import { pathKindAt } from '../git/state-tree.js';
+
+/**
+ * What a patch may do, enforced on the model's output whatever its prompt said: text changes to
+ * regular files inside the repository. Path syntax (`..`, absolute, `.git/`) is checked by
+ * checkPatchPath; this adds what needs the raw reply or the state tree.
+ */
+
+/** Markers a text-only, mode-preserving patch never has, looked for at the start of any line of the reply. */
+const RAW_MARKERS: Array<[RegExp, string]> = [
+  [/^GIT binary patch\s*$/m, 'is a binary patch (GIT binary patch): only text changes are accepted'],
+  [/^Binary files .* differ\s*$/m, 'changes a binary file (Binary files … differ): only text changes are accepted'],
+  [/^(old|new) mode [0-7]{6}\s*$/m, 'changes a file mode (old mode/new mode): mode changes are not accepted'],
+  [/^(new|deleted) file mode (?!100644\s*$)[0-7]{6}\s*$/m, 'creates or deletes a file with a mode other than 100644 (an executable, a symlink or a submodule): not accepted'],
+  [/^index [0-9a-f]+\.\.[0-9a-f]+ (?!100644\s*$)[0-7]{6}\s*$/m, 'touches an entry whose mode is not 100644 (executable, symlink or submodule): not accepted'],
+  [/^[-+ ]?Subproject commit [0-9a-f]+/m, 'changes a submodule (Subproject commit): not accepted'],
+];
+
+/** Why the raw reply is refused, or null. */
+export function rawReplyRefusal(reply: string): string | null {
+  for (const [pattern, why] of RAW_MARKERS) if (pattern.test(reply)) return `the patch ${why}`;
+  return null;
+}
+
+/**
+ * Why touching `file` at `tree` is refused, or null: a path through a symlinked folder (which may
+ * lead out of the repository), a symlink itself, or a submodule.
+ */
+export async function treePathRefusal(repoRoot: string, tree: string, file: string): Promise<string | null> {
+  const parts = file.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const parent = parts.slice(0, i).join('/');
+    const kind = await pathKindAt(repoRoot, tree, parent);
+    if (kind === 'symlink') return `${file} goes through ${parent}, a symbolic link (it may lead outside the repository): not accepted`;
+    if (kind === 'submodule') return `${file} is inside the submodule ${parent}: submodules are not changed`;
+    if (kind !== 'dir') break; // the rest of the path does not exist yet
+  }
+  const kind = await pathKindAt(repoRoot, tree, file);
+  if (kind === 'symlink') return `${file} is a symbolic link: only regular files are changed`;
+  if (kind === 'submodule') return `${file} is a submodule: submodules are not changed`;
+  return null;
+}

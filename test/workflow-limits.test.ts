@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CLI } from './support/cli.js';
+import { must } from './support/complete-run.js';
+import { MODEL, T001_REPLY, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
+
+/** A copy of the shipped pack with `change` applied to its manifest. */
+function pack(ws: Workspace, name: string, change: (manifest: any) => void): string {
+  const dir = path.join(ws.root, name);
+  mkdirSync(dir);
+  const shipped = path.join(CLI, '../../../packs/core');
+  for (const file of ['planner.system.txt', 'executor.system.txt']) writeFileSync(path.join(dir, file), readFileSync(path.join(shipped, file)));
+  const manifest = JSON.parse(readFileSync(path.join(shipped, 'manifest.json'), 'utf8'));
+  change(manifest);
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return name;
+}
+
+describe('limits from the pack', () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await workspace();
+  });
+  after(() => ws.close());
+
+  test('spec_bytes: a spec over the limit creates no run', async () => {
+    const name = pack(ws, 'tiny-spec', (m) => (m.limits = { spec_bytes: 10 }));
+    const result = await ws.cli(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL, '--pack', name]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /spec spec\.md is \d+ bytes, over the pack's limits\.spec_bytes \(10 bytes\)/);
+  });
+
+  test('reply_bytes: a reply over the limit is refused and takes no revision', async () => {
+    const run = await ws.init(['--pack', pack(ws, 'tiny-reply', (m) => (m.limits = { reply_bytes: 100 }))]);
+    ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
+    const result = await ws.cli(['plan', '--run', run]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /the planner's reply is \d+ bytes, over the pack's limits\.reply_bytes \(100 bytes\)/);
+    assert.match((await ws.cli(['status', '--run', run])).stdout, /needs-plan/);
+    await must(ws.cli(['verify', '--run', run]), 'verify');
+  });
+
+  test('context_bytes and patch_bytes', async () => {
+    const run = await ws.init(['--pack', pack(ws, 'tiny-context', (m) => (m.limits = { context_bytes: 20, patch_bytes: 100 }))]);
+    ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
+    await must(ws.cli(['plan', '--run', run]), 'plan');
+    await must(ws.cli(['approve-plan', '--run', run, '--by', 'R']), 'approve-plan');
+    const context = await ws.cli(['add-context', '--run', run, '--file', 'src/app.js']);
+    assert.equal(context.code, 1);
+    assert.match(context.stderr, /src\/app\.js is \d+ bytes, over the pack's limits\.context_bytes \(20 bytes\)/);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    const patch = await ws.cli(['run-task', '--run', run, '--task', 'T001']);
+    assert.equal(patch.code, 1);
+    assert.match(patch.stderr, /the patch is \d+ bytes, over the pack's limits\.patch_bytes \(100 bytes\)/);
+    await must(ws.cli(['verify', '--run', run]), 'verify');
+  });
+
+  test('a model server that hangs: the time-out from the pack, with a clear message', async () => {
+    const run = await ws.init(['--pack', pack(ws, 'short-timeout', (m) => (m.timeout_ms = 500))]);
+    ws.fake.enqueueReply({ fault: 'hang' } as any);
+    const started = Date.now();
+    const result = await ws.cli(['plan', '--run', run]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /time|500/i);
+    assert.ok(Date.now() - started < 10_000);
+    assert.match((await ws.cli(['status', '--run', run])).stdout, /needs-plan/);
+  });
+});
