@@ -2,6 +2,7 @@ import path from 'node:path';
 import { GitError } from '../errors.js';
 import { findRepoRoot } from '../git/repository.js';
 import { Manifest, type AuditEntry } from '../schema/run-files.js';
+import { setAsideCrashLeftovers } from './crash-recovery.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { Run, RunStore } from '../store/run-store.js';
 import { MANIFEST } from './layout.js';
@@ -79,6 +80,8 @@ export async function audited<T>(
   if (lock.tookOver) {
     const { pid, command: was, since } = lock.tookOver;
     record.warnings.push(`took over the lock of ${was} (pid ${pid}, since ${since}), whose process is gone`);
+    const setAside = setAsideCrashLeftovers(run, lock.tookOver);
+    if (setAside) record.warnings.push(setAside);
   }
   try {
     const result = await body(record);

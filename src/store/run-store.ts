@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { z } from 'zod';
@@ -51,6 +51,15 @@ export class RunStore {
     if (!existsSync(this.runsDir)) return [];
     return readdirSync(this.runsDir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && existsSync(path.join(this.runsDir, entry.name, 'manifest.json')))
+      .map((entry) => entry.name)
+      .sort();
+  }
+
+  /** Every folder of the runs directory, manifest or not: `runs` lists a run broken by a crash during init too. */
+  listRunDirs(): string[] {
+    if (!existsSync(this.runsDir)) return [];
+    return readdirSync(this.runsDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
       .map((entry) => entry.name)
       .sort();
   }
@@ -115,6 +124,21 @@ export class Run {
     mkdirSync(path.dirname(full), { recursive: true });
     writeFileAtomic.sync(full, content);
     const artifact = { path: rel, sha256: sha256(content) };
+    this.written.push(artifact);
+    return artifact;
+  }
+
+  /**
+   * Moves a file within the run and records it as this command's write at its new path (its
+   * content is unchanged). Only for setting aside what a crashed command left behind.
+   */
+  moveAside(rel: string, to: string): WrittenArtifact {
+    const from = this.resolve(rel);
+    const full = this.resolve(to);
+    if (existsSync(full)) throw new RunFileError(`${to} already exists in run ${this.id}; artifacts are never overwritten`);
+    mkdirSync(path.dirname(full), { recursive: true });
+    renameSync(from, full);
+    const artifact = { path: to, sha256: sha256(readFileSync(full)) };
     this.written.push(artifact);
     return artifact;
   }
