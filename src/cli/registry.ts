@@ -83,6 +83,21 @@ export function registerCommands(program: Command): void {
     .requiredOption('--run <id>', 'the run')
     .action(lazy(() => import('./commands/status.js')));
 
+  command('show', "show the plan, or a task's patch coloured like git diff with its fixes and validation", 'llm-orchestrator show --run ID --task T001')
+    .requiredOption('--run <id>', 'the run')
+    .option('--task <id>', "show this task's latest attempt instead of the plan")
+    .option('--attempt <n>', 'with --task: an earlier attempt (1 is the first)')
+    .action(lazy(() => import('./commands/show.js')));
+
+  command('apply-task', "apply a task's approved patch to the working tree (--commit: and commit it)", 'llm-orchestrator apply-task --run ID --task T001 --commit')
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--task <id>', 'task id, e.g. T001')
+    .option('--commit', 'stage and commit just the patch, with Run, Task and Patch-sha256 trailers')
+    .action(lazy(() => import('./commands/apply-task.js')));
+
+  command('runs', 'list the runs of this repository with their state and next command', 'llm-orchestrator runs')
+    .action(lazy(() => import('./commands/runs.js')));
+
   command('check-patch', 'extract, repair and validate any diff against a revision, without touching the working tree', 'llm-orchestrator check-patch --out fixed.diff reply.txt')
     .argument('<diff>', 'the diff or model reply to check, or - for standard input')
     .option('--base <rev>', 'revision to validate against', 'HEAD')

@@ -1,0 +1,40 @@
+import picocolors from 'picocolors';
+
+export type Colours = ReturnType<typeof picocolors.createColors>;
+
+/**
+ * Whether to colour what goes to `stream`. picocolors' own guess is not used: it colours a pipe
+ * whenever CI is set and takes FORCE_COLOR=0 as "force". Here NO_COLOR (non-empty) always wins,
+ * FORCE_COLOR forces colour unless it is 0 or false, and otherwise only a terminal gets colour.
+ */
+export function colourEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env['NO_COLOR']) return false;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return stream.isTTY === true && env['TERM'] !== 'dumb';
+}
+
+export function stdoutColours(): Colours {
+  return picocolors.createColors(colourEnabled(process.stdout));
+}
+
+/** A unified diff coloured as `git diff` colours it: file headers bold, @@ cyan, removed red, added green. */
+export function colourDiff(diff: string, c: Colours): string {
+  let inHunk = false;
+  return diff
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('diff --git ')) inHunk = false;
+      if (line.startsWith('@@')) {
+        inHunk = true;
+        // git colours the range only; the function name after it stays plain.
+        const end = line.indexOf('@@', 2);
+        return end === -1 ? c.cyan(line) : c.cyan(line.slice(0, end + 2)) + line.slice(end + 2);
+      }
+      if (!inHunk) return line === '' ? line : c.bold(line);
+      if (line.startsWith('+')) return c.green(line);
+      if (line.startsWith('-')) return c.red(line);
+      return line;
+    })
+    .join('\n');
+}

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { listRuns } from '../../core/list-runs.js';
+import { out } from '../print.js';
+import { workflowEnv } from '../workflow-env.js';
+
+export default async function runs(_options: Record<string, string | undefined>, command: Command): Promise<void> {
+  const listing = await listRuns(workflowEnv(command));
+  if (listing.runs.length === 0) {
+    out(`no runs in ${listing.runs_dir}: start one with llm-orchestrator init --spec FILE --planner-model M --executor-model M`);
+    return;
+  }
+  const width = Math.max(...listing.runs.map((run) => run.run_id.length));
+  for (const run of listing.runs) {
+    const id = run.run_id.padEnd(width);
+    if (run.state === 'broken') {
+      out(`${id}  ${'broken'.padEnd(21)}  ${run.reason}`);
+      continue;
+    }
+    const tasks = run.tasks_total > 0 ? `${run.tasks_approved}/${run.tasks_total} approved` : '';
+    out(`${id}  ${run.state.padEnd(21)}  ${tasks.padEnd(14)}  ${run.next ? `next: ${run.next}` : 'nothing left to do'}`);
+  }
+}

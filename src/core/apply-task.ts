@@ -1,0 +1,150 @@
+import { OrchestratorError, WorkflowError } from '../errors.js';
+import { parseDiff } from '../diff/parse.js';
+import type { FileChange } from '../diff/types.js';
+import { applyPatch, checkApply, commitPaths, stagedPaths, uncommittedPaths } from '../git/apply.js';
+import { sha256, type Run } from '../store/run-store.js';
+import { attemptFiles } from './layout.js';
+import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
+import { audited, openSession } from './session.js';
+import type { WorkflowEnv } from './workflow-env.js';
+
+export interface ApplyTaskResult {
+  run_id: string;
+  task: string;
+  attempt: number;
+  patch_sha256: string;
+  files: FileChange[];
+  /** True with --commit: the patch went through the index into a commit. */
+  staged: boolean;
+  /** The new commit's sha with --commit, else null. */
+  commit: string | null;
+  warnings: string[];
+}
+
+/**
+ * Applies a task's approved patch to the working tree: the one command that changes the user's
+ * files. Approving records a decision; this is the separate, explicit act. Every refusal leaves
+ * the working tree, the index and HEAD as they were.
+ */
+export async function applyTask(env: WorkflowEnv, runId: string, taskId: string, options: { commit?: boolean } = {}): Promise<ApplyTaskResult> {
+  const session = await openSession(env, runId);
+  const args = { run: runId, task: taskId, commit: options.commit === true ? true : undefined };
+  return audited(session.run, env, 'apply-task', args, async (record) => {
+    const { run, repoRoot } = session;
+    const snapshot = loadSnapshot(run);
+    const task = approvedTask(snapshot, taskId);
+    const attempt = latestAttempt(task)!;
+    const approval = attempt.approval!;
+    const files = attemptFiles(taskId, attempt.attempt);
+
+    const bytes = run.readBytes(files.patch);
+    const digest = sha256(bytes);
+    if (approval.subject.path !== files.patch || approval.subject.sha256 !== digest) {
+      throw new WorkflowError(
+        `${files.patch} hashes to ${digest.slice(0, 12)}, but ${files.approval} approved ${approval.subject.path} with sha256 ${approval.subject.sha256.slice(0, 12)}: the patch was changed after it was approved, so it is not applied; run \`verify --run ${runId}\``,
+      );
+    }
+    const patch = bytes.toString('utf8');
+    const changes = parseDiff(patch).files.map((file): FileChange => ({ oldPath: file.oldPath, newPath: file.newPath, kind: file.kind }));
+    const paths = [...new Set(changes.flatMap((change) => [change.oldPath, change.newPath]).filter((item): item is string => item !== null))].sort();
+
+    const dirty = await uncommittedPaths(repoRoot, paths);
+    if (dirty.length > 0) {
+      throw new WorkflowError(
+        `${dirty.join(', ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes, which ${taskId}'s patch would be mixed with: commit or stash them first (\`apply-task --commit\` commits each task as it applies it)`,
+      );
+    }
+    if (options.commit === true) {
+      const staged = await stagedPaths(repoRoot);
+      if (staged.length > 0) {
+        throw new WorkflowError(`the index has staged changes (${listSome(staged)}) that --commit would sweep into ${taskId}'s commit: commit or unstage them first, or apply without --commit`);
+      }
+    }
+
+    const index = options.commit === true;
+    const check = await checkApply(repoRoot, patch, { index });
+    if (!check.ok) {
+      if ((await checkApply(repoRoot, patch, { index, reverse: true })).ok) {
+        throw new WorkflowError(`${taskId}'s patch is already in the working tree (it applies cleanly in reverse): nothing to apply`);
+      }
+      throw new WorkflowError(`${taskId}'s patch does not apply to the working tree (${check.error}): ${whyNot(run, snapshot, taskId)}`);
+    }
+
+    const missing = earlierNotApplied(run, snapshot, taskId);
+    if (missing.length > 0) {
+      record.warnings.push(`${taskId} was applied before ${missing.join(', ')}, approved earlier, which apply-task has not applied here; its patch was validated on top of them`);
+    }
+    await applyPatch(repoRoot, patch, { index });
+    let commit: string | null = null;
+    if (options.commit === true) {
+      try {
+        commit = await commitPaths(repoRoot, commitMessage(runId, task, digest), paths);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new OrchestratorError(
+          `${taskId}'s patch was applied and staged, but git commit failed (${why}): commit it yourself, or undo it with \`git restore --staged --worktree -- ${paths.join(' ')}\``,
+        );
+      }
+    }
+    return { run_id: runId, task: taskId, attempt: attempt.attempt, patch_sha256: digest, files: changes, staged: index, commit, warnings: record.warnings };
+  });
+}
+
+function approvedTask(snapshot: RunSnapshot, taskId: string): TaskFacts {
+  const task = snapshot.tasks.find((item) => item.task.id === taskId);
+  if (!task) {
+    const known = snapshot.tasks.map((item) => item.task.id).join(', ');
+    throw new WorkflowError(`task ${taskId} is not in the approved plan of run ${snapshot.runId}${known ? ` (tasks: ${known})` : ': approve a plan first'}`);
+  }
+  if (isTaskApproved(task)) return task;
+  const attempt = latestAttempt(task);
+  const why =
+    attempt === null
+      ? 'has not been run'
+      : attempt.approval?.decision === 'rejected'
+        ? `attempt ${attempt.attempt} was rejected`
+        : attempt.valid
+          ? `attempt ${attempt.attempt} awaits review`
+          : `attempt ${attempt.attempt} has no patch that validates`;
+  throw new WorkflowError(`${taskId} is not approved (${why}): only an approved patch is applied; review it with \`show --task ${taskId}\` and \`approve-task\` it first`);
+}
+
+/** The tasks `apply-task` applied to a working tree, in the order its audit lines record them. */
+export function appliedTasks(run: Run): string[] {
+  const applied: string[] = [];
+  for (const line of run.readAudit()) {
+    // A damaged line is verify's business; here it only cannot count as an application.
+    try {
+      const entry = JSON.parse(line) as { command?: unknown; outcome?: unknown; args?: { task?: unknown } };
+      if (entry.command === 'apply-task' && entry.outcome === 'ok' && typeof entry.args?.task === 'string') applied.push(entry.args.task);
+    } catch {
+      continue;
+    }
+  }
+  return applied;
+}
+
+/** Tasks approved before this one (whose patches it was validated on) that apply-task has not applied. */
+function earlierNotApplied(run: Run, snapshot: RunSnapshot, taskId: string): string[] {
+  const order = approvedAttempts(snapshot).map((item) => item.taskId);
+  const applied = new Set(appliedTasks(run));
+  return order.slice(0, order.indexOf(taskId)).filter((id) => !applied.has(id));
+}
+
+function whyNot(run: Run, snapshot: RunSnapshot, taskId: string): string {
+  const missing = earlierNotApplied(run, snapshot, taskId);
+  if (missing.length > 0) {
+    return `it was validated on top of ${missing.join(', ')}, approved before it and not applied here yet: apply-task ${missing[0]} first, in approval order`;
+  }
+  return 'the files it changes are no longer as the run saw them (base commit + the patches approved before it); apply it by hand, or start a new run from the current commit';
+}
+
+/** Subject from the task title; the trailers tie the commit to the run, the task and the exact patch. */
+export function commitMessage(runId: string, task: TaskFacts, patchSha256: string): string {
+  const subject = task.task.title.replace(/\s+/g, ' ').trim();
+  return `${subject}\n\n${task.task.description.trim()}\n\nRun: ${runId}\nTask: ${task.task.id}\nPatch-sha256: ${patchSha256}\n`;
+}
+
+function listSome(paths: string[]): string {
+  return paths.length <= 3 ? paths.join(', ') : `${paths.slice(0, 3).join(', ')} and ${paths.length - 3} more`;
+}

@@ -1,0 +1,69 @@
+/**
+ * The only code that changes the user's working tree, index and history: `apply-task`. Everything
+ * else in src/git/ works in temporary indexes; these functions are called only after a person
+ * asked for exactly this patch to be applied.
+ */
+import { GitError } from '../errors.js';
+import { oneLine, runGit } from './run-git.js';
+
+/** The user's whitespace settings (apply.whitespace=fix, ignoreWhitespace) must not change an approved patch. */
+const APPLY = ['-c', 'apply.ignoreWhitespace=no', 'apply', '--whitespace=nowarn'];
+
+export interface ApplyCheck {
+  ok: boolean;
+  /** git's reason as one line when !ok. */
+  error: string | null;
+}
+
+/**
+ * `git apply --check`: would the patch apply to the working tree (and, with `index`, to the index
+ * too)? Nothing is written. `reverse` asks whether the patch is already applied.
+ */
+export async function checkApply(root: string, patch: string, options: { index?: boolean; reverse?: boolean } = {}): Promise<ApplyCheck> {
+  const args = [...APPLY, '--check', ...(options.index ? ['--index'] : []), ...(options.reverse ? ['--reverse'] : []), '-'];
+  const result = await runGit(args, { cwd: root, input: patch });
+  return result.exitCode === 0 ? { ok: true, error: null } : { ok: false, error: oneLine(result.stderr) };
+}
+
+/**
+ * Applies the patch to the working tree (and the index with `index`). git checks every hunk of
+ * every file before it writes anything, so a refusal leaves the tree as it was.
+ */
+export async function applyPatch(root: string, patch: string, options: { index?: boolean } = {}): Promise<void> {
+  const result = await runGit([...APPLY, ...(options.index ? ['--index'] : []), '-'], { cwd: root, input: patch });
+  if (result.exitCode !== 0) throw new GitError(`git apply failed in ${root}: ${oneLine(result.stderr)}`);
+}
+
+/**
+ * Paths among `paths` that differ from HEAD in the index or the working tree, or exist untracked:
+ * applying on top of them would mix the patch with edits git cannot tell apart from it.
+ */
+export async function uncommittedPaths(root: string, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  // Literal pathspecs: a file named "src/*.ts" must not match every .ts file.
+  const args = ['--literal-pathspecs', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', ...paths];
+  const result = await runGit(args, { cwd: root });
+  if (result.exitCode !== 0) throw new GitError(`git status failed in ${root}: ${oneLine(result.stderr)}`);
+  // Each entry is "XY path\0"; with --no-renames no entry carries a second path.
+  return [...new Set(result.stdout.toString('utf8').split('\0').filter((entry) => entry.length > 3).map((entry) => entry.slice(3)))].sort();
+}
+
+/** Paths staged in the index (differing from HEAD, or every path on a branch without commits). */
+export async function stagedPaths(root: string): Promise<string[]> {
+  const result = await runGit(['diff', '--cached', '--name-only', '--no-renames', '-z'], { cwd: root });
+  if (result.exitCode !== 0) throw new GitError(`git diff --cached failed in ${root}: ${oneLine(result.stderr)}`);
+  return result.stdout.toString('utf8').split('\0').filter((entry) => entry !== '').sort();
+}
+
+/**
+ * Commits exactly `paths` as they are in the index, with the message as given (only surrounding
+ * whitespace cleaned: a `#` line of a task title is text, not a comment). The user's hooks and
+ * signing configuration apply as to any of their commits. Returns the new commit's sha.
+ */
+export async function commitPaths(root: string, message: string, paths: readonly string[]): Promise<string> {
+  const args = ['--literal-pathspecs', 'commit', '--quiet', '--cleanup=whitespace', '-F', '-', '--', ...paths];
+  const result = await runGit(args, { cwd: root, input: message });
+  if (result.exitCode !== 0) throw new GitError(oneLine(result.stderr, oneLine(result.stdout.toString('utf8'))));
+  const head = await runGit(['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: root });
+  return head.stdout.toString('utf8').trim();
+}
