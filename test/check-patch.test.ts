@@ -60,7 +60,7 @@ describe('check-patch', () => {
     assert.match(plain.stdout, /^diff --git a\/main\.go b\/main\.go\n/);
     const json = await cli(['check-patch', '--json', '-'], BROKEN);
     assert.equal(json.code, 0);
-    const report = JSON.parse(json.stdout);
+    const report = JSON.parse(json.stdout).result;
     assert.equal(report.ok, true);
     assert.equal(report.diff, plain.stdout);
   });
@@ -78,7 +78,10 @@ describe('check-patch', () => {
     const wrong = ['--- a/main.go', '+++ b/main.go', '@@ -5,3 +5,3 @@', ' func main() {', '-\tfmt.Println("goodbye")', '+\tfmt.Println("x")', ' }', ''].join('\n');
     const result = await cli(['check-patch', '--json', '-'], wrong);
     assert.equal(result.code, 1);
-    const report = JSON.parse(result.stdout);
+    const outcome = JSON.parse(result.stdout);
+    assert.equal(outcome.exit_code, 1);
+    assert.match(outcome.error, /main\.go hunk 1/);
+    const report = outcome.result;
     assert.equal(report.ok, false);
     assert.equal(report.diff, null);
     assert.equal(report.refusal.file, 'main.go');

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../package-info.js';
 import { installSignalHandlers } from './interrupt.js';
+import { jsonMode, printJsonOutcome } from './print.js';
 import { registerCommands } from './registry.js';
 import { reportError } from './report-error.js';
 
@@ -21,13 +22,20 @@ async function main(argv: string[]): Promise<number> {
   registerCommands(program);
   try {
     await program.parseAsync(argv);
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    const code = process.exitCode === undefined ? 0 : Number(process.exitCode);
+    if (jsonMode()) printJsonOutcome(code, null);
+    return code;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are successes; anything else commander refuses is a usage error.
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+      // Refused before any command ran, so --json is read from the arguments themselves.
+      if (argv.includes('--json')) printJsonOutcome(2, error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '), argv.slice(2).find((arg) => program.commands.some((c) => c.name() === arg)) ?? null);
+      return 2;
     }
-    return reportError(error, program.opts<{ debug?: boolean }>().debug === true);
+    const code = reportError(error, program.opts<{ debug?: boolean }>().debug === true);
+    if (jsonMode()) printJsonOutcome(code, error instanceof Error ? error.message : String(error));
+    return code;
   }
 }
 

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { WorkflowEnv } from '../core/workflow-env.js';
 import { createProvider } from '../model/create-provider.js';
 import { interruptSignal } from './interrupt.js';
-import { warn } from './print.js';
+import { progressWanted, warn } from './print.js';
+import { progressLine } from './progress.js';
 
 interface GlobalOptions {
   repo?: string;
@@ -23,5 +24,6 @@ export function workflowEnv(command: Command): WorkflowEnv {
     onWarning: warn,
     allowModelChange: options.allowModelChange === true,
     signal: interruptSignal,
+    ...(progressWanted() ? { onProgress: progressLine().onProgress } : {}),
   };
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { checkPatch, type CheckPatchResult } from '../../core/check-patch.js';
 import { canonicalJson } from '../../model/canonical-json.js';
 import { OrchestratorError } from '../../errors.js';
-import { out } from '../print.js';
+import { jsonMode, outRaw, setResult } from '../print.js';
 import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -20,19 +20,16 @@ export default async function checkPatchCommand(options: CommandOptions, command
   const ok = result.error === null;
   if (ok && options.out) writeFileSync(path.resolve(env.cwd, options.out), result.outcome.diff);
 
-  if (options.json) out(JSON.stringify({ ...report, diff: ok ? result.outcome.diff : null }));
-  else {
+  setResult({ ...report, diff: ok ? result.outcome.diff : null });
+  if (!jsonMode()) {
     for (const fix of result.outcome.fixes) {
       const where = [fix.file, fix.hunk === null ? null : `hunk ${fix.hunk}`].filter(Boolean).join(' ');
       process.stderr.write(`fixed ${fix.kind}${where ? ` (${where})` : ''}: ${fix.detail}\n`);
     }
-    if (ok && !options.out) process.stdout.write(result.outcome.diff);
+    if (ok && !options.out) outRaw(result.outcome.diff);
     if (ok) process.stderr.write(`ok: validates against ${result.base.slice(0, 12)} (${result.validation?.files.length ?? 0} file(s), ${result.outcome.fixes.length} fix(es))\n`);
   }
-  if (!ok) {
-    if (options.json) process.exitCode = 1;
-    else throw new OrchestratorError(refusalLine(result));
-  }
+  if (!ok) throw new OrchestratorError(refusalLine(result));
 }
 
 function refusalLine(result: CheckPatchResult): string {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { doctor, type CheckLevel } from '../../core/doctor.js';
-import { out } from '../print.js';
+import { out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 const MARK: Record<CheckLevel, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
@@ -12,6 +12,7 @@ export default async function doctorCommand(options: Record<string, string | und
     baseUrl: options.baseUrl,
     allowRemote: (options as Record<string, unknown>).allowRemote === true,
   });
+  setResult({ checks });
   for (const check of checks) out(`${MARK[check.level]} ${check.message}`);
   if (checks.some((check) => check.level === 'fail')) process.exitCode = 1;
 }

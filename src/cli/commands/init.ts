@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { initRun } from '../../core/init.js';
-import { out } from '../print.js';
+import { jsonMode, out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function init(options: Record<string, string | undefined>, command: Command): Promise<void> {
@@ -13,6 +13,7 @@ export default async function init(options: Record<string, string | undefined>, 
     pack: options.pack,
     allowRemote: (options as Record<string, unknown>).allowRemote === true,
   });
+  setResult({ run_id: result.runId, run_dir: result.runDir });
   out(result.runId);
-  process.stderr.write(`created ${result.runDir}\nnext: llm-orchestrator plan --run ${result.runId}\n`);
+  if (!jsonMode()) process.stderr.write(`created ${result.runDir}\nnext: llm-orchestrator plan --run ${result.runId}\n`);
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { listContext } from '../../core/context.js';
-import { out } from '../print.js';
+import { out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function listContextCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const listing = await listContext(workflowEnv(command), options.run!);
+  setResult(listing);
   if (listing.allowlisted.length === 0 && listing.from_approved_patches.length === 0) {
     out('the executor sees no repository file yet: add some with add-context --file PATH');
     return;

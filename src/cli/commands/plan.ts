@@ -1,8 +1,11 @@
+import { setResult } from '../print.js';
 import type { Command } from 'commander';
 import { planRun } from '../../core/plan.js';
 import { printPlan } from '../print-plan.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function plan(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  printPlan(options.run!, await planRun(workflowEnv(command), options.run!));
+  const result = await planRun(workflowEnv(command), options.run!);
+  setResult(result);
+  printPlan(options.run!, result);
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { decidePlan } from '../../core/plan-decision.js';
-import { out } from '../print.js';
+import { out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function rejectPlan(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const approval = await decidePlan(workflowEnv(command), options.run!, { decision: 'rejected', by: options.by, reason: options.reason });
+  setResult(approval);
   out(`plan revision ${approval.subject.plan_revision} rejected by ${approval.by}`);
   out(`next: llm-orchestrator revise-plan --run ${options.run} --feedback "..."`);
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { decideTask } from '../../core/task-decision.js';
-import { out } from '../print.js';
+import { out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function rejectTask(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const approval = await decideTask(workflowEnv(command), options.run!, options.task!, { decision: 'rejected', by: options.by, reason: options.reason });
+  setResult(approval);
   out(`${approval.subject.task} attempt ${approval.subject.attempt} rejected by ${approval.by}`);
   out(`next: llm-orchestrator run-task --run ${options.run} --task ${approval.subject.task}`);
 }

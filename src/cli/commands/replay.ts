@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describeDifference } from '../../core/first-difference.js';
 import { replayRun } from '../../core/replay.js';
-import { out } from '../print.js';
+import { out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function replayCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
@@ -10,6 +10,7 @@ export default async function replayCommand(options: Record<string, string | und
     ...(options.task ? { task: options.task } : {}),
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
   });
+  setResult({ report, report_path: reportPath });
   for (const call of report.calls) {
     if (call.identical) out(`✅ ${call.request}: identical reply`);
     else if (call.error !== null) out(`❌ ${call.request}: the call failed: ${call.error}`);

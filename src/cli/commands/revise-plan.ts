@@ -1,3 +1,4 @@
+import { setResult } from '../print.js';
 import type { Command } from 'commander';
 import { revisePlan } from '../../core/plan.js';
 import { printPlan } from '../print-plan.js';
@@ -5,5 +6,6 @@ import { workflowEnv } from '../workflow-env.js';
 
 export default async function revise(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const result = await revisePlan(workflowEnv(command), options.run!, { feedback: options.feedback, feedbackFile: options.feedbackFile });
+  setResult(result);
   printPlan(options.run!, result);
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { runTask } from '../../core/run-task.js';
-import { out, warn } from '../print.js';
+import { out, setResult, warn } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function runTaskCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const result = await runTask(workflowEnv(command), options.run!, options.task!);
+  setResult(result);
   for (const line of result.warnings) warn(line);
   const fixes = result.response.normalization.fixes;
   out(`${result.task} attempt ${result.attempt}: the patch validates (${result.response.validation.files.length} file(s), ${fixes.length} fix(es) to the reply)`);

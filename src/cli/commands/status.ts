@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { runStatus } from '../../core/status.js';
-import { out } from '../print.js';
+import { out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function status(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const result = await runStatus(workflowEnv(command), options.run!);
+  setResult(result);
   out(`run ${result.run_id}: ${result.state}${result.plan_revision ? ` (plan revision ${result.plan_revision})` : ''}`);
   for (const task of result.tasks) {
     const deps = task.depends_on.length > 0 ? ` after ${task.depends_on.join(', ')}` : '';

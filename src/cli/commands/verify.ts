@@ -1,3 +1,4 @@
+import { setResult } from '../print.js';
 import type { Command } from 'commander';
 import { verifyRun } from '../../core/verify/verify-run.js';
 import { printChecks } from '../print-checks.js';
@@ -5,5 +6,6 @@ import { workflowEnv } from '../workflow-env.js';
 
 export default async function verifyCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const result = await verifyRun(workflowEnv(command), { run: options.run!, ...(options.head ? { head: options.head } : {}) });
+  setResult(result);
   if (printChecks(result.checks)) process.exitCode = 1;
 }
