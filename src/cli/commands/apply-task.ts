@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { applyTask } from '../../core/apply-task.js';
-import { out, warn } from '../print.js';
+import { out, setResult, warn } from '../print.js';
 import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function applyTaskCommand(options: CommandOptions, command: Command): Promise<void> {
   const commit = (options as Record<string, unknown>).commit === true;
   const result = await applyTask(workflowEnv(command), options.run!, options.task!, { commit });
+  setResult(result);
   for (const line of result.warnings) warn(line);
   for (const file of result.files) {
     const path = file.kind === 'rename' ? `${file.oldPath} -> ${file.newPath}` : (file.newPath ?? file.oldPath);

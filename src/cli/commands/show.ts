@@ -3,7 +3,7 @@ import type { DecisionView, PatchView, PlanView } from '../../core/show.js';
 import { showRun } from '../../core/show.js';
 import { UsageError } from '../../errors.js';
 import { colourDiff, stdoutColours, type Colours } from '../colour.js';
-import { out } from '../print.js';
+import { out, outRaw, setResult } from '../print.js';
 import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -11,6 +11,7 @@ export default async function show(options: CommandOptions, command: Command): P
   const attempt = options.attempt === undefined ? undefined : Number(options.attempt);
   if (attempt !== undefined && !/^\d+$/.test(options.attempt!)) throw new UsageError(`--attempt must be a positive whole number, not "${options.attempt}"`);
   const result = await showRun(workflowEnv(command), options.run!, { task: options.task, attempt });
+  setResult(result);
   const c = stdoutColours();
   if (result.kind === 'plan') printPlan(result, c);
   else printPatch(result, c);
@@ -62,7 +63,7 @@ function printPatch(view: PatchView, c: Colours): void {
   }
   out(`patch: ${view.path} (sha256 ${view.patch_sha256?.slice(0, 12) ?? '?'})`);
   out('');
-  process.stdout.write(colourDiff(view.patch, c));
+  outRaw(colourDiff(view.patch, c));
 }
 
 function approvedList(view: PatchView): string {
