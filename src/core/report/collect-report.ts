@@ -1,0 +1,105 @@
+import { Plan, type PlanTask } from '../../schema/plan.js';
+import { ExecResponse, Manifest, type Approval, type AuditEntry } from '../../schema/run-files.js';
+import type { Run } from '../../store/run-store.js';
+import { attemptFiles, MANIFEST, planFiles, SPEC } from '../layout.js';
+import { loadSnapshot, type AttemptFacts, type RevisionFacts } from '../run-snapshot.js';
+import { deriveStatus, type RunStatus, type TaskStatus } from '../state.js';
+import type { Check } from '../verify/check.js';
+import { readAuditLog } from '../verify/audit-log.js';
+
+export interface LatestAttempt {
+  facts: AttemptFacts;
+  /** Run-relative path of the attempt's normalized patch (whether or not it exists). */
+  patchPath: string;
+  response: ExecResponse;
+  patch: string | null;
+  /** The reply as the model wrote it, kept to show what the fixes changed. */
+  rawPatch: string | null;
+}
+
+export interface TaskReport {
+  /** null until the plan is approved: tasks have no state before that. */
+  status: TaskStatus | null;
+  task: PlanTask & { milestone: string };
+  attempts: AttemptFacts[];
+  latest: LatestAttempt | null;
+}
+
+export interface ApprovalRow {
+  /** Where the decision is recorded, run-relative. */
+  file: string;
+  approval: Approval;
+}
+
+export interface AuditLine {
+  line: number;
+  hash: string;
+  entry: AuditEntry | null;
+}
+
+/** Everything the report shows, read from the run once; rendering is a pure function of it. */
+export interface ReportData {
+  manifest: Manifest;
+  spec: string;
+  status: RunStatus;
+  revisions: RevisionFacts[];
+  plan: Plan | null;
+  tasks: TaskReport[];
+  approvals: ApprovalRow[];
+  audit: { lines: AuditLine[]; chain: Check | null };
+}
+
+/**
+ * Reads what the report shows. Called before the report's own audit line is appended, so the
+ * timeline ends with the last command before it and the report of a run state is always the same.
+ */
+export function collectReport(run: Run): ReportData {
+  const manifest = run.readJson(MANIFEST, Manifest);
+  const snapshot = loadSnapshot(run);
+  const status = deriveStatus(snapshot);
+  const statusById = new Map(status.tasks.map((task) => [task.id, task]));
+  const tasks: TaskReport[] = snapshot.tasks.map((facts) => ({
+    status: statusById.get(facts.task.id) ?? null,
+    task: facts.task,
+    attempts: facts.attempts,
+    latest: readLatest(run, facts.task.id, facts.attempts.at(-1) ?? null),
+  }));
+
+  const approvals: ApprovalRow[] = [];
+  for (const revision of snapshot.revisions) {
+    if (revision.approval) approvals.push({ file: planFiles(revision.revision).approval, approval: revision.approval });
+  }
+  for (const task of snapshot.tasks) {
+    for (const attempt of task.attempts) {
+      if (attempt.approval) approvals.push({ file: attemptFiles(task.task.id, attempt.attempt).approval, approval: attempt.approval });
+    }
+  }
+  // Time order reads as a story; the file breaks ties so equal times always come out the same way.
+  approvals.sort((a, b) => a.approval.at.localeCompare(b.approval.at) || a.file.localeCompare(b.file));
+
+  const { record, checks } = run.exists('audit.log') ? readAuditLog(run) : { record: null, checks: [] };
+  const lines: AuditLine[] = (record?.entries ?? []).map((entry, i) => ({ line: i + 1, hash: record!.hashes[i]!, entry }));
+
+  return {
+    manifest,
+    spec: run.readText(SPEC),
+    status,
+    revisions: snapshot.revisions,
+    plan: snapshot.current?.plan ?? null,
+    tasks,
+    approvals,
+    audit: { lines, chain: checks[0] ?? null },
+  };
+}
+
+function readLatest(run: Run, taskId: string, facts: AttemptFacts | null): LatestAttempt | null {
+  if (!facts) return null;
+  const files = attemptFiles(taskId, facts.attempt);
+  return {
+    facts,
+    patchPath: files.patch,
+    response: run.readJson(files.response, ExecResponse),
+    patch: run.exists(files.patch) ? run.readText(files.patch) : null,
+    rawPatch: run.exists(files.rawPatch) ? run.readText(files.rawPatch) : null,
+  };
+}
