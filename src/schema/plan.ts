@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.js';
 import { checkPatchPath } from '../diff/paths.js';
 
 /**
