@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
 import { reportRun } from '../../core/report/report-run.js';
 import { UsageError } from '../../errors.js';
-import { out } from '../print.js';
+import { jsonMode, out, outRaw, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function reportCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
   // Pages of HTML on a terminal help nobody, and the check costs nothing before the run is read.
-  if (options.out === undefined && process.stdout.isTTY) {
+  if (options.out === undefined && process.stdout.isTTY && !jsonMode()) {
     throw new UsageError('the report is one HTML file: pass --out report.html, or redirect standard output (> report.html)');
   }
   const result = await reportRun(workflowEnv(command), { run: options.run!, ...(options.out !== undefined ? { out: options.out } : {}) });
-  if (result.out === null) process.stdout.write(result.html);
+  // The page itself is in the result only when it went nowhere else.
+  const { html, ...written } = result;
+  setResult(result.out === null ? { ...written, html } : written);
+  if (result.out === null) outRaw(result.html);
   else out(`wrote ${result.out}: ${result.bytes} bytes, sha256 ${result.sha256}`);
 }
