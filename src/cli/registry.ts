@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { configureOutput } from './print.js';
 
 export type CommandOptions = Record<string, string | undefined>;
 type Handler = (options: CommandOptions, command: Command) => Promise<void>;
@@ -8,19 +9,27 @@ function lazy(load: () => Promise<{ default: Handler }>): (...args: unknown[]) =
   // commander passes positional arguments first and the command last; handlers read both from it.
   return async (...args) => {
     const command = args.at(-1) as Command;
+    const opts = command.opts<Record<string, unknown>>();
+    configureOutput({ json: opts['json'] === true, quiet: opts['quiet'] === true, command: command.name() });
     return (await load()).default(command.opts<CommandOptions>(), command);
   };
 }
 
 export function registerCommands(program: Command): void {
   const command = (name: string, summary: string, example: string): Command =>
-    program.command(name).summary(summary).description(summary).addHelpText('after', `\nExample:\n  $ ${example}`);
+    program
+      .command(name)
+      .summary(summary)
+      .description(summary)
+      .option('--json', 'print one JSON object with the result on standard output (same exit codes)')
+      .option('-q, --quiet', 'no progress line during model calls')
+      .addHelpText('after', `\nExample:\n  $ ${example}`);
 
   command('init', 'create a run: spec, models, prompt pack, parameters and base commit, fixed', 'llm-orchestrator init --spec spec.md --planner-model qwen2.5-coder:14b --executor-model qwen2.5-coder:7b')
     .requiredOption('--spec <file>', 'the spec (Markdown) to plan from')
-    .requiredOption('--planner-model <model>', 'model that writes the plan')
-    .requiredOption('--executor-model <model>', 'model that writes the diffs')
-    .addOption(new Option('--provider <provider>', 'model server protocol').choices(['ollama', 'openai']).default('ollama'))
+    .requiredOption('--planner-model <model>', 'model that writes the plan (embedded: a .gguf path or ollama:NAME[:TAG])')
+    .requiredOption('--executor-model <model>', 'model that writes the diffs (embedded: a .gguf path or ollama:NAME[:TAG])')
+    .addOption(new Option('--provider <provider>', 'model server protocol, or embedded: run GGUF models in-process (needs node-llama-cpp)').choices(['ollama', 'openai', 'embedded']).default('ollama'))
     .option('--base-url <url>', 'model server URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434)')
     .option('--pack <dir>', 'prompt pack folder (default: the shipped packs/core)')
     .option('--allow-remote', 'allow a model server that is not on this machine (recorded in the manifest)')
@@ -83,12 +92,26 @@ export function registerCommands(program: Command): void {
     .requiredOption('--run <id>', 'the run')
     .action(lazy(() => import('./commands/status.js')));
 
+  command('show', "show the plan, or a task's patch coloured like git diff with its fixes and validation", 'llm-orchestrator show --run ID --task T001')
+    .requiredOption('--run <id>', 'the run')
+    .option('--task <id>', "show this task's latest attempt instead of the plan")
+    .option('--attempt <n>', 'with --task: an earlier attempt (1 is the first)')
+    .action(lazy(() => import('./commands/show.js')));
+
+  command('apply-task', "apply a task's approved patch to the working tree (--commit: and commit it)", 'llm-orchestrator apply-task --run ID --task T001 --commit')
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--task <id>', 'task id, e.g. T001')
+    .option('--commit', 'stage and commit just the patch, with Run, Task and Patch-sha256 trailers')
+    .action(lazy(() => import('./commands/apply-task.js')));
+
+  command('runs', 'list the runs of this repository with their state and next command', 'llm-orchestrator runs')
+    .action(lazy(() => import('./commands/runs.js')));
+
   command('check-patch', 'extract, repair and validate any diff against a revision, without touching the working tree', 'llm-orchestrator check-patch --out fixed.diff reply.txt')
     .argument('<diff>', 'the diff or model reply to check, or - for standard input')
     .option('--base <rev>', 'revision to validate against', 'HEAD')
     .option('--out <file>', 'write the repaired diff here (default: standard output)')
     .option('--report <file>', 'write the JSON report here')
-    .option('--json', 'print the JSON report (with the diff) on standard output')
     .action(lazy(() => import('./commands/check-patch.js')));
 
   command('verify', 'recompute the hash chain, artifact hashes, approvals and patches of a run; ❌ on any change', 'llm-orchestrator verify --run ID --head 3f2a…')
@@ -115,7 +138,7 @@ export function registerCommands(program: Command): void {
 
   command('doctor', 'check the model server, the models and (with --run) the run', 'llm-orchestrator doctor --run ID')
     .option('--run <id>', 'also check this run')
-    .addOption(new Option('--provider <provider>', 'model server protocol, without --run').choices(['ollama', 'openai']).default('ollama'))
+    .addOption(new Option('--provider <provider>', 'model server protocol, without --run').choices(['ollama', 'openai', 'embedded']).default('ollama'))
     .option('--base-url <url>', 'model server URL, without --run')
     .option('--allow-remote', 'allow a model server that is not on this machine, without --run')
     .action(lazy(() => import('./commands/doctor.js')));
