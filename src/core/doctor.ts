@@ -15,7 +15,7 @@ export interface Check {
 
 export interface DoctorOptions {
   run?: string;
-  provider?: 'ollama' | 'openai';
+  provider?: 'ollama' | 'openai' | 'embedded';
   baseUrl?: string;
   allowRemote?: boolean;
 }
@@ -24,6 +24,7 @@ export interface DoctorOptions {
 export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<Check[]> {
   if (!options.run) {
     const provider = options.provider ?? 'ollama';
+    if (provider === 'embedded') return embeddedChecks(env, null);
     const baseUrl = resolveBaseUrl(options.baseUrl, env.env);
     requireAllowedBaseUrl(baseUrl, options.allowRemote === true, 'doctor is given --allow-remote');
     return serverChecks(env, provider, baseUrl, null);
@@ -41,6 +42,10 @@ export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<
     }
     checks.push(...packChecks(run, manifest));
     checks.push(await baseCommitCheck(repoRoot, manifest));
+    if (manifest.provider === 'embedded') {
+      checks.push(...(await embeddedChecks(env, manifest)));
+      return checks;
+    }
     requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
     checks.push(...(await serverChecks(env, manifest.provider, manifest.base_url, manifest)));
     return checks;
@@ -72,6 +77,41 @@ async function baseCommitCheck(repoRoot: string, manifest: Manifest): Promise<Ch
   } catch {
     return fail(`base commit ${base} is not in the repository at ${repoRoot}: run doctor in the repository the run was made in`);
   }
+}
+
+/**
+ * No server: the engine must load, and each model file must exist, be a GGUF file llama.cpp
+ * loads, and hash (afresh, not from the digest cache) to the sha256 the run recorded.
+ */
+async function embeddedChecks(env: WorkflowEnv, manifest: Manifest | null): Promise<Check[]> {
+  const provider = env.createProvider('embedded', manifest?.base_url ?? 'in-process');
+  const checks: Check[] = [];
+  try {
+    const version = await provider.serverVersion();
+    const recorded = manifest?.server.version;
+    if (recorded && version !== recorded) checks.push(warn(`engine is ${version}; the run was made with ${recorded}: replies may differ`));
+    else checks.push(ok(`engine loads: ${version}`));
+  } catch (error) {
+    return [fail((error as Error).message)];
+  }
+  if (!manifest) return checks;
+  const roles = manifest.models.executor.name === manifest.models.planner.name ? (['planner'] as const) : (['planner', 'executor'] as const);
+  for (const role of roles) {
+    const model = manifest.models[role];
+    try {
+      const file = await provider.verifyModelFile!(model.name);
+      const size = `${(file.bytes / 1e6).toFixed(1)} MB`;
+      if (model.digest !== null && file.sha256 !== model.digest.replace(/^sha256:/, '')) {
+        checks.push(fail(`${role} model ${model.name}: ${file.path} (${size}) loads but its sha256 is ${short(file.sha256)}, the run recorded ${short(model.digest)}: restore the recorded file, or pass --allow-model-change to the next command`));
+      } else {
+        checks.push(ok(`${role} model ${model.name}: ${file.path} (${size}) loads, sha256 ${short(file.sha256)} matches the run`));
+      }
+    } catch (error) {
+      checks.push(fail(`${role} model: ${(error as Error).message}`));
+    }
+  }
+  if (roles.length === 1) checks.push(ok(`executor model is the planner model (${manifest.models.executor.name})`));
+  return checks;
 }
 
 async function serverChecks(env: WorkflowEnv, kind: 'ollama' | 'openai', baseUrl: string, manifest: Manifest | null): Promise<Check[]> {

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { OrchestratorError, UsageError } from '../errors.js';
 import { EMPTY_TREE, headCommit } from '../git/repository.js';
 import { requireAllowedBaseUrl, resolveBaseUrl } from '../model/base-url.js';
+import { IN_PROCESS } from '../model/embedded/embedded-provider.js';
+import { recordedModelName } from '../model/embedded/model-file.js';
 import { DEFAULT_PACK_DIR, TOOL_NAME, TOOL_VERSION } from '../package-info.js';
 import { loadPackFromDir } from '../pack/load-pack.js';
 import { overLimit, packLimits, SCHEMA_VERSION, type Manifest } from '../schema/run-files.js';
@@ -42,13 +44,18 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
   const { repoRoot, store } = await openStore(env);
   const head = await headCommit(repoRoot);
 
-  const baseUrl = resolveBaseUrl(options.baseUrl, env.env);
+  const embedded = provider === 'embedded';
+  if (embedded && options.baseUrl !== undefined) throw new UsageError('--base-url does not apply to --provider embedded: the model runs inside this process');
+  const baseUrl = embedded ? IN_PROCESS : resolveBaseUrl(options.baseUrl, env.env);
   const allowRemote = options.allowRemote === true;
-  requireAllowedBaseUrl(baseUrl, allowRemote, 'init is given --allow-remote');
+  if (!embedded) requireAllowedBaseUrl(baseUrl, allowRemote, 'init is given --allow-remote');
+  // An embedded model given as a path is recorded absolute: later commands may run elsewhere.
+  const plannerModel = embedded ? recordedModelName(options.plannerModel, env.cwd) : options.plannerModel;
+  const executorModel = embedded ? recordedModelName(options.executorModel, env.cwd) : options.executorModel;
   const client = env.createProvider(provider, baseUrl);
   const serverVersion = await client.serverVersion();
-  const planner = await client.showModel(options.plannerModel);
-  const executor = options.executorModel === options.plannerModel ? planner : await client.showModel(options.executorModel);
+  const planner = await client.showModel(plannerModel);
+  const executor = executorModel === plannerModel ? planner : await client.showModel(executorModel);
 
   const createdAt = env.now();
   const run = store.createRun(runIdBase(createdAt, specPath));
@@ -86,9 +93,9 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
   return { runId: run.id, runDir: run.dir, manifest };
 }
 
-function parseProvider(value: string | undefined): 'ollama' | 'openai' {
+function parseProvider(value: string | undefined): 'ollama' | 'openai' | 'embedded' {
   const provider = value ?? 'ollama';
-  if (provider !== 'ollama' && provider !== 'openai') throw new UsageError(`--provider must be ollama or openai, not "${provider}"`);
+  if (provider !== 'ollama' && provider !== 'openai' && provider !== 'embedded') throw new UsageError(`--provider must be ollama, openai or embedded, not "${provider}"`);
   return provider;
 }
 

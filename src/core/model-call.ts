@@ -26,8 +26,11 @@ export async function callModel(
 ): Promise<ModelExchange> {
   const { manifest, env } = session;
   const model = manifest.models[role].name;
-  checkContextFits(messages, manifest.generation);
-  requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
+  // The embedded provider counts the prompt exactly with the model's tokenizer and has no server.
+  if (manifest.provider !== 'embedded') {
+    checkContextFits(messages, manifest.generation);
+    requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
+  }
   const provider = env.createProvider(manifest.provider, manifest.base_url);
   const { note } = await checkModelDigest(provider, role, manifest.models[role], env.allowModelChange === true);
   if (note) {

@@ -63,7 +63,7 @@ export async function replayRun(env: WorkflowEnv, options: ReplayOptions): Promi
     const manifest = run.readJson(MANIFEST, Manifest);
     const calls = recordedCalls(run, options.task);
     const baseUrl = options.baseUrl ?? manifest.base_url;
-    requireAllowedBaseUrl(baseUrl, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
+    if (manifest.provider !== 'embedded') requireAllowedBaseUrl(baseUrl, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
     const provider = env.createProvider(manifest.provider, baseUrl);
 
     // Every model is checked before the first call, so a changed model sends nothing.

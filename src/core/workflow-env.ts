@@ -1,4 +1,4 @@
-import type { ChatProgress, ModelProvider } from '../model/types.js';
+import type { ChatProgress, ModelProvider, ProviderKind } from '../model/types.js';
 
 /**
  * What a workflow command needs from the outside world, passed in so the core stays free of
@@ -12,7 +12,7 @@ export interface WorkflowEnv {
   cwd: string;
   env: NodeJS.ProcessEnv;
   now(): Date;
-  createProvider(kind: 'ollama' | 'openai', baseUrl: string): ModelProvider;
+  createProvider(kind: ProviderKind, baseUrl: string): ModelProvider;
   onProgress?: (progress: ChatProgress & { model: string }) => void;
   /** Something the person should see now, besides the audit line (e.g. a model change allowed). */
   onWarning?: (message: string) => void;

@@ -77,7 +77,7 @@ export interface ChatOptions {
   onProgress?: (p: ChatProgress) => void;
 }
 
-export type ProviderKind = 'ollama' | 'openai';
+export type ProviderKind = 'ollama' | 'openai' | 'embedded';
 
 export interface ModelProvider {
   readonly kind: ProviderKind;
@@ -94,6 +94,11 @@ export interface ModelProvider {
    * A missing model → ModelRequestError with reason 'model-missing' and the pull hint.
    */
   showModel(name: string): Promise<ModelInfo>;
-  /** ollama: /api/version; openai: null. */
+  /** ollama: /api/version; openai: null; embedded: the engine's version. */
   serverVersion(): Promise<string | null>;
+  /**
+   * embedded only: finds the model file, checks it, loads it and hashes it afresh (no cache), for
+   * `doctor`. Throws with one line saying what is wrong.
+   */
+  verifyModelFile?(name: string): Promise<{ path: string; sha256: string; bytes: number }>;
 }

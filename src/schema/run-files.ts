@@ -59,7 +59,8 @@ export const Manifest = z.strictObject({
   tool: z.strictObject({ name: z.string(), version: z.string() }),
   spec: z.strictObject({ file: z.string(), sha256: Sha256, bytes: z.number().int() }),
   repository: z.strictObject({ root: z.string(), base_commit: z.string(), base_kind: z.enum(['commit', 'empty-tree']) }),
-  provider: z.enum(['ollama', 'openai']),
+  provider: z.enum(['ollama', 'openai', 'embedded']),
+  /** The server's URL; 'in-process' for the embedded provider, which has none. */
   base_url: z.string(),
   /** `init --allow-remote`: the base URL may be another machine. Absent: loopback only. */
   allow_remote: z.boolean().optional(),
