@@ -5,6 +5,7 @@ import { installSignalHandlers } from './interrupt.js';
 import { jsonMode, printJsonOutcome } from './print.js';
 import { registerCommands } from './registry.js';
 import { reportError } from './report-error.js';
+import { suggestCommands } from './suggest-command.js';
 
 /** The only place that exits: commands return or throw. */
 async function main(argv: string[]): Promise<number> {
@@ -18,8 +19,26 @@ async function main(argv: string[]): Promise<number> {
     .option('--debug', 'print stack traces of errors')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example:',
+        '  $ llm-orchestrator init --spec spec.md --planner-model qwen2.5-coder:14b --executor-model qwen2.5-coder:7b',
+        '  $ llm-orchestrator status --run ID     (names the next command to run, at every step)',
+        '',
+        'Each command explains itself: llm-orchestrator COMMAND --help',
+      ].join('\n'),
+    )
     .exitOverride();
   registerCommands(program);
+  // Commander only catches typos of a whole name; `approve` or `list` (part of a name) deserve a hint too.
+  program.on('command:*', (operands: string[]) => {
+    const word = operands[0] ?? '';
+    const guesses = suggestCommands(word, program.commands.map((command) => command.name()));
+    const hint = guesses.length > 0 ? `\n(Did you mean ${guesses.join(' or ')}?)` : '';
+    program.error(`error: unknown command '${word}'${hint}`, { exitCode: 2, code: 'commander.unknownCommand' });
+  });
   try {
     await program.parseAsync(argv);
     const code = process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -1,9 +1,40 @@
-import { loadSnapshot } from './run-snapshot.js';
+import type { Run } from '../store/run-store.js';
+import { liveLockHolder } from '../store/run-lock.js';
+import { appliedTasks } from './apply-task.js';
+import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import { deriveStatus, type RunStatus } from './state.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
-export async function runStatus(env: WorkflowEnv, runId: string): Promise<RunStatus> {
+export interface StatusReport extends RunStatus {
+  /** Another command at work on the run right now (its lock is held by a live process), else null. */
+  busy: { command: string; pid: number; since: string } | null;
+}
+
+/** The run's state and, whatever the state, the command to run next. */
+export async function runStatus(env: WorkflowEnv, runId: string): Promise<StatusReport> {
   const session = await openSession(env, runId);
-  return audited(session.run, env, 'status', { run: runId }, async () => deriveStatus(loadSnapshot(session.run)));
+  const holder = liveLockHolder(session.run.dir);
+  if (holder) {
+    // The run's files and audit log are the other command's to write now: read, do not record.
+    const status = deriveStatus(loadSnapshot(session.run));
+    const again = `llm-orchestrator status --run ${runId}`;
+    return { ...status, busy: { command: holder.command, pid: holder.pid, since: holder.since }, next: [`wait for ${holder.command} (pid ${holder.pid}) to finish, then: ${again}`] };
+  }
+  return audited(session.run, env, 'status', { run: runId }, async () => {
+    const snapshot = loadSnapshot(session.run);
+    const status = deriveStatus(snapshot);
+    return { ...status, busy: null, next: status.state === 'completed' ? afterCompletion(session.run, snapshot) : status.next };
+  });
+}
+
+/**
+ * Approving never touches the working tree: a completed run's next step is applying its patches,
+ * in approval order; once all are applied, what is left is keeping a record of the run.
+ */
+function afterCompletion(run: Run, snapshot: RunSnapshot): string[] {
+  const applied = new Set(appliedTasks(run));
+  const pending = approvedAttempts(snapshot).find((item) => !applied.has(item.taskId));
+  if (pending) return [`llm-orchestrator apply-task --run ${run.id} --task ${pending.taskId}`];
+  return [`llm-orchestrator report --run ${run.id} --out ${run.id}.html`, `llm-orchestrator export --run ${run.id} --out ${run.id}.tar.gz`];
 }

@@ -44,6 +44,17 @@ function readHolder(file: string): LockHolder | null {
 }
 
 /**
+ * Who is at work on the run right now: the holder of its lock if that process is alive (or on
+ * another host, where it cannot be asked), else null. Never this process. Only reads.
+ */
+export function liveLockHolder(runDir: string): LockHolder | null {
+  const holder = readHolder(path.join(runDir, LOCK_FILE));
+  if (holder === null || (holder.pid === process.pid && (holder.host === '' || holder.host === hostname()))) return null;
+  if (holder.host !== '' && holder.host !== hostname()) return holder;
+  return alive(holder.pid) ? holder : null;
+}
+
+/**
  * One command at a time per run: `<run>/.lock`, created with O_EXCL, holds who has it. A lock whose
  * process is gone (same host, pid not alive) — a crash or SIGKILL — is taken over and reported
  * through `tookOver`; a live one is a WorkflowError "run is busy". Released on return and when the
