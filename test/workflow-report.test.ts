@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from './support/cli.js';
 import { completeRun, copyRun, lines } from './support/complete-run.js';
-import { workspace, type Workspace } from './support/workflow-fixture.js';
+import { twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
 
 const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 const escaped = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -154,5 +154,48 @@ describe('report: the run as one self-contained HTML page', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /self-contained HTML page/);
     assert.match(help.stdout, /\$ llm-orchestrator report --run ID --out report\.html/);
+  });
+});
+
+describe('report at every stage of a run', () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await workspace();
+  });
+  after(async () => {
+    await ws.close();
+  });
+
+  const report = async (run: string): Promise<string> => {
+    const result = await ws.cli(['report', '--run', run]);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout;
+  };
+
+  test('before a plan, before its approval, and with a reply that holds no diff', async () => {
+    const run = await ws.init();
+    const fresh = await report(run);
+    assert.match(fresh, /<span class="badge state-needs-plan">needs-plan<\/span>/);
+    assert.ok(fresh.includes('No plan validated yet.') && fresh.includes('No tasks: the run has no plan yet.') && fresh.includes('No task has been run yet.'));
+    assert.ok(fresh.includes(`Next: <code>llm-orchestrator plan --run ${run}</code>`));
+
+    ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
+    assert.equal((await ws.cli(['plan', '--run', run])).code, 0);
+    const pending = await report(run);
+    assert.match(pending, /<td>1 \(current\)<\/td>\s*<td><span class="ok">validates<\/span><\/td>\s*<td><code>[0-9a-f]{12}<\/code><\/td><td><span class="meta">awaiting a decision<\/span><\/td>/);
+    assert.match(pending, /<td>Default name<\/td><td>M1<\/td><td><span class="badge state-none">plan not approved<\/span><\/td>/);
+
+    assert.equal((await ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer'])).code, 0);
+    ws.fake.enqueueReply({ content: 'I would change greet() so that it defaults to world.' });
+    const attempt = await ws.cli(['run-task', '--run', run, '--task', 'T001']);
+    assert.equal(attempt.code, 1, attempt.stdout + attempt.stderr);
+    const invalid = await report(run);
+    const response = ws.json(run, 'executions/T001/exec.response.json');
+    assert.equal(response.normalization.ok, false);
+    const card = invalid.slice(invalid.indexOf('<article class="patch" id="task-T001">'), invalid.indexOf('</article>'));
+    assert.match(card, /<span class="badge state-invalid">invalid<\/span>/);
+    assert.ok(card.includes('Does not validate: cannot be approved'));
+    assert.ok(card.includes(`✘ Normalization refused the reply:</strong> ${escaped(response.normalization.error)}`), card);
+    assert.ok(card.includes('No patch: the reply could not be turned into a diff.'));
   });
 });
