@@ -85,5 +85,13 @@ export function approvedAttempts(snapshot: RunSnapshot): Array<{ taskId: string;
   return snapshot.tasks
     .filter(isTaskApproved)
     .map((task) => ({ taskId: task.task.id, attempt: latestAttempt(task)! }))
-    .sort((a, b) => a.attempt.approval!.at.localeCompare(b.attempt.approval!.at) || a.taskId.localeCompare(b.taskId));
+    .sort((a, b) => byCodeUnits(a.attempt.approval!.at, b.attempt.approval!.at) || byCodeUnits(a.taskId, b.taskId));
+}
+
+/**
+ * ISO timestamps and task ids sort the same by code units as by any locale's collation; without
+ * the locale, the order cannot depend on the machine and no ICU collator is loaded at start-up.
+ */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

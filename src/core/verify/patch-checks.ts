@@ -62,7 +62,8 @@ function attempts({ files, record }: PatchCheckInput): Attempt[] {
 function approvedPatches({ run, record, approvals }: PatchCheckInput): ApprovedPatch[] {
   return approvals
     .filter(({ approval }) => approval.decision === 'approved' && approval.subject.kind === 'patch')
-    .sort((a, b) => a.approval.at.localeCompare(b.approval.at) || (a.approval.subject.task ?? '').localeCompare(b.approval.subject.task ?? ''))
+    // By code units, as run-task orders them (run-snapshot's approvedAttempts): not by locale.
+    .sort((a, b) => byCodeUnits(a.approval.at, b.approval.at) || byCodeUnits(a.approval.subject.task ?? '', b.approval.subject.task ?? ''))
     .map(({ file, approval }) => {
       // The patch next to the approval, not the path it names: the approval check reports a
       // mismatch, and a tampered path must not lead outside the run.
@@ -168,4 +169,8 @@ function recordedApprovedPatches(response: Record<string, unknown> | null): stri
   const list = (response?.['validation'] as { approved_patches?: unknown } | undefined)?.approved_patches;
   if (!Array.isArray(list)) return null;
   return list.map((item: { task?: unknown; sha256?: unknown }) => `${String(item.task)}:${short(String(item.sha256))}`).join(', ');
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
