@@ -8,7 +8,8 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_PACK_DIR } from '../src/package-info.js';
+import { execFile } from 'node:child_process';
+import { DEFAULT_PACK_DIR, PACKAGE_ROOT } from '../src/package-info.js';
 import { plannerMessages } from '../src/core/prompts.js';
 import { EmbeddedProvider } from '../src/model/embedded/embedded-provider.js';
 import { planJsonSchema, validatePlan } from '../src/schema/plan.js';
@@ -124,6 +125,20 @@ describe('embedded provider: GGUF models in-process through node-llama-cpp', () 
     assert.equal(await provider.countPromptTokens(body), counted);
     // A byte-level vocabulary: at least one token per byte of the messages.
     assert.ok(counted >= messages.reduce((n, m) => n + Buffer.byteLength(m.content), 0));
+  });
+
+  test('without node-llama-cpp installed, the one command that installs it is named', async () => {
+    // The built tool copied where no node_modules can be found: the bundle carries everything
+    // but the optional engine.
+    const tool = path.join(dir, 'tool-without-engine');
+    for (const part of ['dist', 'packs', 'package.json']) cpSync(path.join(PACKAGE_ROOT, part), path.join(tool, part), { recursive: true });
+    const result = await new Promise<CliResult>((resolve) => {
+      execFile(process.execPath, [path.join(tool, 'dist/cli/main.js'), 'init', '--spec', 'spec.md', '--provider', 'embedded', '--planner-model', model, '--executor-model', model], { cwd: repo, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.trim(), 'error: the embedded provider needs node-llama-cpp, which is not installed: run `npm install node-llama-cpp@3.21.1` where llm-orchestrator is installed (`npm install -g node-llama-cpp@3.21.1` for a global install)');
   });
 
   test('a truncated or corrupted GGUF file is one clear line, not a crash, and makes no run', async () => {

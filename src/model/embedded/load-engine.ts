@@ -11,13 +11,13 @@ import { OrchestratorError } from '../../errors.js';
  */
 
 /** The version the tool is tested with; the install hint names it. */
-export const ENGINE_PACKAGE = 'node-llama-cpp@3.22.1';
+export const ENGINE_PACKAGE = 'node-llama-cpp@3.21.1';
 
 export type EngineModule = typeof NodeLlamaCpp;
 export interface Engine {
   lib: EngineModule;
   llama: NodeLlamaCpp.Llama;
-  /** "node-llama-cpp 3.22.1 (llama.cpp b1234, cpu)": recorded as the run's server version. */
+  /** "node-llama-cpp 3.21.1 (llama.cpp b1234, cpu)": recorded as the run's server version. */
   version: string;
   /** The last lines llama.cpp logged, for error messages (it logs instead of throwing details). */
   recentLog: string[];
