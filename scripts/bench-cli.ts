@@ -10,10 +10,12 @@
  * Exits 0 whatever the ratios, unless --strict: a shared CI runner's timing is too noisy for a
  * ratio to fail a build, so the gate is this report, read on a quiet machine (and --strict there).
  *
- * Options: --rounds N (default 15), --strict, --json FILE.
+ * Options: --rounds N (default 15), --strict, --json FILE, --cli FILE (another build of the CLI's
+ * main.js, e.g. an older one, to compare before and after on the same machine).
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Command } from 'commander';
 import { registerCommands } from '../src/cli/registry.js';
@@ -28,8 +30,10 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '15' },
     strict: { type: 'boolean', default: false },
     json: { type: 'string' },
+    cli: { type: 'string', default: CLI },
   },
 });
+const cli = path.resolve(args.cli!);
 const rounds = Number(args.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number of at least 1');
 
@@ -98,13 +102,13 @@ async function main(): Promise<number> {
     const bare = ['-e', ''];
     // One untimed pass: the first start of anything pays for the disk cache.
     time(bare, ws.root);
-    for (const c of cases) time([CLI, ...c.args(run)], ws.root);
+    for (const c of cases) time([cli, ...c.args(run)], ws.root);
 
     const samples = new Map(cases.map((c) => [c.label, { ratios: [] as number[], command: [] as number[], bare: [] as number[] }]));
     for (let round = 0; round < rounds; round++) {
       for (const c of cases) {
         const bareMs = time(bare, ws.root);
-        const commandMs = time([CLI, ...c.args(run)], ws.root);
+        const commandMs = time([cli, ...c.args(run)], ws.root);
         const sample = samples.get(c.label)!;
         sample.bare.push(bareMs);
         sample.command.push(commandMs);
@@ -117,14 +121,14 @@ async function main(): Promise<number> {
       const ratio = median(sample.ratios);
       return { label: c.label, ratio, command_ms: median(sample.command), bare_ms: median(sample.bare), pass: ratio <= TARGET };
     });
-    console.log(`CLI start-to-finish time as a ratio to node -e '' (median of ${rounds} alternating rounds; target ≤ ${TARGET}×)`);
+    console.log(`${cli}: start-to-finish time as a ratio to node -e '' (median of ${rounds} alternating rounds; target ≤ ${TARGET}×)`);
     for (const row of rows) {
       console.log(`${row.label.padEnd(14)} ${row.ratio.toFixed(2).padStart(5)}×  ${row.pass ? 'PASS' : 'FAIL'}   (${row.command_ms.toFixed(0)} ms vs ${row.bare_ms.toFixed(0)} ms)`);
     }
     if (skipped.length > 0) console.log(`skipped (not registered): ${skipped.join(', ')}`);
     const failed = rows.filter((row) => !row.pass).length;
     console.log(failed === 0 ? 'all PASS' : `${failed} FAIL${args.strict ? '' : ' (not failing the script: pass --strict for that)'}`);
-    if (args.json) writeFileSync(args.json, JSON.stringify({ target: TARGET, rounds, node: process.version, rows, skipped }, null, 2) + '\n');
+    if (args.json) writeFileSync(args.json, JSON.stringify({ cli, target: TARGET, rounds, node: process.version, rows, skipped }, null, 2) + '\n');
     return failed > 0 && args.strict ? 1 : 0;
   } finally {
     rmSync(ws.root, { recursive: true, force: true });
