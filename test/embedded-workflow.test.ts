@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { DEFAULT_PACK_DIR, PACKAGE_ROOT } from '../src/package-info.js';
 import { plannerMessages } from '../src/core/prompts.js';
 import { EmbeddedProvider } from '../src/model/embedded/embedded-provider.js';
+import { ModelRequestError } from '../src/model/model-request-error.js';
 import { planJsonSchema, validatePlan } from '../src/schema/plan.js';
 import { runCli, type CliResult } from './support/cli.js';
 import { makeRepo } from './support/git-fixture.js';
@@ -141,6 +142,37 @@ describe('embedded provider: GGUF models in-process through node-llama-cpp', () 
     assert.equal(result.stderr.trim(), 'error: the embedded provider needs node-llama-cpp, which is not installed: run `npm install node-llama-cpp@3.21.1` where llm-orchestrator is installed (`npm install -g node-llama-cpp@3.21.1` for a global install)');
   });
 
+  test('an aborted call (Ctrl-C) stops at the next token and keeps the partial reply; progress counts tokens', async () => {
+    const provider = new EmbeddedProvider({ ...process.env, ...env });
+    await provider.showModel(model);
+    const params = { temperature: 0, seed: 42, top_k: 40, top_p: 0.9, repeat_penalty: 1, num_ctx: 2048, num_predict: 200, think: false };
+    const body = provider.buildChatBody({ model, messages: [{ role: 'user', content: 'Write a diff.' }], params });
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const error = await provider
+      .sendChat(body, {
+        timeoutMs: 60_000,
+        signal: controller.signal,
+        onProgress: ({ tokens }) => {
+          seen.push(tokens);
+          if (tokens === 5) controller.abort();
+        },
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof ModelRequestError && error.aborted, String(error));
+    assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+    assert.equal(Buffer.byteLength(error.partial!.content), 5, 'five byte tokens had arrived');
+
+    // Unaborted, the same body runs to its token limit, and the first five tokens are the same.
+    const full = await provider.sendChat(body, { timeoutMs: 60_000 });
+    assert.equal(full.done_reason, 'length');
+    assert.equal(full.stats.completion_tokens, 200);
+    assert.ok(full.content.startsWith(error.partial!.content));
+  });
+
   test('a truncated or corrupted GGUF file is one clear line, not a crash, and makes no run', async () => {
     // Through the CLI for two kinds of damage; every kind the header check knows is in
     // model-embedded-files.test.ts, without a process each.
@@ -191,6 +223,7 @@ describe('embedded provider: GGUF models in-process through node-llama-cpp', () 
     const healthy = await cli(['doctor', '--run', run], { OLLAMA_MODELS: store });
     assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
     assert.match(healthy.stdout, /✅ engine loads: node-llama-cpp/);
+    assert.match(healthy.stdout, /⚠️ planner model was trained on 4096 tokens of context; the pack's num_ctx is 16384/);
     assert.match(healthy.stdout, new RegExp(`✅ planner model ollama:tiny:q8: .*sha256-${hex} \\(.* MB\\) loads, sha256 ${hex.slice(0, 12)} matches the run`));
 
     // Same name, different bytes (another seed): the blob's name still says the old digest, doctor's fresh hash does not.

@@ -111,6 +111,12 @@ async function embeddedChecks(env: WorkflowEnv, manifest: Manifest | null): Prom
     }
   }
   if (roles.length === 1) checks.push(ok(`executor model is the planner model (${manifest.models.executor.name})`));
+  for (const role of roles) {
+    const trained = manifest.models[role].context_length;
+    if (trained !== null && manifest.generation.num_ctx > trained) {
+      checks.push(warn(`${role} model was trained on ${trained} tokens of context; the pack's num_ctx is ${manifest.generation.num_ctx}, so long prompts may degrade: lower num_ctx in the pack`));
+    }
+  }
   return checks;
 }
 
