@@ -111,13 +111,20 @@ function decision(approval: Approval | null): Html {
   return html`<span class="${approval.decision === 'approved' ? 'ok' : 'bad'}">${approval.decision}</span> by ${approval.by} at ${approval.at}${approval.reason ? html`: <q>${approval.reason}</q>` : ''}`;
 }
 
+/** An attempt that does not validate cannot be decided: saying it awaits a decision would mislead. */
+function latestDecision(latest: AttemptFacts | undefined): Html | string {
+  if (!latest) return '—';
+  if (latest.approval || latest.valid) return decision(latest.approval);
+  return html`<span class="meta">does not validate: run the task again</span>`;
+}
+
 function tasksSection(tasks: TaskReport[]): Html {
   if (tasks.length === 0) return html`<section id="tasks"><h2>Tasks</h2><p class="empty">No tasks: the run has no plan yet.</p></section>`;
   const rows = tasks.map((task) => {
     const latest = task.attempts.at(-1);
     const id = task.latest ? html`<a href="#${anchor('task', task.task.id)}"><code>${task.task.id}</code></a>` : html`<code>${task.task.id}</code>`;
     return html`<tr><td>${id}</td><td>${task.task.title}</td><td>${task.task.milestone}</td><td>${stateBadge(task.status?.state ?? null)}</td>
-<td>${task.attempts.length}</td><td>${task.task.depends_on.join(', ') || '—'}</td><td><code>${short(latest?.patchSha256)}</code></td><td>${latest ? decision(latest.approval) : '—'}</td></tr>`;
+<td>${task.attempts.length}</td><td>${task.task.depends_on.join(', ') || '—'}</td><td><code>${short(latest?.patchSha256)}</code></td><td>${latestDecision(latest)}</td></tr>`;
   });
   return html`<section id="tasks"><h2>Tasks</h2>
 <table><thead><tr><th>task</th><th>title</th><th>milestone</th><th>state</th><th>attempts</th><th>depends on</th><th>latest patch sha256</th><th>decision</th></tr></thead>
