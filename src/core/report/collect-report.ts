@@ -75,7 +75,8 @@ export function collectReport(run: Run): ReportData {
     }
   }
   // Time order reads as a story; the file breaks ties so equal times always come out the same way.
-  approvals.sort((a, b) => a.approval.at.localeCompare(b.approval.at) || a.file.localeCompare(b.file));
+  // By code units, not locale: the same bytes on every machine.
+  approvals.sort((a, b) => byCodeUnits(a.approval.at, b.approval.at) || byCodeUnits(a.file, b.file));
 
   const { record, checks } = run.exists('audit.log') ? readAuditLog(run) : { record: null, checks: [] };
   const lines: AuditLine[] = (record?.entries ?? []).map((entry, i) => ({ line: i + 1, hash: record!.hashes[i]!, entry }));
@@ -102,4 +103,8 @@ function readLatest(run: Run, taskId: string, facts: AttemptFacts | null): Lates
     patch: run.exists(files.patch) ? run.readText(files.patch) : null,
     rawPatch: run.exists(files.rawPatch) ? run.readText(files.rawPatch) : null,
   };
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
