@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { runs } from './support/fc-seed.js';
 import { filesNeeded, repairReply, type FileSource } from '../src/diff/engine.js';
 
 interface Text {
@@ -111,7 +112,7 @@ test('a clean diff of any edit passes through byte for byte, with zero fixes and
       assert.deepEqual(r.fixes, []);
       assert.equal(r.expected[0]?.content?.toString('utf8'), render(b));
     }),
-    { numRuns: 800 },
+    { numRuns: runs(800) },
   );
 });
 
@@ -162,7 +163,7 @@ test('a corrupted diff is repaired to exactly the intended file, or refused: nev
       assert.equal(r.expected[0]?.content?.toString('utf8'), render(b), `repaired to something else:\n${reply}\n---\n${r.diff}`);
       assert.deepEqual(repairReply(r.diff, sourceOf('f.txt', a), { repoName: null }).fixes, [], 'the repaired diff is clean');
     }),
-    { numRuns: 2000 },
+    { numRuns: runs(2000) },
   );
 });
 
@@ -181,8 +182,8 @@ test('repairReply and filesNeeded never throw, on arbitrary strings or diff-like
     if (r.ok) assert.ok(r.diff.endsWith('\n') && r.error === null);
     else assert.ok(r.error && !r.error.includes('\n') && r.diff === '');
   };
-  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), check), { numRuns: 1000 });
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), check), { numRuns: runs(1000) });
   const line = fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 10 }));
   const soup = fc.tuple(fc.array(line, { maxLength: 40 }), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([ls, sep, end]) => ls.join(sep) + (end ? sep : ''));
-  fc.assert(fc.property(soup, check), { numRuns: 2500 });
+  fc.assert(fc.property(soup, check), { numRuns: runs(2500) });
 });

@@ -295,3 +295,54 @@ test('a base file not fetched is reported rather than guessed', () => {
   const r = repair(['--- a/a.txt', '+++ b/a.txt', '@@ -1 +1 @@', '-one', '+ONE', ''].join('\n'), {});
   assert.match(r.error ?? '', /was not provided to the engine/);
 });
+
+// Found by the property test with FC_SEED=590557480 FC_RUNS=5: "ctx / +NEW" whose trailing context
+// line was dropped read as an insertion at the end of the file, which the model never meant.
+test('regression: a hunk ending in added lines whose header counts a lost line is not placed at the end of the file', () => {
+  const base = lines('', '');
+  for (const header of ['@@ -1,2 +1,3 @@', '@@ ... @@']) {
+    const r = repair(['--- a/f.txt', '+++ b/f.txt', header, ' ', '+NEW', ''].join('\n'), { 'f.txt': base });
+    assert.equal(r.ok, false, `${header}: repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+    assert.match(r.error ?? '', /dropped context line/);
+  }
+  // The same hunk as git writes it (counts that agree) means the end of the file, and is kept.
+  const clean = ok(['diff --git a/f.txt b/f.txt', '--- a/f.txt', '+++ b/f.txt', '@@ -2 +2,2 @@', ' ', '+NEW', ''].join('\n'), { 'f.txt': base });
+  assert.equal(post(clean, 'f.txt'), lines('', '', 'NEW'));
+  assert.deepEqual(clean.fixes, []);
+});
+
+// Found with FC_SEED=-1028671116 FC_RUNS=5: a hunk of git's shape whose header counts one line
+// more than it shows lost a line ("b" before "+NEW" in a run of "b"s); as written it would put
+// NEW before the run.
+test('regression: a hunk of git\'s shape whose header counts a lost line is checked like a lopsided one', () => {
+  const base = ['a', '\treturn x', '\tx := 1', '\tx := 1', '# title', 'a', 'b', 'b', 'b', 'b', '# title', '-- note'].join('\n');
+  const reply = ['--- a/f.txt', '+++ b/f.txt', '@@ -1,10 +1,10 @@', '-a', ' \treturn x', ' \tx := 1', ' \tx := 1', ' # title', ' a', '+NEW', ' b', ' b', ' b', ''].join('\n');
+  const r = repair(reply, { 'f.txt': base });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /dropped context line/);
+  // With counts that agree, the same lines are a clean hunk and are taken as written.
+  const clean = ok(reply.replace('@@ -1,10 +1,10 @@', '@@ -1,9 +1,9 @@'), { 'f.txt': base });
+  assert.equal(post(clean, 'f.txt'), ['\treturn x', '\tx := 1', '\tx := 1', '# title', 'a', 'NEW', 'b', 'b', 'b', 'b', '# title', '-- note'].join('\n'));
+});
+
+// Found with FC_SEED=1106004327 FC_RUNS=5: "}" after the hunk lost its space and the blank line
+// before it was dropped; read as prose, the hunk went in without its context.
+test('regression: an unmarked line the header counts as context, but which is not the next file line, is refused', () => {
+  const reply = ['--- a/f.txt', '+++ b/f.txt', '@@ -1,4 +1,4 @@', '-c', '--- note', '+NEW', '+', '}', ''].join('\n');
+  const r = repair(reply, { 'f.txt': lines('c', '-- note', '', '}') });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /header counts "\}" after the hunk/);
+  // The same line where the file has it is context that lost its space, and is restored.
+  const fine = ok(['--- a/f.txt', '+++ b/f.txt', '@@ -1,4 +1,4 @@', '-c', '--- note', '+NEW', '+', ' ', '}', ''].join('\n'), { 'f.txt': lines('c', '-- note', '', '}') });
+  assert.equal(post(fine, 'f.txt'), lines('NEW', '', '', '}'));
+});
+
+// Found with FC_SEED=1106004327 FC_RUNS=5 (after the fix above): two alignments of "\treturn x"
+// gave the same edit but different extents, and the extent decided on which side of "+NEW" the
+// dropped "func f() {" went; the first alignment found was taken.
+test('regression: alignments whose extent decides where a dropped line goes are not merged into one place', () => {
+  const base = lines('\treturn x', 'a', '\treturn x', '\tx := 1', 'func f() {', '# title', '# title', '\tx := 1', '\tx := 1');
+  const reply = ['--- a/f.txt', '+++ b/f.txt', '@@ -3,6 +3,7 @@', ' \treturn x', ' \tx := 1', '+NEW', ' # title', ' # title', ' \tx := 1', ''].join('\n');
+  const r = repair(reply, { 'f.txt': base });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+});

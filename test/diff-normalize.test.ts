@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { runs } from './support/fc-seed.js';
 import { normalizeReply } from '../src/diff/normalize.js';
 
 /** Real `git diff` output: modify, add, delete, rename with edit, mode change, no-newline marker. */
@@ -203,8 +204,8 @@ test('normalizeReply never throws, on arbitrary strings or diff-like line soups'
       assert.ok(r.diff.endsWith('\n'));
     } else assert.ok(r.error && !r.error.includes('\n'));
   };
-  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), check), { numRuns: 500 });
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), check), { numRuns: runs(500) });
   const line = fc.oneof(fc.constantFrom(...LINE_PIECES), fc.string({ maxLength: 12 }));
   const soup = fc.tuple(fc.array(line, { maxLength: 40 }), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([lines, sep, end]) => lines.join(sep) + (end ? sep : ''));
-  fc.assert(fc.property(soup, check), { numRuns: 2000 });
+  fc.assert(fc.property(soup, check), { numRuns: runs(2000) });
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { runs } from './support/fc-seed.js';
 import { addedLines, DiffParseError, formatDiff, parseDiff } from '../src/diff/parse.js';
 
 test('hunk extent comes from the lines, not from the header counts', () => {
@@ -45,6 +46,6 @@ test('parsing never loses a byte: joining the lines gives the input back', () =>
         if (!(error instanceof DiffParseError)) throw error;
       }
     }),
-    { numRuns: 1000 },
+    { numRuns: runs(1000) },
   );
 });

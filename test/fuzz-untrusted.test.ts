@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
+import { runs } from './support/fc-seed.js';
 import { rawReplyRefusal } from '../src/core/patch-policy.js';
 import { parsePlanReply } from '../src/core/plan-reply.js';
 import { secretReason } from '../src/core/secret-files.js';
@@ -35,7 +36,7 @@ test('plan replies: parsing and validation never throw', () => {
       const parsed = parsePlanReply(text);
       if (parsed.error === null) ownErrorsOnly(() => validatePlan(parsed.value));
     }),
-    { numRuns: 400 },
+    { numRuns: runs(400) },
   );
 });
 
@@ -48,7 +49,7 @@ test('model diffs: the engine and the patch policy never throw anything but type
       rawReplyRefusal(text);
       secretReason(text, Buffer.from(text));
     }),
-    { numRuns: 400 },
+    { numRuns: runs(400) },
   );
 });
 
@@ -68,6 +69,6 @@ test('run files and allowlists: any bytes are read as a RunFileError, never a cr
         assert.ok(error instanceof OrchestratorError, String(error));
       }
     }),
-    { numRuns: 400 },
+    { numRuns: runs(400) },
   );
 });

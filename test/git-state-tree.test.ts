@@ -4,7 +4,7 @@ import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitError } from '../src/errors.js';
 import { EMPTY_TREE } from '../src/git/repository.js';
-import { buildStateTree, pathKindAt, readFileAt, validatePatch } from '../src/git/state-tree.js';
+import { buildStateTree, linkedPaths, pathKindAt, readFileAt, validatePatch } from '../src/git/state-tree.js';
 import { git, makeRepo, removeRepos } from './support/git-fixture.js';
 
 after(removeRepos);
@@ -138,4 +138,25 @@ test('validation never touches the working tree or the real index', async () => 
   assert.equal(await readFile(join(root, 'a.txt'), 'utf8'), before.a);
   await assert.rejects(stat(join(root, 'src/new.ts')));
   assert.ok(await stat(join(root, 'old.txt')));
+});
+
+test('linkedPaths finds exactly the paths that are or go through a symlink or submodule, in bulk', async () => {
+  const { root } = await makeRepo({ ...BASE, 'deep/er/file.txt': 'x\n' });
+  await symlink('src', join(root, 'linkdir'));
+  await symlink('a.txt', join(root, 'deep/er/link.txt'));
+  await git(root, ['add', 'linkdir', 'deep/er/link.txt']);
+  await git(root, ['update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},vendor/sub`]);
+  await git(root, ['commit', '-q', '-m', 'links']);
+  const tree = (await git(root, ['rev-parse', 'HEAD^{tree}'])).trim();
+  const paths = ['a.txt', 'src/lib.ts', 'src/new/x.ts', 'linkdir', 'linkdir/lib.ts', 'linkdir/a/b.ts', 'deep/er/file.txt', 'deep/er/link.txt',
+    'deep/er/link.txt/x', 'vendor/sub', 'vendor/sub/x/y', 'vendor/other.ts', 'new/dir/file', 'a.txt/under-a-file', 'src/*.ts', 'src', 'src//x'];
+  // The definition, one path and folder at a time.
+  const slow = [];
+  for (const p of paths) {
+    const parts = p.split('/');
+    const kinds = await Promise.all(parts.map((_, i) => pathKindAt(root, tree, parts.slice(0, i + 1).join('/'))));
+    if (kinds.some((k) => k === 'symlink' || k === 'submodule') || parts.includes('')) slow.push(p);
+  }
+  assert.deepEqual(await linkedPaths(root, tree, paths), slow);
+  assert.deepEqual(slow, ['linkdir', 'linkdir/lib.ts', 'linkdir/a/b.ts', 'deep/er/link.txt', 'deep/er/link.txt/x', 'vendor/sub', 'vendor/sub/x/y', 'src//x']);
 });

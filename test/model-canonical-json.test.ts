@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import './support/fc-seed.js';
 import { canonicalJson } from '../src/model/canonical-json.js';
 
 test('sorts keys at every depth and keeps array order', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import './support/fc-seed.js';
 import { parsePlanReply } from '../src/core/plan-reply.js';
 import { planJsonSchema, validatePlan } from '../src/schema/plan.js';
 

@@ -3,7 +3,7 @@ import { filesNeeded, repairReply, type RepairOutcome } from '../diff/engine.js'
 import { checkPatchPath } from '../diff/paths.js';
 import { readBlobs } from '../git/read-blobs.js';
 import { rawReplyRefusal, treePathRefusal } from './patch-policy.js';
-import { buildStateTree, validatePatch, type PatchValidation } from '../git/state-tree.js';
+import { buildStateTree, linkedPaths, validatePatch, type PatchValidation } from '../git/state-tree.js';
 
 export interface RepairedPatch {
   outcome: RepairOutcome;
@@ -27,7 +27,10 @@ export async function repairAndValidate(
   repoName: string = path.basename(repoRoot),
 ): Promise<RepairedPatch> {
   const state = approvedPatches.length === 0 ? base : await buildStateTree(repoRoot, base, approvedPatches);
-  const blobs = await readBlobs(repoRoot, state, filesNeeded(reply, { repoName }).filter((file) => checkPatchPath(file) === null));
+  const needed = filesNeeded(reply, { repoName }).filter((file) => checkPatchPath(file) === null);
+  // Which of the paths the reply may touch are links or submodules is asked alongside their content
+  // (two git processes at once), not once the engine has named them.
+  const [blobs, neededLinked] = await Promise.all([readBlobs(repoRoot, state, needed), linkedPaths(repoRoot, state, needed)]);
   const outcome = repairReply(reply, { get: (file) => blobs.get(file) }, { repoName });
   if (!outcome.ok) return { outcome, validation: null, error: outcome.error ?? 'the reply holds no diff that can be used' };
 
@@ -43,7 +46,12 @@ export async function repairAndValidate(
   const raw = rawReplyRefusal(reply) ?? rawReplyRefusal(outcome.diff);
   if (raw !== null) return { outcome, validation: null, error: raw };
   const touched = [...new Set(outcome.files.flatMap((file) => [file.oldPath, file.newPath]).filter((item): item is string => item !== null))];
-  for (const file of touched) {
+  // Only a path that is or goes through a link or submodule can be refused; bulk listings find
+  // those, and the policy then judges each of them (usually none) on its own.
+  const listed = new Set(needed);
+  const unlisted = touched.filter((file) => !listed.has(file));
+  const linked = new Set([...neededLinked, ...(unlisted.length > 0 ? await linkedPaths(repoRoot, state, unlisted) : [])]);
+  for (const file of touched.filter((item) => linked.has(item))) {
     const refusal = await treePathRefusal(repoRoot, state, file);
     if (refusal !== null) return { outcome, validation: null, error: refusal };
   }

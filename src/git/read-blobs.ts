@@ -1,11 +1,15 @@
 import { GitError } from '../errors.js';
 import { oneLine, runGit } from './run-git.js';
 
-/** Pathspecs per `git ls-tree` call, far below any command-line length limit. */
-const PATHS_PER_CALL = 500;
+/**
+ * Bytes of pathspecs per `git ls-tree` call: far below Linux's 2 MB argument limit and its 128 KB
+ * for one argument, and enough for a few thousand paths, since each git process costs more to
+ * start than to list a few more names.
+ */
+const PATH_BYTES_PER_CALL = 256 * 1024;
 
 /**
- * Reads many files of one tree with one `git ls-tree` per 500 paths and a single
+ * Reads many files of one tree with one `git ls-tree` per few thousand paths and a single
  * `git cat-file --batch` by object id, so the cost grows with the number of files asked for, not
  * with the repository, and never one process per file. (Asking cat-file for `tree:path` instead
  * makes git walk the tree again for every path: three times slower on a 1,000-file patch.)
@@ -24,17 +28,49 @@ export async function readBlobs(root: string, tree: string, paths: readonly stri
 async function blobIds(root: string, tree: string, paths: string[]): Promise<Map<string, string>> {
   const wanted = new Set(paths);
   const oids = new Map<string, string>();
-  for (let i = 0; i < paths.length; i += PATHS_PER_CALL) {
-    // Literal pathspecs: a path like "src/*.ts" from a model must not glob.
-    const args = ['--literal-pathspecs', 'ls-tree', '-r', '-z', '--full-tree', tree, '--', ...paths.slice(i, i + PATHS_PER_CALL)];
+  for (const entry of await listTree(root, tree, paths, ['-r'])) {
+    if (entry.type === 'blob' && wanted.has(entry.path)) oids.set(entry.path, entry.oid);
+  }
+  return oids;
+}
+
+export interface TreeEntry {
+  mode: string;
+  type: string;
+  oid: string;
+  path: string;
+}
+
+/**
+ * `git ls-tree -z --full-tree <flags> tree -- <paths>`, in as few calls as the command line allows.
+ * Literal pathspecs: a path like "src/*.ts" from a model must not glob.
+ */
+export async function listTree(root: string, tree: string, paths: readonly string[], flags: readonly string[]): Promise<TreeEntry[]> {
+  const entries: TreeEntry[] = [];
+  for (const batch of batches(paths)) {
+    const args = ['--literal-pathspecs', 'ls-tree', ...flags, '-z', '--full-tree', tree, '--', ...batch];
     const result = await runGit(args, { cwd: root });
     if (result.exitCode !== 0) throw new GitError(`cannot list files of ${tree.slice(0, 12)} in ${root}: ${oneLine(result.stderr)}`);
     for (const entry of result.stdout.toString('utf8').split('\0')) {
-      const match = /^(\d{6}) blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
-      if (match && wanted.has(match[3]!)) oids.set(match[3]!, match[2]!);
+      const match = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(entry);
+      if (match) entries.push({ mode: match[1]!, type: match[2]!, oid: match[3]!, path: match[4]! });
     }
   }
-  return oids;
+  return entries;
+}
+
+function batches(paths: readonly string[]): string[][] {
+  const out: string[][] = [];
+  let size = Infinity;
+  for (const path of paths) {
+    if (size + Buffer.byteLength(path) + 1 > PATH_BYTES_PER_CALL) {
+      out.push([]);
+      size = 0;
+    }
+    out[out.length - 1]!.push(path);
+    size += Buffer.byteLength(path) + 1;
+  }
+  return out;
 }
 
 async function catBlobs(root: string, oids: string[]): Promise<Map<string, Buffer>> {

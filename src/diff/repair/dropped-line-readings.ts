@@ -18,7 +18,7 @@ import { plain, type BaseFile } from './base-file.js';
 import type { Candidate, HunkSpec } from './hunk-spec.js';
 import { locateWithDroppedLines, type FileKeys } from './locate-hunk.js';
 import { refuse } from './refusal.js';
-import { isOld, trailingContext, type Op } from './hunk-ops.js';
+import { counts, isOld, trailingContext, type Op } from './hunk-ops.js';
 import { gitShaped } from './place-dropped-line.js';
 import type { DiffLine, ReplyHunk } from './reply-diff.js';
 
@@ -64,14 +64,20 @@ export function readingsOf(file: BaseFile, lines: readonly DiffLine[], hunk: Rep
   return variants.map((ops) => reading(file, ops, contextSeen));
 }
 
-/** Readings with one line restored at the hunk's edge, next to added lines there. */
-export function edgeReadings(file: BaseFile, ops: readonly Op[], contextSeen: number): Reading[] {
+/**
+ * Readings with one line restored at the hunk's edge, next to added lines there. `outer`: also
+ * restore it beyond those added lines ("ctx / +A" read as "ctx / +A / dropped"), which only a
+ * header whose counts do not vouch for the lines as written leaves open: a hunk ends in added
+ * lines in a clean diff only at the end of the file, and it is taken as meaning just that.
+ */
+export function edgeReadings(file: BaseFile, ops: readonly Op[], contextSeen: number, outer: boolean): Reading[] {
   const out: Reading[] = [];
   const firstOld = ops.findIndex((op) => op.kind !== 'added');
   const first = ops[firstOld];
   if (firstOld > 0 && first && first.kind !== 'added' && first.line > 0) {
     const restored: Op = { kind: 'context', line: first.line - 1, from: null, noEol: false };
     out.push(reading(file, [...ops.slice(0, firstOld), restored, ...ops.slice(firstOld)], contextSeen));
+    if (outer) out.push(reading(file, [restored, ...ops], contextSeen));
   }
   let lastOld = ops.length - 1;
   while (lastOld >= 0 && ops[lastOld]?.kind === 'added') lastOld--;
@@ -79,6 +85,7 @@ export function edgeReadings(file: BaseFile, ops: readonly Op[], contextSeen: nu
   if (lastOld >= 0 && lastOld < ops.length - 1 && last && last.kind !== 'added' && last.line + 1 < file.lines.length) {
     const restored: Op = { kind: 'context', line: last.line + 1, from: null, noEol: false };
     out.push(reading(file, [...ops.slice(0, lastOld + 1), restored, ...ops.slice(lastOld + 1)], contextSeen));
+    if (outer) out.push(reading(file, [...ops, restored], contextSeen));
   }
   return out;
 }
@@ -114,16 +121,23 @@ function signature(ops: readonly Op[]): string {
  *   git writes on one side), or in several places (one picked by a hint): the readings that
  *   restore a line at the edge of one of those places, the way a run of equal lines shifts a hunk
  *   that lost a line by one. A clean diff has no such reading, so it is never questioned.
+ * - fits with git's shape, but its header counts do not agree with its lines (or it has none), so
+ *   nothing vouches that no line was lost: every reading, as for lopsided context.
  */
 export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, c: Candidate, all: readonly Candidate[], keys: FileKeys, contextSeen: number, display: string): void {
   const literal = readingsOf(file, lines, spec.hunk, c.positions, contextSeen)[0] as Reading;
   const lead = literal.ops.findIndex((op) => op.kind !== 'context');
   let trail = 0;
   for (let i = literal.ops.length - 1; i >= 0 && literal.ops[i]?.kind === 'context'; i--) trail++;
-  const sure = literal.shaped && lead >= contextSeen && trail >= contextSeen && all.length === 1;
+  // Header counts that agree with the lines as read (blank context lines after the body included)
+  // vouch that none was lost; without them, git's shape alone does not.
+  const r = spec.hunk.range;
+  const read = counts(literal.ops);
+  const vouched = r !== null && r.oldCount === read.old && r.newCount === read.new;
+  const sure = vouched && literal.shaped && lead >= contextSeen && trail >= contextSeen && all.length === 1;
   if (sure) return;
-  const alternatives = all.flatMap((x) => edgeReadings(file, x === c ? literal.ops : (readingsOf(file, lines, spec.hunk, x.positions, contextSeen)[0] as Reading).ops, contextSeen));
-  const gapped = literal.shaped ? { placements: [], overflow: false } : locateWithDroppedLines(file, { old: spec.old, gaps: spec.gaps }, keys);
+  const alternatives = all.flatMap((x) => edgeReadings(file, x === c ? literal.ops : (readingsOf(file, lines, spec.hunk, x.positions, contextSeen)[0] as Reading).ops, contextSeen, !vouched));
+  const gapped = literal.shaped && vouched ? { placements: [], overflow: false } : locateWithDroppedLines(file, { old: spec.old, gaps: spec.gaps }, keys);
   for (const p of gapped.placements) alternatives.push(...readingsOf(file, lines, spec.hunk, p.positions, contextSeen));
   const other = alternatives.find((a) => a.shaped && a.sig !== literal.sig);
   if (!other && !gapped.overflow) return;

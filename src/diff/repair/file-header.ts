@@ -66,8 +66,9 @@ const ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n
 
 /** Git's C-style quoting of a path in headers, used only when the path needs it (as git does). */
 export function quotePath(path: string): string {
+  // A byte >= 0x7f is DEL or part of a non-ASCII character: the string test asks the same as the bytes.
+  if (!/[\x00-\x1f"\\\x7f-\uffff]/.test(path)) return path;
   const bytes = Buffer.from(path, 'utf8');
-  if (!bytes.some((b) => b < 0x20 || b === 0x22 || b === 0x5c || b >= 0x7f)) return path;
   let out = '"';
   for (const b of bytes) {
     const e = ESCAPES[b];

@@ -80,19 +80,29 @@ export function counts(ops: readonly Op[]): { old: number; new: number } {
  */
 export function trailingContext(file: BaseFile, lines: readonly DiffLine[], hunk: ReplyHunk, end: number): number {
   let want = hunk.trailing.length;
-  const r = hunk.range;
-  if (r && want > 0) {
-    let old = 0;
-    let added = 0;
-    for (const b of hunk.body) {
-      if (b.kind === 'context' || b.kind === 'removed') old++;
-      if (b.kind === 'context' || b.kind === 'added') added++;
-    }
-    const more = r.oldCount - old;
-    if (more === 0 && r.newCount === added) want = 0;
-    else if (more > 0 && more === r.newCount - added && more <= want) want = more;
+  const more = countedBeyondBody(hunk);
+  if (want > 0 && more !== null) {
+    if (more === 0) want = 0;
+    else if (more > 0 && more <= want) want = more;
   }
   let n = 0;
   while (n < want && end + n < file.lines.length && (file.lines[end + n] as string).trim() === (lines[hunk.trailing[n] as number]?.text ?? '\0').trim()) n++;
   return n;
+}
+
+/**
+ * How many more lines than the body holds the header counts, when they ask for the same number
+ * more on both sides (as context lines would be); null without numbers or when they disagree.
+ */
+export function countedBeyondBody(hunk: ReplyHunk): number | null {
+  const r = hunk.range;
+  if (!r) return null;
+  let old = 0;
+  let added = 0;
+  for (const b of hunk.body) {
+    if (b.kind === 'context' || b.kind === 'removed') old++;
+    if (b.kind === 'context' || b.kind === 'added') added++;
+  }
+  const more = r.oldCount - old;
+  return more === r.newCount - added ? more : null;
 }

@@ -49,11 +49,13 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
       refuse(display, spec.hunk.ordinal, 'the hunk fits the file in too many ways once dropped context lines are allowed for; add the missing context lines');
     }
     if (found.placements.length === 0) refuseNotFound(file, spec, display);
-    // Alignments that differ only in which of two identical context lines is the model's are one place.
+    // Alignments that differ only in which of two identical context lines is the model's are one
+    // place; unless a line restored next to added lines is still to be put on one side of them,
+    // which the hunk's extent decides (place-dropped-line.ts): then each extent is a place.
     const bySig = new Map<string, Candidate>();
     for (const p of found.placements) {
       const c = candidate(spec, p.positions);
-      const key = `${c.sig}/${c.sigNext}`;
+      const key = c.sig === c.sigNext ? c.sig : `${c.sig}/${c.sigNext}/${c.start}/${c.end}`;
       if (!bySig.has(key)) bySig.set(key, c);
     }
     return { spec, cands: [...bySig.values()], tier: found.placements[0]?.tier ?? 'exact' };

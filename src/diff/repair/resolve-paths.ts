@@ -22,7 +22,19 @@ export interface HeaderFacts {
   binary: boolean;
 }
 
+/** Facts per file patch, read once: the engine asks about every file several times. */
+const factsOf = new WeakMap<ReplyFile, HeaderFacts>();
+
 export function headerFacts(diff: ReplyDiff, file: ReplyFile): HeaderFacts {
+  let facts = factsOf.get(file);
+  if (facts === undefined) {
+    facts = readHeaderFacts(diff, file);
+    factsOf.set(file, facts);
+  }
+  return facts;
+}
+
+function readHeaderFacts(diff: ReplyDiff, file: ReplyFile): HeaderFacts {
   const text = (i: number | null): string | undefined => (i === null ? undefined : diff.lines[i]?.text);
   const ext = file.extended.map((i) => diff.lines[i]?.text ?? '');
   const after = (prefix: string): string | undefined => {

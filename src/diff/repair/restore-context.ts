@@ -6,7 +6,7 @@
  */
 import { excerpt, type Fix } from '../types.js';
 import { plain, type BaseFile } from './base-file.js';
-import { counts, markersOf, trailingContext, type Op, type PlacedHunk } from './hunk-ops.js';
+import { counts, countedBeyondBody, markersOf, trailingContext, type Op, type PlacedHunk } from './hunk-ops.js';
 import type { Chosen } from './place-hunks.js';
 import type { DiffLine } from './reply-diff.js';
 import { placeDroppedLine, type DroppedBesideAdded } from './place-dropped-line.js';
@@ -54,6 +54,7 @@ export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Cho
   // Unmarked lines after the hunk may be its context (see trailingContext).
   let end = positions.length > 0 ? (positions[positions.length - 1] as number) + 1 : chosen.start;
   const blanksUsed = positions.length > 0 ? trailingContext(file, lines, hunk, end) : 0;
+  refuseUnplacedTrailingContext(file, lines, hunk, end, blanksUsed, display);
   for (const index of hunk.trailing.slice(0, blanksUsed)) {
     const text = lines[index]?.text ?? '';
     ops.push({ kind: 'context', line: end, from: { kind: 'context', text, index, unmarked: true }, noEol: false });
@@ -68,13 +69,30 @@ export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Cho
 }
 
 /**
+ * Unmarked lines after a hunk that its header counts as its lines, yet that are not the file's
+ * next lines there: context written after a dropped line ("}" after a lost blank line). Taking
+ * them for prose would place the hunk as if nothing were lost; which was meant cannot be told.
+ */
+function refuseUnplacedTrailingContext(file: BaseFile, lines: readonly DiffLine[], hunk: PlacedHunk['reply'], end: number, used: number, display: string): void {
+  const more = countedBeyondBody(hunk);
+  if (more === null || more <= used) return;
+  const unplaced = hunk.trailing.slice(used, more).find((index) => (lines[index]?.text ?? '').trim() !== '');
+  if (unplaced === undefined) return;
+  const text = lines[unplaced]?.text ?? '';
+  refuse(display, hunk.ordinal, `the header counts ${JSON.stringify(text)} after the hunk as one of its lines, but the file has ${JSON.stringify(plain(file.lines[end + used] ?? '(end of file)'))} there: a context line was probably dropped before it, and where the hunk goes cannot be told`, {
+    expected: plain(file.lines[end + used] ?? ''),
+    found: text,
+  });
+}
+
+/**
  * A context line of the file that starts with '+' ("+ item" in a Markdown list) reads as an added
  * line once its leading space is dropped, and the file's own line then looks dropped. Adding it
  * would duplicate the line, so a restored line equal to '+' and an added line is refused.
  */
 function refuseAddedThatIsContext(file: BaseFile, ops: readonly Op[], display: string, ordinal: number): void {
+  if (!ops.some((op) => op.kind === 'context' && op.from === null)) return;
   const added = new Set(ops.flatMap((op) => (op.kind === 'added' ? [`+${op.text}`] : [])));
-  if (added.size === 0) return;
   for (const op of ops) {
     if (op.kind !== 'context' || op.from !== null) continue;
     const text = plain(file.lines[op.line] as string);
