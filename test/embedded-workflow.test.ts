@@ -173,6 +173,20 @@ describe('embedded provider: GGUF models in-process through node-llama-cpp', () 
     assert.ok(full.content.startsWith(error.partial!.content));
   });
 
+  test("the model's own chat template renders the prompt, and the request records it with its end marker", async () => {
+    const chatml = path.join(dir, 'chatml.gguf');
+    const template = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+    writeTinyGguf(chatml, { chatTemplate: template });
+    const provider = new EmbeddedProvider({ ...process.env, ...env });
+    await provider.showModel(chatml);
+    const params = { temperature: 0, seed: 42, top_k: 40, top_p: 0.9, repeat_penalty: 1, num_ctx: 2048, num_predict: 16, think: false };
+    const request = JSON.parse(provider.buildChatBody({ model: chatml, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], params }));
+    assert.equal(request.chat_wrapper, 'ChatML');
+    const text = (request.prompt as Array<string | { value: string }>).map((part) => (typeof part === 'string' ? part : part.value)).join('');
+    assert.ok(text.includes('<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n'), text);
+    assert.ok(JSON.stringify(request.stop).includes('<|im_end|>'));
+  });
+
   test('a truncated or corrupted GGUF file is one clear line, not a crash, and makes no run', async () => {
     // Through the CLI for two kinds of damage; every kind the header check knows is in
     // model-embedded-files.test.ts, without a process each.

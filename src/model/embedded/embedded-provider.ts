@@ -179,7 +179,8 @@ export class EmbeddedProvider implements ModelProvider {
         generated.push(token);
         options.onProgress?.({ tokens: generated.length, elapsedMs: Date.now() - started });
         if (stops.length > 0) {
-          const tail = model.detokenize(generated.slice(-(longestStop + 8)));
+          // With special tokens as text: a chat template's end marker (<|im_end|>) is one.
+          const tail = model.detokenize(generated.slice(-(longestStop + 8)), true);
           if (stops.some((stop) => tail.endsWith(stop))) {
             doneReason = 'stop';
             break;
