@@ -43,7 +43,7 @@ export async function repairAndValidate(
   if (unsafe.length > 0) return { outcome, validation: null, error: unsafe[0]! };
 
   // The output is held to the rules whatever the prompt (spec, context) told the model.
-  const raw = rawReplyRefusal(reply) ?? rawReplyRefusal(outcome.diff);
+  const raw = rawReplyRefusal(reply) ?? (outcome.diff === reply ? null : rawReplyRefusal(outcome.diff));
   if (raw !== null) return { outcome, validation: null, error: raw };
   const touched = [...new Set(outcome.files.flatMap((file) => [file.oldPath, file.newPath]).filter((item): item is string => item !== null))];
   // Only a path that is or goes through a link or submodule can be refused; bulk listings find

@@ -16,7 +16,7 @@
  */
 import { plain, type BaseFile } from './base-file.js';
 import type { Candidate, HunkSpec } from './hunk-spec.js';
-import { locateWithDroppedLines, type FileKeys } from './locate-hunk.js';
+import { locateWithDroppedLines, type FileKeys, type Tier } from './locate-hunk.js';
 import { refuse } from './refusal.js';
 import { counts, isOld, trailingContext, type Op } from './hunk-ops.js';
 import { gitShaped } from './place-dropped-line.js';
@@ -124,7 +124,7 @@ function signature(ops: readonly Op[]): string {
  * - fits with git's shape, but its header counts do not agree with its lines (or it has none), so
  *   nothing vouches that no line was lost: every reading, as for lopsided context.
  */
-export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, c: Candidate, all: readonly Candidate[], keys: FileKeys, contextSeen: number, display: string): void {
+export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, c: Candidate, all: readonly Candidate[], tier: Tier, keys: FileKeys, contextSeen: number, display: string): void {
   const literal = readingsOf(file, lines, spec.hunk, c.positions, contextSeen)[0] as Reading;
   const lead = literal.ops.findIndex((op) => op.kind !== 'context');
   let trail = 0;
@@ -137,7 +137,12 @@ export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLi
   const sure = vouched && literal.shaped && lead >= contextSeen && trail >= contextSeen && all.length === 1;
   if (sure) return;
   const alternatives = all.flatMap((x) => edgeReadings(file, x === c ? literal.ops : (readingsOf(file, lines, spec.hunk, x.positions, contextSeen)[0] as Reading).ops, contextSeen, !vouched));
-  const gapped = literal.shaped && vouched ? { placements: [], overflow: false } : locateWithDroppedLines(file, { old: spec.old, gaps: spec.gaps }, keys);
+  // A hunk of git's shape is questioned only by readings that match as closely as it does itself
+  // (tiers decide, as in locate): whitespace-blind matching of every line of every file would
+  // cost more than all the rest of a large patch's repair.
+  const gapped = literal.shaped && vouched
+    ? { placements: [], overflow: false }
+    : locateWithDroppedLines(file, { old: spec.old, gaps: spec.gaps }, keys, !literal.shaped || tier === 'loose');
   for (const p of gapped.placements) alternatives.push(...readingsOf(file, lines, spec.hunk, p.positions, contextSeen));
   const other = alternatives.find((a) => a.shaped && a.sig !== literal.sig);
   if (!other && !gapped.overflow) return;

@@ -79,10 +79,10 @@ export function locate(file: BaseFile, spec: LocateSpec, keys: FileKeys): Locate
 }
 
 /** Only the tiers that restore dropped lines: what else the hunk could mean if the model dropped one. */
-export function locateWithDroppedLines(file: BaseFile, spec: LocateSpec, keys: FileKeys): Located {
+export function locateWithDroppedLines(file: BaseFile, spec: LocateSpec, keys: FileKeys, loose = true): Located {
   if (!spec.gaps.some((g) => g !== 'none')) return { placements: [], overflow: false };
   const trim = gapped(file, spec, 'trim', keys.trim());
-  return trim.overflow || trim.placements.length > 0 ? trim : gapped(file, spec, 'loose', keys.trim());
+  return trim.overflow || trim.placements.length > 0 || !loose ? trim : gapped(file, spec, 'loose', keys.trim());
 }
 
 interface Anchored {
@@ -182,27 +182,41 @@ interface Partial {
   besideAdded: number;
 }
 
+/** A step of a partial match: its line and the step before it (paths are shared, not copied). */
+interface Step {
+  pos: number;
+  prev: Step | null;
+  gap: number;
+  besideAdded: number;
+}
+
 /** Every way to match the lines on one side of the anchor (dir -1: before it, 1: after it); null when there are too many. */
 function extend(keyAt: (i: number) => string, n: number, want: readonly string[], gaps: readonly Gap[], anchor: number, p: number, dir: -1 | 1): Partial[] | null {
-  let frontier: Array<{ pos: number } & Partial> = [{ pos: p, path: [], gap: 0, besideAdded: 0 }];
+  let frontier: Step[] = [{ pos: p, prev: null, gap: 0, besideAdded: 0 }];
   for (let i = anchor + dir; i >= 0 && i < want.length; i += dir) {
     const kind = gaps[dir === 1 ? i - 1 : i]; // the boundary between old[i] and its neighbour
     const maxGap = kind === 'free' ? MAX_GAP : kind === 'beside-added' ? 1 : 0;
-    const next: typeof frontier = [];
+    const next: Step[] = [];
     for (const f of frontier) {
       for (let g = 0; g <= maxGap && f.gap + g <= MAX_GAP_TOTAL; g++) {
         const q = f.pos + dir * (g + 1);
         if (q < 0 || q >= n || keyAt(q) !== want[i]) continue;
         const besideAdded = f.besideAdded + (kind === 'beside-added' && g > 0 ? 1 : 0);
         if (besideAdded > 1) continue;
-        next.push({ pos: q, path: dir === 1 ? [...f.path, q] : [q, ...f.path], gap: f.gap + g, besideAdded });
+        next.push({ pos: q, prev: f, gap: f.gap + g, besideAdded });
       }
     }
     if (next.length === 0) return [];
     if (next.length > MAX_ALIGNMENTS) return null;
     frontier = next;
   }
-  return frontier.map((f) => ({ path: f.path, gap: f.gap, besideAdded: f.besideAdded }));
+  return frontier.map((f) => {
+    const path: number[] = [];
+    for (let s: Step | null = f; s !== null && s.prev !== null; s = s.prev) path.push(s.pos);
+    // Collected from the far end back to the anchor: file order after it, reversed before it.
+    if (dir === 1) path.reverse();
+    return { path, gap: f.gap, besideAdded: f.besideAdded };
+  });
 }
 
 /** The start with the most hunk lines in place: where the hunk "almost" fits, for a refusal. */

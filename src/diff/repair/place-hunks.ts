@@ -85,7 +85,7 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   return options.map((o) => {
     const c = chosen.get(o.spec);
     if (!c) refuseAmbiguous(file, o.spec, o.cands, display, usableStart(o.spec));
-    if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, o.cands, keys, contextSeen, display);
+    if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, o.cands, o.tier, keys, contextSeen, display);
     return { spec: o.spec, positions: c.positions, start: c.start, end: c.end, tier: o.tier };
   });
 }
