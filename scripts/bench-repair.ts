@@ -124,7 +124,7 @@ function corrupt(diff: string): string {
   return `Here is the patch:\n\`\`\`diff\n${body}\`\`\`\n`;
 }
 
-async function timeIt(fn: () => Promise<unknown> | unknown, runs = 3): Promise<number> {
+async function timeIt(fn: () => Promise<unknown> | unknown, runs = 5): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
@@ -152,12 +152,22 @@ async function measure(files: number, extraFiles: number) {
 async function speed() {
   const rows = [];
   for (const [files, extra] of [[250, 0], [500, 0], [1000, 0], [1000, 20000]] as const) rows.push(await measure(files, extra));
-  const lines = ['', 'speed: extract + repair + validate in process, median of 3; ratio = time / `git apply --check` of the clean patch in the same run'];
+  const lines = ['', 'speed: extract + repair + validate in process, median of 5; ratio = time / `git apply --check` of the clean patch in the same run'];
   lines.push(`${'files'.padStart(6)}${'+repo files'.padStart(12)}${'MB'.padStart(7)}${'git ms'.padStart(9)}${'clean ms'.padStart(10)}${'ratio'.padStart(7)}${'broken ms'.padStart(11)}${'ratio'.padStart(7)}${'ms/MB'.padStart(8)}  ok`);
   for (const r of rows) {
     lines.push(`${String(r.files).padStart(6)}${String(r.extraFiles).padStart(12)}${r.mb.toFixed(2).padStart(7)}${r.baseline.toFixed(0).padStart(9)}${r.clean.toFixed(0).padStart(10)}${(r.clean / r.baseline).toFixed(2).padStart(7)}${r.repaired.toFixed(0).padStart(11)}${(r.repaired / r.baseline).toFixed(2).padStart(7)}${(r.repaired / r.mb).toFixed(0).padStart(8)}  ${r.ok ? 'yes' : 'NO'}`);
   }
   const big = rows.find((r) => r.files === 1000 && r.extraFiles === 0)!;
+  const bigger = rows.find((r) => r.files === 1000 && r.extraFiles > 0)!;
+  // Linear means time grows by the factor the patch grows by (ratio of ratios near 1), and not with the repository.
+  lines.push('', 'growth (time factor / patch-size factor; 1.00 = linear):');
+  for (const [a, b] of [[250, 500], [500, 1000], [250, 1000]] as const) {
+    const ra = rows.find((r) => r.files === a && r.extraFiles === 0)!;
+    const rb = rows.find((r) => r.files === b && r.extraFiles === 0)!;
+    const size = rb.mb / ra.mb;
+    lines.push(`  ${a} -> ${b} files: patch x${size.toFixed(2)}, time x${(rb.repaired / ra.repaired).toFixed(2)} broken (${(rb.repaired / ra.repaired / size).toFixed(2)}), x${(rb.clean / ra.clean).toFixed(2)} clean (${(rb.clean / ra.clean / size).toFixed(2)})`);
+  }
+  lines.push(`  same 1,000-file patch, repository with ${bigger.extraFiles} more files: time x${(bigger.repaired / big.repaired).toFixed(2)} broken, x${(bigger.clean / big.clean).toFixed(2)} clean`);
   lines.push(`target (1,000-file ~5 MB patch under 1 s): ${big.repaired < 1000 && big.ok ? 'met' : 'NOT met'} (${big.repaired.toFixed(0)} ms broken, ${big.clean.toFixed(0)} ms clean)`);
   process.stdout.write(lines.join('\n') + '\n');
   return rows;

@@ -346,3 +346,23 @@ test('regression: alignments whose extent decides where a dropped line goes are 
   const r = repair(reply, { 'f.txt': base });
   assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
 });
+
+// Found with FC_SEED=-1847054916 FC_RUNS=5: a clean diff giving a file of equal lines its final
+// newline was refused, for a reading that moved its "\ No newline" line off the file's last line.
+test('regression: a clean diff adding the final newline to a file of equal lines passes through', () => {
+  const base = ['\treturn x', '\treturn x', '\treturn x', '\treturn x', '\treturn x'].join('\n');
+  const diff = ['diff --git a/f.txt b/f.txt', '--- a/f.txt', '+++ b/f.txt', '@@ -2,4 +2,4 @@', ' \treturn x', ' \treturn x', ' \treturn x', '-\treturn x', '\\ No newline at end of file', '+\treturn x', ''].join('\n');
+  const r = ok(diff, { 'f.txt': base });
+  assert.equal(r.diff, diff);
+  assert.deepEqual(r.fixes, []);
+  assert.equal(post(r, 'f.txt'), `${base}\n`);
+});
+
+// Found with FC_SEED=656885859 FC_RUNS=5: the blank line after the hunk lost its space and the
+// "\treturn x" before it was dropped; the blank was taken for a separator.
+test('regression: a blank line the header counts after the hunk, where the file has another line, is refused', () => {
+  const reply = ['--- a/f.txt', '+++ b/f.txt', '@@ -2,4 +2,6 @@', ' b', ' # title', '+NEW', '+x = 2', '', ''].join('\n');
+  const r = repair(reply, { 'f.txt': lines('b', 'b', '# title', '\treturn x', '') });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /header counts "" after the hunk/);
+});

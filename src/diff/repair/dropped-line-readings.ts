@@ -20,7 +20,7 @@ import { locateWithDroppedLines, type FileKeys, type Tier } from './locate-hunk.
 import { refuse } from './refusal.js';
 import { counts, isOld, trailingContext, type Op } from './hunk-ops.js';
 import { gitShaped } from './place-dropped-line.js';
-import type { DiffLine, ReplyHunk } from './reply-diff.js';
+import type { BodyLine, DiffLine, ReplyHunk } from './reply-diff.js';
 
 export interface Reading {
   ops: Op[];
@@ -144,7 +144,8 @@ export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLi
     ? { placements: [], overflow: false }
     : locateWithDroppedLines(file, { old: spec.old, gaps: spec.gaps }, keys, !literal.shaped || tier === 'loose');
   for (const p of gapped.placements) alternatives.push(...readingsOf(file, lines, spec.hunk, p.positions, contextSeen));
-  const other = alternatives.find((a) => a.shaped && a.sig !== literal.sig);
+  const last = lastLineOfFile(spec.hunk);
+  const other = alternatives.find((a) => a.shaped && a.sig !== literal.sig && (last === null || a.ops.some((op) => op.from === last && op.kind !== 'added' && op.line === file.lines.length - 1)));
   if (!other && !gapped.overflow) return;
   const at = other?.ops.find(isOld);
   const where = other ? `at line ${(at ? at.line : c.start) + 1}` : 'in many places';
@@ -153,3 +154,11 @@ export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLi
   });
 }
 
+/**
+ * The old line a "\ No newline at end of file" line follows, if any: it is the file's last line,
+ * so no reading may put it anywhere else.
+ */
+function lastLineOfFile(hunk: ReplyHunk): BodyLine | null {
+  const at = hunk.body.findIndex((b, i) => b.kind === 'marker' && (hunk.body[i - 1]?.kind === 'context' || hunk.body[i - 1]?.kind === 'removed'));
+  return at > 0 ? (hunk.body[at - 1] as BodyLine) : null;
+}

@@ -71,12 +71,14 @@ export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Cho
 /**
  * Unmarked lines after a hunk that its header counts as its lines, yet that are not the file's
  * next lines there: context written after a dropped line ("}" after a lost blank line). Taking
- * them for prose would place the hunk as if nothing were lost; which was meant cannot be told.
+ * them for prose (or separators) would place the hunk as if nothing were lost; which was meant
+ * cannot be told.
  */
 function refuseUnplacedTrailingContext(file: BaseFile, lines: readonly DiffLine[], hunk: PlacedHunk['reply'], end: number, used: number, display: string): void {
   const more = countedBeyondBody(hunk);
   if (more === null || more <= used) return;
-  const unplaced = hunk.trailing.slice(used, more).find((index) => (lines[index]?.text ?? '').trim() !== '');
+  // Blank ones too: a blank line the header counts is the file's blank line, not a separator.
+  const unplaced = hunk.trailing[used];
   if (unplaced === undefined) return;
   const text = lines[unplaced]?.text ?? '';
   refuse(display, hunk.ordinal, `the header counts ${JSON.stringify(text)} after the hunk as one of its lines, but the file has ${JSON.stringify(plain(file.lines[end + used] ?? '(end of file)'))} there: a context line was probably dropped before it, and where the hunk goes cannot be told`, {
