@@ -14,6 +14,8 @@ import { refuse } from './refusal.js';
 
 /** Context wanted on each side of a change, as git writes by default; never more is added. */
 const CONTEXT = 3;
+/** Context lines one gap may hide, as in locate-hunk.ts. */
+const DROPPED_AT_MOST = 3;
 
 type Drift = { kind: string; line: number; before: string; after: string };
 
@@ -75,15 +77,28 @@ export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Cho
  * cannot be told.
  */
 function refuseUnplacedTrailingContext(file: BaseFile, lines: readonly DiffLine[], hunk: PlacedHunk['reply'], end: number, used: number, display: string): void {
+  const next = hunk.trailing[used];
+  const text = next === undefined ? '' : (lines[next]?.text ?? '').trim();
+  // Whatever the counts say: a line right after the hunk that is the file's line a few lines
+  // further on is that line, written after context lines the diff dropped.
+  for (let g = 1; text !== '' && g <= DROPPED_AT_MOST; g++) {
+    const at = end + used + g;
+    if (at < file.lines.length && (file.lines[at] as string).trim() === text) {
+      refuse(display, hunk.ordinal, `the line ${JSON.stringify(text)} after the hunk is the file's line ${at + 1}, ${g + 1} lines after the hunk's end: context lines were probably dropped before it, and where the hunk goes cannot be told`, {
+        expected: plain(file.lines[end + used] ?? ''),
+        found: text,
+        closest: { line: at + 1, text: plain(file.lines[at] as string) },
+      });
+    }
+  }
   const more = countedBeyondBody(hunk);
   if (more === null || more <= used) return;
   // Blank ones too: a blank line the header counts is the file's blank line, not a separator.
-  const unplaced = hunk.trailing[used];
-  if (unplaced === undefined) return;
-  const text = lines[unplaced]?.text ?? '';
-  refuse(display, hunk.ordinal, `the header counts ${JSON.stringify(text)} after the hunk as one of its lines, but the file has ${JSON.stringify(plain(file.lines[end + used] ?? '(end of file)'))} there: a context line was probably dropped before it, and where the hunk goes cannot be told`, {
+  if (next === undefined) return;
+  const written = lines[next]?.text ?? '';
+  refuse(display, hunk.ordinal, `the header counts ${JSON.stringify(written)} after the hunk as one of its lines, but the file has ${JSON.stringify(plain(file.lines[end + used] ?? '(end of file)'))} there: a context line was probably dropped before it, and where the hunk goes cannot be told`, {
     expected: plain(file.lines[end + used] ?? ''),
-    found: text,
+    found: written,
   });
 }
 
