@@ -378,3 +378,12 @@ test('regression: an unmarked line after a hunk that is the file\'s line a littl
   const prose = ok(['--- a/f.txt', '+++ b/f.txt', '@@ -1,1 +1,2 @@', '-}', '+', '+\tnew', 'That is all.', ''].join('\n'), { 'f.txt': lines('}', 'b', 'c') });
   assert.equal(post(prose, 'f.txt'), lines('', '\tnew', 'b', 'c'));
 });
+
+// Found with FC_SEED=-1276286684 FC_RUNS=5: the hunk's last line lost its space and the line
+// before the added ones was dropped; the header still counted it, but nothing else showed it.
+test('regression: a hunk whose header counts more lines than its body and unmarked end show is refused', () => {
+  const reply = ['--- a/f.txt', '+++ b/f.txt', '@@ -1,3 +1,5 @@', ' -- note', '+', '+x = 2', '\tx := 1', ''].join('\n');
+  const r = repair(reply, { 'f.txt': lines('-- note', '\tx := 1', '\tx := 1') });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /header counts 2 line\(s\) after the hunk's body, but only 1/);
+});

@@ -93,8 +93,13 @@ function refuseUnplacedTrailingContext(file: BaseFile, lines: readonly DiffLine[
   }
   const more = countedBeyondBody(hunk);
   if (more === null || more <= used) return;
+  if (next === undefined) {
+    // The hunk's end lost its marker and the header still counts lines the diff does not show: a
+    // line was dropped, perhaps before those unmarked lines, which locating the hunk cannot see.
+    if (used > 0) refuse(display, hunk.ordinal, `the header counts ${more} line(s) after the hunk's body, but only ${used} follow it (without their leading space): a context line was probably dropped, and where the hunk goes cannot be told`);
+    return;
+  }
   // Blank ones too: a blank line the header counts is the file's blank line, not a separator.
-  if (next === undefined) return;
   const written = lines[next]?.text ?? '';
   refuse(display, hunk.ordinal, `the header counts ${JSON.stringify(written)} after the hunk as one of its lines, but the file has ${JSON.stringify(plain(file.lines[end + used] ?? '(end of file)'))} there: a context line was probably dropped before it, and where the hunk goes cannot be told`, {
     expected: plain(file.lines[end + used] ?? ''),
