@@ -97,6 +97,21 @@ describe('embedded provider: GGUF models in-process through node-llama-cpp', () 
 
     const replay = await cli(['replay', '--run', a]);
     assert.equal(replay.code, 0, replay.stdout + replay.stderr);
+
+    // The rest of the workflow runs the same way: approve, then the executor in-process. A model of
+    // random weights cannot write a diff, so the attempt is recorded and refused, as any bad reply.
+    assert.equal((await cli(['approve-plan', '--run', a, '--by', 'Reviewer'])).code, 0);
+    const plan = JSON.parse(runFile(a, 'plan/plan.json').toString()) as { milestones: Array<{ tasks: Array<{ id: string; depends_on: string[] }> }> };
+    const first = plan.milestones.flatMap((m) => m.tasks).find((t) => t.depends_on.length === 0)!;
+    assert.equal((await cli(['add-context', '--run', a, '--file', 'src/app.js'])).code, 0);
+    const task = await cli(['run-task', '--run', a, '--task', first.id]);
+    assert.ok(task.code === 0 || /does not validate|no diff|refused/i.test(task.stderr), `run-task: ${task.code} ${task.stderr}`);
+    assert.doesNotMatch(task.stderr, /\n\s+at /, 'no stack trace');
+    const execRequest = JSON.parse(runFile(a, `executions/${first.id}/exec.request.json`).toString());
+    assert.equal(execRequest.engine, 'node-llama-cpp');
+    assert.equal(execRequest.grammar ?? null, null, "the executor's reply stays plain text");
+    assert.ok(existsSync(path.join(repo, 'runs', a, `executions/${first.id}/artifacts/patch.raw.diff`)), 'the raw reply is kept');
+    assert.equal((await cli(['verify', '--run', a])).code, 0);
   });
 
   test('a prompt that does not fit num_ctx is refused before generation, with the exact token count', async () => {
