@@ -387,3 +387,10 @@ test('regression: a hunk whose header counts more lines than its body and unmark
   assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
   assert.match(r.error ?? '', /header counts 2 line\(s\) after the hunk's body, but only 1/);
 });
+
+// Found with FC_SEED=467138934 FC_RUNS=5: "b / -b / \ No newline" against "b b b" lost the last
+// "b" after the removed one; the marker was taken to pin the removed line to the file's end.
+test('regression: a hunk ending in a removed line whose header counts a lost line is not pinned to the end', () => {
+  const r = repair(['--- a/f.txt', '+++ b/f.txt', '@@ -1,3 +1,2 @@', ' b', '-b', '\\ No newline at end of file', ''].join('\n'), { 'f.txt': 'b\nb\nb' });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+});

@@ -66,26 +66,28 @@ export function readingsOf(file: BaseFile, lines: readonly DiffLine[], hunk: Rep
 
 /**
  * Readings with one line restored at the hunk's edge, next to added lines there. `outer`: also
- * restore it beyond those added lines ("ctx / +A" read as "ctx / +A / dropped"), which only a
- * header whose counts do not vouch for the lines as written leaves open: a hunk ends in added
- * lines in a clean diff only at the end of the file, and it is taken as meaning just that.
+ * restore it beyond a change at the edge ("ctx / +A" read as "ctx / +A / dropped", "ctx / -x" as
+ * "ctx / -x / dropped"), which only a header whose counts do not vouch for the lines as written
+ * leaves open: a hunk ends in a change in a clean diff only at the end of the file, and it is
+ * taken as meaning just that.
  */
 export function edgeReadings(file: BaseFile, ops: readonly Op[], contextSeen: number, outer: boolean): Reading[] {
   const out: Reading[] = [];
   const firstOld = ops.findIndex((op) => op.kind !== 'added');
   const first = ops[firstOld];
-  if (firstOld > 0 && first && first.kind !== 'added' && first.line > 0) {
+  if (firstOld >= 0 && first && first.kind !== 'added' && first.line > 0) {
     const restored: Op = { kind: 'context', line: first.line - 1, from: null, noEol: false };
-    out.push(reading(file, [...ops.slice(0, firstOld), restored, ...ops.slice(firstOld)], contextSeen));
-    if (outer) out.push(reading(file, [restored, ...ops], contextSeen));
+    if (firstOld > 0) out.push(reading(file, [...ops.slice(0, firstOld), restored, ...ops.slice(firstOld)], contextSeen));
+    // Beyond a change at the edge (added lines, or a removed line): "-x / ctx" as "dropped / -x / ctx".
+    if (outer && ops[0]?.kind !== 'context') out.push(reading(file, [restored, ...ops], contextSeen));
   }
   let lastOld = ops.length - 1;
   while (lastOld >= 0 && ops[lastOld]?.kind === 'added') lastOld--;
   const last = ops[lastOld];
-  if (lastOld >= 0 && lastOld < ops.length - 1 && last && last.kind !== 'added' && last.line + 1 < file.lines.length) {
+  if (lastOld >= 0 && last && last.kind !== 'added' && last.line + 1 < file.lines.length) {
     const restored: Op = { kind: 'context', line: last.line + 1, from: null, noEol: false };
-    out.push(reading(file, [...ops.slice(0, lastOld + 1), restored, ...ops.slice(lastOld + 1)], contextSeen));
-    if (outer) out.push(reading(file, [...ops, restored], contextSeen));
+    if (lastOld < ops.length - 1) out.push(reading(file, [...ops.slice(0, lastOld + 1), restored, ...ops.slice(lastOld + 1)], contextSeen));
+    if (outer && ops[ops.length - 1]?.kind !== 'context') out.push(reading(file, [...ops, restored], contextSeen));
   }
   return out;
 }
@@ -144,7 +146,8 @@ export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLi
     ? { placements: [], overflow: false }
     : locateWithDroppedLines(file, { old: spec.old, gaps: spec.gaps }, keys, !literal.shaped || tier === 'loose');
   for (const p of gapped.placements) alternatives.push(...readingsOf(file, lines, spec.hunk, p.positions, contextSeen));
-  const last = lastLineOfFile(spec.hunk);
+  // The marker pins its line to the file's end only when no line can have been lost after it.
+  const last = vouched ? lastLineOfFile(spec.hunk) : null;
   const other = alternatives.find((a) => a.shaped && a.sig !== literal.sig && (last === null || a.ops.some((op) => op.from === last && op.kind !== 'added' && op.line === file.lines.length - 1)));
   if (!other && !gapped.overflow) return;
   const at = other?.ops.find(isOld);
