@@ -394,3 +394,14 @@ test('regression: a hunk ending in a removed line whose header counts a lost lin
   const r = repair(['--- a/f.txt', '+++ b/f.txt', '@@ -1,3 +1,2 @@', ' b', '-b', '\\ No newline at end of file', ''].join('\n'), { 'f.txt': 'b\nb\nb' });
   assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
 });
+
+// Found with FC_SEED=542623718 FC_RUNS=5: a clean diff changing the last of five equal lines was
+// questioned because the run of equal lines allowed a reading with one line restored.
+test('regression: a clean hunk in a run of equal lines at the end of the file passes through', () => {
+  const base = lines('func f() {', '\tx := 1', '\tx := 1', '\tx := 1', '\tx := 1', '\tx := 1');
+  const diff = ['diff --git a/f.txt b/f.txt', '--- a/f.txt', '+++ b/f.txt', '@@ -3,4 +3,4 @@', ' \tx := 1', ' \tx := 1', ' \tx := 1', '-\tx := 1', '+NEW', '\\ No newline at end of file', ''].join('\n');
+  const r = ok(diff, { 'f.txt': base });
+  assert.equal(r.diff, diff);
+  assert.deepEqual(r.fixes, []);
+  assert.equal(post(r, 'f.txt'), 'func f() {\n\tx := 1\n\tx := 1\n\tx := 1\n\tx := 1\nNEW');
+});

@@ -117,14 +117,12 @@ function signature(ops: readonly Op[]): string {
  * one line restored has git's shape and a different result, the hunk is refused. Which readings
  * are looked at depends on how sure the placement is:
  *
- * - fits with lopsided context: every reading (a line restored inside it, anywhere it fits that
- *   way, or at the edge of any place it fits as written);
- * - fits with git's shape, but only thanks to the start or end of the file (less context than
- *   git writes on one side), or in several places (one picked by a hint): the readings that
- *   restore a line at the edge of one of those places, the way a run of equal lines shifts a hunk
- *   that lost a line by one. A clean diff has no such reading, so it is never questioned.
- * - fits with git's shape, but its header counts do not agree with its lines (or it has none), so
- *   nothing vouches that no line was lost: every reading, as for lopsided context.
+ * - fits with git's shape and its header counts agree with its lines: a clean hunk (a lost line
+ *   would have changed the counts), taken as written. Every clean diff is one.
+ * - otherwise (lopsided context, or counts that disagree or are missing, so nothing vouches that
+ *   no line was lost): every reading, a line restored inside it anywhere it fits that way, or at
+ *   the edge of any place it fits as written, the way a run of equal lines shifts a hunk that
+ *   lost a line by one.
  */
 export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, c: Candidate, all: readonly Candidate[], tier: Tier, keys: FileKeys, contextSeen: number, display: string): void {
   const literal = readingsOf(file, lines, spec.hunk, c.positions, contextSeen)[0] as Reading;
@@ -136,7 +134,8 @@ export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLi
   const r = spec.hunk.range;
   const read = counts(literal.ops);
   const vouched = r !== null && r.oldCount === read.old && r.newCount === read.new;
-  const sure = vouched && literal.shaped && lead >= contextSeen && trail >= contextSeen && all.length === 1;
+  // Counts that agree and git's shape are a clean hunk: a lost line would have changed the counts.
+  const sure = vouched && literal.shaped;
   if (sure) return;
   const alternatives = all.flatMap((x) => edgeReadings(file, x === c ? literal.ops : (readingsOf(file, lines, spec.hunk, x.positions, contextSeen)[0] as Reading).ops, contextSeen, !vouched));
   // A hunk of git's shape is questioned only by readings that match as closely as it does itself
