@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../package-info.js';
 import { installSignalHandlers } from './interrupt.js';
-import { jsonMode, printJsonOutcome } from './print.js';
+import { clearLive, jsonMode, printJsonOutcome } from './print.js';
 import { registerCommands } from './registry.js';
 import { reportError } from './report-error.js';
 import { suggestCommands } from './suggest-command.js';
@@ -52,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
       if (argv.includes('--json')) printJsonOutcome(2, error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '), argv.slice(2).find((arg) => program.commands.some((c) => c.name() === arg)) ?? null);
       return 2;
     }
+    clearLive(); // an error during a model call must not land on the progress line
     const code = reportError(error, program.opts<{ debug?: boolean }>().debug === true);
     if (jsonMode()) printJsonOutcome(code, error instanceof Error ? error.message : String(error));
     return code;

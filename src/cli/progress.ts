@@ -1,5 +1,5 @@
 import type { ChatProgress } from '../model/types.js';
-import { clearLive, writeLive } from './print.js';
+import { writeLive } from './print.js';
 
 /** `qwen2.5-coder:7b  12.3 s  345 tokens  28.1 tokens/s` */
 export function formatProgress(progress: ChatProgress & { model: string }): string {
@@ -10,9 +10,9 @@ export function formatProgress(progress: ChatProgress & { model: string }): stri
 
 /**
  * The live line during a model call, redrawn at most every 100 ms (a terminal flooded with
- * redraws slows the very stream it reports on); cleared when the call's output is done.
+ * redraws slows the very stream it reports on). It is erased by the next output (print.ts) or error.
  */
-export function progressLine(): { onProgress: (progress: ChatProgress & { model: string }) => void; done: () => void } {
+export function progressLine(): { onProgress: (progress: ChatProgress & { model: string }) => void } {
   let last = 0;
   return {
     onProgress(progress) {
@@ -21,6 +21,5 @@ export function progressLine(): { onProgress: (progress: ChatProgress & { model:
       last = now;
       writeLive(formatProgress(progress));
     },
-    done: clearLive,
   };
 }
