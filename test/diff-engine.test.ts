@@ -405,3 +405,13 @@ test('regression: a clean hunk in a run of equal lines at the end of the file pa
   assert.deepEqual(r.fixes, []);
   assert.equal(post(r, 'f.txt'), 'func f() {\n\tx := 1\n\tx := 1\n\tx := 1\n\tx := 1\nNEW');
 });
+
+// Found with FC_SEED=590557480 FC_RUNS=5: "-x / \ No newline / +x" under `@@ -1 +1 @@`, against
+// "x\nx" without a final newline, lost its context line; the numbers picked line 1, where the
+// removed line has a newline, while the marker puts it at the end.
+test('regression: line numbers that a no-newline marker contradicts are refused, not followed', () => {
+  const reply = ['--- f.txt', '+++ f.txt', '@@ -1 +1 @@', '-\treturn x', '\\ No newline at end of file', '+\treturn x', ''].join('\n');
+  const r = repair(reply, { 'f.txt': '\treturn x\n\treturn x' });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /No newline at end of file.*file's end/);
+});

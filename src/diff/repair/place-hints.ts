@@ -44,7 +44,26 @@ export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: Hun
   if (!free.includes(first[1])) {
     refuse(display, spec.hunk.ordinal, `the hunk's ${first[0]} point at line ${first[1].start + 1}, where another hunk of the file already applies`);
   }
+  refuseAgainstMarker(file, spec, all, first, display);
   return first[1];
+}
+
+/**
+ * A `\ No newline at end of file` after an old line says that line is the file's last. It never
+ * picks a place on its own (models misplace markers), but when the file does lack its final
+ * newline and some place puts the marked line last, a hint that picked another place is
+ * contradicted, and the hunk is refused.
+ */
+function refuseAgainstMarker(file: BaseFile, spec: HunkSpec, all: Candidate[], [hint, pick]: [string, Candidate], display: string): void {
+  if (file.finalNewline || file.lines.length === 0) return;
+  const body = spec.hunk.body;
+  const at = body.findIndex((b, i) => b.kind === 'marker' && (body[i - 1]?.kind === 'context' || body[i - 1]?.kind === 'removed'));
+  const k = at > 0 ? spec.oldBody.indexOf(at - 1) : -1;
+  if (k < 0) return;
+  const last = file.lines.length - 1;
+  const marked = all.filter((c) => c.positions[k] === last);
+  if (marked.length === 0 || marked.includes(pick)) return;
+  refuse(display, spec.hunk.ordinal, `the hunk's lines fit the file in several places, and its ${hint} points at line ${pick.start + 1} but its "\\ No newline at end of file" line puts it at the file's end (line ${(marked[0] as Candidate).start + 1})`);
 }
 
 /** The section text as git would have written it (without the space after `@@`). */
