@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { lines, must } from './support/complete-run.js';
-import { T001_REPLY, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
+import { firstTaskApprovedRun, lines } from './support/complete-run.js';
+import { workspace, type Workspace } from './support/workflow-fixture.js';
 
 /** Fields that record a moment (or the run id, which is made from one); everything else must match. */
 const MOMENTS = new Set(['created_at', 'at', 'added_at', 'time', 'prev']);
@@ -29,17 +29,7 @@ describe('determinism: the same inputs give the same requests and the same recor
   const runs: string[] = [];
 
   /** init → plan → approve → add-context → run-task → approve, replies scripted identically. */
-  async function makeRun(): Promise<string> {
-    const run = await ws.init();
-    ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
-    await must(ws.cli(['plan', '--run', run]), 'plan');
-    await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
-    await must(ws.cli(['add-context', '--run', run, '--file', 'src/app.js']), 'add-context');
-    ws.fake.enqueueReply({ content: T001_REPLY });
-    await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task');
-    await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']), 'approve-task');
-    return run;
-  }
+  const makeRun = (): Promise<string> => firstTaskApprovedRun(ws);
 
   before(async () => {
     ws = await workspace();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CLI, runCli, type CliResult } from './support/cli.js';
-import { must } from './support/complete-run.js';
+import { must, planApprovedRun } from './support/complete-run.js';
 import { startFakeOllama, type FakeOllama } from './support/fake-ollama.js';
 import { git } from './support/git-fixture.js';
 import { MODEL, T001_REPLY, T002_DIFF, task, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
@@ -22,14 +22,6 @@ function deadPid(): number {
   return Number(child.stdout);
 }
 
-async function planApproved(ws: Workspace): Promise<string> {
-  const run = await ws.init();
-  ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
-  await must(ws.cli(['plan', '--run', run]), 'plan');
-  await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
-  await must(ws.cli(['add-context', '--run', run, '--file', 'src/app.js']), 'add-context');
-  return run;
-}
 
 /** Starts the CLI, waits until the fake server has received `calls` chat requests, then signals it. */
 async function interruptDuringChat(ws: Workspace, fake: FakeOllama, args: string[], signal: NodeJS.Signals): Promise<CliResult> {
@@ -224,7 +216,7 @@ describe('files the task did not declare', () => {
   after(() => ws.close());
 
   test('are a warning recorded in exec.response.json; approve-task needs --ack-undeclared', async () => {
-    const run = await planApproved(ws);
+    const run = await planApprovedRun(ws);
     const undeclared = ['diff --git a/secret/notes.txt b/secret/notes.txt', '--- a/secret/notes.txt', '+++ b/secret/notes.txt', '@@ -1 +1 @@', '-do not leak me', '+leaked', ''].join('\n');
     ws.fake.enqueueReply({ content: undeclared });
     const result = await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task');
@@ -244,7 +236,7 @@ describe('corrupted run files are reported as such', () => {
   let run: string;
   before(async () => {
     ws = await workspace();
-    run = await planApproved(ws);
+    run = await planApprovedRun(ws);
   });
   after(() => ws.close());
 

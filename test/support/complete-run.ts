@@ -17,20 +17,32 @@ export async function must(result: Promise<CliResult>, what: string): Promise<Cl
  * of T001), and a rejected first attempt of T002 so numbered attempt folders exist too.
  */
 export async function completeRun(ws: Workspace): Promise<string> {
-  const run = await ws.init();
-  ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
-  await must(ws.cli(['plan', '--run', run]), 'plan');
-  await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
-  await must(ws.cli(['add-context', '--run', run, '--file', 'src/app.js']), 'add-context');
-  ws.fake.enqueueReply({ content: T001_REPLY });
-  await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001');
-  await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']), 'approve-task T001');
+  const run = await firstTaskApprovedRun(ws);
   ws.fake.enqueueReply({ content: T002_DIFF });
   await must(ws.cli(['run-task', '--run', run, '--task', 'T002']), 'run-task T002');
   await must(ws.cli(['reject-task', '--run', run, '--task', 'T002', '--reason', 'try again', '--by', 'Reviewer']), 'reject-task T002');
   ws.fake.enqueueReply({ content: T002_DIFF });
   await must(ws.cli(['run-task', '--run', run, '--task', 'T002']), 'run-task T002 again');
   await must(ws.cli(['approve-task', '--run', run, '--task', 'T002', '--by', 'Reviewer']), 'approve-task T002');
+  return run;
+}
+
+/** init → plan (twoTaskPlan) → approve-plan → add-context src/app.js, replies scripted. */
+export async function planApprovedRun(ws: Workspace): Promise<string> {
+  const run = await ws.init();
+  ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
+  await must(ws.cli(['plan', '--run', run]), 'plan');
+  await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
+  await must(ws.cli(['add-context', '--run', run, '--file', 'src/app.js']), 'add-context');
+  return run;
+}
+
+/** planApprovedRun, then T001 run (T001_REPLY) and approved. */
+export async function firstTaskApprovedRun(ws: Workspace): Promise<string> {
+  const run = await planApprovedRun(ws);
+  ws.fake.enqueueReply({ content: T001_REPLY });
+  await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001');
+  await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']), 'approve-task T001');
   return run;
 }
 
