@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { filesNeeded, repairReply, type RepairOutcome } from '../diff/engine.js';
 import { checkPatchPath } from '../diff/paths.js';
+import { withGitMemo, type GitMemo } from '../git/memo.js';
 import { readBlobs } from '../git/read-blobs.js';
 import { rawReplyRefusal, treePathRefusal } from './patch-policy.js';
 import { buildStateTree, linkedPaths, validatePatch, type PatchValidation } from '../git/state-tree.js';
@@ -25,12 +26,18 @@ export async function repairAndValidate(
   reply: string,
   /** The repository folder's name as the model may have doubled it into paths; a run records it at init. */
   repoName: string = path.basename(repoRoot),
+  /** Shared by the calls of one command (verify) that ask git the same questions; one per call otherwise. */
+  memo?: GitMemo,
 ): Promise<RepairedPatch> {
-  const state = approvedPatches.length === 0 ? base : await buildStateTree(repoRoot, base, approvedPatches);
+  return withGitMemo(memo, (m) => repairAndValidateWith(m, repoRoot, base, approvedPatches, reply, repoName));
+}
+
+async function repairAndValidateWith(memo: GitMemo, repoRoot: string, base: string, approvedPatches: string[], reply: string, repoName: string): Promise<RepairedPatch> {
+  const state = approvedPatches.length === 0 ? base : await buildStateTree(repoRoot, base, approvedPatches, memo);
   const needed = filesNeeded(reply, { repoName }).filter((file) => checkPatchPath(file) === null);
-  // Which of the paths the reply may touch are links or submodules is asked alongside their content
-  // (two git processes at once), not once the engine has named them.
-  const [blobs, neededLinked] = await Promise.all([readBlobs(repoRoot, state, needed), linkedPaths(repoRoot, state, needed)]);
+  // Which of the paths the reply may touch are links or submodules is asked alongside their content,
+  // not once the engine has named them; both start from the same listing, asked of git once.
+  const [blobs, neededLinked] = await Promise.all([readBlobs(repoRoot, state, needed, memo), linkedPaths(repoRoot, state, needed, memo)]);
   const outcome = repairReply(reply, { get: (file) => blobs.get(file) }, { repoName });
   if (!outcome.ok) return { outcome, validation: null, error: outcome.error ?? 'the reply holds no diff that can be used' };
 
@@ -50,13 +57,13 @@ export async function repairAndValidate(
   // those, and the policy then judges each of them (usually none) on its own.
   const listed = new Set(needed);
   const unlisted = touched.filter((file) => !listed.has(file));
-  const linked = new Set([...neededLinked, ...(unlisted.length > 0 ? await linkedPaths(repoRoot, state, unlisted) : [])]);
+  const linked = new Set([...neededLinked, ...(unlisted.length > 0 ? await linkedPaths(repoRoot, state, unlisted, memo) : [])]);
   for (const file of touched.filter((item) => linked.has(item))) {
     const refusal = await treePathRefusal(repoRoot, state, file);
     if (refusal !== null) return { outcome, validation: null, error: refusal };
   }
 
-  const validation = await validatePatch(repoRoot, base, approvedPatches, outcome.diff, outcome.expected);
+  const validation = await validatePatch(repoRoot, base, approvedPatches, outcome.diff, outcome.expected, memo);
   return { outcome, validation, error: validation.ok ? null : validation.error };
 }
 

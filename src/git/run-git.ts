@@ -34,6 +34,16 @@ const MAX_STDERR = 64 * 1024;
  */
 const INHERITED_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_PREFIX', 'GIT_COMMON_DIR', 'GIT_NAMESPACE'];
 
+let started = 0;
+
+/**
+ * How many git processes this process has started. Each costs milliseconds to start, and a
+ * command like verify asks many questions: a test holds it to a bound through this count.
+ */
+export function gitProcessesStarted(): number {
+  return started;
+}
+
 /**
  * Run git without a shell. Resolves with the exit code whatever it is; rejects only when git
  * cannot be started or its output exceeds the cap.
@@ -57,6 +67,7 @@ export function runGit(args: string[], options: RunGitOptions): Promise<RunGitRe
     let child: ChildProcess;
     try {
       child = spawn('git', fullArgs, { cwd: options.cwd, env, shell: false, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+      started++;
     } catch (error) {
       reject(spawnError(error, options.cwd));
       return;

@@ -5,14 +5,12 @@
  * read or written; the only lasting effect is new objects in the object database.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GitError } from '../errors.js';
 import { checkPatchPath } from '../diff/paths.js';
 import { addedLines, DiffParseError, displayPath, parseDiff, type ParsedDiff } from '../diff/parse.js';
 import { EMPTY_TREE } from './repository.js';
-import { listTree, readBlobs, type TreeEntry } from './read-blobs.js';
+import { withGitMemo, type GitMemo } from './memo.js';
+import { entriesAlong, readBlobs, type TreeEntry } from './read-blobs.js';
 import { oneLine, runGit } from './run-git.js';
 
 export interface PatchValidation {
@@ -31,15 +29,6 @@ export interface PatchValidation {
 type Env = Record<string, string>;
 export type PathKind = 'file' | 'dir' | 'symlink' | 'submodule';
 
-async function withTempIndex<T>(fn: (env: Env) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'llm-orchestrator-index-'));
-  try {
-    return await fn({ GIT_INDEX_FILE: join(dir, 'index') });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 async function gitOk(root: string, args: string[], env: Env, what: string): Promise<string> {
   const result = await runGit(args, { cwd: root, env });
   if (result.exitCode !== 0) throw new GitError(`${what} failed in ${root}: ${oneLine(result.stderr)}`);
@@ -52,24 +41,65 @@ function applyCached(root: string, env: Env, patch: string) {
   return runGit(args, { cwd: root, env, input: patch });
 }
 
-async function loadState(root: string, env: Env, base: string, patches: readonly string[]): Promise<string> {
-  if (base.startsWith('-')) throw new GitError(`${JSON.stringify(base)} is not a commit: the run's base must be a commit sha`);
-  const readTree = base === EMPTY_TREE ? ['read-tree', '--empty'] : ['read-tree', base];
-  await gitOk(root, readTree, env, `reading base ${base.slice(0, 12)}`);
+/** The tree of the base commit, as read into an index (the empty tree for a repository without commits). */
+function baseTree(root: string, base: string, memo: GitMemo): Promise<string> {
+  if (base.startsWith('-')) return Promise.reject(new GitError(`${JSON.stringify(base)} is not a commit: the run's base must be a commit sha`));
+  return memo.once(['base-tree', root, base], () =>
+    memo.withIndex(async (index) => {
+      const readTree = base === EMPTY_TREE ? ['read-tree', '--empty'] : ['read-tree', base];
+      await gitOk(root, readTree, index.env, `reading base ${base.slice(0, 12)}`);
+      const tree = await gitOk(root, ['write-tree'], index.env, 'writing the state tree');
+      index.holds = `${root}\0${tree}`;
+      return tree;
+    }),
+  );
+}
+
+/** What `git apply --cached` of a patch onto a tree gave: the new tree, or git's complaint. */
+type Applied = { ok: true; tree: string } | { ok: false; stderr: string; writing: boolean };
+
+/**
+ * One patch applied onto one tree. The same (tree, patch) comes back for every attempt and
+ * approval built on the same history, so with a memo git applies it once; and the index is
+ * re-read only when it does not already hold that tree (a chain of patches applies one after
+ * another without reading anything back).
+ */
+function applyOnto(root: string, tree: string, patch: string, memo: GitMemo): Promise<Applied> {
+  return memo.once(['apply', root, tree, patch], () =>
+    memo.withIndex(async (index): Promise<Applied> => {
+      // Unknown until written: git writes nothing when a hunk fails, but that is not relied on.
+      const held = index.holds;
+      index.holds = null;
+      if (held !== `${root}\0${tree}`) await gitOk(root, ['read-tree', tree], index.env, `reading tree ${tree.slice(0, 12)}`);
+      const applied = await applyCached(root, index.env, patch);
+      if (applied.exitCode !== 0) return { ok: false, stderr: applied.stderr, writing: false };
+      const written = await runGit(['write-tree'], { cwd: root, env: index.env });
+      if (written.exitCode !== 0) return { ok: false, stderr: written.stderr, writing: true };
+      const after = written.stdout.toString('utf8').trim();
+      index.holds = `${root}\0${after}`;
+      return { ok: true, tree: after };
+    }),
+  );
+}
+
+async function stateTree(root: string, base: string, patches: readonly string[], memo: GitMemo): Promise<string> {
+  let tree = await baseTree(root, base, memo);
   for (const [i, patch] of patches.entries()) {
-    const result = await applyCached(root, env, patch);
-    if (result.exitCode !== 0) {
+    const applied = await applyOnto(root, tree, patch, memo);
+    if (!applied.ok && applied.writing) throw new GitError(`writing the state tree failed in ${root}: ${oneLine(applied.stderr)}`);
+    if (!applied.ok) {
       throw new GitError(
-        `approved patch ${i + 1} of ${patches.length} no longer applies on top of base ${base.slice(0, 12)} and the patches before it: ${oneLine(result.stderr)}; the run's approved history is inconsistent, start a new run from the current commit`,
+        `approved patch ${i + 1} of ${patches.length} no longer applies on top of base ${base.slice(0, 12)} and the patches before it: ${oneLine(applied.stderr)}; the run's approved history is inconsistent, start a new run from the current commit`,
       );
     }
+    tree = applied.tree;
   }
-  return gitOk(root, ['write-tree'], env, 'writing the state tree');
+  return tree;
 }
 
 /** Tree sha of base + approved patches, applied in order. */
-export function buildStateTree(root: string, base: string, patches: string[]): Promise<string> {
-  return withTempIndex((env) => loadState(root, env, base, patches));
+export function buildStateTree(root: string, base: string, patches: string[], memo?: GitMemo): Promise<string> {
+  return withGitMemo(memo, (m) => stateTree(root, base, patches, m));
 }
 
 async function lsTree(root: string, tree: string, path: string): Promise<{ mode: string; type: string; sha: string } | null> {
@@ -95,33 +125,23 @@ export async function pathKindAt(root: string, tree: string, path: string): Prom
 
 /**
  * The paths among `files` that are, or lead through, a symbolic link or a submodule in `tree`:
- * the only ones a path policy can refuse for what the tree holds. A couple of `git ls-tree` calls
- * per 500 paths, where asking about each path and each of its folders starts a git process per
+ * the only ones a path policy can refuse for what the tree holds. One `git ls-tree` per few
+ * thousand paths, where asking about each path and each of its folders starts a git process per
  * name (minutes on a 1,000-file patch). A path of unusual shape is returned, to be looked at alone.
  */
-export async function linkedPaths(root: string, tree: string, files: readonly string[]): Promise<string[]> {
+export async function linkedPaths(root: string, tree: string, files: readonly string[], memo?: GitMemo): Promise<string[]> {
   const plain = files.filter((file) => file !== '' && !file.includes('\0') && !file.split('/').includes(''));
   const ordinary = new Set(plain);
-  // -r -t lists every folder on the way to each path, so the first folder missing from the listing
-  // is the first part of the path that is absent or no folder (perhaps a link, a submodule).
-  const listed = new Map((await listTree(root, tree, plain, ['-r', '-t'])).map((entry) => [entry.path, entry]));
-  const firstNonFolder = new Map<string, string>();
-  for (const file of plain) {
-    const parts = file.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join('/');
-      if (listed.get(parent)?.type !== 'tree') {
-        firstNonFolder.set(file, parent);
-        break;
-      }
-    }
-  }
-  // Without -r, a path through folders lists just its own entry, if there is one.
-  const stops = new Map((await listTree(root, tree, [...new Set(firstNonFolder.values())], [])).map((entry) => [entry.path, entry]));
+  const listed = await entriesAlong(root, tree, plain, memo);
   return files.filter((file) => {
     if (!ordinary.has(file)) return true;
-    const stop = firstNonFolder.get(file);
-    return isLinkOrSubmodule(stop === undefined ? listed.get(file) : stops.get(stop));
+    // The first part of the path that is not a folder decides: absent, the rest does not exist yet.
+    const parts = file.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const entry = listed.get(parts.slice(0, i).join('/'));
+      if (entry?.type !== 'tree') return isLinkOrSubmodule(entry);
+    }
+    return isLinkOrSubmodule(listed.get(file));
   });
 }
 
@@ -155,6 +175,7 @@ export async function validatePatch(
   approvedPatches: string[],
   patch: string,
   expected?: readonly ExpectedFile[],
+  memo?: GitMemo,
 ): Promise<PatchValidation> {
   const report: PatchValidation = { ok: false, base, state_tree: null, result_tree: null, files: [], error: null };
   const refuse = (error: string): PatchValidation => ({ ...report, error });
@@ -172,17 +193,18 @@ export async function validatePatch(
   const precheck = precheckFiles(parsed, report.files);
   if (precheck) return refuse(precheck);
 
-  return withTempIndex(async (env) => {
-    const state = await loadState(root, env, base, approvedPatches);
+  return withGitMemo(memo, async (m) => {
+    const state = await stateTree(root, base, approvedPatches, m);
     report.state_tree = state;
     const onto = approvedPatches.length === 0 ? `base ${base.slice(0, 12)}` : `base ${base.slice(0, 12)} plus ${approvedPatches.length} approved patch${approvedPatches.length === 1 ? '' : 'es'}`;
-    // One pass: `git apply` changes nothing when any hunk fails, and this index is thrown away.
-    const applied = await applyCached(root, env, patch);
-    if (applied.exitCode !== 0) return refuse(`the patch does not apply to ${onto}: ${oneLine(applied.stderr)}`);
-    const after = await gitOk(root, ['write-tree'], env, 'writing the result tree');
+    // One pass: `git apply` changes nothing when any hunk fails, and the tree it gives is kept apart.
+    const applied = await applyOnto(root, state, patch, m);
+    if (!applied.ok && applied.writing) throw new GitError(`writing the result tree failed in ${root}: ${oneLine(applied.stderr)}`);
+    if (!applied.ok) return refuse(`the patch does not apply to ${onto}: ${oneLine(applied.stderr)}`);
+    const after = applied.tree;
     if (after === state) return refuse(`git accepted the patch but it changes nothing on ${onto}: the diff has no effective change`);
     report.result_tree = after;
-    const problem = expected ? await compareWithExpected(root, state, after, expected) : await findLostChanges(root, after, parsed);
+    const problem = expected ? await compareWithExpected(root, state, after, expected, m) : await findLostChanges(root, after, parsed, m);
     return problem ? refuse(problem) : { ...report, ok: true };
   });
 }
@@ -206,8 +228,8 @@ function precheckFiles(parsed: ParsedDiff, paths: string[]): string | null {
  * the extra '+' lines): git's result must be exactly the post-image computed without git, and
  * git must have changed no other path.
  */
-async function compareWithExpected(root: string, state: string, after: string, expected: readonly ExpectedFile[]): Promise<string | null> {
-  const raw = await gitOk(root, ['diff-tree', '-r', '-z', '--no-renames', state, after], {}, 'listing the changed paths');
+async function compareWithExpected(root: string, state: string, after: string, expected: readonly ExpectedFile[], memo: GitMemo): Promise<string | null> {
+  const raw = await memo.once(['diff-tree', root, state, after], () => gitOk(root, ['diff-tree', '-r', '-z', '--no-renames', state, after], {}, 'listing the changed paths'));
   // Raw format: ":<mode> <mode> <old oid> <new oid> <status>\0<path>\0" per changed path.
   const changed = new Map<string, string>();
   const fields = raw.split('\0');
@@ -228,7 +250,7 @@ async function compareWithExpected(root: string, state: string, after: string, e
     }
   }
   if (mismatched.length === 0) return null;
-  const blobs = await readBlobs(root, after, mismatched);
+  const blobs = await readBlobs(root, after, mismatched, memo);
   for (const path of mismatched) {
     const got = blobs.get(path) ?? null;
     const want = wanted.get(path)!;
@@ -261,11 +283,12 @@ function firstDifference(got: Buffer, want: Buffer): string {
  * Without an independently computed post-image, at least every added line must be in git's
  * result, in order: git silently drops '+' lines beyond a last hunk's too-low counts.
  */
-async function findLostChanges(root: string, tree: string, parsed: ParsedDiff): Promise<string | null> {
+async function findLostChanges(root: string, tree: string, parsed: ParsedDiff, memo: GitMemo): Promise<string | null> {
   const blobs = await readBlobs(
     root,
     tree,
     parsed.files.map((file) => (file.kind === 'delete' ? displayPath(file) : file.newPath)).filter((path): path is string => !!path),
+    memo,
   );
   for (const file of parsed.files) {
     const name = displayPath(file);

@@ -1,4 +1,6 @@
 import path from 'node:path/posix';
+import { withGitMemo, type GitMemo } from '../../git/memo.js';
+import { buildStateTree } from '../../git/state-tree.js';
 import type { Manifest } from '../../schema/run-files.js';
 import { sha256, type Run } from '../../store/run-store.js';
 import { describeDifference, firstDifference } from '../first-difference.js';
@@ -41,10 +43,23 @@ export interface PatchCheckInput {
  * The checks that need git: each patch.diff is what the engine makes of its patch.raw.diff on
  * base + the patches approved before that attempt ran; each approved patch applies as written on
  * base + the patches approved before it, in approval order (approval time, as run-task uses).
+ *
+ * Both ask git much the same: an approved patch was validated on the same history when its attempt
+ * ran, and attempts of one task share their state. One memo answers each question once, and the
+ * checks run at once, so git's reads overlap the applies (which take turns on one index).
  */
-export async function patchChecks(input: PatchCheckInput): Promise<Check[]> {
+export function patchChecks(input: PatchCheckInput): Promise<Check[]> {
   const approved = approvedPatches(input);
-  return [...(await normalizationChecks(input, approved)), ...(await validationChecks(input, approved))];
+  return withGitMemo(undefined, async (memo) => {
+    // The approved history applied in order is the state every later attempt and approval is
+    // checked on: started first, git builds it while the engine's reads run, instead of once the
+    // first of them asks. Its failures are the checks' to report, in their own words.
+    const history = approved.findIndex((item) => item.text === null);
+    const texts = (history === -1 ? approved : approved.slice(0, history)).map((item) => item.text!);
+    buildStateTree(input.repoRoot, input.manifest.repository.base_commit, texts, memo).catch(() => {});
+    const [normalization, validation] = await Promise.all([normalizationChecks(input, approved, memo), validationChecks(input, approved, memo)]);
+    return [...normalization, ...validation];
+  });
 }
 
 function attempts({ files, record }: PatchCheckInput): Attempt[] {
@@ -79,38 +94,38 @@ function approvedPatches({ run, record, approvals }: PatchCheckInput): ApprovedP
     });
 }
 
-async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPatch[]): Promise<Check[]> {
+async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPatch[], memo: GitMemo): Promise<Check[]> {
   const { run, manifest, repoRoot } = input;
-  const checks: Check[] = [];
   let compared = 0;
-  for (const attempt of attempts(input)) {
+  const perAttempt = attempts(input).map(async (attempt): Promise<Check[]> => {
     const { files } = attempt;
     const response = looseJson(run, files.response);
     if (response?.['done_reason'] === 'length') {
       // A reply cut short by num_predict is never repaired, so there must be no patch made of it.
-      if (run.exists(files.patch)) checks.push(fail(files.patch, NORMALIZATION, 'exists, but the reply was cut short and is never repaired'));
-      continue;
+      return run.exists(files.patch) ? [fail(files.patch, NORMALIZATION, 'exists, but the reply was cut short and is never repaired')] : [];
     }
     if (attempt.line === null) {
-      checks.push(fail(files.rawPatch, NORMALIZATION, 'cannot tell which approved patches it was made on: no audit.log line wrote it'));
-      continue;
+      return [fail(files.rawPatch, NORMALIZATION, 'cannot tell which approved patches it was made on: no audit.log line wrote it')];
     }
     const before = approved.filter((item) => item.line !== null && item.line < attempt.line!);
     // Built on a patch that is no longer the one approved, the re-made patch would only repeat
     // that failure (already reported by the approval check) in other words.
     const broken = before.find((item) => !item.intact);
     if (broken) {
-      checks.push(skip(files.patch, NORMALIZATION, `skipped: it was made on ${broken.path}, which is not the patch that was approved`));
-      continue;
+      return [skip(files.patch, NORMALIZATION, `skipped: it was made on ${broken.path}, which is not the patch that was approved`)];
     }
+    const checks: Check[] = [];
     const recordedOn = recordedApprovedPatches(response);
     const actualOn = before.map((item) => `${item.task}:${short(sha256(item.text!))}`).join(', ');
     if (recordedOn !== null && recordedOn !== actualOn) {
       checks.push(fail(files.response, NORMALIZATION, `records validation on [${recordedOn}], but the patches approved before this attempt are [${actualOn}]`));
     }
-    checks.push(...(await compareWithEngine(run, manifest, repoRoot, files, before.map((item) => item.text!))));
+    checks.push(...(await compareWithEngine(run, manifest, repoRoot, files, before.map((item) => item.text!), memo)));
     compared++;
-  }
+    return checks;
+  });
+  // Reported in attempt order, whichever finished first.
+  const checks = (await Promise.all(perAttempt)).flat();
   if (!checks.some((check) => check.level === 'fail')) {
     const what = `the engine, re-run on ${compared} patch.raw.diff file(s), gives the recorded patch.diff byte for byte`;
     checks.push(pass('patches', NORMALIZATION, `${what} (repository ${repoRoot})`));
@@ -118,10 +133,10 @@ async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPat
   return checks;
 }
 
-async function compareWithEngine(run: Run, manifest: Manifest, repoRoot: string, files: Attempt['files'], before: string[]): Promise<Check[]> {
+async function compareWithEngine(run: Run, manifest: Manifest, repoRoot: string, files: Attempt['files'], before: string[], memo: GitMemo): Promise<Check[]> {
   let outcome;
   try {
-    ({ outcome } = await repairAndValidate(repoRoot, manifest.repository.base_commit, before, run.readText(files.rawPatch), runRepoName(manifest)));
+    ({ outcome } = await repairAndValidate(repoRoot, manifest.repository.base_commit, before, run.readText(files.rawPatch), runRepoName(manifest), memo));
   } catch (error) {
     return [fail(files.patch, NORMALIZATION, `the engine could not be re-run: ${(error as Error).message}`)];
   }
@@ -135,20 +150,25 @@ async function compareWithEngine(run: Run, manifest: Manifest, repoRoot: string,
   return [];
 }
 
-async function validationChecks({ manifest, repoRoot }: PatchCheckInput, approved: ApprovedPatch[]): Promise<Check[]> {
+async function validationChecks({ manifest, repoRoot }: PatchCheckInput, approved: ApprovedPatch[], memo: GitMemo): Promise<Check[]> {
   const base = manifest.repository.base_commit;
+  const missing = approved.findIndex((item) => item.text === null);
+  const checkable = missing === -1 ? approved : approved.slice(0, missing);
+  // All at once (the memo builds each shared state once); reported up to the first that fails.
+  const problems = await Promise.all(checkable.map(async (item, k): Promise<string | null> => {
+    try {
+      const check = await repairAndValidate(repoRoot, base, approved.slice(0, k).map((p) => p.text!), item.text!, runRepoName(manifest), memo);
+      const fixes = [...new Set(check.outcome.fixes.map((fix) => fix.kind))];
+      return check.error ?? (fixes.length > 0 ? `it would need ${fixes.join(', ')}` : null);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }));
   for (const [k, item] of approved.entries()) {
     if (item.text === null) return [fail(item.path, VALIDATION, 'missing: an approved patch; the patches approved after it cannot be checked either')];
     const prior = approved.slice(0, k);
     const onto = `base ${short(base)}${prior.length > 0 ? ` + ${prior.map((p) => p.task).join(' + ')}` : ''}`;
-    let problem: string | null;
-    try {
-      const check = await repairAndValidate(repoRoot, base, prior.map((p) => p.text!), item.text, runRepoName(manifest));
-      const fixes = [...new Set(check.outcome.fixes.map((fix) => fix.kind))];
-      problem = check.error ?? (fixes.length > 0 ? `it would need ${fixes.join(', ')}` : null);
-    } catch (error) {
-      problem = (error as Error).message;
-    }
+    const problem = problems[k]!;
     // Past the first patch that fails, the state the later ones build on is unknown.
     if (problem) return [fail(item.path, VALIDATION, `the approved patch no longer applies as written on ${onto}: ${problem}`)];
   }

@@ -12,8 +12,11 @@ export async function findRunRepository(env: WorkflowEnv, manifest: Manifest): P
   const candidates = [path.resolve(env.cwd, env.repoDir), manifest.repository.root];
   for (const candidate of candidates) {
     try {
-      const root = await findRepoRoot(candidate);
-      if (manifest.repository.base_kind === 'commit') await resolveRevision(root, manifest.repository.base_commit);
+      // Asked at once: git finds the commit from any folder of the repository.
+      const [root] = await Promise.all([
+        findRepoRoot(candidate),
+        manifest.repository.base_kind === 'commit' ? resolveRevision(candidate, manifest.repository.base_commit) : null,
+      ]);
       return root;
     } catch {
       // Not a repository, or not one with the base commit: try the next.

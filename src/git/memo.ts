@@ -1,0 +1,93 @@
+/**
+ * Answers from git that one command asks for more than once: `verify` re-runs the engine on every
+ * attempt and re-validates every approved patch, which asks git for the same state trees, applies
+ * and file listings again and again. Git's answers about object ids never change, so each is
+ * asked once per memo. A memo lives in memory for one command only: kept on disk, it would be a
+ * cache that whoever can edit it could use to make verify pass.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TempIndex {
+  /** GIT_INDEX_FILE, so the user's real index is never read or written. */
+  env: Record<string, string>;
+  /**
+   * The tree (root + object id) whose content the index holds, when known: the next apply onto
+   * that tree needs no `git read-tree`. Null when unknown, e.g. after a failed command.
+   */
+  holds: string | null;
+}
+
+export class GitMemo {
+  private readonly answers = new Map<string, Promise<unknown>>();
+  private index: { dir: string; state: TempIndex } | null = null;
+  /** One git command at a time may change the index: the next waits for this one. */
+  private indexQueue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  /** The answer for `parts`, computed on the first call; failures are kept too, as git's answer. */
+  once<T>(parts: readonly string[], compute: () => Promise<T>): Promise<T> {
+    const key = memoKey(parts);
+    let answer = this.answers.get(key) as Promise<T> | undefined;
+    if (answer === undefined) {
+      answer = compute();
+      this.answers.set(key, answer);
+    }
+    return answer;
+  }
+
+  has(parts: readonly string[]): boolean {
+    return this.answers.has(memoKey(parts));
+  }
+
+  /** Runs `fn` with the memo's temporary index to itself. */
+  withIndex<T>(fn: (index: TempIndex) => Promise<T>): Promise<T> {
+    // Work still running when its command gave up on it (a sibling failed) gets an index of its own.
+    if (this.closed) return withGitMemo(undefined, (memo) => memo.withIndex(fn));
+    const run = this.indexQueue.then(async () => {
+      if (this.index === null) {
+        const dir = await mkdtemp(join(tmpdir(), 'llm-orchestrator-index-'));
+        this.index = { dir, state: { env: { GIT_INDEX_FILE: join(dir, 'index') }, holds: null } };
+      }
+      const { state } = this.index;
+      try {
+        return await fn(state);
+      } catch (error) {
+        state.holds = null;
+        throw error;
+      }
+    });
+    this.indexQueue = run.catch(() => {});
+    return run;
+  }
+
+  /** Removes the temporary index once every command queued on it has finished. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.indexQueue;
+    if (this.index !== null) {
+      await rm(this.index.dir, { recursive: true, force: true });
+      this.index = null;
+    }
+  }
+}
+
+/** Runs `fn` with `memo`, or with a new memo that is closed afterwards. */
+export async function withGitMemo<T>(memo: GitMemo | undefined, fn: (memo: GitMemo) => Promise<T>): Promise<T> {
+  if (memo !== undefined) return fn(memo);
+  const fresh = new GitMemo();
+  try {
+    return await fn(fresh);
+  } finally {
+    await fresh.close();
+  }
+}
+
+/** Patches and long path lists make long keys: a digest keeps the map small. */
+function memoKey(parts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${Buffer.byteLength(part)}:`).update(part);
+  return hash.digest('hex');
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { verifyRun } from '../src/core/verify/verify-run.js';
+import type { WorkflowEnv } from '../src/core/workflow-env.js';
+import { gitProcessesStarted } from '../src/git/run-git.js';
+import { completeRun } from './support/complete-run.js';
+import { workspace, type Workspace } from './support/workflow-fixture.js';
+
+let ws: Workspace;
+let run: string;
+
+before(async () => {
+  ws = await workspace();
+  run = await completeRun(ws);
+});
+after(() => ws.close());
+
+function env(): WorkflowEnv {
+  return {
+    repoDir: ws.root,
+    runsDir: null,
+    cwd: ws.root,
+    env: process.env,
+    now: () => new Date(),
+    createProvider: () => {
+      throw new Error('verify calls no model');
+    },
+  };
+}
+
+/**
+ * Every git process costs verify milliseconds of start-up. The run has two approved patches and
+ * three attempts (T002's second made on the same state as its first), and each approval was
+ * validated on the same history its attempt was: asked once each, that is one state per approved
+ * patch, one listing and one read of files per state, and an apply, a tree and a comparison per
+ * distinct patch, about a dozen processes. Rebuilding the state for every attempt and approval
+ * took 60.
+ */
+test('verify of a two-task run asks git each question once: a bounded number of git processes', async () => {
+  const startedBefore = gitProcessesStarted();
+  const result = await verifyRun(env(), { run });
+  const started = gitProcessesStarted() - startedBefore;
+  assert.deepEqual(result.checks.filter((check) => check.level !== 'ok'), [], 'every check passes');
+  for (const name of ['normalization', 'validation']) {
+    assert.ok(result.checks.some((check) => check.message.includes(`: ${name}: `)), `the ${name} check ran`);
+  }
+  assert.ok(started <= 16, `verify started ${started} git processes; at most 16 expected`);
+});
