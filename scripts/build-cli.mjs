@@ -1,23 +1,33 @@
 /**
- * `npm run build` (after the type check): the CLI as one small start-up file plus chunks.
+ * `npm run build` (after the type check): the CLI as one CommonJS bundle plus a V8 code cache.
  *
- * Node 20 spends most of a short command's life loading modules: each ESM file costs a resolve,
- * a read and a compile, and zod, commander and our own graph are well over a hundred files.
- * Bundled, `dist/cli/main.js` holds only what every command needs (argument parsing, the command
- * registry, error reporting); each command's module, and whatever it alone imports, is a chunk
- * under dist/cli/chunks/ loaded by the registry's `import()` when that command runs. Code that
- * several commands share (schemas, the run store) lands in shared chunks, loaded once.
+ * A command that calls no model must start in about the time of a bare `node`, and on Node 20
+ * most of a short command's life went to loading modules: the ES module loader resolves, reads
+ * and compiles each file in turn, and zod, commander and our own graph are over a hundred of
+ * them. So:
+ * - dist/cli/cli.js is the whole CLI, bundled as CommonJS (dist/cli/package.json says so). Each
+ *   command's module is reached through the registry's import(), which esbuild turns into a lazy
+ *   initialiser: a command evaluates only its own code, although all of it is in one file.
+ * - dist/cli/cli.cache is V8's code cache of that file, made here; dist/cli/main.js (the bin, from
+ *   src/cli/start.cjs) compiles the bundle with it, so the file is not parsed at start-up. V8
+ *   refuses the cache under another Node version or other flags, and the CLI compiles as usual.
  *
  * Plain .mjs so it runs before anything is compiled. No minification: stack traces with --debug
- * stay readable, and the files are small enough that parsing them is not where time goes.
+ * stay readable, and with the code cache the source's size is not where time goes.
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist', 'cli');
+const bundle = path.join(outdir, 'cli.js');
+const cache = path.join(outdir, 'cli.cache');
+const start = path.join(outdir, 'main.js');
+const packageJson = path.join(outdir, 'package.json');
 
 /**
  * Packages kept out of the bundle and loaded from node_modules as they are: ones with native code
@@ -27,10 +37,32 @@ const outdir = path.join(root, 'dist', 'cli');
 const EXTERNAL = ['diff2html', 'node-llama-cpp', 'playwright-core'];
 
 /**
- * zod re-exports all of its ~60 locales as `z.locales`, so a bundle parses and runs every one of
- * them at start-up although the tool never switches zod's language (English is registered by zod
- * itself, from locales/en.js). Its locales/index.js is replaced by an empty module in the bundle.
+ * zod's locales/index.js re-exports all of its ~60 locales; anything that reaches it would put
+ * every one of them in the bundle, although the tool only registers English (src/schema/zod.ts,
+ * from locales/en.js). It is replaced by an empty module in the bundle.
  */
+/**
+ * src/load-package.ts imports a package with import(), which a script compiled from a code cache
+ * cannot do on Node 20: in the bundle it calls the loader dist/cli/main.js passes in instead.
+ */
+const packageLoaderFromStart = {
+  name: 'package-loader-from-start',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]load-package\.ts$/ }, () => ({
+      contents: 'export function loadPackage(name) { return __load_package(name); }',
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * The bundle is written as one function expression, the way Node wraps a CommonJS module plus the
+ * package loader, so dist/cli/main.js compiles the file's text exactly as it is: the text the code
+ * cache below is made from, byte for byte (V8 checks a cache against the source's length only).
+ */
+// Strict as the ES modules it is made of: esbuild's own "use strict" comes after the banner, too late.
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __load_package) { "use strict";', '\n})'];
+
 const zodWithoutLocales = {
   name: 'zod-without-locales',
   setup(build) {
@@ -43,36 +75,47 @@ const zodWithoutLocales = {
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
-  outdir,
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: ['src/cli/main.ts'],
+  outfile: bundle,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20.17',
   external: EXTERNAL,
-  // Bundled CommonJS dependencies call require() for Node's built-ins, and write-file-atomic
-  // hashes __filename into its temporary names: an ES module has neither, so each file gets them.
+  // The sources are ES modules (the tests run them as such); in a CommonJS bundle import.meta is
+  // empty, so its two uses get their CommonJS equivalents.
+  define: { 'import.meta.url': '__import_meta_url', 'import.meta.resolve': '__import_meta_resolve' },
   banner: {
     js: [
-      "import { createRequire as __createRequire } from 'node:module';",
-      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-      'const require = __createRequire(import.meta.url);',
-      'const __filename = __fileURLToPath(import.meta.url);',
+      WRAPPER[0],
+      "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
+      "const __import_meta_resolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
     ].join(' '),
   },
+  footer: { js: WRAPPER[1] },
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [zodWithoutLocales],
+  plugins: [packageLoaderFromStart, zodWithoutLocales],
 });
+
+writeFileSync(packageJson, '{\n  "type": "commonjs"\n}\n');
+copyFileSync(path.join(root, 'src', 'cli', 'start.cjs'), start);
+chmodSync(start, 0o755);
+// The text start.cjs compiles, so V8 accepts the cache there. The cache holds
+// the functions compiled when it is made: the bundle's top level, and what its warmUp() runs (the
+// argument parsing and file checks every short command does), so a command compiles little else.
+const script = new vm.Script(readFileSync(bundle, 'utf8'), { filename: bundle });
+const cli = { exports: {} };
+const refuse = (name) => Promise.reject(new Error(`the build's warm-up must not load ${name}`));
+script.runInThisContext()(cli.exports, Module.createRequire(bundle), cli, bundle, outdir, refuse);
+await cli.exports.warmUp();
+writeFileSync(cache, script.createCachedData());
 
 // Whatever else is in dist/ (an older build's chunks, tsc's file-by-file output) is removed after
 // the new files are in place, so no stale module can be loaded and a CLI started a moment ago
 // during the build still finds its own.
-const written = new Set(Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)));
+const written = new Set([...Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)), packageJson, start, cache]);
 for (const entry of readdirSync(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
   const file = path.join(entry.parentPath, entry.name);
   if (entry.isFile() && !written.has(file)) rmSync(file);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -127,31 +128,67 @@ describe('suggestCommands', () => {
 });
 
 describe('the start-up path', () => {
-  /** dist/cli/main.js and every file it imports statically: what any command, --help included, loads. */
-  function startupFiles(): Map<string, string> {
-    const files = new Map<string, string>();
-    const visit = (file: string): void => {
-      if (files.has(file)) return;
-      const text = readFileSync(file, 'utf8');
-      files.set(file, text);
-      for (const [, spec] of text.matchAll(/^(?:import|export)\s[^;]*?from\s*"(\.[^"]+)";?$/gms)) visit(path.resolve(path.dirname(file), spec!));
-      for (const [, spec] of text.matchAll(/^import\s*"(\.[^"]+)";?$/gm)) visit(path.resolve(path.dirname(file), spec!));
-    };
-    visit(CLI);
-    return files;
+  const bundle = path.join(path.dirname(CLI), 'cli.js');
+
+  /**
+   * The modules of the bundle a command initialises, in order: the bundle run as dist/cli/main.js
+   * runs it, with esbuild's two lazy-initialisation helpers (ES modules, CommonJS packages)
+   * recording each module's path the first time it is initialised.
+   */
+  function initialised(args: string[]): string[] {
+    const probe = `
+      const { readFileSync, writeFileSync } = require('node:fs');
+      const Module = require('node:module');
+      const vm = require('node:vm');
+      const [file, out, ...args] = process.argv.slice(1);
+      const seen = [];
+      const record = (name) => { if (!seen.includes(name)) seen.push(name); };
+      const text = readFileSync(file, 'utf8')
+        .replace('var __esm = (fn, res, err) => function __init() {', '$& if (fn) globalThis.__startupProbe(Object.getOwnPropertyNames(fn)[0]);')
+        .replace('var __commonJS = (cb, mod) => function __require() {', '$& if (!mod) globalThis.__startupProbe(Object.getOwnPropertyNames(cb)[0]);');
+      if (!text.includes("__startupProbe(Object")) throw new Error('esbuild helpers not found');
+      const cli = { exports: {} };
+      process.on('exit', () => writeFileSync(out, JSON.stringify(seen)));
+      const run = new vm.Script(text, { filename: file }).runInThisContext();
+      globalThis.__startupProbe = record;
+      run(cli.exports, Module.createRequire(file), cli, file, require('node:path').dirname(file), (name) => import(name));
+      cli.exports.run(['node', 'llm-orchestrator', ...args]);`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-startup-'));
+    try {
+      const out = path.join(dir, 'modules.json');
+      // The command's exit code is not the point (an unknown run fails): what it initialised is.
+      const result = spawnSync(process.execPath, ['-e', probe, bundle, out, ...args], { cwd: dir, encoding: 'utf8' });
+      if (!existsSync(out)) throw new Error(`the start-up probe failed: ${result.stderr}`);
+      return JSON.parse(readFileSync(out, 'utf8')) as string[];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
-  test('loads no command module, no zod and no other heavy dependency: each command brings its own', () => {
-    const files = startupFiles();
-    const text = [...files.values()].join('\n');
-    // esbuild names the source of each module in a comment: that is what this checks.
-    assert.match(text, /^\/\/ src\/cli\/registry\.ts$/m, 'the bundle is not what this test expects');
-    assert.doesNotMatch(text, /^\/\/ src\/cli\/commands\//m, 'a command module is loaded at start-up');
-    assert.doesNotMatch(text, /^\/\/ node_modules\/(zod|tar|write-file-atomic|diff2html|picocolors)\//m, 'a heavy dependency is loaded at start-up');
+  test('--help initialises the argument parser and error reporting, and no command, zod or workflow module', () => {
+    const modules = initialised(['--help']);
+    assert.ok(modules.includes('src/cli/print.ts') && modules.includes('node_modules/commander/lib/command.js'), `the probe saw ${modules.join(', ')}`);
+    assert.deepEqual(modules.filter((m) => /^src\/cli\/commands\//.test(m)), [], 'a command module is initialised at start-up');
     // Only the error classes, to report any failure; not the workflow or the model layer.
-    assert.doesNotMatch(text, /^\/\/ src\/(core|store|git|diff|schema)\//m, 'the workflow is loaded at start-up');
-    assert.doesNotMatch(text, /^\/\/ src\/model\/(?!model-request-error\.ts$)/m, 'the model layer is loaded at start-up');
-    const bytes = [...files.values()].reduce((sum, file) => sum + Buffer.byteLength(file), 0);
-    assert.ok(bytes < 400_000, `the start-up path is ${bytes} bytes`);
+    const beyond = modules.filter((m) => /^src\/(core|store|git|diff|schema)\/|^src\/model\/(?!model-request-error\.ts$)|^node_modules\/(?!commander\/|leven\/)/.test(m));
+    assert.deepEqual(beyond, [], 'more than the start-up needs is initialised');
+  });
+
+  test('a command that calls no model initialises its own modules and not the model layer, the diff engine or the archive and report code', () => {
+    // An unknown run: the command's modules are initialised before it finds out.
+    const modules = initialised(['status', '--run', 'no-such-run']);
+    assert.ok(modules.includes('src/cli/commands/status.ts') && modules.includes('src/schema/run-files.ts'), `the probe saw ${modules.join(', ')}`);
+    const unwanted = modules.filter((m) => /^src\/model\/(?!canonical-json\.ts$|types\.ts$|model-request-error\.ts$)|^src\/diff\/engine|^src\/core\/report\/|^node_modules\/(tar|diff2html)\//.test(m));
+    assert.deepEqual(unwanted, []);
+    // zod through zod/mini only: classic zod builds every schema with dozens of methods.
+    assert.deepEqual(modules.filter((m) => m.startsWith('node_modules/zod/v4/classic/')), []);
+  });
+
+  test("V8 accepts the build's code cache of the bundle, so a command does not compile it from source", () => {
+    const accepted = execFileSync(process.execPath, ['-e', `
+      const { readFileSync } = require('node:fs');
+      const script = new (require('node:vm').Script)(readFileSync(process.argv[1], 'utf8'), { filename: process.argv[1], cachedData: readFileSync(process.argv[2]) });
+      process.stdout.write(String(!script.cachedDataRejected));`, bundle, path.join(path.dirname(CLI), 'cli.cache')], { encoding: 'utf8' });
+    assert.equal(accepted, 'true');
   });
 });

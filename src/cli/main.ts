@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { TOOL_VERSION } from '../package-info.js';
 import { installSignalHandlers } from './interrupt.js';
 import { clearLive, jsonMode, printJsonOutcome } from './print.js';
@@ -7,9 +6,10 @@ import { registerCommands } from './registry.js';
 import { reportError } from './report-error.js';
 import { suggestCommands } from './suggest-command.js';
 
-/** The only place that exits: commands return or throw. */
-async function main(argv: string[]): Promise<number> {
+function createProgram(output?: OutputConfiguration): Command {
   const program = new Command();
+  // Before the commands are added: they copy the program's output settings when created.
+  if (output) program.configureOutput(output);
   program
     .name('llm-orchestrator')
     .description('Plan and carry out code changes with local models, one approved, recorded step at a time.')
@@ -32,6 +32,11 @@ async function main(argv: string[]): Promise<number> {
     )
     .exitOverride();
   registerCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
   // Commander only catches typos of a whole name; `approve` or `list` (part of a name) deserve a hint too.
   program.on('command:*', (operands: string[]) => {
     const word = operands[0] ?? '';
@@ -59,13 +64,42 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-installSignalHandlers();
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`llm-orchestrator: internal error: ${String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+/** The CLI, as the bin (src/cli/start.cjs) starts it. The only place that exits: commands return or throw. */
+export function run(argv: string[]): void {
+  installSignalHandlers();
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`llm-orchestrator: internal error: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+/**
+ * Called once by the build, never by a command: V8's code cache of the bundle holds the functions
+ * that had run when it was made, and every function missing from it is compiled when a command
+ * first calls it. So the build runs, silently, what every short command runs: commander parsing
+ * each command's options, and zod checking each kind of run file (an empty object, so every
+ * field's check runs and fails). Touches no file and no process state.
+ */
+export async function warmUp(): Promise<void> {
+  const silent = { writeOut: () => {}, writeErr: () => {} };
+  const names = createProgram(silent).commands.map((command) => command.name());
+  for (const args of [['--help'], ...names.map((name) => [name, '--run', 'R', '--task', 'T001', '--help'])]) {
+    try {
+      // A program per parse: commander keeps what it parsed on the program.
+      await createProgram(silent).parseAsync(['node', 'llm-orchestrator', ...args]);
+    } catch {
+      // help ends in a CommanderError by design (exitOverride)
+    }
+  }
+  const [runFiles, plan] = await Promise.all([import('../schema/run-files.js'), import('../schema/plan.js')]);
+  for (const value of Object.values(runFiles)) {
+    if (typeof value === 'object' && value !== null && 'safeParse' in value) (value as { safeParse(input: unknown): unknown }).safeParse({});
+  }
+  plan.validatePlan({});
+}
+

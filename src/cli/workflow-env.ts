@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { WorkflowEnv } from '../core/workflow-env.js';
-import { createProvider } from '../model/create-provider.js';
 import { interruptSignal } from './interrupt.js';
 import { progressWanted, warn } from './print.js';
 import { progressLine } from './progress.js';
@@ -20,7 +19,8 @@ export function workflowEnv(command: Command): WorkflowEnv {
     cwd: process.cwd(),
     env: process.env,
     now: () => new Date(),
-    createProvider: (kind, baseUrl) => createProvider(kind, baseUrl),
+    // Loaded when a command first talks to a model: the commands that never do start without it.
+    createProvider: async (kind, baseUrl) => (await import('../model/create-provider.js')).createProvider(kind, baseUrl),
     onWarning: warn,
     allowModelChange: options.allowModelChange === true,
     signal: interruptSignal,

@@ -84,7 +84,7 @@ async function baseCommitCheck(repoRoot: string, manifest: Manifest): Promise<Ch
  * loads, and hash (afresh, not from the digest cache) to the sha256 the run recorded.
  */
 async function embeddedChecks(env: WorkflowEnv, manifest: Manifest | null): Promise<Check[]> {
-  const provider = env.createProvider('embedded', manifest?.base_url ?? 'in-process');
+  const provider = await env.createProvider('embedded', manifest?.base_url ?? 'in-process');
   const checks: Check[] = [];
   try {
     const version = await provider.serverVersion();
@@ -121,7 +121,7 @@ async function embeddedChecks(env: WorkflowEnv, manifest: Manifest | null): Prom
 }
 
 async function serverChecks(env: WorkflowEnv, kind: 'ollama' | 'openai', baseUrl: string, manifest: Manifest | null): Promise<Check[]> {
-  const provider = env.createProvider(kind, baseUrl);
+  const provider = await env.createProvider(kind, baseUrl);
   let models: ModelInfo[];
   try {
     const version = kind === 'ollama' ? await provider.serverVersion() : null;
@@ -156,7 +156,7 @@ async function openAiOnOllamaCheck(env: WorkflowEnv, baseUrl: string): Promise<C
   const origin = baseUrl.replace(/\/v1\/?$/, '');
   let probe: ModelProvider;
   try {
-    probe = env.createProvider('ollama', origin);
+    probe = await env.createProvider('ollama', origin);
     const version = await probe.serverVersion();
     if (version === null) return [];
   } catch {

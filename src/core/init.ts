@@ -52,7 +52,7 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
   // An embedded model given as a path is recorded absolute: later commands may run elsewhere.
   const plannerModel = embedded ? recordedModelName(options.plannerModel, env.cwd) : options.plannerModel;
   const executorModel = embedded ? recordedModelName(options.executorModel, env.cwd) : options.executorModel;
-  const client = env.createProvider(provider, baseUrl);
+  const client = await env.createProvider(provider, baseUrl);
   const serverVersion = await client.serverVersion();
   const planner = await client.showModel(plannerModel);
   const executor = executorModel === plannerModel ? planner : await client.showModel(executorModel);

@@ -31,7 +31,7 @@ export async function callModel(
     checkContextFits(messages, manifest.generation);
     requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
   }
-  const provider = env.createProvider(manifest.provider, manifest.base_url);
+  const provider = await env.createProvider(manifest.provider, manifest.base_url);
   const { note } = await checkModelDigest(provider, role, manifest.models[role], env.allowModelChange === true);
   if (note) {
     session.run.noteWarning(note.message);

@@ -64,7 +64,7 @@ export async function replayRun(env: WorkflowEnv, options: ReplayOptions): Promi
     const calls = recordedCalls(run, options.task);
     const baseUrl = options.baseUrl ?? manifest.base_url;
     if (manifest.provider !== 'embedded') requireAllowedBaseUrl(baseUrl, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
-    const provider = env.createProvider(manifest.provider, baseUrl);
+    const provider = await env.createProvider(manifest.provider, baseUrl);
 
     // Every model is checked before the first call, so a changed model sends nothing.
     const models: ReplayReport['models'] = { planner: null, executor: null };

@@ -12,7 +12,7 @@ export interface WorkflowEnv {
   cwd: string;
   env: NodeJS.ProcessEnv;
   now(): Date;
-  createProvider(kind: ProviderKind, baseUrl: string): ModelProvider;
+  createProvider(kind: ProviderKind, baseUrl: string): Promise<ModelProvider>;
   onProgress?: (progress: ChatProgress & { model: string }) => void;
   /** Something the person should see now, besides the audit line (e.g. a model change allowed). */
   onWarning?: (message: string) => void;

@@ -2,12 +2,15 @@
  * Questions about the user's repository that only read it.
  */
 import { GitError } from '../errors.js';
+import { worktreeTopWithoutGit } from './discover.js';
 import { oneLine, runGit } from './run-git.js';
 
 /** git's well-known empty tree: the base of a repository without any commit (SHA-1 repositories). */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 export async function findRepoRoot(dir: string): Promise<string> {
+  const found = worktreeTopWithoutGit(dir);
+  if (found !== null) return found;
   const result = await runGit(['rev-parse', '--show-toplevel'], { cwd: dir });
   const root = result.stdout.toString('utf8').trim();
   if (result.exitCode !== 0 || root === '') {

@@ -1,4 +1,5 @@
-import { z } from './zod.js';
+import './zod.js';
+import * as z from 'zod/mini';
 import { checkPatchPath } from '../diff/paths.js';
 
 /**
@@ -6,29 +7,29 @@ import { checkPatchPath } from '../diff/paths.js';
  * the TypeScript types, the runtime validation and the JSON Schema sent to the model all come
  * from these definitions.
  */
-export const TaskId = z.string().regex(/^T\d{3}$/).describe('T followed by three digits, e.g. T001');
+export const TaskId = z.string().check(z.regex(/^T\d{3}$/), z.describe('T followed by three digits, e.g. T001'));
 
 export const PlanTask = z.strictObject({
   id: TaskId,
-  title: z.string().min(1).describe('a short imperative title'),
-  description: z.string().min(1).describe('what to change and why, concrete enough to write the diff'),
-  files: z.array(z.string().min(1)).min(1).describe('repository-relative paths the task creates or changes'),
-  depends_on: z.array(TaskId).describe('ids of earlier tasks this one needs'),
-  acceptance: z.array(z.string().min(1)).min(1).describe('checks a reviewer can make'),
-  artifacts: z.array(z.literal('patch.diff')).min(1).max(1),
+  title: z.string().check(z.minLength(1), z.describe('a short imperative title')),
+  description: z.string().check(z.minLength(1), z.describe('what to change and why, concrete enough to write the diff')),
+  files: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.describe('repository-relative paths the task creates or changes')),
+  depends_on: z.array(TaskId).check(z.describe('ids of earlier tasks this one needs')),
+  acceptance: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.describe('checks a reviewer can make')),
+  artifacts: z.array(z.literal('patch.diff')).check(z.minLength(1), z.maxLength(1)),
 });
 export type PlanTask = z.infer<typeof PlanTask>;
 
 export const Milestone = z.strictObject({
-  id: z.string().regex(/^M\d+$/).describe('M followed by a number, e.g. M1'),
-  title: z.string().min(1),
-  tasks: z.array(PlanTask).min(1),
+  id: z.string().check(z.regex(/^M\d+$/), z.describe('M followed by a number, e.g. M1')),
+  title: z.string().check(z.minLength(1)),
+  tasks: z.array(PlanTask).check(z.minLength(1)),
 });
 export type Milestone = z.infer<typeof Milestone>;
 
 export const Plan = z.strictObject({
-  summary: z.string().min(1),
-  milestones: z.array(Milestone).min(1),
+  summary: z.string().check(z.minLength(1)),
+  milestones: z.array(Milestone).check(z.minLength(1)),
 });
 export type Plan = z.infer<typeof Plan>;
 

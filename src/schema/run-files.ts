@@ -1,4 +1,5 @@
-import { z } from './zod.js';
+import './zod.js';
+import * as z from 'zod/mini';
 import { PlanTask } from './plan.js';
 
 /**
@@ -7,48 +8,48 @@ import { PlanTask } from './plan.js';
  */
 export const SCHEMA_VERSION = 1;
 const Version = z.literal(SCHEMA_VERSION);
-const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const Sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 export const GenerationParams = z.strictObject({
-  temperature: z.number().min(0),
-  seed: z.number().int(),
-  top_k: z.number().int().min(0),
-  top_p: z.number().min(0).max(1),
-  repeat_penalty: z.number().min(0),
-  num_ctx: z.number().int().positive(),
-  num_predict: z.number().int().positive(),
+  temperature: z.number().check(z.minimum(0)),
+  seed: z.int(),
+  top_k: z.int().check(z.minimum(0)),
+  top_p: z.number().check(z.minimum(0), z.maximum(1)),
+  repeat_penalty: z.number().check(z.minimum(0)),
+  num_ctx: z.int().check(z.positive()),
+  num_predict: z.int().check(z.positive()),
   think: z.boolean(),
 });
 export type GenerationParams = z.infer<typeof GenerationParams>;
 
 export const PackManifest = z.strictObject({
   schema_version: Version,
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-  version: z.string().min(1),
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*$/)),
+  version: z.string().check(z.minLength(1)),
   description: z.string(),
-  prompts: z.strictObject({ planner_system: z.string().min(1), executor_system: z.string().min(1) }),
+  prompts: z.strictObject({ planner_system: z.string().check(z.minLength(1)), executor_system: z.string().check(z.minLength(1)) }),
   generation: GenerationParams,
-  timeout_ms: z.number().int().positive(),
+  timeout_ms: z.int().check(z.positive()),
   /** Size limits in bytes; each one absent takes its default (packLimits). */
-  limits: z
-    .strictObject({
-      spec_bytes: z.number().int().positive().optional(),
-      context_bytes: z.number().int().positive().optional(),
-      reply_bytes: z.number().int().positive().optional(),
-      patch_bytes: z.number().int().positive().optional(),
-    })
-    .optional(),
+  limits: z.optional(
+    z.strictObject({
+      spec_bytes: z.optional(z.int().check(z.positive())),
+      context_bytes: z.optional(z.int().check(z.positive())),
+      reply_bytes: z.optional(z.int().check(z.positive())),
+      patch_bytes: z.optional(z.int().check(z.positive())),
+    }),
+  ),
 });
 export type PackManifest = z.infer<typeof PackManifest>;
 
 export const ModelRecord = z.strictObject({
   name: z.string(),
-  digest: z.string().nullable(),
-  context_length: z.number().nullable(),
-  parameters: z.string().nullable(),
-  family: z.string().nullable(),
-  parameter_size: z.string().nullable(),
-  quantization_level: z.string().nullable(),
+  digest: z.nullable(z.string()),
+  context_length: z.nullable(z.number()),
+  parameters: z.nullable(z.string()),
+  family: z.nullable(z.string()),
+  parameter_size: z.nullable(z.string()),
+  quantization_level: z.nullable(z.string()),
 });
 export type ModelRecord = z.infer<typeof ModelRecord>;
 
@@ -57,18 +58,18 @@ export const Manifest = z.strictObject({
   run_id: z.string(),
   created_at: z.string(),
   tool: z.strictObject({ name: z.string(), version: z.string() }),
-  spec: z.strictObject({ file: z.string(), sha256: Sha256, bytes: z.number().int() }),
+  spec: z.strictObject({ file: z.string(), sha256: Sha256, bytes: z.int() }),
   repository: z.strictObject({ root: z.string(), base_commit: z.string(), base_kind: z.enum(['commit', 'empty-tree']) }),
   provider: z.enum(['ollama', 'openai', 'embedded']),
   /** The server's URL; 'in-process' for the embedded provider, which has none. */
   base_url: z.string(),
   /** `init --allow-remote`: the base URL may be another machine. Absent: loopback only. */
-  allow_remote: z.boolean().optional(),
-  server: z.strictObject({ version: z.string().nullable() }),
+  allow_remote: z.optional(z.boolean()),
+  server: z.strictObject({ version: z.nullable(z.string()) }),
   models: z.strictObject({ planner: ModelRecord, executor: ModelRecord }),
   pack: z.strictObject({ id: z.string(), version: z.string(), files: z.record(z.string(), Sha256) }),
   generation: GenerationParams,
-  timeout_ms: z.number().int().positive(),
+  timeout_ms: z.int().check(z.positive()),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -78,7 +79,7 @@ export type Allowlist = z.infer<typeof Allowlist>;
 
 export const TaskFile = z.strictObject({
   schema_version: Version,
-  plan_revision: z.number().int().positive(),
+  plan_revision: z.int().check(z.positive()),
   plan_sha256: Sha256,
   milestone: z.string(),
   task: PlanTask,
@@ -89,29 +90,29 @@ const ReplyRecord = {
   model: z.string(),
   raw: z.string(),
   thinking: z.string(),
-  done_reason: z.string().nullable(),
+  done_reason: z.nullable(z.string()),
   stats: z.strictObject({
-    prompt_tokens: z.number().nullable(),
-    completion_tokens: z.number().nullable(),
-    total_duration_ns: z.number().nullable(),
+    prompt_tokens: z.nullable(z.number()),
+    completion_tokens: z.nullable(z.number()),
+    total_duration_ns: z.nullable(z.number()),
   }),
 };
 
 export const PlanResponse = z.strictObject({
   schema_version: Version,
-  revision: z.number().int().positive(),
+  revision: z.int().check(z.positive()),
   ...ReplyRecord,
   fixes: z.array(z.string()),
   parsed: z.unknown(),
-  parse_error: z.string().nullable(),
+  parse_error: z.nullable(z.string()),
   validation: z.strictObject({ ok: z.boolean(), errors: z.array(z.string()) }),
 });
 export type PlanResponse = z.infer<typeof PlanResponse>;
 
 export const FixRecord = z.strictObject({
   kind: z.string(),
-  file: z.string().nullable(),
-  hunk: z.number().nullable(),
+  file: z.nullable(z.string()),
+  hunk: z.nullable(z.number()),
   detail: z.string(),
   before: z.string(),
   after: z.string(),
@@ -121,8 +122,8 @@ export const PatchValidationRecord = z.strictObject({
   ok: z.boolean(),
   base: z.string(),
   approved_patches: z.array(z.strictObject({ task: z.string(), sha256: Sha256 })),
-  state_tree: z.string().nullable(),
-  result_tree: z.string().nullable(),
+  state_tree: z.nullable(z.string()),
+  result_tree: z.nullable(z.string()),
   files: z.array(z.string()),
   errors: z.array(z.string()),
 });
@@ -131,26 +132,26 @@ export type PatchValidationRecord = z.infer<typeof PatchValidationRecord>;
 export const ExecResponse = z.strictObject({
   schema_version: Version,
   task: z.string(),
-  attempt: z.number().int().positive(),
+  attempt: z.int().check(z.positive()),
   ...ReplyRecord,
   normalization: z.strictObject({
     ok: z.boolean(),
-    error: z.string().nullable(),
-    refusal: z
-      .strictObject({
-        file: z.string().nullable(),
-        hunk: z.number().nullable(),
+    error: z.nullable(z.string()),
+    refusal: z.nullable(
+      z.strictObject({
+        file: z.nullable(z.string()),
+        hunk: z.nullable(z.number()),
         reason: z.string(),
-        expected: z.string().nullable(),
-        found: z.string().nullable(),
-        closest: z.strictObject({ line: z.number(), text: z.string() }).nullable(),
-      })
-      .nullable(),
+        expected: z.nullable(z.string()),
+        found: z.nullable(z.string()),
+        closest: z.nullable(z.strictObject({ line: z.number(), text: z.string() })),
+      }),
+    ),
     fixes: z.array(FixRecord),
-    files: z.array(z.strictObject({ oldPath: z.string().nullable(), newPath: z.string().nullable(), kind: z.string() })),
+    files: z.array(z.strictObject({ oldPath: z.nullable(z.string()), newPath: z.nullable(z.string()), kind: z.string() })),
   }),
   /** Files the patch changes that the task did not declare: approve-task then needs --ack-undeclared. */
-  undeclared_files: z.array(z.string()).optional(),
+  undeclared_files: z.optional(z.array(z.string())),
   validation: PatchValidationRecord,
 });
 export type ExecResponse = z.infer<typeof ExecResponse>;
@@ -160,14 +161,14 @@ export const Approval = z.strictObject({
   decision: z.enum(['approved', 'rejected']),
   by: z.string(),
   at: z.string(),
-  reason: z.string().nullable(),
+  reason: z.nullable(z.string()),
   subject: z.strictObject({
     kind: z.enum(['plan', 'patch']),
     path: z.string(),
     sha256: Sha256,
-    plan_revision: z.number().int().positive().nullable(),
-    task: z.string().nullable(),
-    attempt: z.number().int().positive().nullable(),
+    plan_revision: z.nullable(z.int().check(z.positive())),
+    task: z.nullable(z.string()),
+    attempt: z.nullable(z.int().check(z.positive())),
   }),
 });
 export type Approval = z.infer<typeof Approval>;
@@ -182,8 +183,8 @@ export const AuditEntry = z.strictObject({
   command: z.string(),
   args: z.record(z.string(), z.unknown()),
   outcome: z.enum(['ok', 'error']),
-  error: z.string().optional(),
-  warnings: z.array(z.string()).optional(),
+  error: z.optional(z.string()),
+  warnings: z.optional(z.array(z.string())),
   artifacts: z.array(z.strictObject({ path: z.string(), sha256: Sha256 })),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { RunFileError, UsageError } from '../errors.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import type { AuditEntry } from '../schema/run-files.js';
@@ -159,7 +159,7 @@ export class Run {
     return this.readBytes(rel).toString('utf8');
   }
 
-  readJson<T extends z.ZodType>(rel: string, schema: T): z.infer<T> {
+  readJson<T extends z.ZodMiniType>(rel: string, schema: T): z.infer<T> {
     const text = this.readText(rel);
     let value: unknown;
     try {
