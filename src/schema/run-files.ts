@@ -8,6 +8,15 @@ import { PlanTask } from './plan.js';
  */
 export const SCHEMA_VERSION = 1;
 const Version = z.literal(SCHEMA_VERSION);
+// The leaves every file's shape is made of, built once: a zod schema is immutable and can sit at
+// any number of fields, and every command builds all of these at start-up, so each repeat of
+// z.string() at a field was start-up time spent for nothing.
+const Text = z.string();
+const NullableText = z.nullable(Text);
+const Num = z.number();
+const NullableNumber = z.nullable(Num);
+const PositiveInt = z.int().check(z.positive());
+const Bool = z.boolean();
 const Sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 export const GenerationParams = z.strictObject({
@@ -16,9 +25,9 @@ export const GenerationParams = z.strictObject({
   top_k: z.int().check(z.minimum(0)),
   top_p: z.number().check(z.minimum(0), z.maximum(1)),
   repeat_penalty: z.number().check(z.minimum(0)),
-  num_ctx: z.int().check(z.positive()),
-  num_predict: z.int().check(z.positive()),
-  think: z.boolean(),
+  num_ctx: PositiveInt,
+  num_predict: PositiveInt,
+  think: Bool,
 });
 export type GenerationParams = z.infer<typeof GenerationParams>;
 
@@ -26,132 +35,132 @@ export const PackManifest = z.strictObject({
   schema_version: Version,
   id: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*$/)),
   version: z.string().check(z.minLength(1)),
-  description: z.string(),
+  description: Text,
   prompts: z.strictObject({ planner_system: z.string().check(z.minLength(1)), executor_system: z.string().check(z.minLength(1)) }),
   generation: GenerationParams,
-  timeout_ms: z.int().check(z.positive()),
+  timeout_ms: PositiveInt,
   /** Size limits in bytes; each one absent takes its default (packLimits). */
   limits: z.optional(
     z.strictObject({
-      spec_bytes: z.optional(z.int().check(z.positive())),
-      context_bytes: z.optional(z.int().check(z.positive())),
-      reply_bytes: z.optional(z.int().check(z.positive())),
-      patch_bytes: z.optional(z.int().check(z.positive())),
+      spec_bytes: z.optional(PositiveInt),
+      context_bytes: z.optional(PositiveInt),
+      reply_bytes: z.optional(PositiveInt),
+      patch_bytes: z.optional(PositiveInt),
     }),
   ),
 });
 export type PackManifest = z.infer<typeof PackManifest>;
 
 export const ModelRecord = z.strictObject({
-  name: z.string(),
-  digest: z.nullable(z.string()),
-  context_length: z.nullable(z.number()),
-  parameters: z.nullable(z.string()),
-  family: z.nullable(z.string()),
-  parameter_size: z.nullable(z.string()),
-  quantization_level: z.nullable(z.string()),
+  name: Text,
+  digest: NullableText,
+  context_length: NullableNumber,
+  parameters: NullableText,
+  family: NullableText,
+  parameter_size: NullableText,
+  quantization_level: NullableText,
 });
 export type ModelRecord = z.infer<typeof ModelRecord>;
 
 export const Manifest = z.strictObject({
   schema_version: Version,
-  run_id: z.string(),
-  created_at: z.string(),
-  tool: z.strictObject({ name: z.string(), version: z.string() }),
-  spec: z.strictObject({ file: z.string(), sha256: Sha256, bytes: z.int() }),
-  repository: z.strictObject({ root: z.string(), base_commit: z.string(), base_kind: z.enum(['commit', 'empty-tree']) }),
+  run_id: Text,
+  created_at: Text,
+  tool: z.strictObject({ name: Text, version: Text }),
+  spec: z.strictObject({ file: Text, sha256: Sha256, bytes: z.int() }),
+  repository: z.strictObject({ root: Text, base_commit: Text, base_kind: z.enum(['commit', 'empty-tree']) }),
   provider: z.enum(['ollama', 'openai', 'embedded']),
   /** The server's URL; 'in-process' for the embedded provider, which has none. */
-  base_url: z.string(),
+  base_url: Text,
   /** `init --allow-remote`: the base URL may be another machine. Absent: loopback only. */
-  allow_remote: z.optional(z.boolean()),
-  server: z.strictObject({ version: z.nullable(z.string()) }),
+  allow_remote: z.optional(Bool),
+  server: z.strictObject({ version: NullableText }),
   models: z.strictObject({ planner: ModelRecord, executor: ModelRecord }),
-  pack: z.strictObject({ id: z.string(), version: z.string(), files: z.record(z.string(), Sha256) }),
+  pack: z.strictObject({ id: Text, version: Text, files: z.record(Text, Sha256) }),
   generation: GenerationParams,
-  timeout_ms: z.int().check(z.positive()),
+  timeout_ms: PositiveInt,
 });
 export type Manifest = z.infer<typeof Manifest>;
 
-export const AllowlistEntry = z.strictObject({ path: z.string(), sha256: Sha256, added_at: z.string(), added_by: z.string() });
+export const AllowlistEntry = z.strictObject({ path: Text, sha256: Sha256, added_at: Text, added_by: Text });
 export const Allowlist = z.strictObject({ schema_version: Version, files: z.array(AllowlistEntry) });
 export type Allowlist = z.infer<typeof Allowlist>;
 
 export const TaskFile = z.strictObject({
   schema_version: Version,
-  plan_revision: z.int().check(z.positive()),
+  plan_revision: PositiveInt,
   plan_sha256: Sha256,
-  milestone: z.string(),
+  milestone: Text,
   task: PlanTask,
 });
 export type TaskFile = z.infer<typeof TaskFile>;
 
 const ReplyRecord = {
-  model: z.string(),
-  raw: z.string(),
-  thinking: z.string(),
-  done_reason: z.nullable(z.string()),
+  model: Text,
+  raw: Text,
+  thinking: Text,
+  done_reason: NullableText,
   stats: z.strictObject({
-    prompt_tokens: z.nullable(z.number()),
-    completion_tokens: z.nullable(z.number()),
-    total_duration_ns: z.nullable(z.number()),
+    prompt_tokens: NullableNumber,
+    completion_tokens: NullableNumber,
+    total_duration_ns: NullableNumber,
   }),
 };
 
 export const PlanResponse = z.strictObject({
   schema_version: Version,
-  revision: z.int().check(z.positive()),
+  revision: PositiveInt,
   ...ReplyRecord,
-  fixes: z.array(z.string()),
+  fixes: z.array(Text),
   parsed: z.unknown(),
-  parse_error: z.nullable(z.string()),
-  validation: z.strictObject({ ok: z.boolean(), errors: z.array(z.string()) }),
+  parse_error: NullableText,
+  validation: z.strictObject({ ok: Bool, errors: z.array(Text) }),
 });
 export type PlanResponse = z.infer<typeof PlanResponse>;
 
 export const FixRecord = z.strictObject({
-  kind: z.string(),
-  file: z.nullable(z.string()),
-  hunk: z.nullable(z.number()),
-  detail: z.string(),
-  before: z.string(),
-  after: z.string(),
+  kind: Text,
+  file: NullableText,
+  hunk: NullableNumber,
+  detail: Text,
+  before: Text,
+  after: Text,
 });
 
 export const PatchValidationRecord = z.strictObject({
-  ok: z.boolean(),
-  base: z.string(),
-  approved_patches: z.array(z.strictObject({ task: z.string(), sha256: Sha256 })),
-  state_tree: z.nullable(z.string()),
-  result_tree: z.nullable(z.string()),
-  files: z.array(z.string()),
-  errors: z.array(z.string()),
+  ok: Bool,
+  base: Text,
+  approved_patches: z.array(z.strictObject({ task: Text, sha256: Sha256 })),
+  state_tree: NullableText,
+  result_tree: NullableText,
+  files: z.array(Text),
+  errors: z.array(Text),
 });
 export type PatchValidationRecord = z.infer<typeof PatchValidationRecord>;
 
 export const ExecResponse = z.strictObject({
   schema_version: Version,
-  task: z.string(),
-  attempt: z.int().check(z.positive()),
+  task: Text,
+  attempt: PositiveInt,
   ...ReplyRecord,
   normalization: z.strictObject({
-    ok: z.boolean(),
-    error: z.nullable(z.string()),
+    ok: Bool,
+    error: NullableText,
     refusal: z.nullable(
       z.strictObject({
-        file: z.nullable(z.string()),
-        hunk: z.nullable(z.number()),
-        reason: z.string(),
-        expected: z.nullable(z.string()),
-        found: z.nullable(z.string()),
-        closest: z.nullable(z.strictObject({ line: z.number(), text: z.string() })),
+        file: NullableText,
+        hunk: NullableNumber,
+        reason: Text,
+        expected: NullableText,
+        found: NullableText,
+        closest: z.nullable(z.strictObject({ line: Num, text: Text })),
       }),
     ),
     fixes: z.array(FixRecord),
-    files: z.array(z.strictObject({ oldPath: z.nullable(z.string()), newPath: z.nullable(z.string()), kind: z.string() })),
+    files: z.array(z.strictObject({ oldPath: NullableText, newPath: NullableText, kind: Text })),
   }),
   /** Files the patch changes that the task did not declare: approve-task then needs --ack-undeclared. */
-  undeclared_files: z.optional(z.array(z.string())),
+  undeclared_files: z.optional(z.array(Text)),
   validation: PatchValidationRecord,
 });
 export type ExecResponse = z.infer<typeof ExecResponse>;
@@ -159,16 +168,16 @@ export type ExecResponse = z.infer<typeof ExecResponse>;
 export const Approval = z.strictObject({
   schema_version: Version,
   decision: z.enum(['approved', 'rejected']),
-  by: z.string(),
-  at: z.string(),
-  reason: z.nullable(z.string()),
+  by: Text,
+  at: Text,
+  reason: NullableText,
   subject: z.strictObject({
     kind: z.enum(['plan', 'patch']),
-    path: z.string(),
+    path: Text,
     sha256: Sha256,
-    plan_revision: z.nullable(z.int().check(z.positive())),
-    task: z.nullable(z.string()),
-    attempt: z.nullable(z.int().check(z.positive())),
+    plan_revision: z.nullable(PositiveInt),
+    task: NullableText,
+    attempt: z.nullable(PositiveInt),
   }),
 });
 export type Approval = z.infer<typeof Approval>;
@@ -179,13 +188,13 @@ export type Approval = z.infer<typeof Approval>;
  */
 export const AuditEntry = z.strictObject({
   prev: Sha256,
-  time: z.string(),
-  command: z.string(),
-  args: z.record(z.string(), z.unknown()),
+  time: Text,
+  command: Text,
+  args: z.record(Text, z.unknown()),
   outcome: z.enum(['ok', 'error']),
-  error: z.optional(z.string()),
-  warnings: z.optional(z.array(z.string())),
-  artifacts: z.array(z.strictObject({ path: z.string(), sha256: Sha256 })),
+  error: z.optional(Text),
+  warnings: z.optional(z.array(Text)),
+  artifacts: z.array(z.strictObject({ path: Text, sha256: Sha256 })),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
