@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -125,6 +125,22 @@ describe('suggestCommands', () => {
     assert.deepEqual(suggestCommands('x', names), []);
     assert.deepEqual(suggestCommands('', names), []);
   });
+});
+
+test('output into a pipe whose reader has gone is not a crash: the command finishes with its own exit code', async () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-pipe-'));
+  try {
+    const child = spawn(process.execPath, [CLI, '--help'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader goes before the first byte is written, as `| head -0` would.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 });
 
 describe('the start-up path', () => {

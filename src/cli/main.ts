@@ -67,6 +67,12 @@ async function main(argv: string[]): Promise<number> {
 /** The CLI, as the bin (src/cli/start.cjs) starts it. The only place that exits: commands return or throw. */
 export function run(argv: string[]): void {
   installSignalHandlers();
+  // A reader that stops early (`llm-orchestrator runs | head -1`) closes the pipe: what is left to
+  // print has nowhere to go, which is not the command's failure. It finishes, records its audit
+  // line and keeps its exit code, instead of dying of an unhandled EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
   main(argv).then(
     (code) => {
       process.exitCode = code;
