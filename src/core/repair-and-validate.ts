@@ -29,7 +29,10 @@ export async function repairAndValidate(
   /** Shared by the calls of one command (verify) that ask git the same questions; one per call otherwise. */
   memo?: GitMemo,
 ): Promise<RepairedPatch> {
-  return withGitMemo(memo, (m) => repairAndValidateWith(m, repoRoot, base, approvedPatches, reply, repoName));
+  // The same reply on the same history (a task re-run with the same seed) is repaired once per memo.
+  return withGitMemo(memo, (m) =>
+    m.once(['repair-and-validate', repoRoot, base, repoName, reply, ...approvedPatches], () => repairAndValidateWith(m, repoRoot, base, approvedPatches, reply, repoName)),
+  );
 }
 
 async function repairAndValidateWith(memo: GitMemo, repoRoot: string, base: string, approvedPatches: string[], reply: string, repoName: string): Promise<RepairedPatch> {

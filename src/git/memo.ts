@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GitError } from '../errors.js';
+import { ObjectReader } from './object-reader.js';
 
 export interface TempIndex {
   /** GIT_INDEX_FILE, so the user's real index is never read or written. */
@@ -26,6 +28,7 @@ export class GitMemo {
   /** One git command at a time may change the index: the next waits for this one. */
   private indexQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly readers = new Map<string, ObjectReader>();
 
   /** The answer for `parts`, computed on the first call; failures are kept too, as git's answer. */
   once<T>(parts: readonly string[], compute: () => Promise<T>): Promise<T> {
@@ -40,6 +43,18 @@ export class GitMemo {
 
   has(parts: readonly string[]): boolean {
     return this.answers.has(memoKey(parts));
+  }
+
+  /** The memo's one reader of `root`'s objects, started on the first read. */
+  reader(root: string): ObjectReader {
+    // Started after close, nothing would end it, and git would hold the command open.
+    if (this.closed) throw new GitError('git was asked to read after the command that asked had finished');
+    let reader = this.readers.get(root);
+    if (reader === undefined) {
+      reader = new ObjectReader(root);
+      this.readers.set(root, reader);
+    }
+    return reader;
   }
 
   /** Runs `fn` with the memo's temporary index to itself. */
@@ -63,9 +78,10 @@ export class GitMemo {
     return run;
   }
 
-  /** Removes the temporary index once every command queued on it has finished. */
+  /** Ends the readers, and removes the temporary index once every command queued on it has finished. */
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all([...this.readers.values()].map((reader) => reader.close()));
     await this.indexQueue;
     if (this.index !== null) {
       await rm(this.index.dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { statSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { GitError } from '../errors.js';
 
 export interface RunGitOptions {
@@ -49,25 +50,11 @@ export function gitProcessesStarted(): number {
  * cannot be started or its output exceeds the cap.
  */
 export function runGit(args: string[], options: RunGitOptions): Promise<RunGitResult> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const name of INHERITED_LOCATION_VARS) delete env[name];
-  // The user's config stays (user.name matters); only output format and interactivity are forced.
-  Object.assign(env, options.env ?? {}, {
-    LC_ALL: 'C',
-    LANGUAGE: 'C',
-    GIT_PAGER: 'cat',
-    PAGER: 'cat',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_OPTIONAL_LOCKS: '0',
-  });
   const maxStdout = options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT;
-  const fullArgs = ['--no-pager', '-c', 'color.ui=false', ...args];
-
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn('git', fullArgs, { cwd: options.cwd, env, shell: false, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-      started++;
+      child = spawnGit(args, options.cwd, options.env, options.input === undefined ? 'ignore' : 'pipe');
     } catch (error) {
       reject(spawnError(error, options.cwd));
       return;
@@ -103,6 +90,50 @@ export function runGit(args: string[], options: RunGitOptions): Promise<RunGitRe
       child.stdin.end(options.input);
     }
   });
+}
+
+function spawnGit(args: string[], cwd: string, extraEnv: Record<string, string> | undefined, stdin: 'ignore' | 'pipe'): ChildProcess {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const name of INHERITED_LOCATION_VARS) delete env[name];
+  // The user's config stays (user.name matters); only output format and interactivity are forced.
+  Object.assign(env, extraEnv ?? {}, {
+    LC_ALL: 'C',
+    LANGUAGE: 'C',
+    GIT_PAGER: 'cat',
+    PAGER: 'cat',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_OPTIONAL_LOCKS: '0',
+  });
+  const child = spawn('git', ['--no-pager', '-c', 'color.ui=false', ...args], { cwd, env, shell: false, stdio: [stdin, 'pipe', 'pipe'] });
+  started++;
+  return child;
+}
+
+/** A git process that answers requests written to its stdin for as long as it is kept open. */
+export interface GitStream {
+  stdin: Writable;
+  stdout: Readable;
+  /** Resolves when git has exited (stderr capped as for runGit); rejects when it could not start. */
+  exited: Promise<{ exitCode: number; stderr: string }>;
+}
+
+/**
+ * Starts git for a conversation (`cat-file --batch`: one process answering many reads, where a
+ * process per question costs milliseconds to start each), under the same rules as runGit.
+ */
+export function startGit(args: string[], options: { cwd: string }): GitStream {
+  const child = spawnGit(args, options.cwd, undefined, 'pipe');
+  let err = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (err.length < MAX_STDERR) err += chunk.toString('utf8');
+  });
+  // git may exit before reading all input (e.g. on a bad argument): its exit says why, not EPIPE.
+  child.stdin!.on('error', () => {});
+  const exited = new Promise<{ exitCode: number; stderr: string }>((resolve, reject) => {
+    child.on('error', (error) => reject(spawnError(error, options.cwd)));
+    child.on('close', (code, signal) => resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 0), stderr: err.slice(0, MAX_STDERR) }));
+  });
+  return { stdin: child.stdin!, stdout: child.stdout!, exited };
 }
 
 function spawnError(error: unknown, cwd: string): GitError {

@@ -10,7 +10,7 @@ import { checkPatchPath } from '../diff/paths.js';
 import { addedLines, DiffParseError, displayPath, parseDiff, type ParsedDiff } from '../diff/parse.js';
 import { EMPTY_TREE } from './repository.js';
 import { withGitMemo, type GitMemo } from './memo.js';
-import { entriesAlong, readBlobs, type TreeEntry } from './read-blobs.js';
+import { changedPaths, entriesAlong, readBlobs, treeOf, type TreeEntry } from './read-blobs.js';
 import { oneLine, runGit } from './run-git.js';
 
 export interface PatchValidation {
@@ -41,18 +41,22 @@ function applyCached(root: string, env: Env, patch: string) {
   return runGit(args, { cwd: root, env, input: patch });
 }
 
-/** The tree of the base commit, as read into an index (the empty tree for a repository without commits). */
+/** The tree of the base commit (the empty tree for a repository without commits). */
 function baseTree(root: string, base: string, memo: GitMemo): Promise<string> {
   if (base.startsWith('-')) return Promise.reject(new GitError(`${JSON.stringify(base)} is not a commit: the run's base must be a commit sha`));
-  return memo.once(['base-tree', root, base], () =>
-    memo.withIndex(async (index) => {
-      const readTree = base === EMPTY_TREE ? ['read-tree', '--empty'] : ['read-tree', base];
-      await gitOk(root, readTree, index.env, `reading base ${base.slice(0, 12)}`);
-      const tree = await gitOk(root, ['write-tree'], index.env, 'writing the state tree');
-      index.holds = `${root}\0${tree}`;
-      return tree;
-    }),
-  );
+  if (base === EMPTY_TREE) {
+    // Asked of an index, not the object reader: git knows an empty index's tree in SHA-256 repositories too.
+    return memo.once(['base-tree', root, base], () =>
+      memo.withIndex(async (index) => {
+        await gitOk(root, ['read-tree', '--empty'], index.env, `reading base ${base.slice(0, 12)}`);
+        const tree = await gitOk(root, ['write-tree'], index.env, 'writing the state tree');
+        index.holds = `${root}\0${tree}`;
+        return tree;
+      }),
+    );
+  }
+  // Read from the commit: the index reads the tree only when a patch is applied onto it.
+  return treeOf(root, base, memo).then((tree) => tree ?? Promise.reject(new GitError(`reading base ${base.slice(0, 12)} failed in ${root}: no such commit there`)));
 }
 
 /** What `git apply --cached` of a patch onto a tree gave: the new tree, or git's complaint. */
@@ -125,9 +129,9 @@ export async function pathKindAt(root: string, tree: string, path: string): Prom
 
 /**
  * The paths among `files` that are, or lead through, a symbolic link or a submodule in `tree`:
- * the only ones a path policy can refuse for what the tree holds. One `git ls-tree` per few
- * thousand paths, where asking about each path and each of its folders starts a git process per
- * name (minutes on a 1,000-file patch). A path of unusual shape is returned, to be looked at alone.
+ * the only ones a path policy can refuse for what the tree holds. Read from the tree objects on
+ * the way, each once, where asking about each path and each of its folders starts a git process
+ * per name (minutes on a 1,000-file patch). A path of unusual shape is returned, to be looked at alone.
  */
 export async function linkedPaths(root: string, tree: string, files: readonly string[], memo?: GitMemo): Promise<string[]> {
   const plain = files.filter((file) => file !== '' && !file.includes('\0') && !file.split('/').includes(''));
@@ -158,17 +162,17 @@ export async function readFileAt(root: string, tree: string, path: string): Prom
   return result.stdout;
 }
 
-/**
- * Would `patch` apply cleanly on base + approved patches, and what tree would it give? Problems
- * with the candidate come back as ok:false; an approved patch that no longer applies throws,
- * because no new model reply can fix that.
- */
 /** The post-image a patch must produce, as computed independently of git (null: the file is deleted). */
 export interface ExpectedFile {
   path: string;
   content: Buffer | null;
 }
 
+/**
+ * Would `patch` apply cleanly on base + approved patches, and what tree would it give? Problems
+ * with the candidate come back as ok:false; an approved patch that no longer applies throws,
+ * because no new model reply can fix that.
+ */
 export async function validatePatch(
   root: string,
   base: string,
@@ -229,11 +233,7 @@ function precheckFiles(parsed: ParsedDiff, paths: string[]): string | null {
  * git must have changed no other path.
  */
 async function compareWithExpected(root: string, state: string, after: string, expected: readonly ExpectedFile[], memo: GitMemo): Promise<string | null> {
-  const raw = await memo.once(['diff-tree', root, state, after], () => gitOk(root, ['diff-tree', '-r', '-z', '--no-renames', state, after], {}, 'listing the changed paths'));
-  // Raw format: ":<mode> <mode> <old oid> <new oid> <status>\0<path>\0" per changed path.
-  const changed = new Map<string, string>();
-  const fields = raw.split('\0');
-  for (let i = 0; i + 1 < fields.length; i += 2) changed.set(fields[i + 1]!, fields[i]!.split(' ')[3]!);
+  const changed = await changedPaths(root, state, after, memo);
   const wanted = new Map(expected.map((file) => [file.path, file.content]));
   for (const path of changed.keys()) {
     if (!wanted.has(path)) return `git changed ${path}, which the diff does not describe`;
