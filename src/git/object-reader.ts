@@ -5,7 +5,7 @@
  * answers them in order, so reads asked at once travel together.
  */
 import { GitError } from '../errors.js';
-import { oneLine, startGit, type GitStream } from './run-git.js';
+import { DEFAULT_MAX_STDOUT, oneLine, startGit, type GitStream } from './run-git.js';
 
 export interface GitObject {
   oid: string;
@@ -14,7 +14,6 @@ export interface GitObject {
 }
 
 interface Pending {
-  name: string;
   resolve(object: GitObject | null): void;
   reject(error: Error): void;
 }
@@ -39,7 +38,7 @@ export class ObjectReader {
     if (!/^[^\s]+$/.test(name)) return Promise.reject(new GitError(`${JSON.stringify(name)} is not a git object name`));
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.pending.push({ name, resolve, reject });
+      this.pending.push({ resolve, reject });
       this.start().stdin.write(`${name}\n`);
     });
   }
@@ -83,6 +82,12 @@ export class ObjectReader {
         continue;
       }
       const size = Number(found[3]);
+      if (size > DEFAULT_MAX_STDOUT) {
+        // Held in memory whole: refused, as runGit refuses such output, rather than read.
+        this.fail(new GitError(`git cat-file produced more than ${Math.round(DEFAULT_MAX_STDOUT / 1024 / 1024)} MiB of output: the file or repository is too large for this tool`));
+        this.git?.kill();
+        return;
+      }
       if (buffered.length < end + 1 + size + 1) {
         this.needed = end + 1 + size + 1;
         break;
@@ -96,7 +101,8 @@ export class ObjectReader {
   }
 
   private fail(error: Error): void {
-    this.failure = error;
-    for (const waiting of this.pending.splice(0)) waiting.reject(error);
+    // The first failure is the reason; git's exit after it only follows from it.
+    this.failure ??= error;
+    for (const waiting of this.pending.splice(0)) waiting.reject(this.failure);
   }
 }

@@ -106,6 +106,13 @@ export function changedPaths(root: string, from: string, to: string, memo: GitMe
   });
 }
 
+/** Whether `root` has the commit `rev` names (a run's base: an object id). */
+export async function hasCommit(root: string, rev: string, memo: GitMemo): Promise<boolean> {
+  // A name with whitespace is no object id, and the reader refuses it: no commit by that name.
+  if (rev === '' || /\s/.test(rev)) return false;
+  return (await memo.reader(root).read(`${rev}^{commit}`)) !== null;
+}
+
 /** The object id of the tree a commit (or a tree) holds, or null when `root` has no such object. */
 export function treeOf(root: string, treeish: string, memo: GitMemo): Promise<string | null> {
   return memo.once(['tree-of', root, treeish], async () => (await memo.reader(root).read(`${treeish}^{tree}`))?.oid ?? null);

@@ -115,6 +115,7 @@ export interface GitStream {
   stdout: Readable;
   /** Resolves when git has exited (stderr capped as for runGit); rejects when it could not start. */
   exited: Promise<{ exitCode: number; stderr: string }>;
+  kill(): void;
 }
 
 /**
@@ -133,7 +134,7 @@ export function startGit(args: string[], options: { cwd: string }): GitStream {
     child.on('error', (error) => reject(spawnError(error, options.cwd)));
     child.on('close', (code, signal) => resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 0), stderr: err.slice(0, MAX_STDERR) }));
   });
-  return { stdin: child.stdin!, stdout: child.stdout!, exited };
+  return { stdin: child.stdin!, stdout: child.stdout!, exited, kill: () => child.kill('SIGKILL') };
 }
 
 function spawnError(error: unknown, cwd: string): GitError {

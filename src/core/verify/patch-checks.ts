@@ -1,5 +1,5 @@
 import path from 'node:path/posix';
-import { withGitMemo, type GitMemo } from '../../git/memo.js';
+import type { GitMemo } from '../../git/memo.js';
 import { buildStateTree } from '../../git/state-tree.js';
 import type { Manifest } from '../../schema/run-files.js';
 import { sha256, type Run } from '../../store/run-store.js';
@@ -37,6 +37,8 @@ export interface PatchCheckInput {
   record: AuditRecord | null;
   files: string[];
   approvals: RecordedApproval[];
+  /** Shared with finding the repository: its reader is already running. */
+  memo: GitMemo;
 }
 
 /**
@@ -48,18 +50,17 @@ export interface PatchCheckInput {
  * ran, and attempts of one task share their state. One memo answers each question once, and the
  * checks run at once, so git's reads overlap the applies (which take turns on one index).
  */
-export function patchChecks(input: PatchCheckInput): Promise<Check[]> {
+export async function patchChecks(input: PatchCheckInput): Promise<Check[]> {
   const approved = approvedPatches(input);
-  return withGitMemo(undefined, async (memo) => {
-    // The approved history applied in order is the state every later attempt and approval is
-    // checked on: started first, git builds it while the engine's reads run, instead of once the
-    // first of them asks. Its failures are the checks' to report, in their own words.
-    const history = approved.findIndex((item) => item.text === null);
-    const texts = (history === -1 ? approved : approved.slice(0, history)).map((item) => item.text!);
-    buildStateTree(input.repoRoot, input.manifest.repository.base_commit, texts, memo).catch(() => {});
-    const [normalization, validation] = await Promise.all([normalizationChecks(input, approved, memo), validationChecks(input, approved, memo)]);
-    return [...normalization, ...validation];
-  });
+  const { memo } = input;
+  // The approved history applied in order is the state every later attempt and approval is
+  // checked on: started first, git builds it while the engine's reads run, instead of once the
+  // first of them asks. Its failures are the checks' to report, in their own words.
+  const history = approved.findIndex((item) => item.text === null);
+  const texts = (history === -1 ? approved : approved.slice(0, history)).map((item) => item.text!);
+  buildStateTree(input.repoRoot, input.manifest.repository.base_commit, texts, memo).catch(() => {});
+  const [normalization, validation] = await Promise.all([normalizationChecks(input, approved, memo), validationChecks(input, approved, memo)]);
+  return [...normalization, ...validation];
 }
 
 function attempts({ files, record }: PatchCheckInput): Attempt[] {

@@ -1,3 +1,4 @@
+import { withGitMemo } from '../../git/memo.js';
 import { TOOL_VERSION } from '../../package-info.js';
 import type { Run } from '../../store/run-store.js';
 import { audited, openStoreAnywhere } from '../session.js';
@@ -71,17 +72,20 @@ async function collectChecks(env: WorkflowEnv, run: Run, options: VerifyOptions)
   if (!manifest) {
     checks.push(...gitChecks.map((name) => skip('patches', name, 'skipped: manifest.json cannot be read, so the base commit is unknown')));
   } else {
-    const repoRoot = await findRunRepository(env, manifest);
-    if (!repoRoot) {
-      const hint = `pass --repo with a clone that has commit ${manifest.repository.base_commit.slice(0, 12)} to run it`;
-      checks.push(...gitChecks.map((name) => skip('patches', name, `skipped: repository ${manifest.repository.root} not available; ${hint}`)));
-    } else {
-      const patches = await guarded('patches', 'normalization', () => patchChecks({ run, manifest, repoRoot, record, files, approvals: approvals.approvals }));
+    // One memo for all git work: each question asked once, every read through one git process.
+    await withGitMemo(undefined, async (memo) => {
+      const repoRoot = await findRunRepository(env, manifest, memo);
+      if (!repoRoot) {
+        const hint = `pass --repo with a clone that has commit ${manifest.repository.base_commit.slice(0, 12)} to run it`;
+        checks.push(...gitChecks.map((name) => skip('patches', name, `skipped: repository ${manifest.repository.root} not available; ${hint}`)));
+        return;
+      }
+      const patches = await guarded('patches', 'normalization', () => patchChecks({ run, manifest, repoRoot, record, files, approvals: approvals.approvals, memo }));
       if (manifest.tool.version !== TOOL_VERSION && patches.some((check) => check.level === 'fail')) {
         patches.push(skip('patches', 'normalization', `the run was made by version ${manifest.tool.version} and is checked by ${TOOL_VERSION}: a newer engine may repair differently`));
       }
       checks.push(...patches);
-    }
+    });
   }
   return { checks, head: record?.hashes.at(-1) ?? null };
 }
