@@ -78,15 +78,15 @@ export class GitMemo {
     return run;
   }
 
-  /** Ends the readers, and removes the temporary index once every command queued on it has finished. */
+  /** Ends the readers and, once every command queued on it has finished, removes the temporary index. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.readers.values()].map((reader) => reader.close()));
-    await this.indexQueue;
-    if (this.index !== null) {
+    const removeIndex = this.indexQueue.then(async () => {
+      if (this.index === null) return;
       await rm(this.index.dir, { recursive: true, force: true });
       this.index = null;
-    }
+    });
+    await Promise.all([...[...this.readers.values()].map((reader) => reader.close()), removeIndex]);
   }
 }
 
