@@ -113,6 +113,9 @@ function approvedTask(snapshot: RunSnapshot, taskId: string): TaskFacts {
 export function appliedTasks(run: Run): string[] {
   const applied: string[] = [];
   for (const line of run.readAudit()) {
+    // Every command adds a line (status too), so a long-lived run's log is mostly lines that
+    // cannot be an application: only those that name apply-task are worth parsing.
+    if (!line.includes('apply-task')) continue;
     // A damaged line is verify's business; here it only cannot count as an application.
     try {
       const entry = JSON.parse(line) as { command?: unknown; outcome?: unknown; args?: { task?: unknown } };

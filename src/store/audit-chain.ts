@@ -27,6 +27,9 @@ export function splitLog(log: Buffer): Buffer[] {
 
 /** What the next line's `prev` must be: the hash of the last line, or GENESIS for an empty log. */
 export function chainHead(log: Buffer): string {
-  const last = splitLog(log).at(-1);
-  return last === undefined ? GENESIS : lineHash(last);
+  // From the end: every command appends a line, and only the last one matters here.
+  let end = log.length;
+  if (end > 0 && log[end - 1] === 0x0a) end--;
+  if (end === 0) return log.length === 0 ? GENESIS : lineHash(log.subarray(0, 0));
+  return lineHash(log.subarray(log.lastIndexOf(0x0a, end - 1) + 1, end));
 }
