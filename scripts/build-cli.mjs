@@ -63,6 +63,39 @@ const packageLoaderFromStart = {
 // Strict as the ES modules it is made of: esbuild's own "use strict" comes after the banner, too late.
 const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __load_package) { "use strict";', '\n})'];
 
+/**
+ * commander requires child_process when it loads, for executable subcommands, which this tool
+ * does not have; child_process brings net and streams with it, a few milliseconds of every
+ * command's start. In the bundle commander gets child_process on first use instead.
+ */
+/**
+ * write-file-atomic puts the thread id in its temporary file names, to keep two threads of one
+ * process apart, and loads worker_threads for it when it loads (a few milliseconds of every
+ * command's start). The CLI runs on the main thread only, whose id is 0: the bundle gives it that.
+ */
+const mainThreadForWriteFileAtomic = {
+  name: 'main-thread-for-write-file-atomic',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
+      /[\\/]node_modules[\\/]write-file-atomic[\\/]/.test(args.importer) ? { path: 'worker_threads', namespace: 'main-thread' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'main-thread' }, () => ({ contents: 'module.exports = { threadId: 0, isMainThread: true };', loader: 'js' }));
+  },
+};
+
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, name) => require('node:${args.path}')[name] });`,
+      loader: 'js',
+    }));
+  },
+};
+
 const zodWithoutLocales = {
   name: 'zod-without-locales',
   setup(build) {
@@ -93,11 +126,23 @@ const result = await build({
     ].join(' '),
   },
   footer: { js: WRAPPER[1] },
+  // Template literals as string concatenation: esbuild then writes every non-ASCII character as
+  // an escape, as it does in other strings, and the bundle is ASCII (checked below).
+  supported: { 'template-literal': false },
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [packageLoaderFromStart, zodWithoutLocales],
+  plugins: [packageLoaderFromStart, lazyChildProcessForCommander, mainThreadForWriteFileAtomic, zodWithoutLocales],
 });
+
+// An ASCII bundle is read as latin1 by start.cjs: a one-byte string at once, where UTF-8 decoding
+// and V8's two-byte strings cost a few milliseconds of every start.
+const bundleBytes = readFileSync(bundle);
+const nonAscii = bundleBytes.findIndex((byte) => byte > 0x7f);
+if (nonAscii !== -1) {
+  const line = bundleBytes.subarray(0, nonAscii).toString('latin1').split('\n').length;
+  throw new Error(`dist/cli/cli.js line ${line} holds a non-ASCII character (in a comment esbuild kept?): write it as an escape in the source`);
+}
 
 writeFileSync(packageJson, '{\n  "type": "commonjs"\n}\n');
 copyFileSync(path.join(root, 'src', 'cli', 'start.cjs'), start);
@@ -105,7 +150,7 @@ chmodSync(start, 0o755);
 // The text start.cjs compiles, so V8 accepts the cache there. The cache holds
 // the functions compiled when it is made: the bundle's top level, and what its warmUp() runs (the
 // argument parsing and file checks every short command does), so a command compiles little else.
-const script = new vm.Script(readFileSync(bundle, 'utf8'), { filename: bundle });
+const script = new vm.Script(readFileSync(bundle, 'latin1'), { filename: bundle });
 const cli = { exports: {} };
 const refuse = (name) => Promise.reject(new Error(`the build's warm-up must not load ${name}`));
 script.runInThisContext()(cli.exports, Module.createRequire(bundle), cli, bundle, outdir, refuse);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, type CliResult } from './support/cli.js';
+import { CLI, runCli, type CliResult } from './support/cli.js';
 import { copyRun, lines, must } from './support/complete-run.js';
 import { git } from './support/git-fixture.js';
 import { APP_JS, T001_REPLY, T002_DIFF, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
@@ -92,6 +93,22 @@ describe('show, apply-task and runs through the built CLI', () => {
     assert.ok(!both.stdout.includes(ESC), 'NO_COLOR wins');
     const zero = await must(cliWith(['show', '--run', run, '--task', 'T001'], { NO_COLOR: undefined, FORCE_COLOR: '0' }), 'show FORCE_COLOR=0');
     assert.ok(!zero.stdout.includes(ESC), 'FORCE_COLOR=0 does not force');
+
+    // A terminal gets colour with no variable set; /dev/null, a character device that is not a
+    // terminal, gets none and is no error (the CLI tells them apart without process.stdout).
+    const env: NodeJS.ProcessEnv = { ...process.env, OLLAMA_HOST: ws.fake.url, TERM: 'xterm' };
+    for (const name of ['NO_COLOR', 'FORCE_COLOR', 'CI']) delete env[name];
+    const command = [process.execPath, CLI, 'show', '--run', run, '--task', 'T001'].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+    const terminal = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ws.root, env, encoding: 'utf8' });
+    assert.equal(terminal.status, 0, terminal.stdout + terminal.stderr);
+    assert.ok(terminal.stdout.includes(`${ESC}36m@@ -1,3 +1,4 @@${ESC}39m`), 'a terminal: coloured');
+    const devNull = openSync('/dev/null', 'w');
+    try {
+      const discarded = spawnSync(process.execPath, [CLI, 'show', '--run', run, '--task', 'T001'], { cwd: ws.root, env, stdio: ['ignore', devNull, 'pipe'], encoding: 'utf8' });
+      assert.equal(discarded.status, 0, discarded.stderr);
+    } finally {
+      closeSync(devNull);
+    }
   });
 
   test('apply-task refuses a patch that is not approved, and changes nothing', async () => {

@@ -1,6 +1,16 @@
-import picocolors from 'picocolors';
+import { stdoutIsTerminal } from './stdout.js';
 
-export type Colours = ReturnType<typeof picocolors.createColors>;
+/** The colours `show` uses. */
+export interface Colours {
+  bold(text: string): string;
+  cyan(text: string): string;
+  green(text: string): string;
+  red(text: string): string;
+  yellow(text: string): string;
+}
+
+const plain = (text: string): string => text;
+const PLAIN: Colours = { bold: plain, cyan: plain, green: plain, red: plain, yellow: plain };
 
 /**
  * Whether to colour what goes to `stream`. picocolors' own guess is not used: it colours a pipe
@@ -14,8 +24,14 @@ export function colourEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEn
   return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
-export function stdoutColours(): Colours {
-  return picocolors.createColors(colourEnabled(process.stdout));
+/**
+ * picocolors is loaded only to colour: it looks at process.stdout when it loads, which costs a
+ * script reading `show` from a pipe the creation of a stream it never needs.
+ */
+export async function stdoutColours(): Promise<Colours> {
+  if (!colourEnabled({ isTTY: stdoutIsTerminal() })) return PLAIN;
+  const { default: picocolors } = await import('picocolors');
+  return picocolors.createColors(true);
 }
 
 /** A unified diff coloured as `git diff` colours it: file headers bold, @@ cyan, removed red, added green. */

@@ -4,12 +4,13 @@ import { installSignalHandlers } from './interrupt.js';
 import { clearLive, jsonMode, printJsonOutcome } from './print.js';
 import { registerCommands } from './registry.js';
 import { reportError } from './report-error.js';
+import { writeStdout } from './stdout.js';
 import { suggestCommands } from './suggest-command.js';
 
-function createProgram(output?: OutputConfiguration): Command {
+function createProgram(output: OutputConfiguration = { writeOut: writeStdout }): Command {
   const program = new Command();
   // Before the commands are added: they copy the program's output settings when created.
-  if (output) program.configureOutput(output);
+  program.configureOutput(output);
   program
     .name('llm-orchestrator')
     .description('Plan and carry out code changes with local models, one approved, recorded step at a time.')
@@ -67,12 +68,6 @@ async function main(argv: string[]): Promise<number> {
 /** The CLI, as the bin (src/cli/start.cjs) starts it. The only place that exits: commands return or throw. */
 export function run(argv: string[]): void {
   installSignalHandlers();
-  // A reader that stops early (`llm-orchestrator runs | head -1`) closes the pipe: what is left to
-  // print has nowhere to go, which is not the command's failure. It finishes, records its audit
-  // line and keeps its exit code, instead of dying of an unhandled EPIPE.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-  });
   main(argv).then(
     (code) => {
       process.exitCode = code;

@@ -1,3 +1,5 @@
+import { writeStdout } from './stdout.js';
+
 /**
  * Everything the CLI prints goes through here, so that `--json` can replace the text with one
  * object and the live progress line can be cleared before any other output.
@@ -33,14 +35,14 @@ export function progressWanted(): boolean {
 export function out(line = ''): void {
   if (state.json) return;
   clearLive();
-  process.stdout.write(`${line}\n`);
+  writeStdout(`${line}\n`);
 }
 
 /** Text that is the product itself (a diff, an HTML page), written as is; not in --json. */
 export function outRaw(text: string): void {
   if (state.json) return;
   clearLive();
-  process.stdout.write(text);
+  writeStdout(text);
 }
 
 export function warn(line: string): void {
@@ -74,5 +76,5 @@ export function clearLive(): void {
 export function printJsonOutcome(exitCode: number, error: string | null, command: string | null = state.command): void {
   clearLive();
   const outcome = { ok: exitCode === 0, command, exit_code: exitCode, result: state.result ?? null, error, warnings: state.warnings };
-  process.stdout.write(`${JSON.stringify(outcome)}\n`);
+  writeStdout(`${JSON.stringify(outcome)}\n`);
 }

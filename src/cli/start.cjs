@@ -11,7 +11,6 @@
  * compiles from source as usual, slower but the same. Nothing is written at run time.
  */
 const { readFileSync } = require('node:fs');
-const Module = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
 
@@ -24,8 +23,10 @@ try {
 }
 // The file is one function expression, Node's CommonJS wrapper plus a package loader (see
 // scripts/build-cli.mjs): this module's import() for the packages kept out of the bundle.
-const script = new vm.Script(readFileSync(file, 'utf8'), { filename: file, cachedData });
+// latin1: the build makes sure the bundle is ASCII, so this is the text, at once as one-byte string.
+const script = new vm.Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
 const cli = { exports: {} };
 const loadPackage = (name) => import(name);
-script.runInThisContext()(cli.exports, Module.createRequire(file), cli, file, __dirname, loadPackage);
+// This module's require: it resolves from this folder, which is cli.js's folder too.
+script.runInThisContext()(cli.exports, require, cli, file, __dirname, loadPackage);
 cli.exports.run(process.argv);

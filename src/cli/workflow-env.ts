@@ -13,6 +13,7 @@ interface GlobalOptions {
 /** The real world for the workflow core: this process's directory, clock and environment. */
 export function workflowEnv(command: Command): WorkflowEnv {
   const options = command.optsWithGlobals<GlobalOptions>();
+  const progress = progressLine();
   return {
     repoDir: options.repo ?? '.',
     runsDir: options.runsDir ?? null,
@@ -24,6 +25,10 @@ export function workflowEnv(command: Command): WorkflowEnv {
     onWarning: warn,
     allowModelChange: options.allowModelChange === true,
     signal: interruptSignal,
-    ...(progressWanted() ? { onProgress: progressLine().onProgress } : {}),
+    // Asked when a model is called, not before: whether stderr is a terminal is known only once
+    // process.stderr exists, and creating it costs the commands that call no model their start-up.
+    get onProgress() {
+      return progressWanted() ? progress.onProgress : undefined;
+    },
   };
 }

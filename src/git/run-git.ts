@@ -2,7 +2,7 @@
  * The one place that starts git. Everything else in the tool asks git through here, so the
  * environment rules below hold for every call.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -104,6 +104,9 @@ function spawnGit(args: string[], cwd: string, extraEnv: Record<string, string> 
     GIT_TERMINAL_PROMPT: '0',
     GIT_OPTIONAL_LOCKS: '0',
   });
+  // Loaded here, at the first git process, not when this module is: child_process brings net and
+  // streams with it, and most commands that call no model start no git process at all.
+  const { spawn } = process.getBuiltinModule('node:child_process');
   const child = spawn('git', ['--no-pager', '-c', 'color.ui=false', ...args], { cwd, env, shell: false, stdio: [stdin, 'pipe', 'pipe'] });
   started++;
   return child;

@@ -19,7 +19,7 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export class RunStore {
   constructor(readonly runsDir: string) {}
 
-  /** Creates `<base>`, or `<base>-2`, `<base>-3` … when taken; mkdir is the atomic claim. */
+  /** Creates `<base>`, or `<base>-2`, `<base>-3` ... when taken; mkdir is the atomic claim. */
   createRun(base: string): Run {
     mkdirSync(this.runsDir, { recursive: true });
     for (let n = 1; ; n++) {

@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { reportRun } from '../../core/report/report-run.js';
 import { UsageError } from '../../errors.js';
 import { jsonMode, out, outRaw, setResult } from '../print.js';
+import { stdoutIsTerminal } from '../stdout.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function reportCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
   // Pages of HTML on a terminal help nobody, and the check costs nothing before the run is read.
-  if (options.out === undefined && process.stdout.isTTY && !jsonMode()) {
+  if (options.out === undefined && stdoutIsTerminal() && !jsonMode()) {
     throw new UsageError('the report is one HTML file: pass --out report.html, or redirect standard output (> report.html)');
   }
   const result = await reportRun(workflowEnv(command), { run: options.run!, ...(options.out !== undefined ? { out: options.out } : {}) });

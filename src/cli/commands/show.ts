@@ -12,7 +12,7 @@ export default async function show(options: CommandOptions, command: Command): P
   if (attempt !== undefined && !/^\d+$/.test(options.attempt!)) throw new UsageError(`--attempt must be a positive whole number, not "${options.attempt}"`);
   const result = await showRun(workflowEnv(command), options.run!, { task: options.task, attempt });
   setResult(result);
-  const c = stdoutColours();
+  const c = await stdoutColours();
   if (result.kind === 'plan') printPlan(result, c);
   else printPatch(result, c);
 }

@@ -1,0 +1,62 @@
+import { fstatSync, writeSync } from 'node:fs';
+
+/**
+ * Standard output, written straight to file descriptor 1.
+ *
+ * `process.stdout` is created on first use, and for a pipe that means loading Node's net and
+ * stream modules and a socket: about 7 ms, as much as a short command's own work. Writing the
+ * bytes with writeSync costs none of it, and keeps the output in order with everything else the
+ * command does. One case goes through process.stdout after all: a descriptor in non-blocking mode
+ * that is full (EAGAIN): the stream waits for it, and the rest of the output follows it there, so
+ * the order holds.
+ *
+ * A reader that stops early (`llm-orchestrator runs | head -1`) closes the pipe: what is left to
+ * print has nowhere to go, which is not the command's failure. The command finishes, records its
+ * audit line and keeps its exit code; the rest of the output is dropped.
+ */
+let closed = false;
+let stream: NodeJS.WriteStream | null = null;
+
+export function writeStdout(text: string): void {
+  if (closed || text === '') return;
+  if (stream) {
+    stream.write(text);
+    return;
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') closed = true;
+    else if (code === 'EAGAIN') stdoutStream().write(bytes.subarray(offset));
+    else throw error;
+  }
+}
+
+/** process.stdout; from the first call on, all output goes through it. */
+function stdoutStream(): NodeJS.WriteStream {
+  if (!stream) {
+    stream = process.stdout;
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') closed = true;
+      else throw error;
+    });
+  }
+  return stream;
+}
+
+/**
+ * Whether standard output is a terminal, without creating process.stdout: a pipe or a file is
+ * told apart by fstat alone; only a character device (a terminal, or /dev/null) is asked of tty.
+ */
+export function stdoutIsTerminal(): boolean {
+  if (stream) return stream.isTTY === true;
+  try {
+    if (!fstatSync(1).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return process.getBuiltinModule('node:tty').isatty(1);
+}
