@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PACKAGE_ROOT } from '../src/package-info.js';
+import type { CliResult } from './support/cli.js';
 import { MODEL, T001_REPLY, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
 
 describe('doctor', () => {
@@ -16,6 +20,34 @@ describe('doctor', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^✅ model server reachable at http:\/\/127\.0\.0\.1:\d+ \(Ollama [\d.]+\)$/m);
     assert.match(result.stdout, /^✅ 2 model\(s\) available$/m);
+  });
+
+  test("the tool's start-up: the build's code cache fits this Node, and a refused or missing one is a warning", async () => {
+    const result = await ws.cli(['doctor']);
+    assert.match(result.stdout, new RegExp(`^✅ start-up: the code cache of the CLI fits this Node \\(${process.version.replace(/\./g, '\\.')}\\)$`, 'm'));
+
+    // The built tool copied, its cache damaged, then removed: V8 refuses the first, and the CLI still works.
+    const tool = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-tool-'));
+    try {
+      for (const part of ['dist', 'packs', 'package.json']) cpSync(path.join(PACKAGE_ROOT, part), path.join(tool, part), { recursive: true });
+      const cache = path.join(tool, 'dist', 'cli', 'cli.cache');
+      writeFileSync(cache, readFileSync(cache).subarray(0, 1000));
+      // Asynchronous: the fake server answering doctor lives in this process.
+      const doctor = (): Promise<CliResult> =>
+        new Promise((resolve) => {
+          execFile(process.execPath, [path.join(tool, 'dist', 'cli', 'main.js'), 'doctor'], { cwd: ws.root, env: { ...process.env, OLLAMA_HOST: ws.fake.url } }, (error, stdout, stderr) =>
+            resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
+          );
+        });
+      const refused = await doctor();
+      assert.equal(refused.code, 0, refused.stderr);
+      assert.match(refused.stdout, /^⚠️ start-up: the code cache of the CLI \(dist\/cli\/cli\.cache\) was made by another Node version .*: run `npm run build` in the tool's folder to make it again$/m);
+      assert.match(refused.stdout, /^✅ model server reachable/m);
+      rmSync(cache);
+      assert.match((await doctor()).stdout, /^⚠️ start-up: the code cache of the CLI \(dist\/cli\/cli\.cache\) is missing, so every command starts about 30 ms slower/m);
+    } finally {
+      rmSync(tool, { recursive: true, force: true });
+    }
   });
 
   test('with a run: manifest, pack, models; a changed digest is a warning, a missing model a failure', async () => {

@@ -4,6 +4,7 @@ import { installSignalHandlers } from './interrupt.js';
 import { clearLive, jsonMode, printJsonOutcome } from './print.js';
 import { registerCommands } from './registry.js';
 import { reportError } from './report-error.js';
+import { recordStartFacts, type StartFacts } from './start-facts.js';
 import { writeStdout } from './stdout.js';
 import { suggestCommands } from './suggest-command.js';
 
@@ -66,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** The CLI, as the bin (src/cli/start.cjs) starts it. The only place that exits: commands return or throw. */
-export function run(argv: string[]): void {
+export function run(argv: string[], start?: StartFacts): void {
+  recordStartFacts(start);
   installSignalHandlers();
   main(argv).then(
     (code) => {

@@ -29,4 +29,5 @@ const cli = { exports: {} };
 const loadPackage = (name) => import(name);
 // This module's require: it resolves from this folder, which is cli.js's folder too.
 script.runInThisContext()(cli.exports, require, cli, file, __dirname, loadPackage);
-cli.exports.run(process.argv);
+const codeCache = cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted';
+cli.exports.run(process.argv, { codeCache });
