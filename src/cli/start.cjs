@@ -7,7 +7,7 @@
  * Node 22 has a module compile cache; Node 20, our floor, does not, and its ES module loader costs
  * more than the commands that call no model do. So the CLI is one CommonJS bundle compiled here as
  * a vm.Script, as Node compiles CommonJS itself, with the build's cache as cachedData. V8 refuses a
- * cache made by another Node version or with other V8 flags (e.g. --cpu-prof): the CLI then
+ * cache made by another Node version or under other V8 flags: the CLI then
  * compiles from source as usual, slower but the same. Nothing is written at run time.
  */
 const { readFileSync } = require('node:fs');
