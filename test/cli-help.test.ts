@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -198,6 +198,26 @@ describe('the start-up path', () => {
     assert.deepEqual(unwanted, []);
     // zod through zod/mini only: classic zod builds every schema with dozens of methods.
     assert.deepEqual(modules.filter((m) => m.startsWith('node_modules/zod/v4/classic/')), []);
+  });
+
+  test('a command that starts no git process, printing to a pipe, loads neither child_process nor a stdout stream (net, tty)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-builtins-'));
+    try {
+      // Preloaded (-r is a Node option, not a V8 flag: the code cache still applies): Node's own
+      // modules loaded by the end of the process.
+      // In a repository: outside one, finding out costs a git process.
+      assert.equal(spawnSync('git', ['init', '-q'], { cwd: dir }).status, 0);
+      const probe = path.join(dir, 'probe.cjs');
+      writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(path.join(dir, 'loaded.txt'))}, process.moduleLoadList.join('\\n')));`);
+      const result = spawnSync(process.execPath, ['-r', probe, CLI, 'runs', '--runs-dir', dir], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^no runs in /);
+      const loaded = readFileSync(path.join(dir, 'loaded.txt'), 'utf8').split('\n');
+      assert.ok(loaded.includes('NativeModule fs'), 'the probe saw the modules');
+      assert.deepEqual(loaded.filter((name) => /^NativeModule (child_process|net|tty)$/.test(name)), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("V8 accepts the build's code cache of the bundle, so a command does not compile it from source", () => {
