@@ -37,11 +37,6 @@ const packageJson = path.join(outdir, 'package.json');
 const EXTERNAL = ['diff2html', 'node-llama-cpp', 'playwright-core'];
 
 /**
- * zod's locales/index.js re-exports all of its ~60 locales; anything that reaches it would put
- * every one of them in the bundle, although the tool only registers English (src/schema/zod.ts,
- * from locales/en.js). It is replaced by an empty module in the bundle.
- */
-/**
  * src/load-package.ts imports a package with import(), which a script compiled from a code cache
  * cannot do on Node 20: in the bundle it calls the loader dist/cli/main.js passes in instead.
  */
@@ -63,48 +58,40 @@ const packageLoaderFromStart = {
 // Strict as the ES modules it is made of: esbuild's own "use strict" comes after the banner, too late.
 const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __load_package) { "use strict";', '\n})'];
 
-/**
- * commander requires child_process when it loads, for executable subcommands, which this tool
- * does not have; child_process brings net and streams with it, a few milliseconds of every
- * command's start. In the bundle commander gets child_process on first use instead.
- */
-/**
- * write-file-atomic puts the thread id in its temporary file names, to keep two threads of one
- * process apart, and loads worker_threads for it when it loads (a few milliseconds of every
- * command's start). The CLI runs on the main thread only, whose id is 0: the bundle gives it that.
- */
-const mainThreadForWriteFileAtomic = {
-  name: 'main-thread-for-write-file-atomic',
-  setup(build) {
-    build.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
-      /[\\/]node_modules[\\/]write-file-atomic[\\/]/.test(args.importer) ? { path: 'worker_threads', namespace: 'main-thread' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'main-thread' }, () => ({ contents: 'module.exports = { threadId: 0, isMainThread: true };', loader: 'js' }));
-  },
-};
+/** A plugin that gives one package, for one import, the module `contents` instead. */
+function replaceImport(name, { packageName, specifier, contents }) {
+  const importer = new RegExp(`[\\\\/]node_modules[\\\\/]${packageName}[\\\\/]`);
+  return {
+    name,
+    setup(build) {
+      build.onResolve({ filter: specifier }, (args) => (importer.test(args.importer) ? { path: name, namespace: name } : undefined));
+      build.onLoad({ filter: /.*/, namespace: name }, () => ({ contents, loader: 'js' }));
+    },
+  };
+}
 
-const lazyChildProcessForCommander = {
-  name: 'lazy-child-process-for-commander',
-  setup(build) {
-    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
-      contents: `module.exports = new Proxy({}, { get: (_, name) => require('node:${args.path}')[name] });`,
-      loader: 'js',
-    }));
-  },
-};
-
-const zodWithoutLocales = {
-  name: 'zod-without-locales',
-  setup(build) {
-    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
-  },
-};
+const replacedImports = [
+  // zod's locales/index.js re-exports all of its ~60 locales; anything that reaches it would put
+  // every one of them in the bundle, although the tool only registers English (src/schema/zod.ts,
+  // from locales/en.js).
+  replaceImport('zod-without-locales', { packageName: 'zod', specifier: /^\.\.\/locales\/index\.js$/, contents: 'export {};' }),
+  // commander requires child_process when it loads, for executable subcommands, which this tool
+  // does not have; child_process brings net and streams with it, a few milliseconds of every
+  // command's start. Here commander gets child_process on first use instead.
+  replaceImport('lazy-child-process-for-commander', {
+    packageName: 'commander',
+    specifier: /^(node:)?child_process$/,
+    contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+  }),
+  // write-file-atomic puts the thread id in its temporary file names, to keep two threads of one
+  // process apart, and loads worker_threads for it when it loads (a few milliseconds of every
+  // command's start). The CLI runs on the main thread only, whose id is 0.
+  replaceImport('main-thread-for-write-file-atomic', {
+    packageName: 'write-file-atomic',
+    specifier: /^(node:)?worker_threads$/,
+    contents: 'module.exports = { threadId: 0, isMainThread: true };',
+  }),
+];
 
 const result = await build({
   absWorkingDir: root,
@@ -132,7 +119,7 @@ const result = await build({
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [packageLoaderFromStart, lazyChildProcessForCommander, mainThreadForWriteFileAtomic, zodWithoutLocales],
+  plugins: [packageLoaderFromStart, ...replacedImports],
 });
 
 // An ASCII bundle is read as latin1 by start.cjs: a one-byte string at once, where UTF-8 decoding

@@ -13,15 +13,15 @@ const plain = (text: string): string => text;
 const PLAIN: Colours = { bold: plain, cyan: plain, green: plain, red: plain, yellow: plain };
 
 /**
- * Whether to colour what goes to `stream`. picocolors' own guess is not used: it colours a pipe
+ * Whether to colour output that goes to a terminal or not. picocolors' own guess is not used: it colours a pipe
  * whenever CI is set and takes FORCE_COLOR=0 as "force". Here NO_COLOR (non-empty) always wins,
  * FORCE_COLOR forces colour unless it is 0 or false, and otherwise only a terminal gets colour.
  */
-export function colourEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+function colourEnabled(terminal: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env['NO_COLOR']) return false;
   const force = env['FORCE_COLOR'];
   if (force !== undefined) return force !== '0' && force !== 'false';
-  return stream.isTTY === true && env['TERM'] !== 'dumb';
+  return terminal && env['TERM'] !== 'dumb';
 }
 
 /**
@@ -29,7 +29,7 @@ export function colourEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEn
  * script reading `show` from a pipe the creation of a stream it never needs.
  */
 export async function stdoutColours(): Promise<Colours> {
-  if (!colourEnabled({ isTTY: stdoutIsTerminal() })) return PLAIN;
+  if (!colourEnabled(stdoutIsTerminal())) return PLAIN;
   const { default: picocolors } = await import('picocolors');
   return picocolors.createColors(true);
 }
