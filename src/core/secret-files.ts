@@ -6,7 +6,7 @@
  *
  * A hand-kept list rather than a rule package: secretlint's recommended preset, the obvious
  * candidate, needs Node 22 (this tool supports 20.17) and is driven by an asynchronous linter core.
- * Each rule below is tested with a true positive and near-misses (test/core-secret-files.test.ts).
+ * The rules are tested with true positives and with ordinary code that must pass (test/core-secret-files.test.ts).
  * It catches the common shapes; it is no proof that a file holds no secret.
  */
 
