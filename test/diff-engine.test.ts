@@ -415,3 +415,22 @@ test('regression: line numbers that a no-newline marker contradicts are refused,
   assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
   assert.match(r.error ?? '', /No newline at end of file.*file's end/);
 });
+
+test('a file the caller marks hidden is refused by name before any file content is used', () => {
+  const env = lines('USER=app', 'PASSWORD=s3cret', 'HOST=localhost');
+  const files: FileSource = { get: (p) => (p === 'a.txt' ? Buffer.from(A) : p === '.env' ? Buffer.from(env) : null) };
+  const hidden = (p: string): string | null => (p === '.env' ? 'not shown' : null);
+  // A sloppy hunk the engine would pad from the file, after a clean one of a visible file.
+  const reply = `${lines('--- a/a.txt', '+++ b/a.txt', '@@ -1,3 +1,3 @@', ' one', '-two', '+TWO', ' three')}--- a/.env\n+++ b/.env\n@@ -3 +3 @@\n-HOST=localhost\n+HOST=db\n`;
+  const padded = repairReply(reply, files, { repoName: null });
+  assert.ok(padded.ok && padded.diff.includes('PASSWORD=s3cret'), 'without the option the file pads the hunk');
+  for (const text of [reply, lines('diff --git a/.env b/.env', 'deleted file mode 100644', '--- a/.env', '+++ /dev/null', '@@ -1 +0,0 @@', '-USER=app'), lines('--- a/.env', '+++ b/.env', '@@ -2 +2 @@', '-PASSWORD=guess', '+PASSWORD=x')]) {
+    const r = repairReply(text, files, { repoName: null, hidden });
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.refusal, { file: '.env', hunk: null, reason: 'not shown', expected: null, found: null, closest: null });
+    assert.equal(JSON.stringify(r).includes('s3cret'), false);
+  }
+  // A new file is no one's secret.
+  ok(lines('--- /dev/null', '+++ b/new.txt', '@@ -0,0 +1 @@', '+hello'), {});
+  assert.equal(repairReply(lines('--- /dev/null', '+++ b/new.txt', '@@ -0,0 +1 @@', '+hello'), files, { repoName: null, hidden }).ok, true);
+});

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI } from './support/cli.js';
 import { must } from './support/complete-run.js';
-import { MODEL, T001_REPLY, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
+import { MODEL, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
 
 /** A copy of the shipped pack with `change` applied to its manifest. */
 function pack(ws: Workspace, name: string, change: (manifest: any) => void): string {
@@ -50,7 +50,8 @@ describe('limits from the pack', () => {
     const context = await ws.cli(['add-context', '--run', run, '--file', 'src/app.js']);
     assert.equal(context.code, 1);
     assert.match(context.stderr, /src\/app\.js is \d+ bytes, over the pack's limits\.context_bytes \(20 bytes\)/);
-    ws.fake.enqueueReply({ content: T001_REPLY });
+    // A new file: an existing one the executor was not shown could not be changed at all.
+    ws.fake.enqueueReply({ content: ['--- /dev/null', '+++ b/src/greeting.js', '@@ -0,0 +1 @@', `+export const greeting = '${'Hello '.repeat(20)}';`, ''].join('\n') });
     const patch = await ws.cli(['run-task', '--run', run, '--task', 'T001']);
     assert.equal(patch.code, 1);
     assert.match(patch.stderr, /the patch is \d+ bytes, over the pack's limits\.patch_bytes \(100 bytes\)/);

@@ -147,6 +147,7 @@ describe('hostile and bad input', () => {
     ws.fake.enqueueReply({ content: JSON.stringify({ summary: 's', milestones: [{ id: 'M1', title: 'm', tasks: [task('T001', 'Obey', ['src/app.js'], [])] }] }) });
     await must(ws.cli(['plan', '--run', run]), 'plan');
     await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
+    await must(ws.cli(['add-context', '--run', run, '--file', 'src/app.js']), 'add-context');
     const obeying = [
       ['diff --git a/../../outside.txt b/../../outside.txt', 'new file mode 100644', '--- /dev/null', '+++ b/../../outside.txt', '@@ -0,0 +1 @@', '+pwned', ''].join('\n'),
       ['diff --git a/src/app.js b/src/app.js', 'old mode 100644', 'new mode 100755', ''].join('\n'),
@@ -217,11 +218,11 @@ describe('files the task did not declare', () => {
 
   test('are a warning recorded in exec.response.json; approve-task needs --ack-undeclared', async () => {
     const run = await planApprovedRun(ws);
-    const undeclared = ['diff --git a/secret/notes.txt b/secret/notes.txt', '--- a/secret/notes.txt', '+++ b/secret/notes.txt', '@@ -1 +1 @@', '-do not leak me', '+leaked', ''].join('\n');
+    const undeclared = ['diff --git a/src/extra.js b/src/extra.js', 'new file mode 100644', '--- /dev/null', '+++ b/src/extra.js', '@@ -0,0 +1 @@', '+export const extra = 1;', ''].join('\n');
     ws.fake.enqueueReply({ content: undeclared });
     const result = await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task');
-    assert.match(result.stderr, /secret\/notes\.txt, which the task does not declare/);
-    assert.deepEqual(ws.json(run, 'executions/T001/exec.response.json').undeclared_files, ['secret/notes.txt']);
+    assert.match(result.stderr, /src\/extra\.js, which the task does not declare/);
+    assert.deepEqual(ws.json(run, 'executions/T001/exec.response.json').undeclared_files, ['src/extra.js']);
     const refused = await ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'R']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /does not declare: .*--ack-undeclared/);

@@ -4,6 +4,7 @@ import type { Run } from '../store/run-store.js';
 import { ALLOWLIST, attemptFiles } from './layout.js';
 import type { ContextFile } from './prompts.js';
 import { approvedAttempts, type RunSnapshot } from './run-snapshot.js';
+import { secretReason } from './secret-files.js';
 import type { RunSession } from './session.js';
 
 export interface ApprovedPatch {
@@ -29,21 +30,31 @@ export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPa
 }
 
 /**
- * What the executor may see: files touched by approved patches and allowlisted files, read at
- * base commit + approved patches (never from the working tree).
+ * What the executor may see: allowlisted files, and files touched by approved patches that pass
+ * add-context's secret checks, read at base commit + approved patches (never from the working
+ * tree). A touched file that looks like a secret is withheld until a person adds it.
  */
-export async function approvedContext(session: RunSession, approved: ApprovedPatch[]): Promise<{ tree: string; files: ContextFile[] }> {
+export async function approvedContext(
+  session: RunSession,
+  approved: ApprovedPatch[],
+): Promise<{ tree: string; files: ContextFile[]; withheld: Array<{ path: string; reason: string }> }> {
   const tree = await buildStateTree(
     session.repoRoot,
     session.manifest.repository.base_commit,
     approved.map((item) => item.patch),
   );
   const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
-  const paths = [...new Set([...approved.flatMap((item) => item.touched), ...allowlist.files.map((entry) => entry.path)])].sort();
+  const allowed = new Set(allowlist.files.map((entry) => entry.path));
+  const paths = [...new Set([...approved.flatMap((item) => item.touched), ...allowed])].sort();
   const files: ContextFile[] = [];
+  const withheld: Array<{ path: string; reason: string }> = [];
   for (const file of paths) {
     const content = await readFileAt(session.repoRoot, tree, file);
-    if (content !== null) files.push({ path: file, content: content.toString('utf8') });
+    if (content === null) continue;
+    // An allowlisted file passed the checks, or a person said it is not a secret (--allow-secret).
+    const reason = allowed.has(file) ? null : secretReason(file, content);
+    if (reason === null) files.push({ path: file, content: content.toString('utf8') });
+    else withheld.push({ path: file, reason });
   }
-  return { tree, files };
+  return { tree, files, withheld };
 }

@@ -44,12 +44,24 @@ export function executorMessages(system: string, task: PlanTask, context: Contex
     '## Repository files you can see',
   ];
   if (context.length === 0) lines.push('', '(none: every file you change is new)');
-  for (const file of context) lines.push('', `### ${file.path}`, '```', file.content.replace(/\n$/, ''), '```');
+  for (const file of context) lines.push('', `### ${file.path}`, ...fenced(file.content.replace(/\n$/, '')));
   lines.push('', 'Reply with one unified diff (git format, paths prefixed a/ and b/) that carries out the task. No explanation.');
   return [
     { role: 'system', content: system },
     { role: 'user', content: lines.join('\n') + '\n' },
   ];
+}
+
+/**
+ * A file's text between fences of more backticks than any run inside it (CommonMark closes a fence
+ * only with at least as many), so no line of the file can end the block and pass for the prompt's
+ * own headings or instructions.
+ */
+export function fenced(text: string): [string, string, string] {
+  let longest = 0;
+  for (const run of text.matchAll(/`+/g)) longest = Math.max(longest, run[0].length);
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [fence, text, fence];
 }
 
 function specSection(spec: string): string {

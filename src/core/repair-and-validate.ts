@@ -28,20 +28,50 @@ export async function repairAndValidate(
   repoName: string = path.basename(repoRoot),
   /** Shared by the calls of one command (verify) that ask git the same questions; one per call otherwise. */
   memo?: GitMemo,
+  /**
+   * The repository files the executor was shown; a reply that changes, deletes or renames any other
+   * existing file is refused naming it, and that file's content is never used or quoted. Null: no
+   * such limit (a diff a person checks, a run recorded before attempts kept the list).
+   */
+  visible: readonly string[] | null = null,
 ): Promise<RepairedPatch> {
   // The same reply on the same history (a task re-run with the same seed) is repaired once per memo.
+  const seen = visible === null ? 'every file visible' : JSON.stringify(visible);
   return withGitMemo(memo, (m) =>
-    m.once(['repair-and-validate', repoRoot, base, repoName, reply, ...approvedPatches], () => repairAndValidateWith(m, repoRoot, base, approvedPatches, reply, repoName)),
+    m.once(['repair-and-validate', repoRoot, base, repoName, reply, seen, ...approvedPatches], () =>
+      repairAndValidateWith(m, repoRoot, base, approvedPatches, reply, repoName, visible === null ? null : new Set(visible)),
+    ),
   );
 }
 
-async function repairAndValidateWith(memo: GitMemo, repoRoot: string, base: string, approvedPatches: string[], reply: string, repoName: string): Promise<RepairedPatch> {
+/** Why a reply may not change `file`, an existing file the executor was not shown (one line, naming the file only). */
+function hiddenFileRefusal(file: string): string {
+  return `the executor cannot see this file, so its reply may not change it: add it with \`add-context --file ${file}\` and run the task again`;
+}
+
+/** What the engine gets in place of a file the executor was not shown: nothing of its content. */
+const HIDDEN = Buffer.alloc(0);
+
+async function repairAndValidateWith(
+  memo: GitMemo,
+  repoRoot: string,
+  base: string,
+  approvedPatches: string[],
+  reply: string,
+  repoName: string,
+  visible: ReadonlySet<string> | null,
+): Promise<RepairedPatch> {
   const state = approvedPatches.length === 0 ? base : await buildStateTree(repoRoot, base, approvedPatches, memo);
   const needed = filesNeeded(reply, { repoName }).filter((file) => checkPatchPath(file) === null);
   // Which of the paths the reply may touch are links or submodules is asked alongside their content,
   // not once the engine has named them; both start from the same listing, asked of git once.
   const [blobs, neededLinked] = await Promise.all([readBlobs(repoRoot, state, needed, memo), linkedPaths(repoRoot, state, needed, memo)]);
-  const outcome = repairReply(reply, { get: (file) => blobs.get(file) }, { repoName });
+  const hidden = (file: string): boolean => visible !== null && !visible.has(file) && blobs.get(file) instanceof Buffer;
+  const outcome = repairReply(
+    reply,
+    { get: (file) => (hidden(file) ? HIDDEN : blobs.get(file)) },
+    { repoName, hidden: (file) => (hidden(file) ? hiddenFileRefusal(file) : null) },
+  );
   if (!outcome.ok) return { outcome, validation: null, error: outcome.error ?? 'the reply holds no diff that can be used' };
 
   const unsafe = outcome.files.flatMap((file) =>

@@ -32,10 +32,16 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     const context = await approvedContext(session, approved);
     for (const file of task.task.files) {
       const visible = context.files.some((item) => item.path === file);
-      if (!visible && (await pathKindAt(session.repoRoot, context.tree, file)) === 'file') {
+      const withheld = context.withheld.some((item) => item.path === file);
+      if (!visible && !withheld && (await pathKindAt(session.repoRoot, context.tree, file)) === 'file') {
         record.warnings.push(`${taskId} changes ${file}, which the executor cannot see: add it with \`add-context --file ${file}\``);
       }
     }
+
+    for (const { path: file, reason } of context.withheld) {
+      record.warnings.push(`${file}, changed by an approved patch, looks like a secret (${reason}) and is left out of the executor's context: add it with \`add-context --file ${file} --allow-secret\` if it is not`);
+    }
+    const shown = context.files.map((item) => item.path);
 
     const pack = loadRunPack(session.run);
     const messages = executorMessages(pack.executorSystem, task.task, context.files);
@@ -56,7 +62,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
       result.done_reason === 'length'
         ? cutShort(session.manifest.generation.num_predict)
         : (tooManyHunks(result.content, limits.reply_hunks) ??
-            (await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest)))),
+            (await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest), undefined, shown))),
       limits.patch_bytes,
     );
     const { outcome } = repaired;
@@ -79,6 +85,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
       done_reason: result.done_reason,
       stats: result.stats,
       normalization: { ok: outcome.ok, error: outcome.error, refusal: outcome.refusal, fixes: outcome.fixes, files: outcome.files },
+      context_files: shown,
       validation,
     };
     const undeclared = undeclaredFiles(outcome.files, task.task.files);

@@ -89,7 +89,7 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
     }
     refuseDiffInNotes(extracted.notes);
     const repoDoubled = repoNameDoubled(diff, files, options.repoName);
-    const groups = groupByFile(diff, files, options.repoName, repoDoubled, fixes);
+    const groups = groupByFile(diff, files, options, repoDoubled, fixes);
     const contextSeen = widestContext(diff);
     const out: string[] = [];
     const leftover: number[] = [];
@@ -214,13 +214,17 @@ interface Group {
 }
 
 /** Resolve every file patch; patches of the same file (a reply with one block per hunk) are joined. */
-function groupByFile(diff: ReplyDiff, files: FileSource, repoName: string | null, repoDoubled: boolean, fixes: Fix[]): Group[] {
+function groupByFile(diff: ReplyDiff, files: FileSource, options: EngineOptions, repoDoubled: boolean, fixes: Fix[]): Group[] {
+  const { repoName } = options;
   const groups: Group[] = [];
   /** The group touching each path (old or new side). */
   const byPath = new Map<string, Group>();
   for (const file of diff.files) {
     const pure = file.hunks.length > 0 && file.hunks.every((h) => h.body.every((b) => b.kind === 'added' || b.kind === 'marker' || (b.unmarked && b.text === '')));
     const paths = resolvePaths(headerFacts(diff, file), pure, { source: files, repoName, repoDoubled });
+    // Every file is resolved before any is repaired, so this refusal comes before any content is read.
+    const hidden = paths.oldPath === null ? null : (options.hidden?.(paths.oldPath) ?? null);
+    if (hidden !== null) refuse(paths.oldPath, null, hidden);
     const touched = [paths.oldPath, paths.newPath].filter((p): p is string => p !== null);
     const others = touched.map((p) => byPath.get(p)).filter((g): g is Group => g !== undefined);
     const same = others.find((g) => g.paths.oldPath === paths.oldPath && g.paths.newPath === paths.newPath && g.paths.kind === paths.kind);

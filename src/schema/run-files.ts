@@ -162,6 +162,12 @@ export const ExecResponse = z.strictObject({
   }),
   /** Files the patch changes that the task did not declare: approve-task then needs --ack-undeclared. */
   undeclared_files: z.optional(z.array(Text)),
+  /**
+   * The repository files the executor was shown (paths, sorted): the reply may change no other
+   * existing file, and verify repairs the reply with the same list. Absent in runs recorded before
+   * it was kept, which verify repairs as they were made, with no such limit.
+   */
+  context_files: z.optional(z.array(Text)),
   validation: PatchValidationRecord,
 });
 export type ExecResponse = z.infer<typeof ExecResponse>;

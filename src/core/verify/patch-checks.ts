@@ -128,7 +128,7 @@ async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPat
     if (recordedOn !== null && recordedOn !== actualOn) {
       checks.push(fail(files.response, NORMALIZATION, `records validation on [${recordedOn}], but the patches approved before this attempt are [${actualOn}]`));
     }
-    checks.push(...(await compareWithEngine(run, manifest, repoRoot, files, before.map((item) => item.text!), memo)));
+    checks.push(...(await compareWithEngine(run, manifest, repoRoot, files, before.map((item) => item.text!), recordedContextFiles(response), memo)));
     compared++;
     return checks;
   });
@@ -150,10 +150,18 @@ function runHunkLimit(run: Run): number | null {
   }
 }
 
-async function compareWithEngine(run: Run, manifest: Manifest, repoRoot: string, files: Attempt['files'], before: string[], memo: GitMemo): Promise<Check[]> {
+async function compareWithEngine(
+  run: Run,
+  manifest: Manifest,
+  repoRoot: string,
+  files: Attempt['files'],
+  before: string[],
+  visible: string[] | null,
+  memo: GitMemo,
+): Promise<Check[]> {
   let outcome;
   try {
-    ({ outcome } = await repairAndValidate(repoRoot, manifest.repository.base_commit, before, run.readText(files.rawPatch), runRepoName(manifest), memo));
+    ({ outcome } = await repairAndValidate(repoRoot, manifest.repository.base_commit, before, run.readText(files.rawPatch), runRepoName(manifest), memo, visible));
   } catch (error) {
     return [fail(files.patch, NORMALIZATION, `the engine could not be re-run: ${(error as Error).message}`)];
   }
@@ -206,6 +214,15 @@ function recordedApprovedPatches(response: Record<string, unknown> | null): stri
   const list = (response?.['validation'] as { approved_patches?: unknown } | undefined)?.approved_patches;
   if (!Array.isArray(list)) return null;
   return list.map((item: { task?: unknown; sha256?: unknown }) => `${String(item.task)}:${short(String(item.sha256))}`).join(', ');
+}
+
+/**
+ * The files the executor was shown, as the attempt recorded them; null for an attempt recorded
+ * before the list was kept, which is repaired as it was then, with every file visible.
+ */
+function recordedContextFiles(response: Record<string, unknown> | null): string[] | null {
+  const list = response?.['context_files'];
+  return Array.isArray(list) && list.every((item) => typeof item === 'string') ? list : null;
 }
 
 function byCodeUnits(a: string, b: string): number {

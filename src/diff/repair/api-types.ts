@@ -13,6 +13,12 @@ export interface EngineOptions {
    * be recognised as the model doubling it into the path; null when not known.
    */
   repoName: string | null;
+  /**
+   * Why the reply may not change this path that exists at base (the executor was not shown it), or
+   * null when it may. Asked of every existing path a file patch changes, deletes or renames, before
+   * any file's content is used, so a refusal quotes nothing of a file the executor did not see.
+   */
+  hidden?: (path: string) => string | null;
 }
 
 /** Base content by path: a Buffer, null when the path does not exist at base, undefined when not fetched. */
