@@ -161,6 +161,8 @@ export const ExecResponse = z.strictObject({
   }),
   /** Files the patch changes that the task did not declare: approve-task then needs --ack-undeclared. */
   undeclared_files: z.optional(z.array(Text)),
+  /** Added lines holding control characters (as escapes, src/visible-text.ts), shown as a warning. */
+  control_characters: z.optional(z.array(z.strictObject({ file: Text, line: Num, characters: z.array(Text) }))),
   validation: PatchValidationRecord,
 });
 export type ExecResponse = z.infer<typeof ExecResponse>;
