@@ -36,7 +36,7 @@ export function renderExecMarkdown(task: PlanTask, response: ExecResponse): stri
     `# ${line(task.id)}: ${line(task.title)} (attempt ${response.attempt})`,
     '',
     `- Model: ${line(response.model)}`,
-    `- Diff found: ${normalization.ok ? 'yes' : `no (${line(normalization.error ?? '')})`}`,
+    `- Diff found: ${normalization.ok ? 'yes' : `no (${line(String(normalization.error))})`}`,
     `- Validation: ${validation.ok ? `passes against ${validation.base.slice(0, 12)} + ${validation.approved_patches.length} approved patch(es)` : 'fails'}`,
   ];
   for (const error of validation.errors) lines.push(`  - ${line(error)}`);
