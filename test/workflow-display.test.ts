@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -164,5 +164,28 @@ describe('control characters from a model are shown escaped, never acted on', ()
     const json = JSON.parse(ran.stdout);
     assert.ok(json.warnings.some((line: string) => line.includes(`src/we${ESC}[2Kird.js`)), 'the JSON carries the name as it is');
     await must(ws.cli(['verify', '--run', other]), 'verify');
+  });
+
+  test('list-context, verify and runs name files and folders with their control characters escaped', async () => {
+    const third = await ws.init();
+    await must(ws.cli(['add-context', '--run', third, '--file', `src/we${ESC}[2Kird.js`]), 'add-context');
+    const listing = await must(ws.cli(['list-context', '--run', third]), 'list-context');
+    assert.match(listing.stdout, /^src\/we\\x1b\[2Kird\.js\tadded\t/m);
+    assert.deepEqual(rawControls(listing.stdout), []);
+
+    const planted = path.join(ws.root, 'runs', third, `notes${ESC}[2K\r.txt`);
+    writeFileSync(planted, 'planted\n');
+    const verify = await ws.cli(['verify', '--run', third]);
+    assert.equal(verify.code, 1);
+    assert.match(verify.stdout, /^❌ notes\\x1b\[2K\\r\.txt: unrecorded: /m);
+    assert.deepEqual(rawControls(verify.stdout), []);
+    rmSync(planted);
+    await must(ws.cli(['verify', '--run', third]), 'verify');
+
+    mkdirSync(path.join(ws.root, 'runs', `odd${ESC}]0;title${'\u0007'}`));
+    const runs = await must(ws.cli(['runs']), 'runs');
+    assert.match(runs.stdout, /^odd\\x1b\]0;title\\x07 +broken /m);
+    assert.deepEqual(rawControls(runs.stdout), []);
+    rmSync(path.join(ws.root, 'runs', `odd${ESC}]0;title${'\u0007'}`), { recursive: true });
   });
 });
