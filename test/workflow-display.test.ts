@@ -88,8 +88,11 @@ describe('control characters from a model are shown escaped, never acted on', ()
   });
 
   test('an added line that erases itself is shown escaped by show --task, with a warning in show, exec.md, the response and the report', async () => {
-    ws.fake.enqueueReply({ content: HIDING_REPLY });
+    ws.fake.enqueueReply({ content: `Here is the diff.${ESC}[8m concealed\n\n${HIDING_REPLY}` });
     const ran = await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task');
+    const notes = ws.read(run, 'executions/T001/artifacts/notes.md');
+    assert.ok(notes.includes('Here is the diff.\\x1b[8m concealed'), notes);
+    assert.deepEqual(rawControls(notes), []);
     assert.match(ran.stderr, /^warning: T001 attempt 1: added lines hold control characters.*src\/app\.js line 2 \(\\x1b \\r\)$/m);
 
     const shown = await must(coloured(['show', '--run', run, '--task', 'T001']), 'show --task');
