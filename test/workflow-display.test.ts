@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from './support/cli.js';
 import { must } from './support/complete-run.js';
+import { startFakeOllama } from './support/fake-ollama.js';
 import { APP_JS, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
 
 /**
@@ -167,6 +168,17 @@ describe('control characters from a model are shown escaped, never acted on', ()
     const json = JSON.parse(ran.stdout);
     assert.ok(json.warnings.some((line: string) => line.includes(`src/we${ESC}[2Kird.js`)), 'the JSON carries the name as it is');
     await must(ws.cli(['verify', '--run', other]), 'verify');
+  });
+
+  test("doctor shows what the model server says about itself escaped", async () => {
+    const server = await startFakeOllama({ version: `0.9${ESC}[2K\rfine` });
+    try {
+      const doctor = await must(ws.cli(['doctor', '--base-url', server.url]), 'doctor');
+      assert.match(doctor.stdout, /reachable at .* \(Ollama 0\.9\\x1b\[2K\\rfine\)$/m);
+      assert.deepEqual(rawControls(doctor.stdout), []);
+    } finally {
+      await server.close();
+    }
   });
 
   test('list-context, verify and runs name files and folders with their control characters escaped', async () => {
