@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { runs } from './support/fc-seed.js';
 import { colourDiff, paint, Painted, type Colours } from '../src/cli/colour.js';
 import { nulByteRefusal } from '../src/core/patch-policy.js';
 import { addedLineControls, addedLineWithNul } from '../src/diff/added-controls.js';
@@ -21,6 +23,23 @@ describe('visible text: control characters shown, never acted on', () => {
     assert.equal(visibleLine('one\ntwo'), 'one\\ntwo');
     assert.equal(visibleText('one\r\ntwo\rthree\n'), 'one\r\ntwo\\rthree\n');
     assert.equal(visibleText('ends in CR\r'), 'ends in CR\\r');
+  });
+
+  test('property: whatever the text, nothing a terminal acts on is left, and text without controls is unchanged', () => {
+    const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+    const controls = fc.constantFrom('\u001b', '\r', '\n', '\t', '\u0000', '\u007f', '\u009b', '\u202e', '\u2066', '\u200f');
+    const text = fc.array(fc.oneof(controls, fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 20 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (input) => {
+        const line = visibleLine(input);
+        assert.ok(!raw.test(line) && !line.includes('\n'), JSON.stringify(line));
+        const several = visibleText(input);
+        assert.ok(!raw.test(several.replaceAll('\r\n', '\n')), JSON.stringify(several));
+        assert.equal(several.split('\n').length, input.split('\n').length, 'line breaks are kept');
+        if (!raw.test(input) && !input.includes('\n')) assert.equal(line, input);
+      }),
+      { numRuns: runs(500) },
+    );
   });
 
   test('controlsIn lists each character once, as its escape, in order of appearance', () => {
