@@ -1,8 +1,13 @@
-import { writeStdout } from './stdout.js';
+import { CONTROL_CHARACTERS, visibleLine, visibleText } from '../visible-text.js';
+import { Painted } from './colour.js';
+import { stdoutIsTerminal, writeStdout } from './stdout.js';
 
 /**
  * Everything the CLI prints goes through here, so that `--json` can replace the text with one
- * object and the live progress line can be cleared before any other output.
+ * object and the live progress line can be cleared before any other output. Text is shown with
+ * its control characters escaped (src/visible-text.ts): strings from a model, a file or a run
+ * land in these lines, and a terminal would act on an escape sequence, a carriage return or a bidi
+ * control instead of showing it.
  */
 interface OutputState {
   json: boolean;
@@ -31,23 +36,31 @@ export function progressWanted(): boolean {
   return !state.json && !state.quiet && process.stderr.isTTY === true;
 }
 
-/** A line of the text output (suppressed with --json, whose object carries the same facts). */
-export function out(line = ''): void {
+/**
+ * A line of the text output (suppressed with --json, whose object carries the same facts). A
+ * string is one line: its control characters, a newline included, are escaped; a Painted line
+ * (colour.ts) was escaped before it was coloured.
+ */
+export function out(line: string | Painted = ''): void {
   if (state.json) return;
   clearLive();
-  writeStdout(`${line}\n`);
+  writeStdout(`${line instanceof Painted ? line.text : visibleLine(line)}\n`);
 }
 
-/** Text that is the product itself (a diff, an HTML page), written as is; not in --json. */
-export function outRaw(text: string): void {
+/**
+ * Text that is the product itself (a diff, an HTML page), written as is to a pipe or a file; on a
+ * terminal, which would act on them, its control characters are escaped. Not in --json.
+ */
+export function outRaw(text: string | Painted): void {
   if (state.json) return;
   clearLive();
-  writeStdout(text);
+  if (text instanceof Painted) writeStdout(text.text);
+  else writeStdout(stdoutIsTerminal() ? visibleText(text) : text);
 }
 
 export function warn(line: string): void {
   clearLive();
-  process.stderr.write(`warning: ${line}\n`);
+  process.stderr.write(`warning: ${visibleLine(line)}\n`);
   state.warnings.push(line);
 }
 
@@ -58,7 +71,7 @@ export function setResult(value: unknown): void {
 
 /** Replaces the live line on stderr (a terminal): carriage return, erase line, no newline. */
 export function writeLive(line: string): void {
-  process.stderr.write(`\r\u001b[2K${line}`);
+  process.stderr.write(`\r\u001b[2K${visibleLine(line)}`);
   state.live = true;
 }
 
@@ -76,5 +89,14 @@ export function clearLive(): void {
 export function printJsonOutcome(exitCode: number, error: string | null, command: string | null = state.command): void {
   clearLive();
   const outcome = { ok: exitCode === 0, command, exit_code: exitCode, result: state.result ?? null, error, warnings: state.warnings };
-  writeStdout(`${JSON.stringify(outcome)}\n`);
+  writeStdout(`${jsonWithoutControls(JSON.stringify(outcome))}\n`);
+}
+
+/**
+ * JSON.stringify escapes C0 controls but writes DEL, C1 and bidi controls as they are; written
+ * as \uHHHH instead, the document parses to the same strings and shows nothing a terminal acts on.
+ * Outside strings JSON is ASCII without controls, so only string contents are touched.
+ */
+function jsonWithoutControls(json: string): string {
+  return json.replace(CONTROL_CHARACTERS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -1,4 +1,5 @@
 import { pathKindAt } from '../git/state-tree.js';
+import { addedLineWithNul } from '../diff/added-controls.js';
 
 /**
  * What a patch may do, enforced on the model's output whatever its prompt said: text changes to
@@ -39,4 +40,13 @@ export async function treePathRefusal(repoRoot: string, tree: string, file: stri
   if (kind === 'symlink') return `${file} is a symbolic link: only regular files are changed`;
   if (kind === 'submodule') return `${file} is a submodule: submodules are not changed`;
   return null;
+}
+
+/**
+ * Why a patch adding a NUL byte is refused, or null: git takes a file holding one for binary, and
+ * only text changes are accepted (as for a binary patch).
+ */
+export function nulByteRefusal(patch: string): string | null {
+  const found = addedLineWithNul(patch);
+  return found === null ? null : `the patch adds a NUL byte (${found.file} line ${found.line}), which makes the file binary: only text changes are accepted`;
 }

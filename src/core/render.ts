@@ -1,11 +1,17 @@
+import type { ControlFinding } from '../diff/added-controls.js';
+import { visibleLine as line, visibleText as text } from '../visible-text.js';
 import type { Plan, PlanTask } from '../schema/plan.js';
 import type { ExecResponse } from '../schema/run-files.js';
 
-/** Markdown views, derived from the canonical JSON after it validated; never read back. */
+/**
+ * Markdown views, derived from the canonical JSON after it validated; never read back. Every
+ * string from the model or a file is shown with its control characters escaped (src/visible-text.ts):
+ * a view is read in a terminal or an editor, where they could hide a line.
+ */
 export function renderPlanMarkdown(plan: Plan, revision: number, planSha256: string): string {
-  const lines = [`# Plan (revision ${revision})`, '', plan.summary.trim(), '', `plan.json sha256: \`${planSha256}\``];
+  const lines = [`# Plan (revision ${revision})`, '', text(plan.summary.trim()), '', `plan.json sha256: \`${planSha256}\``];
   for (const milestone of plan.milestones) {
-    lines.push('', `## ${milestone.id}: ${milestone.title}`);
+    lines.push('', `## ${line(milestone.id)}: ${line(milestone.title)}`);
     for (const task of milestone.tasks) lines.push('', ...renderTask(task));
   }
   return lines.join('\n') + '\n';
@@ -13,39 +19,53 @@ export function renderPlanMarkdown(plan: Plan, revision: number, planSha256: str
 
 function renderTask(task: PlanTask): string[] {
   return [
-    `### ${task.id}: ${task.title}`,
+    `### ${line(task.id)}: ${line(task.title)}`,
     '',
-    task.description.trim(),
+    text(task.description.trim()),
     '',
-    `- Files: ${task.files.map((file) => `\`${file}\``).join(', ')}`,
-    `- Depends on: ${task.depends_on.length > 0 ? task.depends_on.join(', ') : 'nothing'}`,
+    `- Files: ${task.files.map((file) => `\`${line(file)}\``).join(', ')}`,
+    `- Depends on: ${task.depends_on.length > 0 ? line(task.depends_on.join(', ')) : 'nothing'}`,
     '- Acceptance:',
-    ...task.acceptance.map((item) => `  - ${item}`),
+    ...task.acceptance.map((item) => `  - ${line(item)}`),
   ];
 }
 
 export function renderExecMarkdown(task: PlanTask, response: ExecResponse): string {
   const { normalization, validation } = response;
   const lines = [
-    `# ${task.id}: ${task.title} (attempt ${response.attempt})`,
+    `# ${line(task.id)}: ${line(task.title)} (attempt ${response.attempt})`,
     '',
-    `- Model: ${response.model}`,
-    `- Diff found: ${normalization.ok ? 'yes' : `no (${normalization.error})`}`,
+    `- Model: ${line(response.model)}`,
+    `- Diff found: ${normalization.ok ? 'yes' : `no (${line(String(normalization.error))})`}`,
     `- Validation: ${validation.ok ? `passes against ${validation.base.slice(0, 12)} + ${validation.approved_patches.length} approved patch(es)` : 'fails'}`,
   ];
-  for (const error of validation.errors) lines.push(`  - ${error}`);
+  for (const error of validation.errors) lines.push(`  - ${line(error)}`);
+  const controls = response.control_characters ?? [];
+  if (controls.length > 0) {
+    lines.push('', '## Warning: control characters in added lines', '', `${CONTROLS_WARNING}; they are shown escaped in patch.md:`, '');
+    for (const found of controls) lines.push(`- \`${line(found.file)}\` line ${found.line}: ${found.characters.map((char) => `\`${char}\``).join(', ')}`);
+  }
   lines.push('', '## Fixes made to the reply', '');
   if (normalization.fixes.length === 0) lines.push('None: the diff is exactly as the model wrote it.');
   for (const fix of normalization.fixes) {
     const where = [fix.file, fix.hunk === null ? null : `hunk ${fix.hunk}`].filter(Boolean).join(', ');
-    lines.push(`- **${fix.kind}**${where ? ` (${where})` : ''}: ${fix.detail}`);
+    lines.push(`- **${line(fix.kind)}**${where ? ` (${line(where)})` : ''}: ${line(fix.detail)}`);
   }
   lines.push('', '## Files', '');
-  for (const file of normalization.files) lines.push(`- ${file.kind}: \`${file.newPath ?? file.oldPath}\``);
+  for (const file of normalization.files) lines.push(`- ${line(file.kind)}: \`${line(file.newPath ?? file.oldPath ?? '')}\``);
   return lines.join('\n') + '\n';
 }
 
 export function renderPatchMarkdown(taskId: string, patch: string, patchSha256: string): string {
   const fence = patch.includes('```') ? '~~~~' : '```';
-  return `# Patch for ${taskId}\n\npatch.diff sha256: \`${patchSha256}\`\n\n${fence}diff\n${patch.replace(/\n$/, '')}\n${fence}\n`;
+  return `# Patch for ${line(taskId)}\n\npatch.diff sha256: \`${patchSha256}\`\n\n${fence}diff\n${text(patch.replace(/\n$/, ''))}\n${fence}\n`;
+}
+
+const CONTROLS_WARNING = 'added lines hold control characters, which a terminal acts on instead of showing (they can hide or rewrite what is shown)';
+
+/** The warning about control characters in added lines, in one line: where (the first few) and which. */
+export function describeControls(controls: ControlFinding[]): string {
+  const shown = controls.slice(0, 5).map((found) => `${found.file} line ${found.line} (${found.characters.join(' ')})`);
+  const more = controls.length > shown.length ? `, and ${controls.length - shown.length} more line(s)` : '';
+  return `${CONTROLS_WARNING}: ${shown.join(', ')}${more}`;
 }

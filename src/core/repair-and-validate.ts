@@ -3,7 +3,7 @@ import { filesNeeded, repairReply, type RepairOutcome } from '../diff/engine.js'
 import { checkPatchPath } from '../diff/paths.js';
 import { withGitMemo, type GitMemo } from '../git/memo.js';
 import { readBlobs } from '../git/read-blobs.js';
-import { rawReplyRefusal, treePathRefusal } from './patch-policy.js';
+import { nulByteRefusal, rawReplyRefusal, treePathRefusal } from './patch-policy.js';
 import { buildStateTree, linkedPaths, validatePatch, type PatchValidation } from '../git/state-tree.js';
 
 export interface RepairedPatch {
@@ -83,7 +83,7 @@ async function repairAndValidateWith(
   if (unsafe.length > 0) return { outcome, validation: null, error: unsafe[0]! };
 
   // The output is held to the rules whatever the prompt (spec, context) told the model.
-  const raw = rawReplyRefusal(reply) ?? (outcome.diff === reply ? null : rawReplyRefusal(outcome.diff));
+  const raw = rawReplyRefusal(reply) ?? (outcome.diff === reply ? null : rawReplyRefusal(outcome.diff)) ?? nulByteRefusal(outcome.diff);
   if (raw !== null) return { outcome, validation: null, error: raw };
   const touched = [...new Set(outcome.files.flatMap((file) => [file.oldPath, file.newPath]).filter((item): item is string => item !== null))];
   // Only a path that is or goes through a link or submodule can be refused; bulk listings find

@@ -7,7 +7,9 @@ import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { attemptFiles } from './layout.js';
 import { callModel } from './model-call.js';
 import { executorMessages } from './prompts.js';
-import { renderExecMarkdown, renderPatchMarkdown } from './render.js';
+import { describeControls, renderExecMarkdown, renderPatchMarkdown } from './render.js';
+import { addedLineControls } from '../diff/added-controls.js';
+import { visibleText } from '../visible-text.js';
 import { loadRunPack } from './run-pack.js';
 import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and-validate.js';
@@ -93,8 +95,14 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
       response.undeclared_files = undeclared;
       record.warnings.push(`${taskId} attempt ${attempt} changes ${undeclared.join(', ')}, which the task does not declare: approving it needs \`approve-task --ack-undeclared\``);
     }
+    const controls = outcome.ok ? addedLineControls(outcome.diff) : [];
+    if (controls.length > 0) {
+      response.control_characters = controls;
+      record.warnings.push(`${taskId} attempt ${attempt}: ${describeControls(controls)}`);
+    }
     const patch = outcome.ok ? run.writeText(files.patch, outcome.diff) : null;
-    if (outcome.notes) run.writeText(files.notes, outcome.notes + '\n');
+    // The notes are prose the model wrote around its diff: a view for a person, so shown visibly.
+    if (outcome.notes) run.writeText(files.notes, visibleText(outcome.notes) + '\n');
     run.writeJson(files.response, response);
     // Views are derived from the recorded JSON; failing to render one must not fail the command.
     if (patch) renderView(() => run.writeText(files.patchMarkdown, renderPatchMarkdown(taskId, outcome.diff, patch.sha256)), record.warnings);

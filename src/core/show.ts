@@ -1,3 +1,4 @@
+import { addedLineControls, type ControlFinding } from '../diff/added-controls.js';
 import { UsageError, WorkflowError } from '../errors.js';
 import type { Plan } from '../schema/plan.js';
 import { ExecResponse, type Approval, type PatchValidationRecord } from '../schema/run-files.js';
@@ -46,6 +47,8 @@ export interface PatchView {
   fixes: ExecResponse['normalization']['fixes'];
   validation: PatchValidationRecord;
   undeclared_files: string[];
+  /** Added lines holding control characters: where, and which (escaped). */
+  control_characters: ControlFinding[];
   decision: DecisionView | null;
 }
 
@@ -121,6 +124,8 @@ function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: numb
     fixes: response.normalization.fixes,
     validation: response.validation,
     undeclared_files: response.undeclared_files ?? [],
+    // Recorded by run-task; found again for attempts recorded before run-task looked for them.
+    control_characters: response.control_characters ?? (patch === null ? [] : addedLineControls(patch)),
     decision: decisionView(attempt.approval),
   };
 }

@@ -168,6 +168,8 @@ export const ExecResponse = z.strictObject({
    * it was kept, which verify repairs as they were made, with no such limit.
    */
   context_files: z.optional(z.array(Text)),
+  /** Added lines holding control characters (as escapes, src/visible-text.ts), shown as a warning. */
+  control_characters: z.optional(z.array(z.strictObject({ file: Text, line: Num, characters: z.array(Text) }))),
   validation: PatchValidationRecord,
 });
 export type ExecResponse = z.infer<typeof ExecResponse>;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { checkPatch, type CheckPatchResult } from '../../core/check-patch.js';
 import { canonicalJson } from '../../model/canonical-json.js';
 import { OrchestratorError } from '../../errors.js';
+import { visibleLine } from '../../visible-text.js';
 import { jsonMode, outRaw, setResult } from '../print.js';
 import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
@@ -24,7 +25,7 @@ export default async function checkPatchCommand(options: CommandOptions, command
   if (!jsonMode()) {
     for (const fix of result.outcome.fixes) {
       const where = [fix.file, fix.hunk === null ? null : `hunk ${fix.hunk}`].filter(Boolean).join(' ');
-      process.stderr.write(`fixed ${fix.kind}${where ? ` (${where})` : ''}: ${fix.detail}\n`);
+      process.stderr.write(`${visibleLine(`fixed ${fix.kind}${where ? ` (${where})` : ''}: ${fix.detail}`)}\n`);
     }
     if (ok && !options.out) outRaw(result.outcome.diff);
     if (ok) process.stderr.write(`ok: validates against ${result.base.slice(0, 12)} (${result.validation?.files.length ?? 0} file(s), ${result.outcome.fixes.length} fix(es))\n`);

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { DecisionView, PatchView, PlanView } from '../../core/show.js';
 import { showRun } from '../../core/show.js';
+import { describeControls } from '../../core/render.js';
 import { UsageError } from '../../errors.js';
-import { colourDiff, stdoutColours, type Colours } from '../colour.js';
+import { colourDiff, paint, stdoutColours, type Colours, type Painted } from '../colour.js';
 import { out, outRaw, setResult } from '../print.js';
 import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
@@ -20,17 +21,17 @@ export default async function show(options: CommandOptions, command: Command): P
 function printPlan(view: PlanView, c: Colours): void {
   out(c.bold(`run ${view.run_id}: plan revision ${view.revision} (${view.path} sha256 ${view.plan_sha256.slice(0, 12)})`));
   const cmd = (name: string, rest = ''): string => `llm-orchestrator ${name} --run ${view.run_id}${rest}`;
-  out(view.decision ? decisionLine(view.decision, c) : `decision: ${c.yellow('awaiting approval')}: ${cmd('approve-plan')} (or revise-plan --feedback "...", reject-plan --reason "...")`);
+  out(view.decision ? decisionLine(view.decision, c) : paint`decision: ${c.yellow('awaiting approval')}: ${cmd('approve-plan')} (or revise-plan --feedback "...", reject-plan --reason "...")`);
   if (view.later_invalid) out(`note: revision ${view.later_invalid.revision} did not validate (${view.later_invalid.errors[0] ?? 'no reason recorded'}); revision ${view.revision} is the one in force`);
   out('');
-  out(view.plan.summary.trim());
+  for (const line of view.plan.summary.trim().split('\n')) out(line);
   const states = new Map(view.tasks.map((task) => [task.id, task.state]));
   for (const milestone of view.plan.milestones) {
     out('');
     out(c.bold(`${milestone.id} ${milestone.title}`));
     for (const task of milestone.tasks) {
       const state = states.get(task.id);
-      out(`  ${c.bold(`${task.id} ${task.title}`)}${state ? ` [${state}]` : ''}`);
+      out(paint`  ${c.bold(`${task.id} ${task.title}`)}${state ? ` [${state}]` : ''}`);
       for (const line of task.description.trim().split('\n')) out(`    ${line}`);
       out(`    files: ${task.files.join(', ')}`);
       out(`    depends on: ${task.depends_on.length > 0 ? task.depends_on.join(', ') : 'nothing'}`);
@@ -44,13 +45,14 @@ function printPatch(view: PatchView, c: Colours): void {
   out(c.bold(`run ${view.run_id}: ${view.task} attempt ${view.attempt} of ${view.attempts}: ${view.title}`));
   const { validation } = view;
   if (validation.ok) {
-    out(`validation: ${c.green('ok')}: applies to base ${validation.base.slice(0, 12)} + ${validation.approved_patches.length} approved patch(es)${approvedList(view)}, ${validation.files.length} file(s)`);
+    out(paint`validation: ${c.green('ok')}: applies to base ${validation.base.slice(0, 12)} + ${validation.approved_patches.length} approved patch(es)${approvedList(view)}, ${validation.files.length} file(s)`);
   } else {
-    out(`validation: ${c.red('fails')}: ${validation.errors[0] ?? view.no_patch_reason ?? 'no reason recorded'}`);
+    out(paint`validation: ${c.red('fails')}: ${validation.errors[0] ?? view.no_patch_reason ?? 'no reason recorded'}`);
   }
   if (view.decision) out(decisionLine(view.decision, c));
-  else if (validation.ok) out(`decision: ${c.yellow('awaiting review')}: llm-orchestrator approve-task --run ${view.run_id} --task ${view.task} (or reject-task --reason "...")`);
-  if (view.undeclared_files.length > 0) out(`${c.yellow('warning')}: changes ${view.undeclared_files.join(', ')}, which the task does not declare (approve-task needs --ack-undeclared)`);
+  else if (validation.ok) out(paint`decision: ${c.yellow('awaiting review')}: llm-orchestrator approve-task --run ${view.run_id} --task ${view.task} (or reject-task --reason "...")`);
+  if (view.undeclared_files.length > 0) out(paint`${c.yellow('warning')}: changes ${view.undeclared_files.join(', ')}, which the task does not declare (approve-task needs --ack-undeclared)`);
+  if (view.control_characters.length > 0) out(paint`${c.yellow('warning')}: ${describeControls(view.control_characters)}; the patch below shows them escaped`);
   if (view.fixes.length === 0) out('fixes: none: the patch is exactly the diff the model wrote');
   else out(`fixes: ${view.fixes.length} made to the reply`);
   for (const fix of view.fixes) {
@@ -58,7 +60,7 @@ function printPatch(view: PatchView, c: Colours): void {
     out(`  fixed ${fix.kind}${where ? ` (${where})` : ''}: ${fix.detail}`);
   }
   if (view.patch === null) {
-    out(`patch: ${c.red('none')}: ${view.no_patch_reason}`);
+    out(paint`patch: ${c.red('none')}: ${view.no_patch_reason ?? ''}`);
     return;
   }
   out(`patch: ${view.path} (sha256 ${view.patch_sha256?.slice(0, 12) ?? '?'})`);
@@ -71,7 +73,7 @@ function approvedList(view: PatchView): string {
   return tasks.length > 0 ? ` (${tasks.join(', ')})` : '';
 }
 
-function decisionLine(decision: DecisionView, c: Colours): string {
+function decisionLine(decision: DecisionView, c: Colours): Painted {
   const word = decision.decision === 'approved' ? c.green('approved') : c.red('rejected');
-  return `decision: ${word} by ${decision.by} at ${decision.at}${decision.reason ? `: ${decision.reason}` : ''}`;
+  return paint`decision: ${word} by ${decision.by} at ${decision.at}${decision.reason ? `: ${decision.reason}` : ''}`;
 }

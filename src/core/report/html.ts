@@ -2,7 +2,11 @@
  * HTML built with a tagged template that escapes every interpolated value, so text from the spec,
  * the plan, the model and the audit log can only ever land in the page as text. The one way to
  * insert markup is `trusted()`, kept for what this tool itself produced (diff2html's output, CSS).
+ * Control characters in the text are shown escaped (src/visible-text.ts): a browser shows no ESC
+ * or CR, and bidi controls reorder what it shows.
  */
+import { visibleText } from '../../visible-text.js';
+
 export class Html {
   constructor(readonly value: string) {}
   toString(): string {
@@ -26,7 +30,7 @@ function render(value: Value): string {
   if (value === null || value === undefined || value === false) return '';
   if (value instanceof Html) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
-  return escapeHtml(String(value));
+  return escapeHtml(visibleText(String(value)));
 }
 
 export function html(strings: TemplateStringsArray, ...values: Value[]): Html {

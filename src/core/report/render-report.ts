@@ -1,4 +1,6 @@
+import { addedLineControls } from '../../diff/added-controls.js';
 import type { Plan } from '../../schema/plan.js';
+import { visibleText } from '../../visible-text.js';
 import type { Approval, ExecResponse } from '../../schema/run-files.js';
 import type { AttemptFacts, RevisionFacts } from '../run-snapshot.js';
 import type { ApprovalRow, AuditLine, LatestAttempt, ReportData, TaskReport } from './collect-report.js';
@@ -150,10 +152,19 @@ ${approvalBanner(approval, latest)}
 ${validation(response)}
 ${fixes(response)}
 ${response.undeclared_files && response.undeclared_files.length > 0 ? html`<p class="warn">Changes files the task did not declare: ${response.undeclared_files.map((file, i) => html`${i > 0 ? ', ' : ''}<code>${file}</code>`)}</p>` : ''}
+${controlsWarning(latest)}
 ${latest.patch !== null ? html`<div class="diff">${renderDiff(diff, latest.patch)}</div>` : html`<p class="empty">No patch: the reply could not be turned into a diff.</p>`}
 ${latest.rawPatch !== null && latest.rawPatch !== latest.patch ? html`<details><summary>The reply as the model wrote it (<code>patch.raw.diff</code>)</summary><pre class="text">${latest.rawPatch}</pre></details>` : ''}
 ${task.attempts.length > 1 ? earlierAttempts(task.attempts.slice(0, -1)) : ''}
 </article>`;
+}
+
+/** Added lines holding control characters: recorded by run-task, found again for older attempts. */
+function controlsWarning(latest: LatestAttempt): Html | string {
+  const found = latest.response.control_characters ?? (latest.patch === null ? [] : addedLineControls(latest.patch));
+  if (found.length === 0) return '';
+  return html`<div class="warn controls"><strong>Control characters in added lines</strong>: a terminal acts on them instead of showing them (they can hide or rewrite a line); shown escaped in the patch below.
+<ul>${found.map((item) => html`<li><code>${item.file}</code> line ${item.line}: ${item.characters.map((char, i) => html`${i > 0 ? ', ' : ''}<code>${char}</code>`)}</li>`)}</ul></div>`;
 }
 
 function approvalBanner(approval: Approval | null, latest: LatestAttempt): Html {
@@ -207,7 +218,8 @@ ${fix.before || fix.after ? html`<details><summary>before / after</summary><div 
  */
 function renderDiff(diff: DiffRenderer, patch: string): Html {
   try {
-    const rendered = diff.sideBySide(patch);
+    // diff2html escapes markup, not control characters: those are made visible first.
+    const rendered = diff.sideBySide(visibleText(patch));
     if (rendered.includes('d2h-file-wrapper')) return trusted(rendered);
   } catch {
     // falls through to the text view
