@@ -34,6 +34,7 @@ export function renderExecMarkdown(task: PlanTask, response: ExecResponse): stri
     `- Validation: ${validation.ok ? `passes against ${validation.base.slice(0, 12)} + ${validation.approved_patches.length} approved patch(es)` : 'fails'}`,
   ];
   for (const error of validation.errors) lines.push(`  - ${error}`);
+  if (response.feedback) lines.push(...renderFeedback(response.feedback));
   lines.push('', '## Fixes made to the reply', '');
   if (normalization.fixes.length === 0) lines.push('None: the diff is exactly as the model wrote it.');
   for (const fix of normalization.fixes) {
@@ -43,6 +44,34 @@ export function renderExecMarkdown(task: PlanTask, response: ExecResponse): stri
   lines.push('', '## Files', '');
   for (const file of normalization.files) lines.push(`- ${file.kind}: \`${file.newPath ?? file.oldPath}\``);
   return lines.join('\n') + '\n';
+}
+
+/** What the request told the model about the previous attempt, besides re-sending its reply. */
+function renderFeedback(feedback: NonNullable<ExecResponse['feedback']>): string[] {
+  const lines = ['', '## Feedback sent with this attempt', '', `The model was shown its reply of attempt ${feedback.previous_attempt}, then:`];
+  const block = (title: string, text: string): void => {
+    lines.push('', `${title}:`, '', ...fenced(text));
+  };
+  const { failure } = feedback;
+  if (failure) {
+    if (failure.errors.length > 0) block('- Why it could not be used', failure.errors.join('\n'));
+    if (failure.expected_line !== null) block('- The line its diff expected', failure.expected_line);
+    if (failure.excerpt) block(`- Lines ${failure.excerpt.first_line}-${failure.excerpt.last_line} of \`${failure.excerpt.file}\``, failure.excerpt.text);
+    if (failure.hidden_files.length > 0) {
+      lines.push('', `- It failed on ${failure.hidden_files.map((file) => `\`${file}\``).join(', ')}, not in the executor's context: only the name was sent.`);
+    }
+  }
+  if (feedback.rejection !== null) block("- The reviewer's reason", feedback.rejection);
+  if (feedback.person !== null) block('- Feedback given with run-task', feedback.person);
+  if (feedback.check_output !== null) block("- The end of a failed check's output", feedback.check_output);
+  return lines;
+}
+
+/** A fence longer than any run of backticks in the text, so the text cannot close it. */
+function fenced(text: string): string[] {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [fence, text.replace(/\n$/, ''), fence];
 }
 
 export function renderPatchMarkdown(taskId: string, patch: string, patchSha256: string): string {
