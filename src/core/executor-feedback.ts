@@ -150,7 +150,6 @@ export function feedbackMessages(pack: Pack, taskId: string, previous: PreviousA
   const excerpt = failure?.excerpt ?? null;
   const text = renderTemplate(pack.executorFeedback!, {
     task: taskId,
-    attempt: String(previous.attempt),
     failure: failure?.errors.join('\n') ?? '',
     expected_line: failure?.expected_line ?? '',
     excerpt_file: excerpt?.file ?? '',

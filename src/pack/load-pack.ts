@@ -6,11 +6,12 @@ import { parseTemplate, type Template } from './template.js';
 
 /**
  * The facts run-task supplies to the executor feedback template (prompts.executor_feedback).
- * Each may also name a section, kept only when the fact is there.
+ * Each may also name a section, kept only when the fact is there. There is deliberately no attempt
+ * number: the same reply with the same failure must make the same request, which run-task refuses
+ * to send again unless told to.
  */
 export const EXECUTOR_FEEDBACK_VALUES = [
   'task',
-  'attempt',
   'failure',
   'expected_line',
   'excerpt_file',
