@@ -192,6 +192,16 @@ describe('run-task: a later attempt hears what went wrong with the last (through
     assert.ok(!rest.some((m) => m.content.includes(FILE_LINE_2.trim())), 'not one line of the hidden file is sent');
     assert.ok(lastMessages()[3]!.content.includes('Your diff changes src/app.js, which you were not shown'), lastMessages()[3]!.content);
     assert.deepEqual(ws.json(run, `${attemptDir(2)}/exec.response.json`).feedback.failure, { errors: [], expected_line: null, excerpt: null, hidden_files: ['src/app.js'] });
+
+    // A rename: the engine names the new path, which does not exist, but quotes the old file's lines.
+    const rename = BAD_REPLY.replace('diff --git a/src/app.js b/src/app.js', 'diff --git a/src/app.js b/src/greeting.js\nrename from src/app.js\nrename to src/greeting.js').replace('+++ b/src/app.js', '+++ b/src/greeting.js');
+    ws.fake.enqueueReply({ content: rename }, { content: T001_REPLY });
+    assert.equal((await runTask(run, '--feedback', 'no renames')).code, 1);
+    assert.match(ws.json(run, `${attemptDir(3)}/exec.response.json`).normalization.error, /^src\/greeting\.js, hunk 1: .*Hello/);
+    await runTask(run);
+    const [, ...after] = lastMessages();
+    assert.ok(!after.some((m) => m.content.includes(FILE_LINE_2.trim())), 'not through a rename either');
+    assert.deepEqual(ws.json(run, `${attemptDir(4)}/exec.response.json`).feedback.failure.hidden_files, ['src/app.js']);
     await verified(run);
   });
 

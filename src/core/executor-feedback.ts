@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OrchestratorError, UsageError, WorkflowError } from '../errors.js';
+import { filesNeeded } from '../diff/engine.js';
+import { checkPatchPath } from '../diff/paths.js';
 import { pathKindAt } from '../git/state-tree.js';
 import { estimateTextTokens, type ContextOverflow } from '../model/estimate-tokens.js';
 import type { ChatMessage } from '../model/types.js';
@@ -56,7 +58,7 @@ export interface PreviousAttempt {
  */
 export async function previousAttempt(
   run: Run,
-  repoRoot: string,
+  repo: { root: string; name: string },
   pack: Pack,
   task: TaskFacts,
   context: { tree: string; files: ContextFile[] },
@@ -86,7 +88,7 @@ export async function previousAttempt(
     request: files.request,
     feedback: {
       previous_attempt: last.attempt,
-      failure: await failureOf(response, repoRoot, context),
+      failure: await failureOf(response, repo, context),
       rejection,
       person,
       // Where the tail of a failed check's output will go once checks exist.
@@ -100,17 +102,22 @@ export async function previousAttempt(
  * hunk was placed against; when that file exists but is not in the executor's context, only its
  * name is sent, never its lines.
  */
-async function failureOf(response: ExecResponse, repoRoot: string, context: { tree: string; files: ContextFile[] }): Promise<ExecFeedback['failure']> {
+async function failureOf(response: ExecResponse, repo: { root: string; name: string }, context: { tree: string; files: ContextFile[] }): Promise<ExecFeedback['failure']> {
   const { normalization, validation } = response;
   if (normalization.ok && validation.ok) return null;
   const errors = normalization.ok ? validation.errors : [normalization.error ?? 'the reply holds no diff that can be used'];
   const refusal = normalization.ok ? null : normalization.refusal;
-  // Only the engine's placement (a refusal about a file) and git's apply (state_tree set) read files.
-  const about = refusal ? (refusal.file === null ? [] : [refusal.file]) : validation.state_tree === null ? [] : validation.files;
   const shown = new Map(context.files.map((file) => [file.path, file.content]));
+  // Only the engine's placement (a refusal about a file) and git's apply (state_tree set) read files.
+  let about = refusal ? (refusal.file === null ? [] : [refusal.file]) : validation.state_tree === null ? [] : validation.files;
+  // A refusal names the new path of a renamed file, while its lines come from the old one: when it
+  // is about a file not shown, every file the reply reads from the base counts.
+  if (refusal?.file && !shown.has(refusal.file)) {
+    about = [...about, ...filesNeeded(response.raw, { repoName: repo.name }).filter((file) => checkPatchPath(file) === null)];
+  }
   const hidden: string[] = [];
   for (const file of [...new Set(about)].sort()) {
-    if (!shown.has(file) && (await existsAt(repoRoot, context.tree, file))) hidden.push(file);
+    if (!shown.has(file) && (await existsAt(repo.root, context.tree, file))) hidden.push(file);
   }
   if (hidden.length > 0) return { errors: [], expected_line: null, excerpt: null, hidden_files: hidden };
   const content = refusal?.file ? shown.get(refusal.file) : undefined;

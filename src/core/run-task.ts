@@ -50,7 +50,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
 
     const pack = loadRunPack(session.run);
     const attempt = task.attempts.length + 1;
-    const previous = await previousAttempt(session.run, session.repoRoot, pack, task, context, person);
+    const previous = await previousAttempt(session.run, { root: session.repoRoot, name: runRepoName(session.manifest) }, pack, task, context, person);
     const messages = [
       ...executorMessages(pack.executorSystem, task.task, context.files, unseen),
       ...(previous ? feedbackMessages(pack, taskId, previous) : []),
