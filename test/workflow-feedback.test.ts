@@ -142,6 +142,7 @@ describe('run-task: a later attempt hears what went wrong with the last (through
     assert.equal(chats().length, sentBefore, 'nothing sent');
     assert.equal(audit(run).at(-1).outcome, 'error');
     assert.equal(existsSync(path.join(ws.root, 'runs', run, 'executions/T001/attempt-003')), false, 'no attempt 3');
+    await verified(run);
   });
 
   test('--same sends the identical request anyway, and the audit line says so', async () => {
@@ -169,6 +170,7 @@ describe('run-task: a later attempt hears what went wrong with the last (through
     const sentBefore = chats().length;
     assertOneLine(await runTask(run, '--feedback', 'be careful'), 1, /T001 has not run yet, so --feedback has no attempt to comment on: run `run-task --run \S+ --task T001` first/);
     assert.equal(chats().length, sentBefore);
+    await verified(run);
   });
 
   test("a failure on a file the executor is not shown names the file, never its lines; the task never calls it new", async () => {
@@ -222,6 +224,7 @@ describe('run-task: a later attempt hears what went wrong with the last (through
     assert.ok(result.stderr.includes(`\`remove-context --run ${run} --file src/table.js\``), result.stderr);
     assert.ok(result.stderr.includes(`\`init --from ${run} --num-ctx 32768\``), result.stderr);
     assert.equal(chats().length, sentBefore, 'nothing sent');
+    await verified(run);
   });
 
   test('the same steps give byte-identical attempt-2 requests', async () => {
@@ -237,6 +240,9 @@ describe('run-task: a later attempt hears what went wrong with the last (through
     const b = await make();
     assert.notEqual(a, b);
     assert.equal(ws.read(a, `${attemptDir(2)}/exec.request.json`), ws.read(b, `${attemptDir(2)}/exec.request.json`));
+    assert.deepEqual(ws.json(a, `${attemptDir(2)}/exec.response.json`), ws.json(b, `${attemptDir(2)}/exec.response.json`));
+    await verified(a);
+    await verified(b);
   });
 
   test('a run whose pack predates feedback: --feedback is refused naming init --from; a bare retry is refused as identical', async () => {
