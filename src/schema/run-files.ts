@@ -156,6 +156,7 @@ export const ExecFeedback = z.strictObject({
   /** Why the previous reply was not usable, as recorded in its exec.response.json; null when it validated. */
   failure: z.nullable(
     z.strictObject({
+      /** The recorded errors as sent; empty when they were withheld because of hidden_files. */
       errors: z.array(Text),
       expected_line: NullableText,
       /** Lines of a file the executor is shown, around the line most like the one that did not match. */
