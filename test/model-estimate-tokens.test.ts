@@ -35,7 +35,7 @@ test('checkContextFits names the numbers and what to change when it does not fit
       assert.ok(err instanceof OrchestratorError);
       assert.equal(
         err.message,
-        'prompt is about 124 tokens; with num_predict 1000 it does not fit num_ctx 1123: shorten the spec/context or raise num_ctx in the pack manifest',
+        'the prompt is about 124 tokens, 1 over num_ctx 1123 with num_predict 1000 kept for the reply: shorten the spec/context or raise num_ctx in the pack manifest',
       );
       return true;
     },
@@ -45,5 +45,13 @@ test('checkContextFits names the numbers and what to change when it does not fit
 test('num_predict -1 or -2 reserves nothing, so only the prompt itself is checked', () => {
   const messages = [user('x'.repeat(300))];
   assert.doesNotThrow(() => checkContextFits(messages, { num_ctx: 124, num_predict: -1 }));
-  assert.throws(() => checkContextFits(messages, { num_ctx: 123, num_predict: -2 }), /prompt is about 124 tokens; it does not fit num_ctx 123/);
+  assert.throws(() => checkContextFits(messages, { num_ctx: 123, num_predict: -2 }), /prompt is about 124 tokens, 1 over num_ctx 123: /);
+});
+
+test('the caller words the advice, knowing how far over it is and a num_ctx that fits', () => {
+  const messages = [user('x'.repeat(300))];
+  assert.throws(
+    () => checkContextFits(messages, { num_ctx: 1000, num_predict: 1000 }, (o) => `over ${o.over}, try ${o.suggestedNumCtx}`),
+    (err: unknown) => err instanceof OrchestratorError && err.message.endsWith(': over 124, try 2048'),
+  );
 });

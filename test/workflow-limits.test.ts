@@ -11,7 +11,7 @@ function pack(ws: Workspace, name: string, change: (manifest: any) => void): str
   const dir = path.join(ws.root, name);
   mkdirSync(dir);
   const shipped = path.join(CLI, '../../../packs/core');
-  for (const file of ['planner.system.txt', 'executor.system.txt']) writeFileSync(path.join(dir, file), readFileSync(path.join(shipped, file)));
+  for (const file of ['planner.system.txt', 'executor.system.txt', 'executor.feedback.txt']) writeFileSync(path.join(dir, file), readFileSync(path.join(shipped, file)));
   const manifest = JSON.parse(readFileSync(path.join(shipped, 'manifest.json'), 'utf8'));
   change(manifest);
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));

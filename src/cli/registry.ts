@@ -58,9 +58,12 @@ export function registerCommands(program: Command): void {
     .option('--by <name>', 'who rejects (default: git user.name, else the OS user)')
     .action(lazy(() => import('./commands/reject-plan.js')));
 
-  command('run-task', 'ask the executor model for the diff of one approved task', 'llm-orchestrator run-task --run ID --task T001')
+  command('run-task', 'ask the executor model for the diff of one approved task; a later attempt carries what was wrong with the last', 'llm-orchestrator run-task --run ID --task T001 --feedback "keep the old function name"')
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--task <id>', 'task id, e.g. T001')
+    .option('--feedback <text>', 'tell the model what to do differently from its last attempt (recorded)')
+    .option('--feedback-file <file>', 'the same, read from a file')
+    .option('--same', 'send the request even if it is byte-identical to the last attempt\'s (recorded)')
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .action(lazy(() => import('./commands/run-task.js')));
 

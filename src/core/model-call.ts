@@ -2,7 +2,7 @@ import { requireAllowedBaseUrl } from '../model/base-url.js';
 import { OrchestratorError } from '../errors.js';
 import { overLimit, packLimits } from '../schema/run-files.js';
 import { loadRunPack } from './run-pack.js';
-import { checkContextFits } from '../model/estimate-tokens.js';
+import { checkContextFits, type ContextOverflow } from '../model/estimate-tokens.js';
 import { ModelRequestError } from '../model/model-request-error.js';
 import type { ChatMessage, ChatResult } from '../model/types.js';
 import { checkModelDigest } from './model-digest.js';
@@ -11,6 +11,13 @@ import type { RunSession } from './session.js';
 export interface ModelExchange {
   body: string;
   result: ChatResult;
+}
+
+export interface CallOptions {
+  /** What to do about a prompt over num_ctx, for a caller that knows what the prompt is made of. */
+  advice?: (overflow: ContextOverflow) => string;
+  /** Sees the exact body before it is sent; throwing stops the call there. */
+  beforeSend?: (body: string) => void;
 }
 
 /**
@@ -23,12 +30,13 @@ export async function callModel(
   role: 'planner' | 'executor',
   messages: ChatMessage[],
   format?: Record<string, unknown>,
+  options: CallOptions = {},
 ): Promise<ModelExchange> {
   const { manifest, env } = session;
   const model = manifest.models[role].name;
   // The embedded provider counts the prompt exactly with the model's tokenizer and has no server.
   if (manifest.provider !== 'embedded') {
-    checkContextFits(messages, manifest.generation);
+    checkContextFits(messages, manifest.generation, options.advice ?? ((overflow) => newRunAdvice(session.run.id, overflow, 'shorten the spec')));
     requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
   }
   const provider = await env.createProvider(manifest.provider, manifest.base_url);
@@ -37,9 +45,11 @@ export async function callModel(
     session.run.noteWarning(note.message);
     if (note.changed) env.onWarning?.(note.message);
   }
+  // Built after the digest check: the embedded provider renders the body with the model it loads there.
   const body = provider.buildChatBody({ model, messages, ...(format ? { format } : {}), params: manifest.generation });
   const { reply_bytes } = packLimits(loadRunPack(session.run).manifest);
   const replyOverLimit = (detail: string) => new OrchestratorError(`the ${role}'s reply ${detail}, over the pack's limits.reply_bytes (${reply_bytes} bytes): lower num_predict, or raise limits.reply_bytes in the pack's manifest.json`);
+  options.beforeSend?.(body);
   try {
     const result = await provider.sendChat(body, {
       timeoutMs: manifest.timeout_ms,
@@ -70,4 +80,9 @@ export async function callModel(
     }
     throw error;
   }
+}
+
+/** The way out of a prompt that does not fit, after what the caller can say about making it smaller. */
+export function newRunAdvice(runId: string, overflow: ContextOverflow, smaller: string): string {
+  return `${smaller}, or start a new run with a larger context: \`init --from ${runId} --num-ctx ${overflow.suggestedNumCtx}\``;
 }

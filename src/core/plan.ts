@@ -110,7 +110,7 @@ async function requestPlan(session: RunSession, revision: number, messages: Chat
   if (!validation.ok) {
     const more = validation.errors.length > 1 ? ` (and ${validation.errors.length - 1} more)` : '';
     throw new OrchestratorError(
-      `the planner's reply is not a valid plan: ${validation.errors[0]}${more}; recorded in ${files.response}: run the command again or try another model`,
+      `the planner's reply is not a valid plan: ${validation.errors[0]}${more}; recorded in ${files.response}: the same request would get the same reply, so ask for a corrected plan with \`revise-plan --run ${session.run.id} --feedback "..."\` or try another model with \`init --from ${session.run.id} --planner-model MODEL\``,
     );
   }
 

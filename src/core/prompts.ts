@@ -29,7 +29,11 @@ export interface ContextFile {
   content: string;
 }
 
-export function executorMessages(system: string, task: PlanTask, context: ContextFile[]): ChatMessage[] {
+/**
+ * `unseen`: files the task names that exist at the run's current state but are not in the context.
+ * The model must not be told they are new: it would write them as new files, which cannot apply.
+ */
+export function executorMessages(system: string, task: PlanTask, context: ContextFile[], unseen: readonly string[] = []): ChatMessage[] {
   const lines = [
     `# Task ${task.id}: ${task.title}`,
     '',
@@ -43,8 +47,9 @@ export function executorMessages(system: string, task: PlanTask, context: Contex
     '',
     '## Repository files you can see',
   ];
-  if (context.length === 0) lines.push('', '(none: every file you change is new)');
+  if (context.length === 0) lines.push('', unseen.length === 0 ? '(none: every file you change is new)' : '(none)');
   for (const file of context) lines.push('', `### ${file.path}`, ...fenced(file.content.replace(/\n$/, '')));
+  if (unseen.length > 0) lines.push('', `These files of the task exist, but you are not shown them: ${unseen.join(', ')}. Do not write them as new files.`);
   lines.push('', 'Reply with one unified diff (git format, paths prefixed a/ and b/) that carries out the task. No explanation.');
   return [
     { role: 'system', content: system },

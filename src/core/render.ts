@@ -2,6 +2,7 @@ import type { ControlFinding } from '../diff/added-controls.js';
 import { visibleLine as line, visibleText as text } from '../visible-text.js';
 import type { Plan, PlanTask } from '../schema/plan.js';
 import type { ExecResponse } from '../schema/run-files.js';
+import { fenced } from './prompts.js';
 
 /**
  * Markdown views, derived from the canonical JSON after it validated; never read back. Every
@@ -45,6 +46,7 @@ export function renderExecMarkdown(task: PlanTask, response: ExecResponse): stri
     lines.push('', '## Warning: control characters in added lines', '', `${CONTROLS_WARNING}; they are shown escaped in patch.md:`, '');
     for (const found of controls) lines.push(`- \`${line(found.file)}\` line ${found.line}: ${found.characters.map((char) => `\`${char}\``).join(', ')}`);
   }
+  if (response.feedback) lines.push(...renderFeedback(response.feedback));
   lines.push('', '## Fixes made to the reply', '');
   if (normalization.fixes.length === 0) lines.push('None: the diff is exactly as the model wrote it.');
   for (const fix of normalization.fixes) {
@@ -54,6 +56,28 @@ export function renderExecMarkdown(task: PlanTask, response: ExecResponse): stri
   lines.push('', '## Files', '');
   for (const file of normalization.files) lines.push(`- ${line(file.kind)}: \`${line(file.newPath ?? file.oldPath ?? '')}\``);
   return lines.join('\n') + '\n';
+}
+
+/** What the request told the model about the previous attempt, besides re-sending its reply. */
+function renderFeedback(feedback: NonNullable<ExecResponse['feedback']>): string[] {
+  const lines = ['', '## Feedback sent with this attempt', '', `The model was shown its reply of attempt ${feedback.previous_attempt}, then:`];
+  // Escaped like every view (the reviewer's reason and the model's expected line are hostile text).
+  const block = (title: string, body: string): void => {
+    lines.push('', `${title}:`, '', ...fenced(text(body.replace(/\n$/, ''))));
+  };
+  const { failure } = feedback;
+  if (failure) {
+    if (failure.errors.length > 0) block('- Why it could not be used', failure.errors.join('\n'));
+    if (failure.expected_line !== null) block('- The line its diff expected', failure.expected_line);
+    if (failure.excerpt) block(`- Lines ${failure.excerpt.first_line}-${failure.excerpt.last_line} of \`${line(failure.excerpt.file)}\``, failure.excerpt.text);
+    if (failure.hidden_files.length > 0) {
+      lines.push('', `- It failed on ${failure.hidden_files.map((file) => `\`${line(file)}\``).join(', ')}, not in the executor's context: only the name was sent.`);
+    }
+  }
+  if (feedback.rejection !== null) block("- The reviewer's reason", feedback.rejection);
+  if (feedback.person !== null) block('- Feedback given with run-task', feedback.person);
+  if (feedback.check_output !== null) block("- The end of a failed check's output", feedback.check_output);
+  return lines;
 }
 
 export function renderPatchMarkdown(taskId: string, patch: string, patchSha256: string): string {

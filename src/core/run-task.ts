@@ -10,6 +10,7 @@ import { executorMessages } from './prompts.js';
 import { describeControls, renderExecMarkdown, renderPatchMarkdown } from './render.js';
 import { addedLineControls } from '../diff/added-controls.js';
 import { visibleText } from '../visible-text.js';
+import { executorOverflowAdvice, feedbackMessages, previousAttempt, readPersonFeedback, sameRequestRefusal } from './executor-feedback.js';
 import { loadRunPack } from './run-pack.js';
 import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and-validate.js';
@@ -25,17 +26,30 @@ export interface RunTaskResult {
   warnings: string[];
 }
 
-export async function runTask(env: WorkflowEnv, runId: string, taskId: string): Promise<RunTaskResult> {
+export interface RunTaskOptions {
+  feedback?: string | undefined;
+  feedbackFile?: string | undefined;
+  /** Send the request even when it is byte-identical to the previous attempt's. */
+  same?: boolean | undefined;
+}
+
+export async function runTask(env: WorkflowEnv, runId: string, taskId: string, options: RunTaskOptions = {}): Promise<RunTaskResult> {
+  const person = readPersonFeedback(env.cwd, options);
   const session = await openSession(env, runId);
-  return audited(session.run, env, 'run-task', { run: runId, task: taskId }, async (record) => {
+  // The person's words are part of what was decided, so the audit line carries them whole.
+  const args = { run: runId, task: taskId, feedback: person ?? undefined, feedback_file: options.feedbackFile, same: options.same === true ? true : undefined };
+  return audited(session.run, env, 'run-task', args, async (record) => {
     const snapshot = loadSnapshot(session.run);
     const task = runnableTask(snapshot, taskId);
     const approved = loadApprovedPatches(session.run, snapshot);
     const context = await approvedContext(session, approved);
+    const unseen: string[] = [];
     for (const file of task.task.files) {
-      const visible = context.files.some((item) => item.path === file);
-      const withheld = context.withheld.some((item) => item.path === file);
-      if (!visible && !withheld && (await pathKindAt(session.repoRoot, context.tree, file)) === 'file') {
+      if (context.files.some((item) => item.path === file)) continue;
+      const kind = await pathKindAt(session.repoRoot, context.tree, file);
+      if (kind !== null) unseen.push(file);
+      // A withheld file has its own warning (below), naming --allow-secret.
+      if (kind === 'file' && !context.withheld.some((item) => item.path === file)) {
         record.warnings.push(`${taskId} changes ${file}, which the executor cannot see: add it with \`add-context --file ${file}\``);
       }
     }
@@ -46,10 +60,25 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     const shown = context.files.map((item) => item.path);
 
     const pack = loadRunPack(session.run);
-    const messages = executorMessages(pack.executorSystem, task.task, context.files);
-    const { body, result } = await callModel(session, 'executor', messages);
-
     const attempt = task.attempts.length + 1;
+    const previous = await previousAttempt(session.run, { root: session.repoRoot, name: runRepoName(session.manifest) }, pack, task, context, person);
+    const messages = [
+      ...executorMessages(pack.executorSystem, task.task, context.files, unseen),
+      ...(previous ? feedbackMessages(pack, taskId, previous) : []),
+    ];
+    const previousRequest = attempt > 1 ? attemptFiles(taskId, attempt - 1).request : null;
+    const { body, result } = await callModel(session, 'executor', messages, undefined, {
+      advice: (overflow) => executorOverflowAdvice(session.run, context.files, overflow),
+      beforeSend: (next) => {
+        // Greedy decoding and a fixed seed: the same bytes get the same reply, so sending them is
+        // only useful when the person says so.
+        if (previousRequest === null || options.same === true || !session.run.exists(previousRequest)) return;
+        if (session.run.readBytes(previousRequest).equals(Buffer.from(next, 'utf8'))) {
+          throw sameRequestRefusal(session.run, taskId, attempt, previousRequest, pack.executorFeedback !== null);
+        }
+      },
+    });
+
     const files = attemptFiles(taskId, attempt);
     const { run } = session;
     run.writeText(files.request, body);
@@ -89,6 +118,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
       normalization: { ok: outcome.ok, error: outcome.error, refusal: outcome.refusal, fixes: outcome.fixes, files: outcome.files },
       context_files: shown,
       validation,
+      ...(previous ? { feedback: previous.feedback } : {}),
     };
     const undeclared = undeclaredFiles(outcome.files, task.task.files);
     if (undeclared.length > 0) {
@@ -110,7 +140,9 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
 
     if (!validation.ok) {
       const reason = validation.errors[0];
-      throw new OrchestratorError(`${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${files.response}: run \`run-task --task ${taskId}\` again`);
+      throw new OrchestratorError(
+        `${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${files.response}: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model this failure with its reply and your note`,
+      );
     }
     return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings };
   });

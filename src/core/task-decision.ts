@@ -38,7 +38,9 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
     const files = attemptFiles(taskId, attempt.attempt);
     if (options.decision === 'approved') {
       if (!attempt.valid || !attempt.patchSha256) {
-        throw new WorkflowError(`${taskId} attempt ${attempt.attempt} has no patch that validates, so it cannot be approved: reject it or run the task again`);
+        throw new WorkflowError(
+          `${taskId} attempt ${attempt.attempt} has no patch that validates, so it cannot be approved: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model the failure with its reply and your note`,
+        );
       }
       const undeclared = session.run.readJson(files.response, ExecResponse).undeclared_files ?? [];
       if (undeclared.length > 0 && options.ackUndeclared !== true) {
@@ -52,7 +54,9 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
       const needs = check.outcome.fixes.map((fix) => fix.kind);
       if (check.error !== null || needs.length > 0) {
         const why = check.error ?? `it would need ${[...new Set(needs)].join(', ')}`;
-        throw new WorkflowError(`${taskId} attempt ${attempt.attempt} no longer applies as written on top of the approved patches (${why}): run the task again`);
+        throw new WorkflowError(
+          `${taskId} attempt ${attempt.attempt} no longer applies as written on top of the approved patches (${why}): reject it with \`reject-task --run ${runId} --task ${taskId} --reason "..."\`, then \`run-task\` shows the model the files as they are now`,
+        );
       }
     }
     const approval: Approval = {

@@ -25,17 +25,49 @@ export function estimatePromptTokens(messages: ChatMessage[]): number {
   return tokens;
 }
 
+/** The same estimate for one piece of text (a context file), without the message overhead. */
+export function estimateTextTokens(text: string): number {
+  return Math.ceil(Buffer.byteLength(text, 'utf8') / BYTES_PER_TOKEN);
+}
+
+export interface ContextOverflow {
+  /** The estimated prompt size in tokens. */
+  prompt: number;
+  /** Tokens kept for the reply (num_predict, or 0 when it has no cap). */
+  reserve: number;
+  numCtx: number;
+  /** prompt + reserve - num_ctx: how much must go for the call to fit. */
+  over: number;
+  /** The smallest power of two that holds prompt + reserve: a num_ctx that would fit. */
+  suggestedNumCtx: number;
+}
+
 /**
- * Refuses, before anything is sent, a prompt that cannot fit num_ctx together with the reply.
+ * How far a prompt is over num_ctx together with the reply, or null when it fits.
  * num_predict ≤ 0 (no cap / fill the context) reserves nothing for the reply, so only the
  * prompt itself is checked.
  */
-export function checkContextFits(messages: ChatMessage[], params: Pick<GenerationParams, 'num_ctx' | 'num_predict'>): void {
+export function contextOverflow(messages: ChatMessage[], params: Pick<GenerationParams, 'num_ctx' | 'num_predict'>): ContextOverflow | null {
   const prompt = estimatePromptTokens(messages);
   const reserve = params.num_predict > 0 ? params.num_predict : 0;
-  if (prompt + reserve <= params.num_ctx) return;
-  const what = reserve > 0 ? `with num_predict ${reserve} it does not fit` : 'it does not fit';
-  throw new OrchestratorError(
-    `prompt is about ${prompt} tokens; ${what} num_ctx ${params.num_ctx}: shorten the spec/context or raise num_ctx in the pack manifest`,
-  );
+  const needed = prompt + reserve;
+  if (needed <= params.num_ctx) return null;
+  let suggestedNumCtx = 1024;
+  while (suggestedNumCtx < needed) suggestedNumCtx *= 2;
+  return { prompt, reserve, numCtx: params.num_ctx, over: needed - params.num_ctx, suggestedNumCtx };
+}
+
+/**
+ * Refuses, before anything is sent, a prompt that cannot fit num_ctx together with the reply.
+ * `advice` says what to do about it, knowing what the prompt is made of (the caller does).
+ */
+export function checkContextFits(
+  messages: ChatMessage[],
+  params: Pick<GenerationParams, 'num_ctx' | 'num_predict'>,
+  advice: (overflow: ContextOverflow) => string = () => 'shorten the spec/context or raise num_ctx in the pack manifest',
+): void {
+  const overflow = contextOverflow(messages, params);
+  if (overflow === null) return;
+  const reply = overflow.reserve > 0 ? ` with num_predict ${overflow.reserve} kept for the reply` : '';
+  throw new OrchestratorError(`the prompt is about ${overflow.prompt} tokens, ${overflow.over} over num_ctx ${overflow.numCtx}${reply}: ${advice(overflow)}`);
 }

@@ -2,6 +2,26 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { OrchestratorError } from '../errors.js';
 import { PackManifest } from '../schema/run-files.js';
+import { parseTemplate, type Template } from './template.js';
+
+/**
+ * The facts run-task supplies to the executor feedback template (prompts.executor_feedback).
+ * Each may also name a section, kept only when the fact is there. There is deliberately no attempt
+ * number: the same reply with the same failure must make the same request, which run-task refuses
+ * to send again unless told to.
+ */
+export const EXECUTOR_FEEDBACK_VALUES = [
+  'task',
+  'failure',
+  'expected_line',
+  'excerpt_file',
+  'excerpt_lines',
+  'file_excerpt',
+  'hidden_files',
+  'rejection',
+  'feedback',
+  'check_output',
+] as const;
 
 export interface Pack {
   manifest: PackManifest;
@@ -9,6 +29,8 @@ export interface Pack {
   files: Map<string, Buffer>;
   plannerSystem: string;
   executorSystem: string;
+  /** Null for a pack written before executor feedback existed: its runs send none. */
+  executorFeedback: Template | null;
 }
 
 /** Reads a prompt pack from a folder (the shipped `packs/core`, or `--pack DIR`). */
@@ -39,16 +61,25 @@ export function parsePack(manifestBytes: Buffer, read: (name: string) => Buffer,
     throw new OrchestratorError(`${where}/manifest.json is not a valid pack manifest at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
   }
   const manifest = parsed.data;
-  for (const name of [manifest.prompts.planner_system, manifest.prompts.executor_system]) {
+  const feedbackName = manifest.prompts.executor_feedback;
+  for (const name of [manifest.prompts.planner_system, manifest.prompts.executor_system, ...(feedbackName ? [feedbackName] : [])]) {
     if (name !== path.basename(name)) throw new OrchestratorError(`pack prompt "${name}" must be a file name in the pack folder, not a path`);
   }
   const files = new Map<string, Buffer>([['manifest.json', manifestBytes]]);
   files.set(manifest.prompts.planner_system, read(manifest.prompts.planner_system));
   files.set(manifest.prompts.executor_system, read(manifest.prompts.executor_system));
+  let executorFeedback: Template | null = null;
+  if (feedbackName) {
+    files.set(feedbackName, read(feedbackName));
+    const parsed = parseTemplate(files.get(feedbackName)!.toString('utf8'), EXECUTOR_FEEDBACK_VALUES);
+    if (typeof parsed === 'string') throw new OrchestratorError(`${where}/${feedbackName} is not a valid prompt template: ${parsed}; fix the pack`);
+    executorFeedback = parsed;
+  }
   return {
     manifest,
     files,
     plannerSystem: files.get(manifest.prompts.planner_system)!.toString('utf8'),
     executorSystem: files.get(manifest.prompts.executor_system)!.toString('utf8'),
+    executorFeedback,
   };
 }

@@ -36,7 +36,16 @@ export const PackManifest = z.strictObject({
   id: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*$/)),
   version: z.string().check(z.minLength(1)),
   description: Text,
-  prompts: z.strictObject({ planner_system: z.string().check(z.minLength(1)), executor_system: z.string().check(z.minLength(1)) }),
+  prompts: z.strictObject({
+    planner_system: z.string().check(z.minLength(1)),
+    executor_system: z.string().check(z.minLength(1)),
+    /**
+     * The wording of the user message that tells the executor what went wrong with its previous
+     * attempt (src/pack/template.ts). Optional: packs written before it existed still load, and a
+     * run with such a pack sends no feedback (run-task says so).
+     */
+    executor_feedback: z.optional(z.string().check(z.minLength(1))),
+  }),
   generation: GenerationParams,
   timeout_ms: PositiveInt,
   /** Size limits (bytes, reply_hunks in hunks); each one absent takes its default (packLimits). */
@@ -139,6 +148,36 @@ export const PatchValidationRecord = z.strictObject({
 });
 export type PatchValidationRecord = z.infer<typeof PatchValidationRecord>;
 
+/**
+ * What attempt N (N >= 2) told the executor about attempt N-1, beside that attempt's reply. The
+ * exact text sent is in exec.request.json; this is the same content, by kind, for people and tools.
+ */
+export const ExecFeedback = z.strictObject({
+  previous_attempt: PositiveInt,
+  /** Why the previous reply was not usable, as recorded in its exec.response.json; null when it validated. */
+  failure: z.nullable(
+    z.strictObject({
+      /** The recorded errors as sent; empty when they were withheld because of hidden_files. */
+      errors: z.array(Text),
+      expected_line: NullableText,
+      /** Lines of a file the executor is shown, around the line most like the one that did not match. */
+      excerpt: z.nullable(z.strictObject({ file: Text, first_line: PositiveInt, last_line: PositiveInt, text: Text })),
+      /**
+       * Files the failure is about that the executor is not shown: the failure's own text may quote
+       * their lines, so only their names were sent.
+       */
+      hidden_files: z.array(Text),
+    }),
+  ),
+  /** The reviewer's reject-task reason, verbatim; null when the previous attempt was not rejected. */
+  rejection: NullableText,
+  /** The person's --feedback / --feedback-file text; null when none was given. */
+  person: NullableText,
+  /** Reserved for the tail of a failed check's output; always null until checks exist. */
+  check_output: NullableText,
+});
+export type ExecFeedback = z.infer<typeof ExecFeedback>;
+
 export const ExecResponse = z.strictObject({
   schema_version: Version,
   task: Text,
@@ -171,6 +210,8 @@ export const ExecResponse = z.strictObject({
   /** Added lines holding control characters (as escapes, src/visible-text.ts), shown as a warning. */
   control_characters: z.optional(z.array(z.strictObject({ file: Text, line: Num, characters: z.array(Text) }))),
   validation: PatchValidationRecord,
+  /** Absent on a first attempt, and on every attempt of runs made before feedback existed. */
+  feedback: z.optional(ExecFeedback),
 });
 export type ExecResponse = z.infer<typeof ExecResponse>;
 

@@ -4,7 +4,8 @@ import { out, setResult, warn } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function runTaskCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const result = await runTask(workflowEnv(command), options.run!, options.task!);
+  const same = command.opts<{ same?: boolean }>().same === true;
+  const result = await runTask(workflowEnv(command), options.run!, options.task!, { feedback: options.feedback, feedbackFile: options.feedbackFile, same });
   setResult(result);
   for (const line of result.warnings) warn(line);
   const fixes = result.response.normalization.fixes;

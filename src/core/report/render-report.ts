@@ -117,7 +117,7 @@ function decision(approval: Approval | null): Html {
 function latestDecision(latest: AttemptFacts | undefined): Html | string {
   if (!latest) return '—';
   if (latest.approval || latest.valid) return decision(latest.approval);
-  return html`<span class="meta">does not validate: run the task again</span>`;
+  return html`<span class="meta">does not validate: run-task sends the failure back to the model</span>`;
 }
 
 function tasksSection(tasks: TaskReport[]): Html {
