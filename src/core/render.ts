@@ -2,8 +2,9 @@ import type { Plan, PlanTask } from '../schema/plan.js';
 import type { ExecResponse } from '../schema/run-files.js';
 
 /** Markdown views, derived from the canonical JSON after it validated; never read back. */
-export function renderPlanMarkdown(plan: Plan, revision: number, planSha256: string): string {
+export function renderPlanMarkdown(plan: Plan, revision: number, planSha256: string, fileWarnings: readonly string[] = []): string {
   const lines = [`# Plan (revision ${revision})`, '', plan.summary.trim(), '', `plan.json sha256: \`${planSha256}\``];
+  if (fileWarnings.length > 0) lines.push('', '## Warnings', '', ...fileWarnings.map((warning) => `- ${warning}`));
   for (const milestone of plan.milestones) {
     lines.push('', `## ${milestone.id}: ${milestone.title}`);
     for (const task of milestone.tasks) lines.push('', ...renderTask(task));

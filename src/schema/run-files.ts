@@ -39,13 +39,14 @@ export const PackManifest = z.strictObject({
   prompts: z.strictObject({ planner_system: z.string().check(z.minLength(1)), executor_system: z.string().check(z.minLength(1)) }),
   generation: GenerationParams,
   timeout_ms: PositiveInt,
-  /** Size limits in bytes; each one absent takes its default (packLimits). */
+  /** Size limits (bytes; repo_files counts paths); each one absent takes its default (packLimits). */
   limits: z.optional(
     z.strictObject({
       spec_bytes: z.optional(PositiveInt),
       context_bytes: z.optional(PositiveInt),
       reply_bytes: z.optional(PositiveInt),
       patch_bytes: z.optional(PositiveInt),
+      repo_files: z.optional(PositiveInt),
     }),
   ),
 });
@@ -115,6 +116,14 @@ export const PlanResponse = z.strictObject({
   parsed: z.unknown(),
   parse_error: NullableText,
   validation: z.strictObject({ ok: Bool, errors: z.array(Text) }),
+  /**
+   * Files a task names that are neither at the base commit nor declared by a task it depends on,
+   * worded for a person; computed once, when the plan validated, so reading them needs no git.
+   * Absent in runs made before the planner saw the repository.
+   */
+  file_warnings: z.optional(z.array(Text)),
+  /** Who wrote the revision when it was not the planner model: `edit-plan` (no model call, model is ""). */
+  author: z.optional(z.strictObject({ kind: z.literal('person'), by: Text, via: z.enum(['editor', 'file']) })),
 });
 export type PlanResponse = z.infer<typeof PlanResponse>;
 
@@ -198,7 +207,11 @@ export const AuditEntry = z.strictObject({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
-export const DEFAULT_LIMITS = { spec_bytes: 256 * 1024, context_bytes: 512 * 1024, reply_bytes: 1024 * 1024, patch_bytes: 256 * 1024 } as const;
+/**
+ * repo_files: how many of the base commit's paths the planner is sent. At about ten tokens a
+ * path, 500 take a third of the core pack's 16k context, leaving room for the spec and the plan.
+ */
+export const DEFAULT_LIMITS = { spec_bytes: 256 * 1024, context_bytes: 512 * 1024, reply_bytes: 1024 * 1024, patch_bytes: 256 * 1024, repo_files: 500 } as const;
 export type PackLimits = { [K in keyof typeof DEFAULT_LIMITS]: number };
 
 /** A pack's limits with the defaults filled in (packs written before limits existed get all defaults). */

@@ -22,6 +22,7 @@ function printPlan(view: PlanView, c: Colours): void {
   const cmd = (name: string, rest = ''): string => `llm-orchestrator ${name} --run ${view.run_id}${rest}`;
   out(view.decision ? decisionLine(view.decision, c) : `decision: ${c.yellow('awaiting approval')}: ${cmd('approve-plan')} (or revise-plan --feedback "...", reject-plan --reason "...")`);
   if (view.later_invalid) out(`note: revision ${view.later_invalid.revision} did not validate (${view.later_invalid.errors[0] ?? 'no reason recorded'}); revision ${view.revision} is the one in force`);
+  for (const warning of view.file_warnings) out(`${c.yellow('warning')}: ${warning}`);
   out('');
   out(view.plan.summary.trim());
   const states = new Map(view.tasks.map((task) => [task.id, task.state]));
