@@ -8,6 +8,7 @@ import type { Run } from '../store/run-store.js';
 import { decider } from './identity.js';
 import { planFiles } from './layout.js';
 import { planFileWarnings } from './plan-file-warnings.js';
+import { parsePlanReply } from './plan-reply.js';
 import { revisableRevision, writePlanRevision, type PlanResult } from './plan.js';
 import { baseFiles } from './repo-files.js';
 import { loadRunPack } from './run-pack.js';
@@ -37,8 +38,10 @@ export async function planDraft(env: WorkflowEnv, runId: string): Promise<PlanDr
 
 function draftText(run: Run, latest: RevisionFacts): string {
   if (latest.plan) return `${JSON.stringify(latest.plan, null, 2)}\n`;
-  const response = run.readJson(planFiles(latest.revision).response, PlanResponse);
-  return response.parsed === null || response.parsed === undefined ? response.raw : `${JSON.stringify(response.parsed, null, 2)}\n`;
+  // Read again from the reply, not from the record, so the keys stay in the order the model wrote.
+  const raw = run.readJson(planFiles(latest.revision).response, PlanResponse).raw;
+  const parsed = parsePlanReply(raw);
+  return parsed.error === null ? `${JSON.stringify(parsed.value, null, 2)}\n` : raw;
 }
 
 export type PlanEdit =

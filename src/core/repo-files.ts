@@ -32,5 +32,6 @@ export function renderFileList(paths: readonly string[], cap: number): string {
 export function quotePath(path: string): string {
   // eslint-disable-next-line no-control-regex
   if (!/[\u0000-\u001f\u007f-\u009f"]/.test(path)) return path;
-  return `"${path.replace(/["\\\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}"`;
+  // JSON escapes what is below U+0020; C1 controls and DEL it leaves as they are.
+  return JSON.stringify(path).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
