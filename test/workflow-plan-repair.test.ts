@@ -184,6 +184,19 @@ describe('files a plan names that are not in the repository are warned about', (
     await verifies(ws, run);
   });
 
+  test('a path with terminal bytes is quoted in the warning, never printed raw', async () => {
+    const evil = await ws.init();
+    const name = 'src/\u001b[2J\u001b]0;pwned\u0007.js';
+    ws.fake.enqueueReply({ content: JSON.stringify({ summary: 's', milestones: [{ id: 'M1', title: 't', tasks: [task('T001', 'Odd', [name], [])] }] }) });
+    const result = await must(ws.cli(['plan', '--run', evil]), 'plan');
+    const warning = 'T001 names "src/\\u001b[2J\\u001b]0;pwned\\u0007.js", not in the repository: a new file, or a mistake?';
+    assert.equal(result.stderr, `warning: ${warning}\n`);
+    assert.deepEqual(ws.json(evil, 'plan/plan.response.json').file_warnings, [warning]);
+    const status = await must(ws.cli(['status', '--run', evil]), 'status');
+    assert.ok(status.stdout.includes(`warning: ${warning}\n`));
+    assert.doesNotMatch(status.stdout + ws.read(evil, 'plan/plan.md').split('## M1')[0], /\u001b|\u0007/);
+  });
+
   test('a plan whose files all exist, or come from tasks it depends on, has none', async () => {
     const clean = await ws.init();
     ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
@@ -339,6 +352,7 @@ describe('edit-plan: a person writes the next revision', () => {
     writeFileSync(path.join(ws.root, 'prose.json'), 'T001 then T002');
     oneLineError(await ws.cli(['edit-plan', '--run', run, '--file', 'prose.json']), 1, /is not valid: not JSON: .*edit-002\.json/);
     oneLineError(await ws.cli(['edit-plan', '--run', run, '--file', 'missing.json']), 1, /cannot read plan file missing\.json/);
+    oneLineError(await ws.cli(['edit-plan', '--run', run, '--file', 'src']), 1, /cannot read plan file src/);
     assert.match((await must(ws.cli(['status', '--run', run]), 'status')).stdout, /plan-pending-approval \(plan revision 1\)/);
     // The same plan again is not a revision.
     writeFileSync(path.join(ws.root, 'same.json'), JSON.stringify(twoTaskPlan()));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import { canonicalJson } from '../model/canonical-json.js';
@@ -69,7 +69,9 @@ export async function editPlan(env: WorkflowEnv, runId: string, edit: PlanEdit):
   const { run } = session;
   const file = 'file' in edit ? edit.file : undefined;
   return audited(run, env, 'edit-plan', { run: runId, file, by: edit.by }, async (record) => {
-    const text = 'file' in edit ? readPlanFile(env, edit.file) : edit.text;
+    // A person's plan is bounded as a planner's reply is.
+    const { reply_bytes } = packLimits(loadRunPack(run).manifest);
+    const text = 'file' in edit ? readPlanFile(env, edit.file, reply_bytes) : edit.text;
     const snapshot = loadSnapshot(run);
     const latest = revisableRevision(snapshot, runId);
     const shownKept = (rel: string): string => shownPath(env, path.join(run.dir, rel));
@@ -80,7 +82,6 @@ export async function editPlan(env: WorkflowEnv, runId: string, edit: PlanEdit):
         rel,
       );
     }
-    const { reply_bytes } = packLimits(loadRunPack(run).manifest);
     const bytes = Buffer.byteLength(text);
     if (bytes > reply_bytes) throw new OrchestratorError(overLimit('the plan', bytes, 'reply_bytes', reply_bytes));
 
@@ -122,12 +123,19 @@ export async function editPlan(env: WorkflowEnv, runId: string, edit: PlanEdit):
   });
 }
 
-function readPlanFile(env: WorkflowEnv, file: string): string {
+function readPlanFile(env: WorkflowEnv, file: string, limit: number): string {
+  const full = path.resolve(env.cwd, file);
+  let size: number;
   try {
-    return readFileSync(path.resolve(env.cwd, file), 'utf8');
+    const stat = statSync(full);
+    if (!stat.isFile()) throw new Error('not a file');
+    size = stat.size;
   } catch {
     throw new OrchestratorError(`cannot read plan file ${file}: check the path, or run \`edit-plan\` without --file to open an editor`);
   }
+  // Asked before reading: a path like /dev/zero or a huge log must not be read whole.
+  if (size > limit) throw new OrchestratorError(overLimit(`plan file ${file}`, size, 'reply_bytes', limit));
+  return readFileSync(full, 'utf8');
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
