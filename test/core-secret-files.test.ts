@@ -21,7 +21,7 @@ test('only loopback base URLs pass without allow_remote', () => {
     assert.equal(isLoopbackUrl(url), true, url);
     requireAllowedBaseUrl(url, false, 'x');
   }
-  for (const url of ['http://10.0.0.5:11434', 'https://api.example.com', 'http://192.168.1.2', 'http://[2001:db8::1]:11434', 'http://localhost.evil.com', 'http://127.0.0.1.nip.io']) {
+  for (const url of ['http://10.0.0.5:11434', 'https://api.example.com', 'http://192.168.1.2', 'http://[2001:db8::1]:11434', 'http://localhost.evil.com', 'http://127.0.0.1.nip.io', 'http://evil.localhost:11434']) {
     assert.equal(isLoopbackUrl(url), false, url);
     assert.throws(() => requireAllowedBaseUrl(url, false, 'x'), UsageError);
     requireAllowedBaseUrl(url, true, 'x');

@@ -124,3 +124,10 @@ test('prose inside a fenced block, before or after the diff, goes to the notes',
   assert.equal(r.diff, DIFF);
   assert.equal(r.notes, 'The patch:');
 });
+
+test('countHunkHeaders counts lines that start with @@, and nothing else', async () => {
+  const { countHunkHeaders } = await import('../src/diff/hunk-count.js');
+  assert.equal(countHunkHeaders(''), 0);
+  assert.equal(countHunkHeaders('@@ -1 +1 @@\n-a\n+b\n'), 1);
+  assert.equal(countHunkHeaders('text @@ not a header\n @@ context\n@@ -1 +1 @@\n@@ -2 +2 @@'), 2);
+});

@@ -37,7 +37,7 @@ describe('limits from the pack', () => {
     ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
     const result = await ws.cli(['plan', '--run', run]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /the planner's reply is \d+ bytes, over the pack's limits\.reply_bytes \(100 bytes\)/);
+    assert.match(result.stderr, /the planner's reply was stopped after \d+ bytes, over the pack's limits\.reply_bytes \(100 bytes\)/);
     assert.match((await ws.cli(['status', '--run', run])).stdout, /needs-plan/);
     await must(ws.cli(['verify', '--run', run]), 'verify');
   });
@@ -54,6 +54,24 @@ describe('limits from the pack', () => {
     const patch = await ws.cli(['run-task', '--run', run, '--task', 'T001']);
     assert.equal(patch.code, 1);
     assert.match(patch.stderr, /the patch is \d+ bytes, over the pack's limits\.patch_bytes \(100 bytes\)/);
+    await must(ws.cli(['verify', '--run', run]), 'verify');
+  });
+
+  test('reply_hunks: a reply with more hunks than the limit is never given to the engine; verify agrees', async () => {
+    const run = await ws.init(['--pack', pack(ws, 'few-hunks', (m) => (m.limits = { reply_hunks: 2 }))]);
+    ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
+    await must(ws.cli(['plan', '--run', run]), 'plan');
+    await must(ws.cli(['approve-plan', '--run', run, '--by', 'R']), 'approve-plan');
+    await must(ws.cli(['add-context', '--run', run, '--file', 'src/app.js']), 'add-context');
+    const hunk = '@@ -1,3 +1,3 @@\n export function greet(name) {\n-  return \'Hello \' + name;\n+  return \'Hi \' + name;\n }\n';
+    ws.fake.enqueueReply({ content: 'diff --git a/src/app.js b/src/app.js\n--- a/src/app.js\n+++ b/src/app.js\n' + hunk.repeat(3) });
+    const result = await ws.cli(['run-task', '--run', run, '--task', 'T001']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /the reply has 3 hunks, over the pack's limits\.reply_hunks \(2\): split the task, or raise limits\.reply_hunks/);
+    const response = ws.json(run, 'executions/T001/exec.response.json');
+    assert.equal(response.validation.ok, false);
+    assert.equal(response.normalization.fixes.length, 0);
+    assert.throws(() => ws.read(run, 'executions/T001/artifacts/patch.diff'), /ENOENT/);
     await must(ws.cli(['verify', '--run', run]), 'verify');
   });
 

@@ -38,17 +38,23 @@ export async function callModel(
     if (note.changed) env.onWarning?.(note.message);
   }
   const body = provider.buildChatBody({ model, messages, ...(format ? { format } : {}), params: manifest.generation });
+  const { reply_bytes } = packLimits(loadRunPack(session.run).manifest);
+  const replyOverLimit = (detail: string) => new OrchestratorError(`the ${role}'s reply ${detail}, over the pack's limits.reply_bytes (${reply_bytes} bytes): lower num_predict, or raise limits.reply_bytes in the pack's manifest.json`);
   try {
     const result = await provider.sendChat(body, {
       timeoutMs: manifest.timeout_ms,
+      maxReplyBytes: reply_bytes,
       ...(env.signal ? { signal: env.signal } : {}),
       ...(env.onProgress ? { onProgress: (progress) => env.onProgress?.({ ...progress, model }) } : {}),
     });
-    const { reply_bytes } = packLimits(loadRunPack(session.run).manifest);
+    // A provider that does not stream (the embedded engine) is checked once the reply is whole.
     const bytes = Buffer.byteLength(result.content) + Buffer.byteLength(result.thinking ?? '');
     if (bytes > reply_bytes) throw new OrchestratorError(overLimit(`the ${role}'s reply`, bytes, 'reply_bytes', reply_bytes));
     return { body, result };
   } catch (error) {
+    if (error instanceof ModelRequestError && error.reason === 'over-limit') {
+      throw replyOverLimit(`was stopped after ${Buffer.byteLength(error.partial?.content ?? '') + Buffer.byteLength(error.partial?.thinking ?? '')} bytes`);
+    }
     // Ctrl-C: what had arrived is kept, apart from the run's records (nothing reads interrupted/),
     // and named with its sha256 in the command's audit line.
     if (error instanceof ModelRequestError && error.aborted) {

@@ -1,5 +1,6 @@
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import type { RepairOutcome } from '../diff/engine.js';
+import { countHunkHeaders } from '../diff/hunk-count.js';
 import { pathKindAt } from '../git/state-tree.js';
 import { overLimit, packLimits, SCHEMA_VERSION, type ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
 import { approvedContext, loadApprovedPatches } from './approved-state.js';
@@ -50,11 +51,13 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     // A reply stopped by num_predict may end mid-hunk; a repaired version of it would be a smaller
     // patch than the model meant, so it is never repaired or validated.
     const base = session.manifest.repository.base_commit;
+    const limits = packLimits(pack.manifest);
     const repaired = withinPatchLimit(
       result.done_reason === 'length'
         ? cutShort(session.manifest.generation.num_predict)
-        : await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest)),
-      packLimits(pack.manifest).patch_bytes,
+        : (tooManyHunks(result.content, limits.reply_hunks) ??
+            (await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest)))),
+      limits.patch_bytes,
     );
     const { outcome } = repaired;
     const validation: PatchValidationRecord = {
@@ -141,7 +144,17 @@ function withinPatchLimit(repaired: RepairedPatch, limit: number): RepairedPatch
 }
 
 function cutShort(numPredict: number): RepairedPatch {
-  const error = `the reply stopped at num_predict (${numPredict} tokens) and may be incomplete: raise num_predict in the pack or split the task`;
+  return refusedUnread(`the reply stopped at num_predict (${numPredict} tokens) and may be incomplete: raise num_predict in the pack or split the task`);
+}
+
+/** A reply with more hunks than the pack allows is never given to the engine (verify does the same). */
+function tooManyHunks(reply: string, limit: number): RepairedPatch | null {
+  const hunks = countHunkHeaders(reply);
+  if (hunks <= limit) return null;
+  return refusedUnread(`the reply has ${hunks} hunks, over the pack's limits.reply_hunks (${limit}): split the task, or raise limits.reply_hunks in the pack's manifest.json`);
+}
+
+function refusedUnread(error: string): RepairedPatch {
   const outcome: RepairOutcome = { ok: false, diff: '', notes: '', fixes: [], files: [], expected: [], error, refusal: null };
   return { outcome, validation: null, error };
 }

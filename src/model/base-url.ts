@@ -99,7 +99,11 @@ function splitHostPort(hostport: string): { host: string; port: string | null } 
   return { host: hostport.slice(0, at), port: hostport.slice(at + 1) };
 }
 
-/** 127.0.0.0/8, ::1 (and its IPv4-mapped form), localhost and *.localhost: this machine. */
+/**
+ * 127.0.0.0/8, ::1 (and its IPv4-mapped form) and the name localhost: this machine. Other names
+ * under .localhost are not: the system resolves them like any name (connect-target.ts pins
+ * localhost itself to the loopback addresses it resolves to).
+ */
 export function isLoopbackUrl(url: string): boolean {
   let host: string;
   try {
@@ -107,14 +111,19 @@ export function isLoopbackUrl(url: string): boolean {
   } catch {
     return false;
   }
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
-  const mapped = /^::ffff:(.+)$/.exec(host);
-  const v4 = mapped ? mapped[1]! : host;
+  return host === 'localhost' || isLoopbackAddress(host);
+}
+
+/** 127.0.0.0/8 and ::1 (also written IPv4-mapped, or in brackets): an address on this machine. */
+export function isLoopbackAddress(address: string): boolean {
+  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  const lower = bare.toLowerCase();
+  if (lower === '::1' || lower === '0:0:0:0:0:0:0:1') return true;
+  const mapped = /^::ffff:(.+)$/.exec(lower);
+  const v4 = mapped ? mapped[1]! : lower;
   if (isIP(v4) === 4) return v4.split('.')[0] === '127';
   // ::ffff:7f00:1 is how URL writes ::ffff:127.0.0.1
-  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
+  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(lower);
 }
 
 /**

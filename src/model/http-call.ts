@@ -1,3 +1,4 @@
+import { connectTargets, refusedBeforeConnecting } from './connect-target.js';
 import { ModelRequestError, type ModelFailureReason } from './model-request-error.js';
 import type { ChatOptions, ChatResult } from './types.js';
 
@@ -22,6 +23,8 @@ export interface StreamAssembler {
   readonly complete: boolean;
   /** Chunks that carried text so far (progress reporting). */
   readonly tokens: number;
+  /** UTF-8 bytes of content and thinking so far (the reply size limit). */
+  readonly textBytes: number;
   snapshot(raw: string): ChatResult;
 }
 
@@ -114,6 +117,38 @@ function emptyResult(raw: string): ChatResult {
   return { content: '', thinking: '', done_reason: null, stats, raw_stream: raw };
 }
 
+/**
+ * fetch, with the two rules every request to the model server follows: a redirect is never
+ * followed (it could point anywhere, and the run would record the address asked, not the one
+ * that answered), and `localhost` is connected to at the loopback addresses it resolves to
+ * (connect-target.ts). Network errors are left to the caller to classify.
+ */
+async function fetchServer(fetchImpl: typeof fetch, url: string, init: RequestInit, hints: ServerHints): Promise<Response> {
+  const targets = await connectTargets(url, hints.baseUrl);
+  let response: Response | null = null;
+  for (let i = 0; response === null; i++) {
+    try {
+      response = await fetchImpl(targets[i]!, { ...init, redirect: 'manual' });
+    } catch (err) {
+      if (i + 1 < targets.length && refusedBeforeConnecting(err) && !init.signal?.aborted) continue;
+      throw err;
+    }
+  }
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get('location');
+    await response.body?.cancel().catch(() => undefined);
+    const where = location === null ? 'without a Location' : `to ${JSON.stringify(location.length > 200 ? location.slice(0, 197) + '...' : location)}`;
+    throw new ModelRequestError(
+      `the model server at ${hints.baseUrl} answered ${new URL(url).pathname} with a redirect (${response.status}) ${where}, which is never followed: pass --base-url with the server's own address`,
+      { url, reason: 'http-error', status: response.status },
+    );
+  }
+  return response;
+}
+
+/** How many bytes of stream may carry one byte of reply text: Ollama spends ~120 bytes of JSON on a token of a few characters. */
+const STREAM_BYTES_PER_TEXT_BYTE = 64;
+
 /** POSTs a chat body and feeds the streamed answer to the assembler, under one timeout for the whole call. */
 export async function streamChat(args: {
   fetchImpl: typeof fetch;
@@ -137,14 +172,14 @@ export async function streamChat(args: {
     if (options.signal?.aborted) throw fail('aborted', 'the model call was aborted before it started');
     let response: Response;
     try {
-      response = await fetchImpl(url, {
+      response = await fetchServer(fetchImpl, url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/x-ndjson, text/event-stream' },
         body,
         signal: guard.controller.signal,
-      });
+      }, hints);
     } catch (err) {
-      if (guard.controller.signal.aborted) throw err; // classified below
+      if (guard.controller.signal.aborted || err instanceof ModelRequestError) throw err; // classified below
       throw unreachable(hints, url, err, emptyResult(''));
     }
     if (!response.ok) {
@@ -171,6 +206,7 @@ export async function streamChat(args: {
         raw += text;
         const before = assembler.tokens;
         assembler.push(text);
+        if (options.maxReplyBytes !== undefined) overLimitCheck(assembler, raw, options.maxReplyBytes);
         if (assembler.tokens !== before) options.onProgress?.({ tokens: assembler.tokens, elapsedMs: Date.now() - started });
       }
       const tail = decoder.decode();
@@ -186,6 +222,7 @@ export async function streamChat(args: {
     return assembler.snapshot(raw);
   } catch (err) {
     if (err instanceof StreamFault) throw fail(err.reason, err.message, { cause: err });
+    if (err instanceof ReplyOverLimit) throw fail('over-limit', err.message, { cause: err });
     if (err instanceof ModelRequestError) throw err;
     if (guard.timedOut) {
       throw fail('timeout', `no complete reply from the model within ${secondsText(options.timeoutMs)}: raise timeout_ms in the pack manifest (now ${options.timeoutMs}) or lower num_predict`, { cause: err });
@@ -194,6 +231,22 @@ export async function streamChat(args: {
     throw err;
   } finally {
     guard.dispose();
+  }
+}
+
+class ReplyOverLimit extends Error {}
+
+/**
+ * Stops a reply as soon as it passes the limit, rather than after the whole of it has arrived:
+ * a server that streams without end would otherwise fill memory first. The stream itself is
+ * bounded too, for a server that sends bytes without text.
+ */
+function overLimitCheck(assembler: StreamAssembler, raw: string, maxReplyBytes: number): void {
+  if (assembler.textBytes > maxReplyBytes) {
+    throw new ReplyOverLimit(`the reply passed ${maxReplyBytes} bytes (${assembler.textBytes} received); the call was stopped there`);
+  }
+  if (raw.length > maxReplyBytes * STREAM_BYTES_PER_TEXT_BYTE) {
+    throw new ReplyOverLimit(`the stream passed ${raw.length} characters with ${assembler.textBytes} bytes of reply; the call was stopped there`);
   }
 }
 
@@ -212,14 +265,15 @@ export async function fetchJson(args: {
     let response: Response;
     let text: string;
     try {
-      response = await fetchImpl(url, {
+      response = await fetchServer(fetchImpl, url, {
         method: init?.method ?? 'GET',
         headers: init ? { 'content-type': 'application/json' } : {},
         body: init?.body,
         signal: guard.controller.signal,
-      });
+      }, hints);
       text = await response.text();
     } catch (err) {
+      if (err instanceof ModelRequestError) throw err;
       if (guard.timedOut) {
         throw new ModelRequestError(`the model server at ${hints.baseUrl} did not answer ${path} within ${secondsText(timeoutMs)}: check that it is not stuck or overloaded`, { url, reason: 'timeout', cause: err });
       }

@@ -9,7 +9,8 @@ export type ModelFailureReason =
   | 'cut-short' // the stream ended before the server said it was done
   | 'malformed-reply' // a line or event that is not the JSON the protocol promises
   | 'timeout' // timeoutMs elapsed
-  | 'aborted'; // the caller's AbortSignal fired
+  | 'aborted' // the caller's AbortSignal fired
+  | 'over-limit'; // the reply passed ChatOptions.maxReplyBytes; the call was stopped
 
 /**
  * A ModelCallError that also says what kind of failure it was and keeps what had arrived.

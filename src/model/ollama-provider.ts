@@ -180,6 +180,7 @@ class OllamaAssembler implements StreamAssembler {
   private stats: ChatResult['stats'] = { prompt_tokens: null, completion_tokens: null, total_duration_ns: null };
   complete = false;
   tokens = 0;
+  textBytes = 0;
 
   push(text: string): void {
     for (const line of this.lines.push(text)) this.line(line);
@@ -213,6 +214,7 @@ class OllamaAssembler implements StreamAssembler {
     const thinking = str(message['thinking']) ?? '';
     this.content += content;
     this.thinking += thinking;
+    this.textBytes += Buffer.byteLength(content) + Buffer.byteLength(thinking);
     if (content !== '' || thinking !== '') this.tokens++;
     if (obj['done'] === true) {
       this.complete = true;

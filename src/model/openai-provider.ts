@@ -132,6 +132,7 @@ class SseAssembler implements StreamAssembler {
   private sawDone = false;
   private stats: ChatResult['stats'] = { prompt_tokens: null, completion_tokens: null, total_duration_ns: null };
   tokens = 0;
+  textBytes = 0;
 
   get complete(): boolean {
     return this.sawDone || this.doneReason !== null;
@@ -189,6 +190,7 @@ class SseAssembler implements StreamAssembler {
       const thinking = str(delta['reasoning_content']) ?? str(delta['reasoning']) ?? '';
       this.content += content;
       this.thinking += thinking;
+      this.textBytes += Buffer.byteLength(content) + Buffer.byteLength(thinking);
       if (content !== '' || thinking !== '') this.tokens++;
       const finish = str(choice['finish_reason']);
       if (finish !== null) this.doneReason = finish;

@@ -75,6 +75,8 @@ export interface ChatOptions {
   /** Aborting it stops the call; the error then has `aborted === true`. */
   signal?: AbortSignal;
   onProgress?: (p: ChatProgress) => void;
+  /** Stop the call once the reply's text passes this many UTF-8 bytes (reason 'over-limit'). */
+  maxReplyBytes?: number;
 }
 
 export type ProviderKind = 'ollama' | 'openai' | 'embedded';

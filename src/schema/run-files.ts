@@ -39,13 +39,14 @@ export const PackManifest = z.strictObject({
   prompts: z.strictObject({ planner_system: z.string().check(z.minLength(1)), executor_system: z.string().check(z.minLength(1)) }),
   generation: GenerationParams,
   timeout_ms: PositiveInt,
-  /** Size limits (bytes; repo_files counts paths); each one absent takes its default (packLimits). */
+  /** Size limits (bytes, reply_hunks in hunks, repo_files in paths); each one absent takes its default (packLimits). */
   limits: z.optional(
     z.strictObject({
       spec_bytes: z.optional(PositiveInt),
       context_bytes: z.optional(PositiveInt),
       reply_bytes: z.optional(PositiveInt),
       patch_bytes: z.optional(PositiveInt),
+      reply_hunks: z.optional(PositiveInt),
       repo_files: z.optional(PositiveInt),
     }),
   ),
@@ -208,10 +209,20 @@ export const AuditEntry = z.strictObject({
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
 /**
- * repo_files: how many of the base commit's paths the planner is sent. At about ten tokens a
- * path, 500 take a third of the core pack's 16k context, leaving room for the spec and the plan.
+ * reply_hunks bounds the diff engine's work on one reply before it starts (its cost grows with the
+ * number of hunks: 100,000 tiny ones took half a minute); a 7-14B model's num_predict cannot
+ * reach the default honestly. repo_files: how many of the base commit's paths the planner is
+ * sent; at about ten tokens a path, 500 take a third of the core pack's 16k context, leaving room
+ * for the spec and the plan.
  */
-export const DEFAULT_LIMITS = { spec_bytes: 256 * 1024, context_bytes: 512 * 1024, reply_bytes: 1024 * 1024, patch_bytes: 256 * 1024, repo_files: 500 } as const;
+export const DEFAULT_LIMITS = {
+  spec_bytes: 256 * 1024,
+  context_bytes: 512 * 1024,
+  reply_bytes: 1024 * 1024,
+  patch_bytes: 256 * 1024,
+  reply_hunks: 2000,
+  repo_files: 500,
+} as const;
 export type PackLimits = { [K in keyof typeof DEFAULT_LIMITS]: number };
 
 /** A pack's limits with the defaults filled in (packs written before limits existed get all defaults). */

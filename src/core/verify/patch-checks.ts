@@ -1,10 +1,12 @@
 import path from 'node:path/posix';
 import type { GitMemo } from '../../git/memo.js';
 import { buildStateTree } from '../../git/state-tree.js';
-import type { Manifest } from '../../schema/run-files.js';
+import { packLimits, type Manifest } from '../../schema/run-files.js';
 import { sha256, type Run } from '../../store/run-store.js';
 import { describeDifference, firstDifference } from '../first-difference.js';
+import { countHunkHeaders } from '../../diff/hunk-count.js';
 import { attemptFiles } from '../layout.js';
+import { loadRunPack } from '../run-pack.js';
 import { repairAndValidate, runRepoName } from '../repair-and-validate.js';
 import type { AuditRecord } from './audit-log.js';
 import { fail, pass, short, skip, type Check } from './check.js';
@@ -97,6 +99,7 @@ function approvedPatches({ run, record, approvals }: PatchCheckInput): ApprovedP
 
 async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPatch[], memo: GitMemo): Promise<Check[]> {
   const { run, manifest, repoRoot } = input;
+  const hunkLimit = runHunkLimit(run);
   let compared = 0;
   const perAttempt = attempts(input).map(async (attempt): Promise<Check[]> => {
     const { files } = attempt;
@@ -104,6 +107,10 @@ async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPat
     if (response?.['done_reason'] === 'length') {
       // A reply cut short by num_predict is never repaired, so there must be no patch made of it.
       return run.exists(files.patch) ? [fail(files.patch, NORMALIZATION, 'exists, but the reply was cut short and is never repaired')] : [];
+    }
+    if (hunkLimit !== null && run.exists(files.rawPatch) && countHunkHeaders(run.readText(files.rawPatch)) > hunkLimit) {
+      // Over limits.reply_hunks, run-task never gave the reply to the engine; neither does verify.
+      return run.exists(files.patch) ? [fail(files.patch, NORMALIZATION, "exists, but the reply has more hunks than the pack's limits.reply_hunks and is never repaired")] : [];
     }
     if (attempt.line === null) {
       return [fail(files.rawPatch, NORMALIZATION, 'cannot tell which approved patches it was made on: no audit.log line wrote it')];
@@ -132,6 +139,15 @@ async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPat
     checks.push(pass('patches', NORMALIZATION, `${what} (repository ${repoRoot})`));
   }
   return checks;
+}
+
+/** The run's own pack copy says how many hunks run-task gave the engine; null if it cannot be read (reported by the pack check). */
+function runHunkLimit(run: Run): number | null {
+  try {
+    return packLimits(loadRunPack(run).manifest).reply_hunks;
+  } catch {
+    return null;
+  }
 }
 
 async function compareWithEngine(run: Run, manifest: Manifest, repoRoot: string, files: Attempt['files'], before: string[], memo: GitMemo): Promise<Check[]> {
