@@ -45,6 +45,9 @@ test('a new run needs a plan; a failed first reply asks for feedback or a plan b
   const failed = deriveStatus(snapshot([revision(1, false)]));
   assert.equal(failed.state, 'plan-invalid');
   assert.deepEqual(failed.next, ['llm-orchestrator revise-plan --run R --feedback "..."', 'llm-orchestrator edit-plan --run R']);
+  const later = deriveStatus(snapshot([revision(1, true), revision(2, false)]));
+  assert.equal(later.state, 'plan-invalid');
+  assert.deepEqual(later.next, failed.next);
 });
 
 test('a plan waits for a decision; a rejected plan asks for a revision', () => {
