@@ -195,6 +195,7 @@ describe('files a plan names that are not in the repository are warned about', (
     const status = await must(ws.cli(['status', '--run', evil]), 'status');
     assert.ok(status.stdout.includes(`warning: ${warning}\n`));
     assert.doesNotMatch(status.stdout + ws.read(evil, 'plan/plan.md').split('## M1')[0], /\u001b|\u0007/);
+     await verifies(ws, evil);
   });
 
   test('a plan whose files all exist, or come from tasks it depends on, has none', async () => {
@@ -205,6 +206,7 @@ describe('files a plan names that are not in the repository are warned about', (
     assert.deepEqual(ws.json(clean, 'plan/plan.response.json').file_warnings, []);
     assert.doesNotMatch(ws.read(clean, 'plan/plan.md'), /Warnings/);
     assert.doesNotMatch((await must(ws.cli(['status', '--run', clean]), 'status')).stdout, /warning/);
+     await verifies(ws, clean);
   });
 });
 
@@ -264,6 +266,7 @@ describe('revise-plan from a reply that did not validate', () => {
     const { messages } = lastChat(ws);
     assert.equal(messages[2]!.content, JSON.stringify(twoTaskPlan(), null, 2));
     assert.match(messages[3]!.content, /^A reviewer asked for changes to this plan:\n\nagain\n/);
+     await verifies(ws, run);
   });
 });
 
