@@ -34,7 +34,7 @@ const model = path.join(dir, 'tiny.gguf');
 writeTinyGguf(model, { embedding: 256, blocks: 4, heads: 8, headsKv: 4, feedForward: 512 });
 
 const generation = { temperature: 0, seed: 42, top_k: 40, top_p: 0.9, repeat_penalty: 1, num_ctx: 4096, num_predict: TOKENS, think: false };
-const messages = plannerMessages('You write plans.', '# Greeting\n\nMake greet() default to "world".\n', planJsonSchema());
+const messages = plannerMessages('You write plans.', '# Greeting\n\nMake greet() default to "world".\n', 'src/app.js', planJsonSchema());
 
 const provider = new EmbeddedProvider({ ...process.env, XDG_CACHE_HOME: path.join(dir, 'cache') });
 await provider.showModel(model);

@@ -46,10 +46,10 @@ describe('status always names the next command', () => {
     assert.deepEqual(await status('needs-plan'), [`next: llm-orchestrator plan --run ${run}`]);
   });
 
-  test('the only plan reply was unusable: plan again', async () => {
+  test('the only plan reply was unusable: tell the planner what is wrong, or write the plan (asking again gets the same reply)', async () => {
     ws.fake.enqueueReply({ content: 'Sure! Here is the plan: first...' });
     assert.equal((await ws.cli(['plan', '--run', run])).code, 1);
-    assert.deepEqual(await status('plan-invalid'), [`next: llm-orchestrator plan --run ${run}`]);
+    assert.deepEqual(await status('plan-invalid'), [`next: llm-orchestrator revise-plan --run ${run} --feedback "..."`, `next: llm-orchestrator edit-plan --run ${run}`]);
   });
 
   test('a plan awaiting approval: approve it, or revise or reject it', async () => {

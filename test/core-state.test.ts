@@ -20,6 +20,7 @@ const revision = (n: number, valid: boolean, decision?: 'approved' | 'rejected')
   plan: valid ? { summary: 's', milestones: [] } : null,
   planSha256: valid ? SHA : null,
   approval: decision ? approval(decision) : null,
+  fileWarnings: [],
 });
 const attempt = (n: number, valid: boolean, decision?: 'approved' | 'rejected'): AttemptFacts => ({
   attempt: n,
@@ -39,11 +40,14 @@ const snapshot = (revisions: RevisionFacts[], tasks: TaskFacts[] = []): RunSnaps
   tasks,
 });
 
-test('a new run needs a plan; a failed first reply asks for plan again', () => {
+test('a new run needs a plan; a failed first reply asks for feedback or a plan by hand, not the same request again', () => {
   assert.equal(deriveStatus(snapshot([])).state, 'needs-plan');
   const failed = deriveStatus(snapshot([revision(1, false)]));
   assert.equal(failed.state, 'plan-invalid');
-  assert.deepEqual(failed.next, ['llm-orchestrator plan --run R']);
+  assert.deepEqual(failed.next, ['llm-orchestrator revise-plan --run R --feedback "..."', 'llm-orchestrator edit-plan --run R']);
+  const later = deriveStatus(snapshot([revision(1, true), revision(2, false)]));
+  assert.equal(later.state, 'plan-invalid');
+  assert.deepEqual(later.next, failed.next);
 });
 
 test('a plan waits for a decision; a rejected plan asks for a revision', () => {

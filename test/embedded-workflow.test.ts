@@ -136,7 +136,7 @@ describe('embedded provider: GGUF models in-process through node-llama-cpp', () 
     // The same count, from the model's tokenizer in this process: the request the CLI would send.
     const provider = new EmbeddedProvider({ ...process.env, ...env });
     await provider.showModel(model);
-    const messages = plannerMessages(readFileSync(path.join(pack, 'planner.system.txt'), 'utf8'), SPEC, planJsonSchema());
+    const messages = plannerMessages(readFileSync(path.join(pack, 'planner.system.txt'), 'utf8'), SPEC, 'src/app.js', planJsonSchema());
     const body = provider.buildChatBody({ model, messages, format: planJsonSchema(), params: packManifest.generation });
     assert.equal(await provider.countPromptTokens(body), counted);
     // A byte-level vocabulary: at least one token per byte of the messages.

@@ -4,19 +4,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI } from './support/cli.js';
 import { must } from './support/complete-run.js';
-import { MODEL, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
+import { MODEL, twoTaskPlan, workspace, packCopy, type Workspace } from './support/workflow-fixture.js';
 
-/** A copy of the shipped pack with `change` applied to its manifest. */
-function pack(ws: Workspace, name: string, change: (manifest: any) => void): string {
-  const dir = path.join(ws.root, name);
-  mkdirSync(dir);
-  const shipped = path.join(CLI, '../../../packs/core');
-  for (const file of ['planner.system.txt', 'executor.system.txt', 'executor.feedback.txt']) writeFileSync(path.join(dir, file), readFileSync(path.join(shipped, file)));
-  const manifest = JSON.parse(readFileSync(path.join(shipped, 'manifest.json'), 'utf8'));
-  change(manifest);
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
-  return name;
-}
+const pack = packCopy;
 
 describe('limits from the pack', () => {
   let ws: Workspace;

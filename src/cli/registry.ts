@@ -47,6 +47,12 @@ export function registerCommands(program: Command): void {
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .action(lazy(() => import('./commands/revise-plan.js')));
 
+  command('edit-plan', 'write the next plan revision yourself, in your editor or from a file; no model is called', 'llm-orchestrator edit-plan --run ID --file plan.json')
+    .requiredOption('--run <id>', 'the run')
+    .option('--file <file>', 'the plan as JSON (default: open $VISUAL or $EDITOR on the latest revision)')
+    .option('--by <name>', 'who wrote it (default: git user.name, else the OS user)')
+    .action(lazy(() => import('./commands/edit-plan.js')));
+
   command('approve-plan', 'approve the current plan revision', 'llm-orchestrator approve-plan --run ID --by "Ada Lovelace"')
     .requiredOption('--run <id>', 'the run')
     .option('--by <name>', 'who approves (default: git user.name, else the OS user)')

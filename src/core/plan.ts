@@ -3,15 +3,18 @@ import path from 'node:path';
 import { OrchestratorError, UsageError, WorkflowError } from '../errors.js';
 import type { ChatMessage } from '../model/types.js';
 import { planJsonSchema, planTasks, validatePlan, type Plan } from '../schema/plan.js';
-import { SCHEMA_VERSION, type PlanResponse } from '../schema/run-files.js';
+import { PlanResponse, SCHEMA_VERSION } from '../schema/run-files.js';
+import type { Run } from '../store/run-store.js';
 import { sha256 } from '../store/run-store.js';
 import { planFiles, SPEC, taskFile } from './layout.js';
 import { callModel } from './model-call.js';
 import { parsePlanReply } from './plan-reply.js';
-import { plannerMessages, revisionMessages } from './prompts.js';
+import { planFileWarnings } from './plan-file-warnings.js';
+import { plannerMessages, revisionMessages, type PreviousRevision } from './prompts.js';
 import { renderPlanMarkdown } from './render.js';
+import { baseFiles, repositoryFilesText } from './repo-files.js';
 import { loadRunPack } from './run-pack.js';
-import { loadSnapshot } from './run-snapshot.js';
+import { loadSnapshot, type RevisionFacts, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession, type CommandRecord, type RunSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -20,6 +23,8 @@ export interface PlanResult {
   plan: Plan;
   planSha256: string;
   files: ReturnType<typeof planFiles>;
+  /** Files the plan names that are not in the repository (plan-file-warnings.ts), worded for a person. */
+  fileWarnings: string[];
 }
 
 export async function planRun(env: WorkflowEnv, runId: string): Promise<PlanResult> {
@@ -32,8 +37,9 @@ export async function planRun(env: WorkflowEnv, runId: string): Promise<PlanResu
       );
     }
     const pack = loadRunPack(session.run);
-    const messages = plannerMessages(pack.plannerSystem, session.run.readText(SPEC), planJsonSchema());
-    return requestPlan(session, snapshot.revisions.length + 1, messages, record);
+    const paths = await baseFiles(session);
+    const messages = plannerMessages(pack.plannerSystem, session.run.readText(SPEC), repositoryFilesText(session, paths), planJsonSchema());
+    return requestPlan(session, snapshot.revisions.length + 1, messages, record, paths);
   });
 }
 
@@ -48,15 +54,33 @@ export async function revisePlan(env: WorkflowEnv, runId: string, options: Revis
   const args = { run: runId, feedback: options.feedback, feedback_file: options.feedbackFile };
   return audited(session.run, env, 'revise-plan', args, async (record) => {
     const snapshot = loadSnapshot(session.run);
-    const current = snapshot.current;
-    if (!current?.plan) throw new WorkflowError(`run ${runId} has no plan to revise: run \`plan\` first`);
-    if (snapshot.tasks.some((task) => task.attempts.length > 0)) {
-      throw new WorkflowError(`run ${runId} has already run tasks of plan revision ${current.revision}; start a new run to change the plan`);
-    }
+    const latest = revisableRevision(snapshot, runId);
     const pack = loadRunPack(session.run);
-    const messages = revisionMessages(pack.plannerSystem, session.run.readText(SPEC), planJsonSchema(), current.plan, feedback);
-    return requestPlan(session, snapshot.revisions.length + 1, messages, record);
+    const paths = await baseFiles(session);
+    const previous = previousRevision(session.run, latest);
+    const messages = revisionMessages(pack.plannerSystem, session.run.readText(SPEC), repositoryFilesText(session, paths), planJsonSchema(), previous, feedback);
+    return requestPlan(session, snapshot.revisions.length + 1, messages, record, paths);
   });
+}
+
+/**
+ * The gate for a new plan revision, whoever writes it (revise-plan: the planner; edit-plan: a
+ * person): the revision it starts from, the latest, whether or not its reply validated.
+ */
+export function revisableRevision(snapshot: RunSnapshot, runId: string): RevisionFacts {
+  const latest = snapshot.revisions.at(-1);
+  if (!latest) throw new WorkflowError(`run ${runId} has no plan to revise: run \`plan\` first`);
+  const current = snapshot.current;
+  if (current && snapshot.tasks.some((task) => task.attempts.length > 0)) {
+    throw new WorkflowError(`run ${runId} has already run tasks of plan revision ${current.revision}; start a new run to change the plan`);
+  }
+  return latest;
+}
+
+/** A revision that did not validate is shown to the model as it wrote it, with what was wrong. */
+function previousRevision(run: Run, latest: RevisionFacts): PreviousRevision {
+  if (latest.plan) return { plan: latest.plan };
+  return { raw: run.readJson(planFiles(latest.revision).response, PlanResponse).raw, errors: latest.errors };
 }
 
 function readFeedback(env: WorkflowEnv, options: ReviseOptions): string {
@@ -79,7 +103,7 @@ function readFeedback(env: WorkflowEnv, options: ReviseOptions): string {
  * The planner call and everything recorded from it. The reply is written before it is parsed;
  * task files are written only for a plan that validated.
  */
-async function requestPlan(session: RunSession, revision: number, messages: ChatMessage[], record: CommandRecord): Promise<PlanResult> {
+async function requestPlan(session: RunSession, revision: number, messages: ChatMessage[], record: CommandRecord, paths: readonly string[]): Promise<PlanResult> {
   const { run, manifest } = session;
   const files = planFiles(revision);
   const { body, result } = await callModel(session, 'planner', messages, planJsonSchema());
@@ -105,25 +129,31 @@ async function requestPlan(session: RunSession, revision: number, messages: Chat
     parsed: parsed.error ? null : parsed.value,
     parse_error: parsed.error,
     validation: { ok: validation.ok, errors: validation.errors },
+    ...(validation.ok ? { file_warnings: planFileWarnings(validation.plan, paths) } : {}),
   };
   run.writeJson(files.response, response);
   if (!validation.ok) {
     const more = validation.errors.length > 1 ? ` (and ${validation.errors.length - 1} more)` : '';
+    // Asking again would send the same request and get the same reply: say what changes it.
     throw new OrchestratorError(
-      `the planner's reply is not a valid plan: ${validation.errors[0]}${more}; recorded in ${files.response}: the same request would get the same reply, so ask for a corrected plan with \`revise-plan --run ${session.run.id} --feedback "..."\` or try another model with \`init --from ${session.run.id} --planner-model MODEL\``,
+      `the planner's reply is not a valid plan: ${validation.errors[0]}${more}; recorded in ${files.response}: the same request would get the same reply, so tell the planner what is wrong with \`revise-plan --run ${run.id} --feedback "..."\`, write the plan yourself with \`edit-plan --run ${run.id}\`, or try another model with \`init --from ${run.id} --planner-model MODEL\``,
     );
   }
+  return writePlanRevision(run, revision, validation.plan, response.file_warnings ?? [], record);
+}
 
-  const plan = validation.plan;
+/** A plan that validated, with its task files and Markdown view, as revision `revision`. */
+export function writePlanRevision(run: Run, revision: number, plan: Plan, fileWarnings: string[], record: CommandRecord): PlanResult {
+  const files = planFiles(revision);
   const planArtifact = run.writeJson(files.plan, plan);
   for (const task of planTasks(plan)) {
     const { milestone, ...fields } = task;
     run.writeJson(taskFile(revision, task.id), { schema_version: SCHEMA_VERSION, plan_revision: revision, plan_sha256: planArtifact.sha256, milestone, task: fields });
   }
   try {
-    run.writeText(files.markdown, renderPlanMarkdown(plan, revision, planArtifact.sha256));
+    run.writeText(files.markdown, renderPlanMarkdown(plan, revision, planArtifact.sha256, fileWarnings));
   } catch (error) {
     record.warnings.push(`could not render ${files.markdown}: ${(error as Error).message}`);
   }
-  return { revision, plan, planSha256: sha256(run.readBytes(files.plan)), files };
+  return { revision, plan, planSha256: sha256(run.readBytes(files.plan)), files, fileWarnings };
 }

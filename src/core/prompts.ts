@@ -5,21 +5,50 @@ import type { Plan, PlanTask } from '../schema/plan.js';
  * The user messages around the pack's fixed system prompts. Nothing here may depend on the
  * time, the run id or an absolute path: the same inputs must give byte-identical requests.
  */
-export function plannerMessages(system: string, spec: string, schema: Record<string, unknown>): ChatMessage[] {
+export function plannerMessages(system: string, spec: string, repositoryFiles: string, schema: Record<string, unknown>): ChatMessage[] {
   return [
     { role: 'system', content: system },
-    { role: 'user', content: `${specSection(spec)}\n\n${schemaSection(schema)}` },
+    { role: 'user', content: `${specSection(spec)}\n\n${repositorySection(repositoryFiles)}\n\n${schemaSection(schema)}` },
   ];
 }
 
-/** A revision is the original exchange plus the person's feedback, so the model sees what it wrote. */
-export function revisionMessages(system: string, spec: string, schema: Record<string, unknown>, previous: Plan, feedback: string): ChatMessage[] {
+/** What the next revision starts from: a plan that validated, or a reply that did not and why. */
+export type PreviousRevision = { plan: Plan } | { raw: string; errors: string[] };
+
+/** Validation errors listed back to the model; past this many, counted. */
+const MAX_ERRORS_SHOWN = 20;
+
+/**
+ * A revision is the original exchange plus the person's feedback, so the model sees what it wrote:
+ * the plan in force, or its own reply that did not validate, as it was, with what was wrong.
+ */
+export function revisionMessages(
+  system: string,
+  spec: string,
+  repositoryFiles: string,
+  schema: Record<string, unknown>,
+  previous: PreviousRevision,
+  feedback: string,
+): ChatMessage[] {
+  const asked = plannerMessages(system, spec, repositoryFiles, schema);
+  if ('plan' in previous) {
+    return [
+      ...asked,
+      { role: 'assistant', content: JSON.stringify(previous.plan, null, 2) },
+      {
+        role: 'user',
+        content: `A reviewer asked for changes to this plan:\n\n${feedback.trim()}\n\nReply with the complete revised plan as JSON matching the same schema, nothing else.`,
+      },
+    ];
+  }
+  const errors = previous.errors.slice(0, MAX_ERRORS_SHOWN).map((error) => `- ${error}`);
+  if (previous.errors.length > MAX_ERRORS_SHOWN) errors.push(`- … and ${previous.errors.length - MAX_ERRORS_SHOWN} more`);
   return [
-    ...plannerMessages(system, spec, schema),
-    { role: 'assistant', content: JSON.stringify(previous, null, 2) },
+    ...asked,
+    { role: 'assistant', content: previous.raw },
     {
       role: 'user',
-      content: `A reviewer asked for changes to this plan:\n\n${feedback.trim()}\n\nReply with the complete revised plan as JSON matching the same schema, nothing else.`,
+      content: `Your reply is not a valid plan:\n\n${errors.join('\n')}\n\nA reviewer adds:\n\n${feedback.trim()}\n\nReply with the complete plan as JSON matching the same schema, nothing else.`,
     },
   ];
 }
@@ -71,6 +100,10 @@ export function fenced(text: string): [string, string, string] {
 
 function specSection(spec: string): string {
   return `# Specification\n\n${spec.trim()}`;
+}
+
+function repositorySection(files: string): string {
+  return `# Repository files\n\n${files}`;
 }
 
 function schemaSection(schema: Record<string, unknown>): string {

@@ -9,8 +9,9 @@ import { fenced } from './prompts.js';
  * string from the model or a file is shown with its control characters escaped (src/visible-text.ts):
  * a view is read in a terminal or an editor, where they could hide a line.
  */
-export function renderPlanMarkdown(plan: Plan, revision: number, planSha256: string): string {
+export function renderPlanMarkdown(plan: Plan, revision: number, planSha256: string, fileWarnings: readonly string[] = []): string {
   const lines = [`# Plan (revision ${revision})`, '', text(plan.summary.trim()), '', `plan.json sha256: \`${planSha256}\``];
+  if (fileWarnings.length > 0) lines.push('', '## Warnings', '', ...fileWarnings.map((warning) => `- ${line(warning)}`));
   for (const milestone of plan.milestones) {
     lines.push('', `## ${line(milestone.id)}: ${line(milestone.title)}`);
     for (const task of milestone.tasks) lines.push('', ...renderTask(task));

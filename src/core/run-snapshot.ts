@@ -10,6 +10,8 @@ export interface RevisionFacts {
   plan: Plan | null;
   planSha256: string | null;
   approval: Approval | null;
+  /** Recorded with the revision (plan-file-warnings.ts), so no git is needed to show them. */
+  fileWarnings: string[];
 }
 
 export interface AttemptFacts {
@@ -49,10 +51,11 @@ function loadRevision(run: Run, revision: number): RevisionFacts {
   const response = run.readJson(files.response, PlanResponse);
   const valid = response.validation.ok && run.exists(files.plan);
   const approval = run.exists(files.approval) ? run.readJson(files.approval, Approval) : null;
-  if (!valid) return { revision, valid, errors: response.validation.errors, plan: null, planSha256: null, approval };
+  const fileWarnings = response.file_warnings ?? [];
+  if (!valid) return { revision, valid, errors: response.validation.errors, plan: null, planSha256: null, approval, fileWarnings };
   const bytes = run.readBytes(files.plan);
   const plan = run.readJson(files.plan, Plan);
-  return { revision, valid, errors: [], plan, planSha256: sha256(bytes), approval };
+  return { revision, valid, errors: [], plan, planSha256: sha256(bytes), approval, fileWarnings };
 }
 
 function loadAttempts(run: Run, taskId: string): AttemptFacts[] {

@@ -28,6 +28,8 @@ export interface PlanView {
   decision: DecisionView | null;
   /** A later revision whose reply did not validate, so the person knows why an older one is shown. */
   later_invalid: { revision: number; errors: string[] } | null;
+  /** Files the plan names that are not in the repository, as recorded with the revision. */
+  file_warnings: string[];
   plan: Plan;
   tasks: TaskStatus[];
 }
@@ -89,6 +91,7 @@ function planView(snapshot: RunSnapshot): PlanView {
     plan_sha256: current.planSha256,
     decision: decisionView(current.approval),
     later_invalid: latest.revision > current.revision ? { revision: latest.revision, errors: latest.errors } : null,
+    file_warnings: current.fileWarnings,
     plan: current.plan,
     // Empty until the plan is approved: task states only mean something then.
     tasks: status.tasks,

@@ -28,12 +28,14 @@ export function deriveStatus(snapshot: RunSnapshot): RunStatus {
   const current = snapshot.current;
   const latest = snapshot.revisions.at(-1);
 
+  // A reply that did not validate comes back the same if asked the same: the next request must
+  // carry what was wrong (revise-plan), or a person writes the plan (edit-plan).
+  const fixInvalid = [cmd('revise-plan', ' --feedback "..."'), cmd('edit-plan')];
   if (!current) {
-    const state: RunState = latest ? 'plan-invalid' : 'needs-plan';
-    return { ...base, state, tasks: [], next: [cmd('plan')] };
+    return latest ? { ...base, state: 'plan-invalid', tasks: [], next: fixInvalid } : { ...base, state: 'needs-plan', tasks: [], next: [cmd('plan')] };
   }
   if (latest && !latest.valid && latest.revision > current.revision) {
-    return { ...base, state: 'plan-invalid', tasks: [], next: [cmd('revise-plan', ' --feedback "..."')] };
+    return { ...base, state: 'plan-invalid', tasks: [], next: fixInvalid };
   }
   if (!current.approval) {
     return {

@@ -9,6 +9,8 @@ import type { WorkflowEnv } from './workflow-env.js';
 export interface StatusReport extends RunStatus {
   /** Another command at work on the run right now (its lock is held by a live process), else null. */
   busy: { command: string; pid: number; since: string } | null;
+  /** The current plan revision's file warnings, as recorded with it (no git is asked). */
+  plan_warnings: string[];
 }
 
 /** The run's state and, whatever the state, the command to run next. */
@@ -17,14 +19,21 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
   const holder = liveLockHolder(session.run.dir);
   if (holder) {
     // The run's files and audit log are the other command's to write now: read, do not record.
-    const status = deriveStatus(loadSnapshot(session.run));
+    const snapshot = loadSnapshot(session.run);
+    const status = deriveStatus(snapshot);
     const again = `llm-orchestrator status --run ${runId}`;
-    return { ...status, busy: { command: holder.command, pid: holder.pid, since: holder.since }, next: [`wait for ${holder.command} (pid ${holder.pid}) to finish, then: ${again}`] };
+    return {
+      ...status,
+      busy: { command: holder.command, pid: holder.pid, since: holder.since },
+      plan_warnings: snapshot.current?.fileWarnings ?? [],
+      next: [`wait for ${holder.command} (pid ${holder.pid}) to finish, then: ${again}`],
+    };
   }
   return audited(session.run, env, 'status', { run: runId }, async () => {
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
-    return { ...status, busy: null, next: status.state === 'completed' ? afterCompletion(session.run, snapshot) : status.next };
+    const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : status.next;
+    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], next };
   });
 }
 

@@ -48,7 +48,7 @@ export const PackManifest = z.strictObject({
   }),
   generation: GenerationParams,
   timeout_ms: PositiveInt,
-  /** Size limits (bytes, reply_hunks in hunks); each one absent takes its default (packLimits). */
+  /** Size limits (bytes, reply_hunks in hunks, repo_files in paths); each one absent takes its default (packLimits). */
   limits: z.optional(
     z.strictObject({
       spec_bytes: z.optional(PositiveInt),
@@ -56,6 +56,7 @@ export const PackManifest = z.strictObject({
       reply_bytes: z.optional(PositiveInt),
       patch_bytes: z.optional(PositiveInt),
       reply_hunks: z.optional(PositiveInt),
+      repo_files: z.optional(PositiveInt),
     }),
   ),
 });
@@ -125,6 +126,14 @@ export const PlanResponse = z.strictObject({
   parsed: z.unknown(),
   parse_error: NullableText,
   validation: z.strictObject({ ok: Bool, errors: z.array(Text) }),
+  /**
+   * Files a task names that are neither at the base commit nor declared by a task it depends on,
+   * worded for a person; computed once, when the plan validated, so reading them needs no git.
+   * Absent in runs made before the planner saw the repository.
+   */
+  file_warnings: z.optional(z.array(Text)),
+  /** Who wrote the revision when it was not the planner model: `edit-plan` (no model call, model is ""). */
+  author: z.optional(z.strictObject({ kind: z.literal('person'), by: Text, via: z.enum(['editor', 'file']) })),
 });
 export type PlanResponse = z.infer<typeof PlanResponse>;
 
@@ -251,9 +260,18 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 /**
  * reply_hunks bounds the diff engine's work on one reply before it starts (its cost grows with the
  * number of hunks: 100,000 tiny ones took half a minute); a 7-14B model's num_predict cannot
- * reach the default honestly.
+ * reach the default honestly. repo_files: how many of the base commit's paths the planner is
+ * sent; at about ten tokens a path, 500 take a third of the core pack's 16k context, leaving room
+ * for the spec and the plan.
  */
-export const DEFAULT_LIMITS = { spec_bytes: 256 * 1024, context_bytes: 512 * 1024, reply_bytes: 1024 * 1024, patch_bytes: 256 * 1024, reply_hunks: 2000 } as const;
+export const DEFAULT_LIMITS = {
+  spec_bytes: 256 * 1024,
+  context_bytes: 512 * 1024,
+  reply_bytes: 1024 * 1024,
+  patch_bytes: 256 * 1024,
+  reply_hunks: 2000,
+  repo_files: 500,
+} as const;
 export type PackLimits = { [K in keyof typeof DEFAULT_LIMITS]: number };
 
 /** A pack's limits with the defaults filled in (packs written before limits existed get all defaults). */

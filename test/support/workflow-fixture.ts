@@ -1,6 +1,6 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli, type CliResult } from './cli.js';
+import { CLI, runCli, type CliResult } from './cli.js';
 import { startFakeOllama, type FakeOllama } from './fake-ollama.js';
 import { makeRepo } from './git-fixture.js';
 
@@ -95,4 +95,17 @@ export async function workspace(files: Record<string, string> = { 'src/app.js': 
       return result.stdout.trim();
     },
   };
+}
+
+/**
+ * A copy of the shipped pack, every file of it, in the repository (untracked) as `name`, with
+ * `change` applied to its manifest; returns the name to pass to `init --pack`.
+ */
+export function packCopy(ws: Pick<Workspace, 'root'>, name: string, change: (manifest: any) => void): string {
+  const dir = path.join(ws.root, name);
+  cpSync(path.join(CLI, '../../../packs/core'), dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  change(manifest);
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return name;
 }

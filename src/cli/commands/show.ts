@@ -21,8 +21,9 @@ export default async function show(options: CommandOptions, command: Command): P
 function printPlan(view: PlanView, c: Colours): void {
   out(c.bold(`run ${view.run_id}: plan revision ${view.revision} (${view.path} sha256 ${view.plan_sha256.slice(0, 12)})`));
   const cmd = (name: string, rest = ''): string => `llm-orchestrator ${name} --run ${view.run_id}${rest}`;
-  out(view.decision ? decisionLine(view.decision, c) : paint`decision: ${c.yellow('awaiting approval')}: ${cmd('approve-plan')} (or revise-plan --feedback "...", reject-plan --reason "...")`);
+  out(view.decision ? decisionLine(view.decision, c) : paint`decision: ${c.yellow('awaiting approval')}: ${cmd('approve-plan')} (or revise-plan --feedback "...", edit-plan, reject-plan --reason "...")`);
   if (view.later_invalid) out(`note: revision ${view.later_invalid.revision} did not validate (${view.later_invalid.errors[0] ?? 'no reason recorded'}); revision ${view.revision} is the one in force`);
+  for (const warning of view.file_warnings) out(paint`${c.yellow('warning')}: ${warning}`);
   out('');
   for (const line of view.plan.summary.trim().split('\n')) out(line);
   const states = new Map(view.tasks.map((task) => [task.id, task.state]));

@@ -11,6 +11,7 @@ export default async function status(options: Record<string, string | undefined>
     const deps = task.depends_on.length > 0 ? ` after ${task.depends_on.join(', ')}` : '';
     out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}`);
   }
+  for (const warning of result.plan_warnings) out(`warning: ${warning}`);
   if (result.busy) out(`busy: ${result.busy.command} (pid ${result.busy.pid}) has been at work on the run since ${result.busy.since}`);
   if (result.state === 'completed') out('every task is approved: the patches are in executions/TNNN/artifacts/patch.diff');
   for (const next of result.next) out(`next: ${next}`);
