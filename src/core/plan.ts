@@ -50,9 +50,8 @@ export async function revisePlan(env: WorkflowEnv, runId: string, options: Revis
     const snapshot = loadSnapshot(session.run);
     const current = snapshot.current;
     if (!current?.plan) throw new WorkflowError(`run ${runId} has no plan to revise: run \`plan\` first`);
-    if (snapshot.tasks.some((task) => task.attempts.length > 0)) {
-      throw new WorkflowError(`run ${runId} has already run tasks of plan revision ${current.revision}; start a new run to change the plan`);
-    }
+    // Tasks may have run: the new revision is approved as usual, and approving it carries over the
+    // approvals whose task is unchanged (carry-over.ts); earlier attempts stay where they are.
     const pack = loadRunPack(session.run);
     const messages = revisionMessages(pack.plannerSystem, session.run.readText(SPEC), planJsonSchema(), current.plan, feedback);
     return requestPlan(session, snapshot.revisions.length + 1, messages, record);

@@ -41,7 +41,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     const { body, result } = await callModel(session, 'executor', messages);
 
     const attempt = task.attempts.length + 1;
-    const files = attemptFiles(taskId, attempt);
+    const files = attemptFiles(taskId, attempt, snapshot.current!.executions);
     const { run } = session;
     run.writeText(files.request, body);
     run.writeText(files.rawPatch, result.content);

@@ -1,7 +1,7 @@
 import { Plan, type PlanTask } from '../../schema/plan.js';
 import { ExecResponse, Manifest, type Approval, type AuditEntry } from '../../schema/run-files.js';
 import type { Run } from '../../store/run-store.js';
-import { attemptFiles, MANIFEST, planFiles, SPEC } from '../layout.js';
+import { MANIFEST, planFiles, SPEC } from '../layout.js';
 import { loadSnapshot, type AttemptFacts, type RevisionFacts } from '../run-snapshot.js';
 import { deriveStatus, type RunStatus, type TaskStatus } from '../state.js';
 import type { Check } from '../verify/check.js';
@@ -71,7 +71,7 @@ export function collectReport(run: Run): ReportData {
   }
   for (const task of snapshot.tasks) {
     for (const attempt of task.attempts) {
-      if (attempt.approval) approvals.push({ file: attemptFiles(task.task.id, attempt.attempt).approval, approval: attempt.approval });
+      if (attempt.approval) approvals.push({ file: attempt.files.approval, approval: attempt.approval });
     }
   }
   // Time order reads as a story; the file breaks ties so equal times always come out the same way.
@@ -95,7 +95,7 @@ export function collectReport(run: Run): ReportData {
 
 function readLatest(run: Run, taskId: string, facts: AttemptFacts | null): LatestAttempt | null {
   if (!facts) return null;
-  const files = attemptFiles(taskId, facts.attempt);
+  const files = facts.files;
   return {
     facts,
     patchPath: files.patch,
