@@ -11,7 +11,7 @@ export default async function init(options: Record<string, string | undefined>, 
     if (options[key] !== undefined) throw new UsageError(`${flag} applies to init --from; a new run takes num_ctx and num_predict from its pack`);
   }
   for (const [flag, key] of [['--spec <file>', 'spec'], ['--planner-model <model>', 'plannerModel'], ['--executor-model <model>', 'executorModel']] as const) {
-    if (options[key] === undefined) throw new UsageError(`init needs ${flag} (or --from RUN to start from an existing run)`);
+    if (options[key] === undefined) throw new UsageError(`required option '${flag}' not specified (or pass --from RUN to start from an existing run)`);
   }
   const result = await initRun(workflowEnv(command), {
     spec: options.spec!,
