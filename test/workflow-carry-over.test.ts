@@ -177,6 +177,12 @@ describe('init --from: a new run on the same spec, base and plan, with another m
     await must(ws.cli(['apply-task', '--run', run, '--task', 'T002', '--commit']), 'apply-task T002');
     assert.match(readFileSync(path.join(ws.root, 'src/app.js'), 'utf8'), /toUpperCase/);
 
+    // The views read a carried task too: it has no attempt of its own.
+    await must(ws.cli(['report', '--run', run, '--out', path.join(ws.root, 'report.html')]), 'report');
+    const shown = await ws.cli(['show', '--run', run, '--task', 'T001']);
+    assert.match(shown.stderr, new RegExp(`its approval was carried over from run ${source}, plan revision 1 \\(imported/T001/patch\\.diff, sha256 ${sha(t001Patch)}\\)`));
+    assert.match((await must(ws.cli(['runs']), 'runs')).stdout, new RegExp(`${run}.*completed`));
+
     await mustVerify(ws, run);
     assert.deepEqual(snapshotDir(sourceDir), before, 'the source run is only read');
     await mustVerify(ws, source);

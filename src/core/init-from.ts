@@ -94,7 +94,8 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
         bytes: source.readBytes(entry.path),
         sha256: entry.sha256,
         path: importedPatch(entry.taskId),
-        source: { run_id: source.id, plan_revision: entry.carried?.source.plan_revision ?? approvedRevision.revision, path: entry.path },
+        // Where it is approved in the source run (a patch that run carried over is named by its path there).
+        source: { run_id: source.id, plan_revision: approvedRevision.revision, path: entry.path },
       });
     }
   }
