@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { changeByte, completeRun, firstTaskApprovedRun, lines, must } from './support/complete-run.js';
@@ -101,6 +101,18 @@ describe('revise-plan after tasks ran: approvals of unchanged tasks carry over',
     // The earlier attempt stays on record where it was.
     assert.ok(ws.read(run, 'executions/T002/approval.json').includes('"rejected"'));
     await mustVerify(ws, run);
+
+    // A record edited to carry another file of the run (the spec, hash and all) as T002's patch.
+    const recordPath = path.join(ws.root, 'runs', run, 'plan/rev-002/plan.carry-over.json');
+    const record = JSON.parse(readFileSync(recordPath, 'utf8'));
+    record.carried.push({ task: 'T002', path: 'spec.md', sha256: sha(readFileSync(path.join(ws.root, 'runs', run, 'spec.md'))), source: record.carried[0].source });
+    writeFileSync(recordPath, JSON.stringify(record, null, 2) + '\n');
+    const refused = await ws.cli(['status', '--run', run]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /plan\/rev-002\/plan\.carry-over\.json in run .* does not match its schema at carried\.1\.path/);
+    const verify = await ws.cli(['verify', '--run', run]);
+    assert.equal(verify.code, 1);
+    assert.match(verify.stdout, /^❌ plan\/rev-002\/plan\.carry-over\.json: carry-over: cannot be read/m);
   });
 
   test('T001 changed: its approval is not carried, nor that of T002, which depends on it', async () => {

@@ -188,11 +188,17 @@ export const Approval = z.strictObject({
 });
 export type Approval = z.infer<typeof Approval>;
 
+/**
+ * A patch a carry-over record may name: an attempt's patch.diff or a copy `init --from` made. A
+ * record edited to name any other file of the run (the spec, a plan) is refused when read.
+ */
+const CarriedPath = z.string().check(z.regex(/^(?:executions(?:\/rev-\d{3})?\/T\d{3}(?:\/attempt-\d{3})?\/artifacts|imported\/T\d{3})\/patch\.diff$/));
+
 /** One approved patch that a plan revision takes over without a new attempt, bound to its sha256. */
 export const CarriedPatch = z.strictObject({
   task: Text,
   /** The patch in this run: an earlier revision's attempt, or the copy `init --from` made. */
-  path: Text,
+  path: CarriedPath,
   sha256: Sha256,
   /** Where it was approved: this run (run_id null) or the run `init --from` started from. */
   source: z.strictObject({ run_id: NullableText, plan_revision: PositiveInt, path: Text }),
@@ -222,7 +228,7 @@ export type CarryOver = z.infer<typeof CarryOver>;
 export const PlanImport = z.strictObject({
   schema_version: Version,
   from: z.strictObject({ run_id: Text, manifest_sha256: Sha256, plan_revision: PositiveInt, plan_sha256: Sha256 }),
-  patches: z.array(z.strictObject({ task: Text, path: Text, sha256: Sha256, source: z.strictObject({ plan_revision: PositiveInt, path: Text }) })),
+  patches: z.array(z.strictObject({ task: Text, path: CarriedPath, sha256: Sha256, source: z.strictObject({ plan_revision: PositiveInt, path: Text }) })),
   dropped: z.array(DroppedPatch),
 });
 export type PlanImport = z.infer<typeof PlanImport>;
