@@ -203,6 +203,14 @@ describe('init --from: a new run on the same spec, base and plan, with another m
   test('a tampered carried patch is caught by verify and refused by run-task and apply-task', async () => {
     const source = await firstTaskApprovedRun(ws);
     const run = (await must(ws.cli(['init', '--from', source]), 'init --from')).stdout.trim();
+    // Deterministic: a second run from the same source holds the same bytes, but for the moment
+    // and the id the manifest records (and the audit line that names them).
+    const twin = (await must(ws.cli(['init', '--from', source]), 'init --from again')).stdout.trim();
+    const files = (id: string) => new Map([...snapshotDir(path.join(ws.root, 'runs', id))].filter(([file]) => file !== 'manifest.json' && file !== 'audit.log'));
+    assert.deepEqual(files(twin), files(run));
+    const { created_at: _a, run_id: _b, ...manifest } = ws.json(run, 'manifest.json');
+    const { created_at: _c, run_id: _d, ...twinManifest } = ws.json(twin, 'manifest.json');
+    assert.deepEqual(twinManifest, manifest);
     await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
     const file = path.join(ws.root, 'runs', run, 'imported/T001/patch.diff');
     changeByte(file, 'world', 0, 'W');
