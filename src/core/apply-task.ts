@@ -40,7 +40,7 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     const approvedPath = attempt ? attempt.approval!.subject.path : entry.path;
     const approvedSha = attempt ? attempt.approval!.subject.sha256 : entry.sha256;
     const patchPath = attempt ? attempt.files.patch : entry.path;
-    const decisionFile = attempt ? attempt.files.approval : snapshot.current!.carryOver ? planFiles(snapshot.current!.revision).carryOver : entry.path;
+    const decisionFile = attempt ? attempt.files.approval : planFiles(snapshot.current!.revision).carryOver;
 
     const bytes = run.readBytes(patchPath);
     const digest = sha256(bytes);

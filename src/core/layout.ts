@@ -58,9 +58,6 @@ export function attemptDir(taskId: string, attempt: number, root = 'executions')
   return attempt === 1 ? `${root}/${taskId}` : `${root}/${taskId}/attempt-${pad(attempt)}`;
 }
 
-/** Matches an attempt's folder in any revision's executions root: [whole, revision?, task, attempt?]. */
-export const ATTEMPT_DIR = /^executions\/(?:rev-(\d+)\/)?(T\d{3})\/(?:attempt-(\d+)\/)?/;
-
 export function attemptFiles(taskId: string, attempt: number, root = 'executions') {
   const dir = attemptDir(taskId, attempt, root);
   return {
