@@ -191,6 +191,7 @@ describe('init --from: a new run on the same spec, base and plan, with another m
 
     // The views read a carried task too: it has no attempt of its own.
     await must(ws.cli(['report', '--run', run, '--out', path.join(ws.root, 'report.html')]), 'report');
+    assert.match(readFileSync(path.join(ws.root, 'report.html'), 'utf8'), new RegExp(`T001 \\(carried over\\)[\\s\\S]*carried over from run ${source}, plan revision 1`));
     const shown = await ws.cli(['show', '--run', run, '--task', 'T001']);
     assert.match(shown.stderr, new RegExp(`its approval was carried over from run ${source}, plan revision 1 \\(imported/T001/patch\\.diff, sha256 ${sha(t001Patch)}\\)`));
     assert.match((await must(ws.cli(['runs']), 'runs')).stdout, new RegExp(`${run}.*completed`));

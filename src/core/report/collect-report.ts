@@ -69,6 +69,21 @@ export function collectReport(run: Run): ReportData {
   for (const revision of snapshot.revisions) {
     if (revision.approval) approvals.push({ file: planFiles(revision.revision).approval, approval: revision.approval });
   }
+  // An approval carried over is decided by the plan approval that carried it: shown as that
+  // person's decision, at that moment, bound to the patch's sha256, recorded in the carry-over record.
+  const current = snapshot.current;
+  for (const task of snapshot.tasks) {
+    if (!task.carried || !current?.approval) continue;
+    const from = task.carried.source.run_id ? `run ${task.carried.source.run_id}, ` : '';
+    approvals.push({
+      file: planFiles(current.revision).carryOver,
+      approval: {
+        ...current.approval,
+        reason: `carried over from ${from}plan revision ${task.carried.source.plan_revision}`,
+        subject: { kind: 'patch', path: task.carried.path, sha256: task.carried.sha256, plan_revision: current.revision, task: task.task.id, attempt: null },
+      },
+    });
+  }
   for (const task of snapshot.tasks) {
     for (const attempt of task.attempts) {
       if (attempt.approval) approvals.push({ file: attempt.files.approval, approval: attempt.approval });
