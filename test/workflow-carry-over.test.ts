@@ -257,10 +257,15 @@ describe('init --from: a new run on the same spec, base and plan, with another m
     await mustVerify(ws, run);
   });
 
-  test('usage: --spec with --from, a bad --num-ctx, and --num-ctx without --from exit 2', async () => {
+  test('usage: --spec with --from, a bad --num-ctx, and --num-ctx without --from exit 2; a run with no plan or no run at all, 1', async () => {
     const source = await firstTaskApprovedRun(ws);
     assert.equal((await ws.cli(['init', '--from', source, '--spec', 'spec.md'])).code, 2);
     assert.equal((await ws.cli(['init', '--from', source, '--num-ctx', 'lots'])).code, 2);
     assert.equal((await ws.cli(['init', '--spec', 'spec.md', '--planner-model', 'qwen2.5-coder:7b', '--executor-model', 'qwen2.5-coder:7b', '--num-ctx', '8192'])).code, 2);
+    const unplanned = await ws.init();
+    const refused = await ws.cli(['init', '--from', unplanned]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`run ${unplanned} has no valid plan to import: run \`plan --run ${unplanned}\` first`));
+    assert.equal((await ws.cli(['init', '--from', 'no-such-run'])).code, 1);
   });
 });
