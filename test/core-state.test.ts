@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AttemptFacts, RevisionFacts, RunSnapshot, TaskFacts } from '../src/core/run-snapshot.js';
+import { attemptFiles } from '../src/core/layout.js';
 import { deriveStatus } from '../src/core/state.js';
 import type { Approval } from '../src/schema/run-files.js';
 
@@ -21,9 +22,12 @@ const revision = (n: number, valid: boolean, decision?: 'approved' | 'rejected')
   planSha256: valid ? SHA : null,
   approval: decision ? approval(decision) : null,
   fileWarnings: [],
+  carryOver: null,
+  executions: 'executions',
 });
 const attempt = (n: number, valid: boolean, decision?: 'approved' | 'rejected'): AttemptFacts => ({
   attempt: n,
+  files: attemptFiles('T001', n),
   valid,
   errors: [],
   patchSha256: valid ? SHA : null,
@@ -32,6 +36,7 @@ const attempt = (n: number, valid: boolean, decision?: 'approved' | 'rejected'):
 const task = (id: string, deps: string[], attempts: AttemptFacts[] = []): TaskFacts => ({
   task: { id, title: id, description: 'd', files: ['f'], depends_on: deps, acceptance: ['a'], artifacts: ['patch.diff'], milestone: 'M1' },
   attempts,
+  carried: null,
 });
 const snapshot = (revisions: RevisionFacts[], tasks: TaskFacts[] = []): RunSnapshot => ({
   runId: 'R',

@@ -26,9 +26,12 @@ export function registerCommands(program: Command): void {
       .addHelpText('after', `\nExample:\n  $ ${example}`);
 
   command('init', 'create a run: spec, models, prompt pack, parameters and base commit, fixed', 'llm-orchestrator init --spec spec.md --planner-model qwen2.5-coder:14b --executor-model qwen2.5-coder:7b')
-    .requiredOption('--spec <file>', 'the spec (Markdown) to plan from')
-    .requiredOption('--planner-model <model>', 'model that writes the plan (embedded: a .gguf path or ollama:NAME[:TAG])')
-    .requiredOption('--executor-model <model>', 'model that writes the diffs (embedded: a .gguf path or ollama:NAME[:TAG])')
+    .option('--spec <file>', 'the spec (Markdown) to plan from (required without --from)')
+    .option('--planner-model <model>', 'model that writes the plan (embedded: a .gguf path or ollama:NAME[:TAG]; required without --from)')
+    .option('--executor-model <model>', 'model that writes the diffs (embedded: a .gguf path or ollama:NAME[:TAG]; required without --from)')
+    .option('--from <run>', "a new run on that run's spec, base commit, context and plan, carrying its approved patches over")
+    .option('--num-ctx <tokens>', "with --from: the new run's num_ctx (recorded in its manifest)")
+    .option('--num-predict <tokens>', "with --from: the new run's num_predict (recorded in its manifest)")
     .addOption(new Option('--provider <provider>', 'model server protocol, or embedded: run GGUF models in-process (needs node-llama-cpp)').choices(['ollama', 'openai', 'embedded']).default('ollama'))
     .option('--base-url <url>', 'model server URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434)')
     .option('--pack <dir>', 'prompt pack folder (default: the shipped packs/core)')

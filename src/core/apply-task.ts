@@ -3,7 +3,7 @@ import { parseDiff } from '../diff/parse.js';
 import type { FileChange } from '../diff/types.js';
 import { applyPatch, checkApply, commitPaths, stagedPaths, uncommittedPaths } from '../git/apply.js';
 import { sha256, type Run } from '../store/run-store.js';
-import { attemptFiles } from './layout.js';
+import { planFiles } from './layout.js';
 import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -11,7 +11,8 @@ import type { WorkflowEnv } from './workflow-env.js';
 export interface ApplyTaskResult {
   run_id: string;
   task: string;
-  attempt: number;
+  /** Null for an approval carried over from an earlier revision or run. */
+  attempt: number | null;
   patch_sha256: string;
   files: FileChange[];
   /** True with --commit: the patch went through the index into a commit. */
@@ -33,15 +34,19 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     const { run, repoRoot } = session;
     const snapshot = loadSnapshot(run);
     const task = approvedTask(snapshot, taskId);
-    const attempt = latestAttempt(task)!;
-    const approval = attempt.approval!;
-    const files = attemptFiles(taskId, attempt.attempt);
+    // A carried-over approval applies like any other: its patch, bound to the recorded sha256.
+    const entry = approvedAttempts(snapshot).find((item) => item.taskId === taskId)!;
+    const attempt = entry.attempt;
+    const approvedPath = attempt ? attempt.approval!.subject.path : entry.path;
+    const approvedSha = attempt ? attempt.approval!.subject.sha256 : entry.sha256;
+    const patchPath = attempt ? attempt.files.patch : entry.path;
+    const decisionFile = attempt ? attempt.files.approval : planFiles(snapshot.current!.revision).carryOver;
 
-    const bytes = run.readBytes(files.patch);
+    const bytes = run.readBytes(patchPath);
     const digest = sha256(bytes);
-    if (approval.subject.path !== files.patch || approval.subject.sha256 !== digest) {
+    if (approvedPath !== patchPath || approvedSha !== digest) {
       throw new WorkflowError(
-        `${files.patch} hashes to ${digest.slice(0, 12)}, but ${files.approval} approved ${approval.subject.path} with sha256 ${approval.subject.sha256.slice(0, 12)}: the patch was changed after it was approved, so it is not applied; run \`verify --run ${runId}\``,
+        `${patchPath} hashes to ${digest.slice(0, 12)}, but ${decisionFile} approved ${approvedPath} with sha256 ${approvedSha.slice(0, 12)}: the patch was changed after it was approved, so it is not applied; run \`verify --run ${runId}\``,
       );
     }
     const patch = bytes.toString('utf8');
@@ -86,7 +91,7 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
         );
       }
     }
-    return { run_id: runId, task: taskId, attempt: attempt.attempt, patch_sha256: digest, files: changes, staged: index, commit, warnings: record.warnings };
+    return { run_id: runId, task: taskId, attempt: attempt?.attempt ?? null, patch_sha256: digest, files: changes, staged: index, commit, warnings: record.warnings };
   });
 }
 

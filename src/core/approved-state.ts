@@ -1,7 +1,9 @@
 import { readFileAt, buildStateTree } from '../git/state-tree.js';
 import { Allowlist, ExecResponse } from '../schema/run-files.js';
-import type { Run } from '../store/run-store.js';
-import { ALLOWLIST, attemptFiles } from './layout.js';
+import { WorkflowError } from '../errors.js';
+import { sha256 as hashOf, type Run } from '../store/run-store.js';
+import { parseDiff } from '../diff/parse.js';
+import { ALLOWLIST } from './layout.js';
 import type { ContextFile } from './prompts.js';
 import { approvedAttempts, type RunSnapshot } from './run-snapshot.js';
 import { secretReason } from './secret-files.js';
@@ -17,14 +19,20 @@ export interface ApprovedPatch {
 
 /** The approved patches, in approval order, read from the run. */
 export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPatch[] {
-  return approvedAttempts(snapshot).map(({ taskId, attempt }) => {
-    const files = attemptFiles(taskId, attempt.attempt);
-    const response = run.readJson(files.response, ExecResponse);
+  return approvedAttempts(snapshot).map(({ taskId, attempt, path, sha256 }) => {
+    const bytes = run.readBytes(path);
+    // A carried patch is bound to its sha256 by the carry-over record alone: checked on every read.
+    if (!attempt && hashOf(bytes) !== sha256) {
+      throw new WorkflowError(`${path} no longer hashes to the sha256 ${taskId} was carried over with: it was changed after it was approved; run \`verify --run ${run.id}\``);
+    }
+    const patch = bytes.toString('utf8');
+    // A carried patch has no attempt of this revision: what it touches is read from the patch.
+    const files = attempt ? run.readJson(attempt.files.response, ExecResponse).normalization.files : parseDiff(patch).files;
     return {
       task: taskId,
-      patch: run.readText(files.patch),
-      sha256: attempt.patchSha256!,
-      touched: response.normalization.files.flatMap((file) => (file.kind === 'delete' || !file.newPath ? [] : [file.newPath])),
+      patch,
+      sha256,
+      touched: files.flatMap((file) => (file.kind === 'delete' || !file.newPath ? [] : [file.newPath])),
     };
   });
 }

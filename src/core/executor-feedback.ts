@@ -11,7 +11,7 @@ import { renderTemplate } from '../pack/template.js';
 import { DEFAULT_PACK_DIR } from '../package-info.js';
 import { Allowlist, ExecResponse, type ExecFeedback } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
-import { ALLOWLIST, attemptFiles } from './layout.js';
+import { ALLOWLIST } from './layout.js';
 import { newRunAdvice } from './model-call.js';
 import type { ContextFile } from './prompts.js';
 import type { TaskFacts } from './run-snapshot.js';
@@ -79,7 +79,7 @@ export async function previousAttempt(
     }
     return null;
   }
-  const files = attemptFiles(task.task.id, last.attempt);
+  const files = last.files;
   const response = run.readJson(files.response, ExecResponse);
   const rejection = last.approval?.decision === 'rejected' ? last.approval.reason : null;
   return {

@@ -28,19 +28,38 @@ export function planFiles(revision: number) {
     plan: `${dir}/plan.json`,
     markdown: `${dir}/plan.md`,
     approval: `${dir}/plan.approval.json`,
+    /** Written by approve-plan from revision 2 on, and on an imported plan: the approvals carried over. */
+    carryOver: `${dir}/plan.carry-over.json`,
   };
+}
+
+/** `init --from`: where the source run and the patches copied from it are recorded. */
+export const PLAN_IMPORT = 'plan/plan.import.json';
+
+export function importedPatch(taskId: string): string {
+  return `imported/${taskId}/patch.diff`;
+}
+
+/**
+ * Where a plan revision's attempts live. A revision approved with a carry-over record (revision 2
+ * on, since carry-over exists) gets a folder of its own, so attempts made under an earlier revision
+ * never count for it; revision 1, and revisions approved before carry-over existed, use
+ * `executions/`.
+ */
+export function executionsRoot(revision: number, hasCarryOver: boolean): string {
+  return revision >= 2 && hasCarryOver ? `executions/rev-${pad(revision)}` : 'executions';
 }
 
 export function taskFile(revision: number, taskId: string): string {
   return `${tasksDir(revision)}/${taskId}.task.json`;
 }
 
-export function attemptDir(taskId: string, attempt: number): string {
-  return attempt === 1 ? `executions/${taskId}` : `executions/${taskId}/attempt-${pad(attempt)}`;
+export function attemptDir(taskId: string, attempt: number, root = 'executions'): string {
+  return attempt === 1 ? `${root}/${taskId}` : `${root}/${taskId}/attempt-${pad(attempt)}`;
 }
 
-export function attemptFiles(taskId: string, attempt: number) {
-  const dir = attemptDir(taskId, attempt);
+export function attemptFiles(taskId: string, attempt: number, root = 'executions') {
+  const dir = attemptDir(taskId, attempt, root);
   return {
     request: `${dir}/exec.request.json`,
     response: `${dir}/exec.response.json`,

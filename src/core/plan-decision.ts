@@ -1,7 +1,9 @@
 import { UsageError, WorkflowError } from '../errors.js';
-import { SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
+import { SCHEMA_VERSION, type Approval, type CarryOver } from '../schema/run-files.js';
 import { decider } from './identity.js';
 import { planFiles } from './layout.js';
+import { writeCarryOver } from './carry-over.js';
+import { runRepoName } from './repair-and-validate.js';
 import { loadSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -13,12 +15,20 @@ export interface PlanDecisionOptions {
 }
 
 /** Approves or rejects the current plan revision, bound to the sha256 of its plan.json. */
-export async function decidePlan(env: WorkflowEnv, runId: string, options: PlanDecisionOptions): Promise<Approval> {
+export interface PlanDecision {
+  approval: Approval;
+  /** Approving revision 2 on (or an imported plan): what was carried over. */
+  carryOver: CarryOver | null;
+  warnings: string[];
+}
+
+export async function decidePlan(env: WorkflowEnv, runId: string, options: PlanDecisionOptions): Promise<PlanDecision> {
   if (options.decision === 'rejected' && !options.reason?.trim()) throw new UsageError('reject-plan needs --reason TEXT saying what is wrong');
   const session = await openSession(env, runId);
   const command = options.decision === 'approved' ? 'approve-plan' : 'reject-plan';
-  return audited(session.run, env, command, { run: runId, by: options.by, reason: options.reason }, async () => {
-    const current = loadSnapshot(session.run).current;
+  return audited(session.run, env, command, { run: runId, by: options.by, reason: options.reason }, async (record) => {
+    const snapshot = loadSnapshot(session.run);
+    const current = snapshot.current;
     if (!current?.planSha256) throw new WorkflowError(`run ${runId} has no valid plan to decide on: run \`plan\` first`);
     if (current.approval) {
       throw new WorkflowError(
@@ -26,6 +36,7 @@ export async function decidePlan(env: WorkflowEnv, runId: string, options: PlanD
       );
     }
     const files = planFiles(current.revision);
+    let carryOver: CarryOver | null = null;
     const approval: Approval = {
       schema_version: SCHEMA_VERSION,
       decision: options.decision,
@@ -34,7 +45,14 @@ export async function decidePlan(env: WorkflowEnv, runId: string, options: PlanD
       reason: options.reason?.trim() || null,
       subject: { kind: 'plan', path: files.plan, sha256: current.planSha256, plan_revision: current.revision, task: null, attempt: null },
     };
+    if (options.decision === 'approved') {
+      // Decided here, whichever command made the revision, so every way of revising carries over alike.
+      const git = { repoRoot: session.repoRoot, base: session.manifest.repository.base_commit, repoName: runRepoName(session.manifest) };
+      const carried = await writeCarryOver(session.run, git, snapshot, current);
+      record.warnings.push(...carried.warnings);
+      carryOver = carried.record;
+    }
     session.run.writeJson(files.approval, approval);
-    return approval;
+    return { approval, carryOver, warnings: record.warnings };
   });
 }

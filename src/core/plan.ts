@@ -70,10 +70,8 @@ export async function revisePlan(env: WorkflowEnv, runId: string, options: Revis
 export function revisableRevision(snapshot: RunSnapshot, runId: string): RevisionFacts {
   const latest = snapshot.revisions.at(-1);
   if (!latest) throw new WorkflowError(`run ${runId} has no plan to revise: run \`plan\` first`);
-  const current = snapshot.current;
-  if (current && snapshot.tasks.some((task) => task.attempts.length > 0)) {
-    throw new WorkflowError(`run ${runId} has already run tasks of plan revision ${current.revision}; start a new run to change the plan`);
-  }
+  // Tasks may have run: the new revision is approved as usual, and approving it carries over the
+  // approvals whose task is unchanged (carry-over.ts); earlier attempts stay where they are.
   return latest;
 }
 

@@ -133,12 +133,13 @@ function recordedCalls(run: Run, task: string | undefined): RecordedCall[] {
       if (files.request !== file) continue;
       calls.push({ role: 'planner', request: file, content: textOr(run, files.raw), thinking: textOr(run, files.thinking), response: files.response, key: `0 ${pad(revision)}` });
     }
-    const exec = /^executions\/([^/]+)\/(?:attempt-(\d+)\/)?exec\.request\.json$/.exec(file);
-    if (exec && (task === undefined || exec[1] === task)) {
-      const attempt = exec[2] ? Number(exec[2]) : 1;
-      const files = attemptFiles(exec[1]!, attempt);
+    const exec = /^(executions(?:\/rev-\d+)?)\/([^/]+)\/(?:attempt-(\d+)\/)?exec\.request\.json$/.exec(file);
+    if (exec && (task === undefined || exec[2] === task)) {
+      const attempt = exec[3] ? Number(exec[3]) : 1;
+      const files = attemptFiles(exec[2]!, attempt, exec[1]);
       if (files.request !== file) continue;
-      calls.push({ role: 'executor', request: file, content: textOr(run, files.rawPatch), thinking: textOr(run, files.thinking), response: files.response, key: `1 ${exec[1]} ${pad(attempt)}` });
+      // `executions` sorts before `executions/rev-NNN`: earlier revisions' attempts first.
+      calls.push({ role: 'executor', request: file, content: textOr(run, files.rawPatch), thinking: textOr(run, files.thinking), response: files.response, key: `1 ${exec[1]} ${exec[2]} ${pad(attempt)}` });
     }
   }
   if (calls.length === 0) {

@@ -1,7 +1,7 @@
 import { Plan, planTasks, type PlanTask } from '../schema/plan.js';
-import { Approval, ExecResponse, PlanResponse } from '../schema/run-files.js';
+import { Approval, CarryOver, ExecResponse, PlanResponse, type CarriedPatch } from '../schema/run-files.js';
 import { sha256, type Run } from '../store/run-store.js';
-import { attemptFiles, planFiles } from './layout.js';
+import { attemptFiles, executionsRoot, planFiles } from './layout.js';
 
 export interface RevisionFacts {
   revision: number;
@@ -12,10 +12,15 @@ export interface RevisionFacts {
   approval: Approval | null;
   /** Recorded with the revision (plan-file-warnings.ts), so no git is needed to show them. */
   fileWarnings: string[];
+  /** What approve-plan carried over into this revision (revision 2 on, or an imported plan). */
+  carryOver: CarryOver | null;
+  /** The folder of this revision's attempts (layout.executionsRoot). */
+  executions: string;
 }
 
 export interface AttemptFacts {
   attempt: number;
+  files: ReturnType<typeof attemptFiles>;
   valid: boolean;
   errors: string[];
   patchSha256: string | null;
@@ -25,6 +30,8 @@ export interface AttemptFacts {
 export interface TaskFacts {
   task: PlanTask & { milestone: string };
   attempts: AttemptFacts[];
+  /** The approval this task kept from the previous revision (or the imported run), if any; `order` is its place in the record. */
+  carried: (CarriedPatch & { order: number }) | null;
 }
 
 /** Everything recorded in a run that decides its state, read once per command. */
@@ -42,8 +49,22 @@ export function loadSnapshot(run: Run): RunSnapshot {
     revisions.push(loadRevision(run, revision));
   }
   const current = [...revisions].reverse().find((revision) => revision.valid) ?? null;
-  const tasks = current?.plan ? planTasks(current.plan).map((task) => ({ task, attempts: loadAttempts(run, task.id) })) : [];
-  return { runId: run.id, revisions, current, tasks };
+  return { runId: run.id, revisions, current, tasks: current ? revisionTasks(run, current) : [] };
+}
+
+/**
+ * A revision's tasks with what was done under it. Attempts and carried approvals belong to an
+ * approved revision only: before its approval nothing can have run under it.
+ */
+export function revisionTasks(run: Run, revision: RevisionFacts): TaskFacts[] {
+  if (!revision.plan) return [];
+  const approved = revision.approval?.decision === 'approved';
+  const carried = new Map((approved ? (revision.carryOver?.carried ?? []) : []).map((item, order) => [item.task, { ...item, order }]));
+  return planTasks(revision.plan).map((task) => ({
+    task,
+    attempts: approved ? loadAttempts(run, task.id, revision.executions) : [],
+    carried: carried.get(task.id) ?? null,
+  }));
 }
 
 function loadRevision(run: Run, revision: number): RevisionFacts {
@@ -52,20 +73,23 @@ function loadRevision(run: Run, revision: number): RevisionFacts {
   const valid = response.validation.ok && run.exists(files.plan);
   const approval = run.exists(files.approval) ? run.readJson(files.approval, Approval) : null;
   const fileWarnings = response.file_warnings ?? [];
-  if (!valid) return { revision, valid, errors: response.validation.errors, plan: null, planSha256: null, approval, fileWarnings };
+  const carryOver = run.exists(files.carryOver) ? run.readJson(files.carryOver, CarryOver) : null;
+  const executions = executionsRoot(revision, carryOver !== null);
+  if (!valid) return { revision, valid, errors: response.validation.errors, plan: null, planSha256: null, approval, fileWarnings, carryOver, executions };
   const bytes = run.readBytes(files.plan);
   const plan = run.readJson(files.plan, Plan);
-  return { revision, valid, errors: [], plan, planSha256: sha256(bytes), approval, fileWarnings };
+  return { revision, valid, errors: [], plan, planSha256: sha256(bytes), approval, fileWarnings, carryOver, executions };
 }
 
-function loadAttempts(run: Run, taskId: string): AttemptFacts[] {
+function loadAttempts(run: Run, taskId: string, root: string): AttemptFacts[] {
   const attempts: AttemptFacts[] = [];
-  for (let attempt = 1; run.exists(attemptFiles(taskId, attempt).response); attempt++) {
-    const files = attemptFiles(taskId, attempt);
+  for (let attempt = 1; run.exists(attemptFiles(taskId, attempt, root).response); attempt++) {
+    const files = attemptFiles(taskId, attempt, root);
     const response = run.readJson(files.response, ExecResponse);
     const valid = response.normalization.ok && response.validation.ok && run.exists(files.patch);
     attempts.push({
       attempt,
+      files,
       valid,
       errors: response.normalization.ok ? response.validation.errors : [response.normalization.error ?? 'no diff in the reply'],
       patchSha256: run.exists(files.patch) ? sha256(run.readBytes(files.patch)) : null,
@@ -80,15 +104,42 @@ export function latestAttempt(task: TaskFacts): AttemptFacts | null {
 }
 
 export function isTaskApproved(task: TaskFacts): boolean {
-  return latestAttempt(task)?.approval?.decision === 'approved';
+  return task.carried !== null || latestAttempt(task)?.approval?.decision === 'approved';
 }
 
-/** Approved patches in the order they were approved: the state every later patch builds on. */
-export function approvedAttempts(snapshot: RunSnapshot): Array<{ taskId: string; attempt: AttemptFacts }> {
-  return snapshot.tasks
-    .filter(isTaskApproved)
-    .map((task) => ({ taskId: task.task.id, attempt: latestAttempt(task)! }))
-    .sort((a, b) => byCodeUnits(a.attempt.approval!.at, b.attempt.approval!.at) || byCodeUnits(a.taskId, b.taskId));
+export interface ApprovedEntry {
+  taskId: string;
+  /** The approved patch.diff in this run, and the sha256 it was approved with. */
+  path: string;
+  sha256: string;
+  /** The approved attempt of this revision; null for an approval carried over. */
+  attempt: AttemptFacts | null;
+  carried: (CarriedPatch & { order: number }) | null;
+}
+
+/**
+ * Approved patches in the order they were approved: the state every later patch builds on. The
+ * approvals carried over come first, in their recorded order (they were approved before this
+ * revision was), then this revision's own, by approval time.
+ */
+export function approvedAttempts(snapshot: RunSnapshot): ApprovedEntry[] {
+  return approvedOf(snapshot.tasks);
+}
+
+export function approvedOf(tasks: TaskFacts[]): ApprovedEntry[] {
+  // Carried approvals keep the record's order: their approval order before, which every later
+  // patch of the earlier revision was validated on.
+  const carried = tasks
+    .flatMap((task) => (task.carried ? [task.carried] : []))
+    .map((item): ApprovedEntry => ({ taskId: item.task, path: item.path, sha256: item.sha256, attempt: null, carried: item }));
+  const own = tasks
+    .filter((task) => task.carried === null && isTaskApproved(task))
+    .map((task): ApprovedEntry => {
+      const attempt = latestAttempt(task)!;
+      return { taskId: task.task.id, path: attempt.files.patch, sha256: attempt.patchSha256!, attempt, carried: null };
+    })
+    .sort((a, b) => byCodeUnits(a.attempt!.approval!.at, b.attempt!.approval!.at) || byCodeUnits(a.taskId, b.taskId));
+  return [...carried.sort((a, b) => a.carried!.order - b.carried!.order), ...own];
 }
 
 /**

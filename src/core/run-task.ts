@@ -66,7 +66,8 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
       ...executorMessages(pack.executorSystem, task.task, context.files, unseen),
       ...(previous ? feedbackMessages(pack, taskId, previous) : []),
     ];
-    const previousRequest = attempt > 1 ? attemptFiles(taskId, attempt - 1).request : null;
+    const executions = snapshot.current!.executions;
+    const previousRequest = attempt > 1 ? attemptFiles(taskId, attempt - 1, executions).request : null;
     const { body, result } = await callModel(session, 'executor', messages, undefined, {
       advice: (overflow) => executorOverflowAdvice(session.run, context.files, overflow),
       beforeSend: (next) => {
@@ -79,7 +80,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
       },
     });
 
-    const files = attemptFiles(taskId, attempt);
+    const files = attemptFiles(taskId, attempt, executions);
     const { run } = session;
     run.writeText(files.request, body);
     run.writeText(files.rawPatch, result.content);

@@ -3,7 +3,7 @@ import { UsageError, WorkflowError } from '../errors.js';
 import type { Plan } from '../schema/plan.js';
 import { ExecResponse, type Approval, type PatchValidationRecord } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
-import { attemptFiles, planFiles } from './layout.js';
+import { planFiles } from './layout.js';
 import { loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import { deriveStatus, type RunState, type TaskStatus } from './state.js';
@@ -105,12 +105,16 @@ function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: numb
     throw new WorkflowError(`task ${taskId} is not in the current plan of run ${snapshot.runId}${known ? ` (tasks: ${known})` : ''}`);
   }
   const count = task.attempts.length;
+  if (count === 0 && task.carried) {
+    const from = task.carried.source.run_id ? `run ${task.carried.source.run_id}, ` : '';
+    throw new WorkflowError(`${taskId} has no attempt in this plan revision: its approval was carried over from ${from}plan revision ${task.carried.source.plan_revision} (${task.carried.path}, sha256 ${task.carried.sha256}); \`apply-task --task ${taskId}\` applies it`);
+  }
   if (count === 0) throw new WorkflowError(`${taskId} has not been run yet: run \`run-task --task ${taskId}\``);
   const number = wanted ?? count;
   const attempt = task.attempts[number - 1];
   if (!attempt) throw new WorkflowError(`${taskId} has ${count} attempt(s): pass --attempt 1 to ${count}`);
 
-  const files = attemptFiles(taskId, number);
+  const files = attempt.files;
   const response = run.readJson(files.response, ExecResponse);
   const patch = run.exists(files.patch) ? run.readText(files.patch) : null;
   return {

@@ -10,6 +10,8 @@ export interface TaskStatus {
   state: TaskState;
   attempts: number;
   depends_on: string[];
+  /** Present when the approval was carried over from an earlier plan revision or another run. */
+  carried_over?: { sha256: string; run_id: string | null; plan_revision: number };
 }
 
 export interface RunStatus {
@@ -77,5 +79,6 @@ function taskStatus(facts: TaskFacts, approved: Set<string>): TaskStatus {
     state,
     attempts: facts.attempts.length,
     depends_on: facts.task.depends_on,
+    ...(facts.carried ? { carried_over: { sha256: facts.carried.sha256, run_id: facts.carried.source.run_id, plan_revision: facts.carried.source.plan_revision } } : {}),
   };
 }

@@ -4,7 +4,6 @@ import { sha256 } from '../store/run-store.js';
 import { loadApprovedPatches } from './approved-state.js';
 import { repairAndValidate, runRepoName } from './repair-and-validate.js';
 import { decider } from './identity.js';
-import { attemptFiles } from './layout.js';
 import { latestAttempt, loadSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -35,7 +34,7 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
     if (attempt.approval) {
       throw new WorkflowError(`${taskId} attempt ${attempt.attempt} was already ${attempt.approval.decision} by ${attempt.approval.by} at ${attempt.approval.at}`);
     }
-    const files = attemptFiles(taskId, attempt.attempt);
+    const files = attempt.files;
     if (options.decision === 'approved') {
       if (!attempt.valid || !attempt.patchSha256) {
         throw new WorkflowError(

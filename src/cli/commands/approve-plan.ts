@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
 import { decidePlan } from '../../core/plan-decision.js';
-import { out, setResult } from '../print.js';
+import { out, setResult, warn } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function approvePlan(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const approval = await decidePlan(workflowEnv(command), options.run!, { decision: 'approved', by: options.by });
-  setResult(approval);
+  const { approval, carryOver, warnings } = await decidePlan(workflowEnv(command), options.run!, { decision: 'approved', by: options.by });
+  setResult(carryOver ? { ...approval, carry_over: carryOver } : approval);
+  for (const line of warnings) warn(line);
   out(`plan revision ${approval.subject.plan_revision} approved by ${approval.by} (plan.json sha256 ${approval.subject.sha256})`);
+  for (const item of carryOver?.carried ?? []) {
+    const from = item.source.run_id ? `run ${item.source.run_id}, ` : '';
+    out(`${item.task} stays approved: carried over from ${from}plan revision ${item.source.plan_revision} (patch sha256 ${item.sha256})`);
+  }
   out(`next: llm-orchestrator status --run ${options.run}`);
 }

@@ -4,7 +4,7 @@ import { out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function rejectPlan(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const approval = await decidePlan(workflowEnv(command), options.run!, { decision: 'rejected', by: options.by, reason: options.reason });
+  const { approval } = await decidePlan(workflowEnv(command), options.run!, { decision: 'rejected', by: options.by, reason: options.reason });
   setResult(approval);
   out(`plan revision ${approval.subject.plan_revision} rejected by ${approval.by}`);
   out(`next: llm-orchestrator revise-plan --run ${options.run} --feedback "..."`);

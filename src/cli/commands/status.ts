@@ -9,10 +9,11 @@ export default async function status(options: Record<string, string | undefined>
   out(`run ${result.run_id}: ${result.state}${result.plan_revision ? ` (plan revision ${result.plan_revision})` : ''}`);
   for (const task of result.tasks) {
     const deps = task.depends_on.length > 0 ? ` after ${task.depends_on.join(', ')}` : '';
-    out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}`);
+    const carried = task.carried_over ? ` [carried over from ${task.carried_over.run_id ? `run ${task.carried_over.run_id}, ` : ''}plan revision ${task.carried_over.plan_revision}]` : '';
+    out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}${carried}`);
   }
   for (const warning of result.plan_warnings) out(`warning: ${warning}`);
   if (result.busy) out(`busy: ${result.busy.command} (pid ${result.busy.pid}) has been at work on the run since ${result.busy.since}`);
-  if (result.state === 'completed') out('every task is approved: the patches are in executions/TNNN/artifacts/patch.diff');
+  if (result.state === 'completed') out('every task is approved: `show --task TNNN` names each approved patch');
   for (const next of result.next) out(`next: ${next}`);
 }

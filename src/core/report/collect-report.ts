@@ -1,7 +1,7 @@
 import { Plan, type PlanTask } from '../../schema/plan.js';
 import { ExecResponse, Manifest, type Approval, type AuditEntry } from '../../schema/run-files.js';
 import type { Run } from '../../store/run-store.js';
-import { attemptFiles, MANIFEST, planFiles, SPEC } from '../layout.js';
+import { MANIFEST, planFiles, SPEC } from '../layout.js';
 import { loadSnapshot, type AttemptFacts, type RevisionFacts } from '../run-snapshot.js';
 import { deriveStatus, type RunStatus, type TaskStatus } from '../state.js';
 import type { Check } from '../verify/check.js';
@@ -69,9 +69,24 @@ export function collectReport(run: Run): ReportData {
   for (const revision of snapshot.revisions) {
     if (revision.approval) approvals.push({ file: planFiles(revision.revision).approval, approval: revision.approval });
   }
+  // An approval carried over is decided by the plan approval that carried it: shown as that
+  // person's decision, at that moment, bound to the patch's sha256, recorded in the carry-over record.
+  const current = snapshot.current;
+  for (const task of snapshot.tasks) {
+    if (!task.carried || !current?.approval) continue;
+    const from = task.carried.source.run_id ? `run ${task.carried.source.run_id}, ` : '';
+    approvals.push({
+      file: planFiles(current.revision).carryOver,
+      approval: {
+        ...current.approval,
+        reason: `carried over from ${from}plan revision ${task.carried.source.plan_revision}`,
+        subject: { kind: 'patch', path: task.carried.path, sha256: task.carried.sha256, plan_revision: current.revision, task: task.task.id, attempt: null },
+      },
+    });
+  }
   for (const task of snapshot.tasks) {
     for (const attempt of task.attempts) {
-      if (attempt.approval) approvals.push({ file: attemptFiles(task.task.id, attempt.attempt).approval, approval: attempt.approval });
+      if (attempt.approval) approvals.push({ file: attempt.files.approval, approval: attempt.approval });
     }
   }
   // Time order reads as a story; the file breaks ties so equal times always come out the same way.
@@ -95,7 +110,7 @@ export function collectReport(run: Run): ReportData {
 
 function readLatest(run: Run, taskId: string, facts: AttemptFacts | null): LatestAttempt | null {
   if (!facts) return null;
-  const files = attemptFiles(taskId, facts.attempt);
+  const files = facts.files;
   return {
     facts,
     patchPath: files.patch,

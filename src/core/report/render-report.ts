@@ -237,7 +237,7 @@ function approvalsSection(approvals: ApprovalRow[]): Html {
   if (approvals.length === 0) return html`<section id="approvals"><h2>Approvals</h2><p class="empty">No decisions yet.</p></section>`;
   const rows = approvals.map(({ file, approval }) => {
     const subject = approval.subject;
-    const what = subject.kind === 'plan' ? `plan revision ${subject.plan_revision ?? '?'}` : `${subject.task ?? '?'} attempt ${subject.attempt ?? '?'}`;
+    const what = subject.kind === 'plan' ? `plan revision ${subject.plan_revision ?? '?'}` : subject.attempt === null ? `${subject.task ?? '?'} (carried over)` : `${subject.task ?? '?'} attempt ${subject.attempt}`;
     return html`<tr><td>${approval.at}</td><td>${what}</td><td><span class="${approval.decision === 'approved' ? 'ok' : 'bad'}">${approval.decision}</span></td><td>${approval.by}</td>
 <td><code>${subject.path}</code> <code>${short(subject.sha256)}</code></td><td>${approval.reason ?? ''}</td><td><code>${file}</code></td></tr>`;
   });

@@ -1,7 +1,7 @@
 import path from 'node:path/posix';
 import type { GitMemo } from '../../git/memo.js';
 import { buildStateTree } from '../../git/state-tree.js';
-import { packLimits, type Manifest } from '../../schema/run-files.js';
+import { CarryOver, packLimits, type Manifest } from '../../schema/run-files.js';
 import { sha256, type Run } from '../../store/run-store.js';
 import { describeDifference, firstDifference } from '../first-difference.js';
 import { countHunkHeaders } from '../../diff/hunk-count.js';
@@ -53,26 +53,78 @@ export interface PatchCheckInput {
  * checks run at once, so git's reads overlap the applies (which take turns on one index).
  */
 export async function patchChecks(input: PatchCheckInput): Promise<Check[]> {
-  const approved = approvedPatches(input);
+  const epochs = approvalEpochs(input);
   const { memo } = input;
-  // The approved history applied in order is the state every later attempt and approval is
-  // checked on: started first, git builds it while the engine's reads run, instead of once the
-  // first of them asks. Its failures are the checks' to report, in their own words.
-  const history = approved.findIndex((item) => item.text === null);
-  const texts = (history === -1 ? approved : approved.slice(0, history)).map((item) => item.text!);
+  // The approved history in force at the end, applied in order, is the state every later attempt
+  // and approval is checked on: started first, git builds it while the engine's reads run, instead
+  // of once the first of them asks. Its failures are the checks' to report, in their own words.
+  const last = epochs.at(-1)!;
+  const current = [...last.carried, ...last.own];
+  const missing = current.findIndex((item) => item.text === null);
+  const texts = (missing === -1 ? current : current.slice(0, missing)).map((item) => item.text!);
   buildStateTree(input.repoRoot, input.manifest.repository.base_commit, texts, memo).catch(() => {});
-  const [normalization, validation] = await Promise.all([normalizationChecks(input, approved, memo), validationChecks(input, approved, memo)]);
+  const [normalization, validation] = await Promise.all([normalizationChecks(input, epochs, memo), validationChecks(input, epochs, memo)]);
   return [...normalization, ...validation];
+}
+
+/**
+ * The approvals in force, period by period: a plan approval with a carry-over record starts a new
+ * period holding only what it carried over (in its recorded order), and the patch approvals after
+ * it are added by approval time. A run whose revisions never carried anything is one period.
+ */
+interface Epoch {
+  /** The audit line of the approval that started it; 0 for the run's start. */
+  line: number;
+  carried: ApprovedPatch[];
+  own: ApprovedPatch[];
+}
+
+function approvalEpochs(input: PatchCheckInput): Epoch[] {
+  const { run, record, files } = input;
+  const epochs: Epoch[] = [{ line: 0, carried: [], own: [] }];
+  for (const file of files.filter((item) => CARRY_OVER.test(item))) {
+    const line = record?.writes.get(file)?.[0]?.line;
+    // A record no audit line wrote carries nothing (the unrecorded check reports it).
+    if (line === undefined) continue;
+    let carryOver: CarryOver;
+    try {
+      carryOver = run.readJson(file, CarryOver);
+    } catch {
+      continue; // the carry-over check reports a record that cannot be read
+    }
+    const carried = carryOver.carried.map((item): ApprovedPatch => {
+      const bytes = isInside(run, item.path) && run.exists(item.path) ? run.readBytes(item.path) : null;
+      return { task: item.task, path: item.path, line, text: bytes?.toString('utf8') ?? null, intact: bytes !== null && sha256(bytes) === item.sha256 };
+    });
+    epochs.push({ line, carried, own: [] });
+  }
+  epochs.sort((a, b) => a.line - b.line);
+  for (const item of approvedPatches(input)) {
+    const epoch = item.line === null ? epochs.at(-1)! : [...epochs].reverse().find((candidate) => candidate.line < item.line!)!;
+    epoch.own.push(item);
+  }
+  return epochs;
+}
+
+const CARRY_OVER = /^plan\/(rev-\d+\/)?plan\.carry-over\.json$/;
+
+function isInside(run: Run, rel: string): boolean {
+  try {
+    run.exists(rel);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function attempts({ files, record }: PatchCheckInput): Attempt[] {
   const found: Attempt[] = [];
   for (const file of files) {
-    const m = /^executions\/([^/]+)\/(?:attempt-(\d+)\/)?artifacts\/patch\.raw\.diff$/.exec(file);
+    const m = /^(executions(?:\/rev-\d+)?)\/([^/]+)\/(?:attempt-(\d+)\/)?artifacts\/patch\.raw\.diff$/.exec(file);
     if (!m) continue;
-    const layout = attemptFiles(m[1]!, m[2] ? Number(m[2]) : 1);
+    const layout = attemptFiles(m[2]!, m[3] ? Number(m[3]) : 1, m[1]);
     if (layout.rawPatch !== file) continue;
-    found.push({ task: m[1]!, files: layout, line: record?.writes.get(file)?.[0]?.line ?? null });
+    found.push({ task: m[2]!, files: layout, line: record?.writes.get(file)?.[0]?.line ?? null });
   }
   return found.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.files.rawPatch < b.files.rawPatch ? -1 : 1));
 }
@@ -97,7 +149,7 @@ function approvedPatches({ run, record, approvals }: PatchCheckInput): ApprovedP
     });
 }
 
-async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPatch[], memo: GitMemo): Promise<Check[]> {
+async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo: GitMemo): Promise<Check[]> {
   const { run, manifest, repoRoot } = input;
   const hunkLimit = runHunkLimit(run);
   let compared = 0;
@@ -115,7 +167,8 @@ async function normalizationChecks(input: PatchCheckInput, approved: ApprovedPat
     if (attempt.line === null) {
       return [fail(files.rawPatch, NORMALIZATION, 'cannot tell which approved patches it was made on: no audit.log line wrote it')];
     }
-    const before = approved.filter((item) => item.line !== null && item.line < attempt.line!);
+    const epoch = [...epochs].reverse().find((candidate) => candidate.line < attempt.line!)!;
+    const before = [...epoch.carried, ...epoch.own.filter((item) => item.line !== null && item.line < attempt.line!)];
     // Built on a patch that is no longer the one approved, the re-made patch would only repeat
     // that failure (already reported by the approval check) in other words.
     const broken = before.find((item) => !item.intact);
@@ -175,7 +228,24 @@ async function compareWithEngine(
   return [];
 }
 
-async function validationChecks({ manifest, repoRoot }: PatchCheckInput, approved: ApprovedPatch[], memo: GitMemo): Promise<Check[]> {
+async function validationChecks(input: PatchCheckInput, epochs: Epoch[], memo: GitMemo): Promise<Check[]> {
+  const checks: Check[] = [];
+  let count = 0;
+  // Each period's approvals were validated on each other; the same patch in two periods is applied
+  // once per state, through the memo.
+  for (const epoch of epochs) {
+    const approved = [...epoch.carried, ...epoch.own];
+    if (approved.length === 0) continue;
+    count += approved.length;
+    const problem = await validateSequence(input, approved, memo);
+    if (problem) checks.push(problem);
+  }
+  const base = input.manifest.repository.base_commit;
+  if (checks.length > 0) return checks;
+  return [pass('approved patches', VALIDATION, `${count} approved patch(es) apply as written on base ${short(base)}, in approval order`)];
+}
+
+async function validateSequence({ manifest, repoRoot }: PatchCheckInput, approved: ApprovedPatch[], memo: GitMemo): Promise<Check | null> {
   const base = manifest.repository.base_commit;
   const missing = approved.findIndex((item) => item.text === null);
   const checkable = missing === -1 ? approved : approved.slice(0, missing);
@@ -190,14 +260,14 @@ async function validationChecks({ manifest, repoRoot }: PatchCheckInput, approve
     }
   }));
   for (const [k, item] of approved.entries()) {
-    if (item.text === null) return [fail(item.path, VALIDATION, 'missing: an approved patch; the patches approved after it cannot be checked either')];
+    if (item.text === null) return fail(item.path, VALIDATION, 'missing: an approved patch; the patches approved after it cannot be checked either');
     const prior = approved.slice(0, k);
     const onto = `base ${short(base)}${prior.length > 0 ? ` + ${prior.map((p) => p.task).join(' + ')}` : ''}`;
     const problem = problems[k]!;
     // Past the first patch that fails, the state the later ones build on is unknown.
-    if (problem) return [fail(item.path, VALIDATION, `the approved patch no longer applies as written on ${onto}: ${problem}`)];
+    if (problem) return fail(item.path, VALIDATION, `the approved patch no longer applies as written on ${onto}: ${problem}`);
   }
-  return [pass('approved patches', VALIDATION, `${approved.length} approved patch(es) apply as written on base ${short(base)}, in approval order`)];
+  return null;
 }
 
 function looseJson(run: Run, rel: string): Record<string, unknown> | null {

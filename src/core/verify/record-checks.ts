@@ -57,7 +57,7 @@ export interface RecordedApproval {
 
 /** Approval files sit next to what they decide: plan.approval.json by plan.json, approval.json by artifacts/patch.diff. */
 export function approvalFiles(files: string[]): string[] {
-  return files.filter((file) => /^plan\/(rev-\d+\/)?plan\.approval\.json$/.test(file) || /^executions\/[^/]+\/(attempt-\d+\/)?approval\.json$/.test(file));
+  return files.filter((file) => /^plan\/(rev-\d+\/)?plan\.approval\.json$/.test(file) || /^executions\/(rev-\d+\/)?[^/]+\/(attempt-\d+\/)?approval\.json$/.test(file));
 }
 
 function approvedPath(file: string): string {

@@ -4,6 +4,7 @@ import type { Run } from '../../store/run-store.js';
 import { audited, openStoreAnywhere } from '../session.js';
 import type { WorkflowEnv } from '../workflow-env.js';
 import { artifactChecks } from './artifact-checks.js';
+import { carryChecks } from './carry-checks.js';
 import { anchoredHeadCheck, LOG, readAuditLog } from './audit-log.js';
 import { fail, skip, type Check } from './check.js';
 import { patchChecks } from './patch-checks.js';
@@ -67,6 +68,8 @@ async function collectChecks(env: WorkflowEnv, run: Run, options: VerifyOptions)
       return approvals.checks;
     })),
   );
+
+  checks.push(...(await guarded('carried approvals', 'carry-over', () => carryChecks(run, files))));
 
   const gitChecks = ['normalization', 'validation'];
   if (!manifest) {
