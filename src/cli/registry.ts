@@ -15,6 +15,9 @@ function lazy(load: () => Promise<{ default: Handler }>): (...args: unknown[]) =
   };
 }
 
+/** A repeatable option's values, in the order given. */
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 export function registerCommands(program: Command): void {
   const command = (name: string, summary: string, example: string): Command =>
     program
@@ -80,9 +83,15 @@ export function registerCommands(program: Command): void {
 
   command('add-context', 'let the executor see a repository file', 'llm-orchestrator add-context --run ID --file src/todo.ts')
     .requiredOption('--run <id>', 'the run')
-    .requiredOption('--file <path>', 'a file of the repository')
+    .option('--file <path>', 'a file of the repository (repeat for more: all are added, or none)', collect, [])
+    .option('--task <id>', "the task's declared files that exist at base + approved patches")
     .option('--allow-secret', 'add a file that looks like a secret (.env*, *.pem, id_*, key material), recorded in the audit log')
     .action(lazy(() => import('./commands/add-context.js')));
+
+  command('remove-context', 'stop the executor seeing a file (also one an approved patch touched)', 'llm-orchestrator remove-context --run ID --file src/big-fixture.json')
+    .requiredOption('--run <id>', 'the run')
+    .option('--file <path>', 'a file in the context (repeat for more: all are removed, or none)', collect, [])
+    .action(lazy(() => import('./commands/remove-context.js')));
 
   command('list-context', 'list the files the executor may see', 'llm-orchestrator list-context --run ID')
     .requiredOption('--run <id>', 'the run')

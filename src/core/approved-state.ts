@@ -30,7 +30,7 @@ export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPa
 
 /**
  * What the executor may see: files touched by approved patches and allowlisted files, read at
- * base commit + approved patches (never from the working tree).
+ * base commit + approved patches (never from the working tree), less what remove-context took out.
  */
 export async function approvedContext(session: RunSession, approved: ApprovedPatch[]): Promise<{ tree: string; files: ContextFile[] }> {
   const tree = await buildStateTree(
@@ -39,11 +39,18 @@ export async function approvedContext(session: RunSession, approved: ApprovedPat
     approved.map((item) => item.patch),
   );
   const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
-  const paths = [...new Set([...approved.flatMap((item) => item.touched), ...allowlist.files.map((entry) => entry.path)])].sort();
+  const paths = visiblePaths(allowlist, approved);
   const files: ContextFile[] = [];
   for (const file of paths) {
     const content = await readFileAt(session.repoRoot, tree, file);
     if (content !== null) files.push({ path: file, content: content.toString('utf8') });
   }
   return { tree, files };
+}
+
+/** The paths the executor may see, whether or not they exist: approved patches' and allowlisted, less the excluded. */
+export function visiblePaths(allowlist: Allowlist, approved: Array<Pick<ApprovedPatch, 'touched'>>): string[] {
+  const excluded = new Set((allowlist.excluded ?? []).map((entry) => entry.path));
+  const all = new Set([...approved.flatMap((item) => item.touched), ...allowlist.files.map((entry) => entry.path)]);
+  return [...all].filter((file) => !excluded.has(file)).sort();
 }

@@ -4,6 +4,7 @@ import { showRun } from '../../core/show.js';
 import { UsageError } from '../../errors.js';
 import { colourDiff, stdoutColours, type Colours } from '../colour.js';
 import { out, outRaw, setResult } from '../print.js';
+import { printTaskView } from '../print-task-view.js';
 import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -14,6 +15,7 @@ export default async function show(options: CommandOptions, command: Command): P
   setResult(result);
   const c = await stdoutColours();
   if (result.kind === 'plan') printPlan(result, c);
+  else if (result.kind === 'task') printTaskView(result, c);
   else printPatch(result, c);
 }
 
