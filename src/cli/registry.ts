@@ -41,6 +41,7 @@ export function registerCommands(program: Command): void {
   command('plan', 'ask the planner model for a plan of the spec', 'llm-orchestrator plan --run 2026-01-31_120000_spec')
     .requiredOption('--run <id>', 'the run')
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
+    .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .action(lazy(() => import('./commands/plan.js')));
 
   command('revise-plan', 'ask the planner for a new plan revision from your feedback', 'llm-orchestrator revise-plan --run ID --feedback "split T002 in two"')
@@ -48,6 +49,7 @@ export function registerCommands(program: Command): void {
     .option('--feedback <text>', 'what to change')
     .option('--feedback-file <file>', 'read the feedback from a file')
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
+    .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .action(lazy(() => import('./commands/revise-plan.js')));
 
   command('approve-plan', 'approve the current plan revision', 'llm-orchestrator approve-plan --run ID --by "Ada Lovelace"')
@@ -65,6 +67,7 @@ export function registerCommands(program: Command): void {
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--task <id>', 'task id, e.g. T001')
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
+    .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .action(lazy(() => import('./commands/run-task.js')));
 
   command('approve-task', "approve the latest attempt's patch of a task", 'llm-orchestrator approve-task --run ID --task T001')
@@ -131,7 +134,7 @@ export function registerCommands(program: Command): void {
   command('replay', 'send every recorded request again, byte for byte, and compare the replies', 'llm-orchestrator replay --run ID --task T001')
     .requiredOption('--run <id>', 'the run')
     .option('--task <id>', "only this task's executor calls")
-    .option('--base-url <url>', "model server URL (default: the run's)")
+    .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .action(lazy(() => import('./commands/replay.js')));
 
@@ -148,7 +151,7 @@ export function registerCommands(program: Command): void {
   command('doctor', 'check the model server, the models and (with --run) the run', 'llm-orchestrator doctor --run ID')
     .option('--run <id>', 'also check this run')
     .addOption(new Option('--provider <provider>', 'model server protocol, without --run').choices(['ollama', 'openai', 'embedded']).default('ollama'))
-    .option('--base-url <url>', 'model server URL, without --run')
-    .option('--allow-remote', 'allow a model server that is not on this machine, without --run')
+    .option('--base-url <url>', "model server URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434); with --run: the run's server, if it moved")
+    .option('--allow-remote', 'allow a model server that is not on this machine, without --run (a run keeps what init recorded)')
     .action(lazy(() => import('./commands/doctor.js')));
 }

@@ -1,4 +1,3 @@
-import { requireAllowedBaseUrl } from '../model/base-url.js';
 import { OrchestratorError } from '../errors.js';
 import { overLimit, packLimits } from '../schema/run-files.js';
 import { loadRunPack } from './run-pack.js';
@@ -6,11 +5,14 @@ import { checkContextFits } from '../model/estimate-tokens.js';
 import { ModelRequestError } from '../model/model-request-error.js';
 import type { ChatMessage, ChatResult } from '../model/types.js';
 import { checkModelDigest } from './model-digest.js';
+import { runBaseUrl } from './server-url.js';
 import type { RunSession } from './session.js';
 
 export interface ModelExchange {
   body: string;
   result: ChatResult;
+  /** The server the call went to: the manifest's, or --base-url's. */
+  baseUrl: string;
 }
 
 /**
@@ -27,11 +29,9 @@ export async function callModel(
   const { manifest, env } = session;
   const model = manifest.models[role].name;
   // The embedded provider counts the prompt exactly with the model's tokenizer and has no server.
-  if (manifest.provider !== 'embedded') {
-    checkContextFits(messages, manifest.generation);
-    requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
-  }
-  const provider = await env.createProvider(manifest.provider, manifest.base_url);
+  if (manifest.provider !== 'embedded') checkContextFits(messages, manifest.generation);
+  const baseUrl = runBaseUrl(env.baseUrl, manifest);
+  const provider = await env.createProvider(manifest.provider, baseUrl);
   const { note } = await checkModelDigest(provider, role, manifest.models[role], env.allowModelChange === true);
   if (note) {
     session.run.noteWarning(note.message);
@@ -47,7 +47,7 @@ export async function callModel(
     const { reply_bytes } = packLimits(loadRunPack(session.run).manifest);
     const bytes = Buffer.byteLength(result.content) + Buffer.byteLength(result.thinking ?? '');
     if (bytes > reply_bytes) throw new OrchestratorError(overLimit(`the ${role}'s reply`, bytes, 'reply_bytes', reply_bytes));
-    return { body, result };
+    return { body, result, baseUrl };
   } catch (error) {
     // Ctrl-C: what had arrived is kept, apart from the run's records (nothing reads interrupted/),
     // and named with its sha256 in the command's audit line.

@@ -38,7 +38,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
 
     const pack = loadRunPack(session.run);
     const messages = executorMessages(pack.executorSystem, task.task, context.files);
-    const { body, result } = await callModel(session, 'executor', messages);
+    const { body, result, baseUrl } = await callModel(session, 'executor', messages);
 
     const attempt = task.attempts.length + 1;
     const files = attemptFiles(taskId, attempt);
@@ -71,6 +71,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
       task: taskId,
       attempt,
       model: session.manifest.models.executor.name,
+      base_url: baseUrl,
       raw: result.content,
       thinking: result.thinking,
       done_reason: result.done_reason,

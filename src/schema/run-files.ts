@@ -99,6 +99,8 @@ export type TaskFile = z.infer<typeof TaskFile>;
 
 const ReplyRecord = {
   model: Text,
+  /** The model server the call went to (the manifest's, or `--base-url`); absent in older runs. */
+  base_url: z.optional(Text),
   raw: Text,
   thinking: Text,
   done_reason: NullableText,
