@@ -2,6 +2,7 @@ import { readFileAt, buildStateTree } from '../git/state-tree.js';
 import { Allowlist, ExecResponse } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { ALLOWLIST, attemptFiles } from './layout.js';
+import { visiblePaths } from './context-paths.js';
 import type { ContextFile } from './prompts.js';
 import { approvedAttempts, type RunSnapshot } from './run-snapshot.js';
 import type { RunSession } from './session.js';
@@ -48,9 +49,3 @@ export async function approvedContext(session: RunSession, approved: ApprovedPat
   return { tree, files };
 }
 
-/** The paths the executor may see, whether or not they exist: approved patches' and allowlisted, less the excluded. */
-export function visiblePaths(allowlist: Allowlist, approved: Array<Pick<ApprovedPatch, 'touched'>>): string[] {
-  const excluded = new Set((allowlist.excluded ?? []).map((entry) => entry.path));
-  const all = new Set([...approved.flatMap((item) => item.touched), ...allowlist.files.map((entry) => entry.path)]);
-  return [...all].filter((file) => !excluded.has(file)).sort();
-}

@@ -3,7 +3,7 @@ import { liveLockHolder } from '../store/run-lock.js';
 import { appliedTasks } from './apply-task.js';
 import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession, type RunSession } from './session.js';
-import { hiddenTaskFiles } from './task-context.js';
+import { hiddenTaskFiles } from './context-paths.js';
 import { deriveStatus, type RunStatus } from './state.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -35,7 +35,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
  * they were new files: the context comes first.
  */
 async function withContextFirst(session: RunSession, snapshot: RunSnapshot, status: RunStatus): Promise<string[]> {
-  const ready = status.tasks.find((task) => task.state === 'ready' && status.next[0] === `llm-orchestrator run-task --run ${snapshot.runId} --task ${task.id}`);
+  const ready = status.tasks.find((task) => task.state === 'ready' && status.next[0]?.startsWith(`llm-orchestrator run-task --run ${snapshot.runId} --task ${task.id}`));
   const facts = ready && snapshot.tasks.find((task) => task.task.id === ready.id);
   if (!facts || (await hiddenTaskFiles(session, snapshot, facts)).length === 0) return status.next;
   return [`llm-orchestrator add-context --run ${snapshot.runId} --task ${facts.task.id}`, ...status.next];

@@ -1,14 +1,12 @@
-import { existsSync, lstatSync } from 'node:fs';
-import path from 'node:path';
 import { checkPatchPath } from '../diff/paths.js';
 import { withGitMemo, type GitMemo } from '../git/memo.js';
-import { entriesAlong, readBlobs } from '../git/read-blobs.js';
+import { readBlobs } from '../git/read-blobs.js';
 import { buildStateTree, linkedPaths } from '../git/state-tree.js';
-import { Allowlist, ExecResponse } from '../schema/run-files.js';
-import type { Run } from '../store/run-store.js';
-import { loadApprovedPatches, visiblePaths, type ApprovedPatch } from './approved-state.js';
-import { ALLOWLIST, attemptFiles } from './layout.js';
-import { approvedAttempts, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
+import { Allowlist } from '../schema/run-files.js';
+import { loadApprovedPatches, type ApprovedPatch } from './approved-state.js';
+import { visiblePaths } from './context-paths.js';
+import { ALLOWLIST } from './layout.js';
+import type { RunSnapshot, TaskFacts } from './run-snapshot.js';
 import type { RunSession } from './session.js';
 import { deriveStatus, type TaskState } from './state.js';
 
@@ -54,53 +52,6 @@ export async function stateFiles(session: RunSession, approved: ApprovedPatch[],
   const linked = new Set(await linkedPaths(session.repoRoot, tree, safe, memo));
   const contents = await readBlobs(session.repoRoot, tree, safe.filter((file) => !linked.has(file)), memo);
   return new Map(unique.map((file) => [file, contents.get(file) ?? null]));
-}
-
-/**
- * The declared files of a task that exist but that the executor cannot see, for `status`, which
- * must stay fast: no git process unless one of them could be there. A file counts only when it
- * is neither in the context nor taken out, was not deleted by an approved patch, and is in the
- * working tree; only then is the base commit asked (one `git cat-file --batch`) whether it is
- * there too. A file deleted from the working tree but still in the base commit is not reported
- * here (run-task warns about it).
- */
-export async function hiddenTaskFiles(session: RunSession, snapshot: RunSnapshot, task: TaskFacts): Promise<string[]> {
-  const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
-  const approved = loadApprovedPatches(session.run, snapshot);
-  const seen = new Set([...visiblePaths(allowlist, approved), ...(allowlist.excluded ?? []).map((entry) => entry.path)]);
-  const gone = deletedByApprovedPatches(session.run, snapshot);
-  const candidates = [...new Set(task.task.files)].filter(
-    (file) => !seen.has(file) && !gone.has(file) && checkPatchPath(file) === null && isWorkingFile(session.repoRoot, file),
-  );
-  if (candidates.length === 0) return [];
-  const entries = await entriesAlong(session.repoRoot, session.manifest.repository.base_commit, candidates);
-  return candidates.filter((file) => {
-    const entry = entries.get(file);
-    return entry?.type === 'blob' && entry.mode !== '120000';
-  });
-}
-
-/** Paths an approved patch deleted and no later approved patch brought back. */
-function deletedByApprovedPatches(run: Run, snapshot: RunSnapshot): Set<string> {
-  const gone = new Set<string>();
-  for (const { taskId, attempt } of approvedAttempts(snapshot)) {
-    const response = run.readJson(attemptFiles(taskId, attempt.attempt).response, ExecResponse);
-    for (const file of response.normalization.files) {
-      if (file.kind === 'delete' && file.oldPath) gone.add(file.oldPath);
-      else if (file.newPath) gone.delete(file.newPath);
-      if (file.kind === 'rename' && file.oldPath) gone.add(file.oldPath);
-    }
-  }
-  return gone;
-}
-
-function isWorkingFile(repoRoot: string, file: string): boolean {
-  const full = path.join(repoRoot, ...file.split('/'));
-  try {
-    return existsSync(full) && lstatSync(full).isFile();
-  } catch {
-    return false;
-  }
 }
 
 export interface TaskView {
