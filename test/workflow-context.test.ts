@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from './support/cli.js';
 import { lines, must } from './support/complete-run.js';
 import { APP_JS, T001_REPLY, T002_DIFF, task, workspace, type Workspace } from './support/workflow-fixture.js';
 
@@ -85,6 +89,9 @@ describe('the person controls the context', () => {
     assert.deepEqual(allowlist().files.map((entry: { path: string }) => entry.path), ['secret/notes.txt', 'src/app.js', 'src/util.js']);
     assert.equal(audit().at(-1).args.task, 'T001');
     assert.deepEqual(await nextLines(), [`next: llm-orchestrator run-task --run ${run} --task T001`]);
+    // Every declared file that exists is in sight: status finds that out without git (none on PATH).
+    const noGit = await must(runCli(['status', '--run', run], { cwd: ws.root, env: { PATH: mkdtempSync(path.join(tmpdir(), 'no-git-')) } }), 'status without git');
+    assert.match(noGit.stdout, new RegExp(`^next: llm-orchestrator run-task --run ${run} --task T001$`, 'm'));
     const json = JSON.parse((await must(ws.cli(['show', '--run', run, '--task', 'T001', '--json']), 'show --json')).stdout).result;
     assert.deepEqual(json.files.map((file: { state: string }) => file.state), ['visible', 'visible', 'absent']);
   });
