@@ -115,7 +115,7 @@ describe('suggestCommands', () => {
     assert.deepEqual(suggestCommands('stauts', names), ['status']);
     assert.deepEqual(suggestCommands('STATUS', names), ['status']);
     assert.deepEqual(suggestCommands('reject', names), ['reject-plan', 'reject-task']);
-    assert.deepEqual(suggestCommands('context', names), ['add-context', 'list-context']);
+    assert.deepEqual(suggestCommands('context', names), ['add-context', 'remove-context', 'list-context']);
     // A whole name one edit away wins over the same distance to a part.
     assert.deepEqual(suggestCommands('plans', names), ['plan']);
   });

@@ -59,8 +59,9 @@ describe('--json on every command', () => {
     assert.equal(approval.result.by, 'Reviewer');
 
     const added = await json(['add-context', '--run', run, '--file', 'src/app.js']);
-    assert.equal(added.result.path, 'src/app.js');
-    assert.match(added.result.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(added.result.added[0].path, 'src/app.js');
+    assert.match(added.result.added[0].sha256, /^[0-9a-f]{64}$/);
+    assert.match(added.result.allowlist_sha256, /^[0-9a-f]{64}$/);
     assert.deepEqual((await json(['list-context', '--run', run])).result.allowlisted.map((e: { path: string }) => e.path), ['src/app.js']);
 
     ws.fake.enqueueReply({ content: T001_REPLY });

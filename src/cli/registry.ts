@@ -15,6 +15,9 @@ function lazy(load: () => Promise<{ default: Handler }>): (...args: unknown[]) =
   };
 }
 
+/** A repeatable option's values, in the order given. */
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 export function registerCommands(program: Command): void {
   const command = (name: string, summary: string, example: string): Command =>
     program
@@ -41,6 +44,7 @@ export function registerCommands(program: Command): void {
   command('plan', 'ask the planner model for a plan of the spec', 'llm-orchestrator plan --run 2026-01-31_120000_spec')
     .requiredOption('--run <id>', 'the run')
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
+    .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .action(lazy(() => import('./commands/plan.js')));
 
   command('revise-plan', 'ask the planner for a new plan revision from your feedback', 'llm-orchestrator revise-plan --run ID --feedback "split T002 in two"')
@@ -48,6 +52,7 @@ export function registerCommands(program: Command): void {
     .option('--feedback <text>', 'what to change')
     .option('--feedback-file <file>', 'read the feedback from a file')
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
+    .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .action(lazy(() => import('./commands/revise-plan.js')));
 
   command('edit-plan', 'write the next plan revision yourself, in your editor or from a file; no model is called', 'llm-orchestrator edit-plan --run ID --file plan.json')
@@ -74,6 +79,7 @@ export function registerCommands(program: Command): void {
     .option('--feedback-file <file>', 'the same, read from a file')
     .option('--same', 'send the request even if it is byte-identical to the last attempt\'s (recorded)')
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
+    .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .action(lazy(() => import('./commands/run-task.js')));
 
   command('approve-task', "approve the latest attempt's patch of a task", 'llm-orchestrator approve-task --run ID --task T001')
@@ -92,9 +98,15 @@ export function registerCommands(program: Command): void {
 
   command('add-context', 'let the executor see a repository file', 'llm-orchestrator add-context --run ID --file src/todo.ts')
     .requiredOption('--run <id>', 'the run')
-    .requiredOption('--file <path>', 'a file of the repository')
+    .option('--file <path>', 'a file of the repository (repeat for more: all are added, or none)', collect, [])
+    .option('--task <id>', "the task's declared files that exist at base + approved patches")
     .option('--allow-secret', 'add a file that looks like a secret (.env*, *.pem, id_*, key material), recorded in the audit log')
     .action(lazy(() => import('./commands/add-context.js')));
+
+  command('remove-context', 'stop the executor seeing a file (also one an approved patch touched)', 'llm-orchestrator remove-context --run ID --file src/big-fixture.json')
+    .requiredOption('--run <id>', 'the run')
+    .option('--file <path>', 'a file in the context (repeat for more: all are removed, or none)', collect, [])
+    .action(lazy(() => import('./commands/remove-context.js')));
 
   command('list-context', 'list the files the executor may see', 'llm-orchestrator list-context --run ID')
     .requiredOption('--run <id>', 'the run')
@@ -134,7 +146,7 @@ export function registerCommands(program: Command): void {
   command('replay', 'send every recorded request again, byte for byte, and compare the replies', 'llm-orchestrator replay --run ID --task T001')
     .requiredOption('--run <id>', 'the run')
     .option('--task <id>', "only this task's executor calls")
-    .option('--base-url <url>', "model server URL (default: the run's)")
+    .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .action(lazy(() => import('./commands/replay.js')));
 
@@ -151,7 +163,7 @@ export function registerCommands(program: Command): void {
   command('doctor', 'check the model server, the models and (with --run) the run', 'llm-orchestrator doctor --run ID')
     .option('--run <id>', 'also check this run')
     .addOption(new Option('--provider <provider>', 'model server protocol, without --run').choices(['ollama', 'openai', 'embedded']).default('ollama'))
-    .option('--base-url <url>', 'model server URL, without --run')
-    .option('--allow-remote', 'allow a model server that is not on this machine, without --run')
+    .option('--base-url <url>', "model server URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434); with --run: the run's server, if it moved")
+    .option('--allow-remote', 'allow a model server that is not on this machine, without --run (a run keeps what init recorded)')
     .action(lazy(() => import('./commands/doctor.js')));
 }

@@ -8,6 +8,7 @@ interface GlobalOptions {
   repo?: string;
   runsDir?: string;
   allowModelChange?: boolean;
+  baseUrl?: string;
 }
 
 /** The real world for the workflow core: this process's directory, clock and environment. */
@@ -24,6 +25,7 @@ export function workflowEnv(command: Command): WorkflowEnv {
     createProvider: async (kind, baseUrl) => (await import('../model/create-provider.js')).createProvider(kind, baseUrl),
     onWarning: warn,
     allowModelChange: options.allowModelChange === true,
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
     signal: interruptSignal,
     // Asked when a model is called, not before: whether stderr is a terminal is known only once
     // process.stderr exists, and creating it costs the commands that call no model their start-up.

@@ -4,6 +4,7 @@ import { WorkflowError } from '../errors.js';
 import { sha256 as hashOf, type Run } from '../store/run-store.js';
 import { parseDiff } from '../diff/parse.js';
 import { ALLOWLIST } from './layout.js';
+import { visiblePaths } from './context-paths.js';
 import type { ContextFile } from './prompts.js';
 import { approvedAttempts, type RunSnapshot } from './run-snapshot.js';
 import { secretReason } from './secret-files.js';
@@ -40,7 +41,8 @@ export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPa
 /**
  * What the executor may see: allowlisted files, and files touched by approved patches that pass
  * add-context's secret checks, read at base commit + approved patches (never from the working
- * tree). A touched file that looks like a secret is withheld until a person adds it.
+ * tree), less what remove-context took out. A touched file that looks like a secret is withheld
+ * until a person adds it.
  */
 export async function approvedContext(
   session: RunSession,
@@ -53,7 +55,7 @@ export async function approvedContext(
   );
   const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
   const allowed = new Set(allowlist.files.map((entry) => entry.path));
-  const paths = [...new Set([...approved.flatMap((item) => item.touched), ...allowed])].sort();
+  const paths = visiblePaths(allowlist, approved);
   const files: ContextFile[] = [];
   const withheld: Array<{ path: string; reason: string }> = [];
   for (const file of paths) {
@@ -66,3 +68,4 @@ export async function approvedContext(
   }
   return { tree, files, withheld };
 }
+

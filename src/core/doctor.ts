@@ -3,7 +3,10 @@ import { requireAllowedBaseUrl, resolveBaseUrl } from '../model/base-url.js';
 import type { ModelInfo, ModelProvider } from '../model/types.js';
 import { Manifest } from '../schema/run-files.js';
 import { sha256, type Run } from '../store/run-store.js';
+import { UsageError } from '../errors.js';
 import { MANIFEST, PACK_DIR } from './layout.js';
+import { withMovedServerAdvice } from './moved-server.js';
+import { runBaseUrl } from './server-url.js';
 import { audited, openStore } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -29,9 +32,13 @@ export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<
     requireAllowedBaseUrl(baseUrl, options.allowRemote === true, 'doctor is given --allow-remote');
     return serverChecks(env, provider, baseUrl, null);
   }
+  if (options.allowRemote === true) {
+    throw new UsageError("--allow-remote applies without --run: a run's manifest says whether it may use a remote server (init --allow-remote)");
+  }
   const { repoRoot, store } = await openStore(env);
   const run = store.openRun(options.run);
-  return audited(run, env, 'doctor', { run: options.run }, async () => {
+  const args = { run: options.run };
+  return audited(run, env, 'doctor', args, async () => {
     const checks: Check[] = [];
     let manifest: Manifest;
     try {
@@ -42,12 +49,13 @@ export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<
     }
     checks.push(...packChecks(run, manifest));
     checks.push(await baseCommitCheck(repoRoot, manifest));
+    const baseUrl = runBaseUrl(options.baseUrl, manifest);
     if (manifest.provider === 'embedded') {
       checks.push(...(await embeddedChecks(env, manifest)));
       return checks;
     }
-    requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
-    checks.push(...(await serverChecks(env, manifest.provider, manifest.base_url, manifest)));
+    const server = await serverChecks(env, manifest.provider, baseUrl, manifest, (error) => withMovedServerAdvice(error, 'doctor', { ...args, base_url: baseUrl }));
+    checks.push(...server);
     return checks;
   });
 }
@@ -120,7 +128,13 @@ async function embeddedChecks(env: WorkflowEnv, manifest: Manifest | null): Prom
   return checks;
 }
 
-async function serverChecks(env: WorkflowEnv, kind: 'ollama' | 'openai', baseUrl: string, manifest: Manifest | null): Promise<Check[]> {
+async function serverChecks(
+  env: WorkflowEnv,
+  kind: 'ollama' | 'openai',
+  baseUrl: string,
+  manifest: Manifest | null,
+  advise: (error: unknown) => unknown = (error) => error,
+): Promise<Check[]> {
   const provider = await env.createProvider(kind, baseUrl);
   let models: ModelInfo[];
   try {
@@ -138,7 +152,7 @@ async function serverChecks(env: WorkflowEnv, kind: 'ollama' | 'openai', baseUrl
     }
     return checks;
   } catch (error) {
-    return [fail((error as Error).message)];
+    return [fail((advise(error) as Error).message)];
   }
 }
 

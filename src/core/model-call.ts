@@ -1,4 +1,3 @@
-import { requireAllowedBaseUrl } from '../model/base-url.js';
 import { OrchestratorError } from '../errors.js';
 import { overLimit, packLimits } from '../schema/run-files.js';
 import { loadRunPack } from './run-pack.js';
@@ -6,11 +5,14 @@ import { checkContextFits, type ContextOverflow } from '../model/estimate-tokens
 import { ModelRequestError } from '../model/model-request-error.js';
 import type { ChatMessage, ChatResult } from '../model/types.js';
 import { checkModelDigest } from './model-digest.js';
+import { runBaseUrl } from './server-url.js';
 import type { RunSession } from './session.js';
 
 export interface ModelExchange {
   body: string;
   result: ChatResult;
+  /** The server the call went to: the manifest's, or --base-url's. */
+  baseUrl: string;
 }
 
 export interface CallOptions {
@@ -37,9 +39,10 @@ export async function callModel(
   // The embedded provider counts the prompt exactly with the model's tokenizer and has no server.
   if (manifest.provider !== 'embedded') {
     checkContextFits(messages, manifest.generation, options.advice ?? ((overflow) => newRunAdvice(session.run.id, overflow, 'shorten the spec')));
-    requireAllowedBaseUrl(manifest.base_url, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
   }
-  const provider = await env.createProvider(manifest.provider, manifest.base_url);
+  // The manifest's server, or --base-url's (same loopback rule: server-url.ts).
+  const baseUrl = runBaseUrl(env.baseUrl, manifest);
+  const provider = await env.createProvider(manifest.provider, baseUrl);
   const { note } = await checkModelDigest(provider, role, manifest.models[role], env.allowModelChange === true);
   if (note) {
     session.run.noteWarning(note.message);
@@ -60,7 +63,7 @@ export async function callModel(
     // A provider that does not stream (the embedded engine) is checked once the reply is whole.
     const bytes = Buffer.byteLength(result.content) + Buffer.byteLength(result.thinking ?? '');
     if (bytes > reply_bytes) throw new OrchestratorError(overLimit(`the ${role}'s reply`, bytes, 'reply_bytes', reply_bytes));
-    return { body, result };
+    return { body, result, baseUrl };
   } catch (error) {
     if (error instanceof ModelRequestError && error.reason === 'over-limit') {
       throw replyOverLimit(`was stopped after ${Buffer.byteLength(error.partial?.content ?? '') + Buffer.byteLength(error.partial?.thinking ?? '')} bytes`);

@@ -104,7 +104,7 @@ function readFeedback(env: WorkflowEnv, options: ReviseOptions): string {
 async function requestPlan(session: RunSession, revision: number, messages: ChatMessage[], record: CommandRecord, paths: readonly string[]): Promise<PlanResult> {
   const { run, manifest } = session;
   const files = planFiles(revision);
-  const { body, result } = await callModel(session, 'planner', messages, planJsonSchema());
+  const { body, result, baseUrl } = await callModel(session, 'planner', messages, planJsonSchema());
   run.writeText(files.request, body);
   run.writeText(files.raw, result.content);
   if (result.thinking) run.writeText(files.thinking, result.thinking);
@@ -119,6 +119,7 @@ async function requestPlan(session: RunSession, revision: number, messages: Chat
     schema_version: SCHEMA_VERSION,
     revision,
     model: manifest.models.planner.name,
+    base_url: baseUrl,
     raw: result.content,
     thinking: result.thinking,
     done_reason: result.done_reason,

@@ -1,10 +1,10 @@
-import { requireAllowedBaseUrl } from '../model/base-url.js';
 import { WorkflowError } from '../errors.js';
 import { Manifest, SCHEMA_VERSION } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { firstDifference, type FirstDifference } from './first-difference.js';
 import { attemptFiles, MANIFEST, planFiles } from './layout.js';
 import { checkModelDigest } from './model-digest.js';
+import { runBaseUrl } from './server-url.js';
 import { audited, openStoreAnywhere } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -12,8 +12,6 @@ export interface ReplayOptions {
   run: string;
   /** Only this task's executor calls. */
   task?: string;
-  /** Another server than the manifest's (the run moved to another machine). */
-  baseUrl?: string;
 }
 
 type Role = 'planner' | 'executor';
@@ -58,12 +56,12 @@ export interface ReplayReport {
 export async function replayRun(env: WorkflowEnv, options: ReplayOptions): Promise<{ report: ReplayReport; reportPath: string }> {
   const { store } = await openStoreAnywhere(env);
   const run = store.openRun(options.run);
-  const args = { run: options.run, task: options.task, base_url: options.baseUrl };
+  // --base-url (another server than the manifest's) comes through env and is recorded by audited.
+  const args = { run: options.run, task: options.task };
   return audited(run, env, 'replay', args, async (record) => {
     const manifest = run.readJson(MANIFEST, Manifest);
     const calls = recordedCalls(run, options.task);
-    const baseUrl = options.baseUrl ?? manifest.base_url;
-    if (manifest.provider !== 'embedded') requireAllowedBaseUrl(baseUrl, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');
+    const baseUrl = runBaseUrl(env.baseUrl, manifest);
     const provider = await env.createProvider(manifest.provider, baseUrl);
 
     // Every model is checked before the first call, so a changed model sends nothing.

@@ -68,7 +68,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     ];
     const executions = snapshot.current!.executions;
     const previousRequest = attempt > 1 ? attemptFiles(taskId, attempt - 1, executions).request : null;
-    const { body, result } = await callModel(session, 'executor', messages, undefined, {
+    const { body, result, baseUrl } = await callModel(session, 'executor', messages, undefined, {
       advice: (overflow) => executorOverflowAdvice(session.run, context.files, overflow),
       beforeSend: (next) => {
         // Greedy decoding and a fixed seed: the same bytes get the same reply, so sending them is
@@ -112,6 +112,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
       task: taskId,
       attempt,
       model: session.manifest.models.executor.name,
+      base_url: baseUrl,
       raw: result.content,
       thinking: result.thinking,
       done_reason: result.done_reason,

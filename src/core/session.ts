@@ -6,6 +6,7 @@ import { setAsideCrashLeftovers } from './crash-recovery.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { Run, RunStore } from '../store/run-store.js';
 import { MANIFEST } from './layout.js';
+import { withMovedServerAdvice } from './moved-server.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 export interface RunSession {
@@ -62,7 +63,12 @@ export async function audited<T>(
 ): Promise<T> {
   const record: CommandRecord = { warnings: [] };
   // The flag that lets a changed model be used is part of what the person decided: recorded.
-  const allArgs = env.allowModelChange ? { ...args, allow_model_change: true } : args;
+  // So is a moved server's URL, read before anything is locked or written (a bad one is a usage error).
+  const allArgs = {
+    ...args,
+    ...(env.allowModelChange ? { allow_model_change: true } : {}),
+    ...(env.baseUrl !== undefined && args['base_url'] === undefined ? { base_url: await movedBaseUrl(env.baseUrl) } : {}),
+  };
   const entry = (outcome: 'ok' | 'error', error?: string): Omit<AuditEntry, 'prev'> => {
     const warnings = [...record.warnings, ...run.takeWarnings()];
     return {
@@ -87,12 +93,18 @@ export async function audited<T>(
     const result = await body(record);
     run.appendAudit(entry('ok'));
     return result;
-  } catch (error) {
+  } catch (caught) {
+    const error = withMovedServerAdvice(caught, command, allArgs);
     run.appendAudit(entry('error', error instanceof Error ? error.message : String(error)));
     throw error;
   } finally {
     lock.release();
   }
+}
+
+/** Loaded only when --base-url is given: the commands that never call a model start without it. */
+async function movedBaseUrl(flag: string): Promise<string> {
+  return (await import('../model/base-url.js')).resolveBaseUrl(flag, {});
 }
 
 function sortedArgs(args: Record<string, unknown>): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { planFiles } from './layout.js';
 import { loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import { deriveStatus, type RunState, type TaskStatus } from './state.js';
+import { taskView, type TaskView } from './task-context.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 export interface DecisionView {
@@ -54,7 +55,7 @@ export interface PatchView {
   decision: DecisionView | null;
 }
 
-export type ShowResult = PlanView | PatchView;
+export type ShowResult = PlanView | PatchView | TaskView;
 
 /**
  * What a person reviews: the current plan, or one attempt of a task with the fixes made to the
@@ -69,7 +70,12 @@ export async function showRun(env: WorkflowEnv, runId: string, options: { task?:
   const args = { run: runId, task: options.task, attempt: options.attempt };
   return audited(session.run, env, 'show', args, async () => {
     const snapshot = loadSnapshot(session.run);
-    return options.task === undefined ? planView(snapshot) : patchView(session.run, snapshot, options.task, options.attempt);
+    if (options.task === undefined) return planView(snapshot);
+    // A task that has not run has no patch to show: what its executor call will be shown instead
+    // (a task carried over has its own answer in patchView).
+    const notRun = snapshot.tasks.find((item) => item.task.id === options.task && item.attempts.length === 0 && item.carried === null);
+    if (notRun && options.attempt === undefined) return taskView(session, snapshot, notRun);
+    return patchView(session.run, snapshot, options.task, options.attempt);
   });
 }
 

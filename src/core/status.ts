@@ -2,7 +2,8 @@ import type { Run } from '../store/run-store.js';
 import { liveLockHolder } from '../store/run-lock.js';
 import { appliedTasks } from './apply-task.js';
 import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';
-import { audited, openSession } from './session.js';
+import { audited, openSession, type RunSession } from './session.js';
+import { hiddenTaskFiles } from './context-paths.js';
 import { deriveStatus, type RunStatus } from './state.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -32,9 +33,20 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
   return audited(session.run, env, 'status', { run: runId }, async () => {
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
-    const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : status.next;
+    const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : await withContextFirst(session, snapshot, status);
     return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], next };
   });
+}
+
+/**
+ * A ready task whose existing declared files the executor cannot see would be answered as if
+ * they were new files: the context comes first.
+ */
+async function withContextFirst(session: RunSession, snapshot: RunSnapshot, status: RunStatus): Promise<string[]> {
+  const ready = status.tasks.find((task) => task.state === 'ready' && status.next[0]?.startsWith(`llm-orchestrator run-task --run ${snapshot.runId} --task ${task.id}`));
+  const facts = ready && snapshot.tasks.find((task) => task.task.id === ready.id);
+  if (!facts || (await hiddenTaskFiles(session, snapshot, facts)).length === 0) return status.next;
+  return [`llm-orchestrator add-context --run ${snapshot.runId} --task ${facts.task.id}`, ...status.next];
 }
 
 /**

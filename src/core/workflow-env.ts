@@ -18,5 +18,10 @@ export interface WorkflowEnv {
   onWarning?: (message: string) => void;
   /** `--allow-model-change`: use a model whose digest differs from the manifest's (recorded). */
   allowModelChange?: boolean;
+  /**
+   * `--base-url` as given: the server a run's model calls go to instead of the one its manifest
+   * recorded (a server that moved). Checked and recorded by the command, never stored in the run.
+   */
+  baseUrl?: string;
   signal?: AbortSignal;
 }

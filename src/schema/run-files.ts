@@ -98,7 +98,9 @@ export const Manifest = z.strictObject({
 export type Manifest = z.infer<typeof Manifest>;
 
 export const AllowlistEntry = z.strictObject({ path: Text, sha256: Sha256, added_at: Text, added_by: Text });
-export const Allowlist = z.strictObject({ schema_version: Version, files: z.array(AllowlistEntry) });
+/** A path a person took out with remove-context: hidden from the executor even when an approved patch touched it. */
+export const ContextExclusion = z.strictObject({ path: Text, removed_at: Text, removed_by: Text });
+export const Allowlist = z.strictObject({ schema_version: Version, files: z.array(AllowlistEntry), excluded: z.optional(z.array(ContextExclusion)) });
 export type Allowlist = z.infer<typeof Allowlist>;
 
 export const TaskFile = z.strictObject({
@@ -112,6 +114,8 @@ export type TaskFile = z.infer<typeof TaskFile>;
 
 const ReplyRecord = {
   model: Text,
+  /** The model server the call went to (the manifest's, or `--base-url`); absent in older runs. */
+  base_url: z.optional(Text),
   raw: Text,
   thinking: Text,
   done_reason: NullableText,

@@ -7,9 +7,9 @@ export default async function listContextCommand(options: Record<string, string 
   const listing = await listContext(workflowEnv(command), options.run!);
   setResult(listing);
   if (listing.allowlisted.length === 0 && listing.from_approved_patches.length === 0) {
-    out('the executor sees no repository file yet: add some with add-context --file PATH');
-    return;
+    out('the executor sees no repository file yet: add some with add-context --file PATH or add-context --task TNNN');
   }
   for (const entry of listing.allowlisted) out(`${entry.path}\tadded\t${entry.sha256}\t${entry.added_at}\t${entry.added_by}`);
   for (const entry of listing.from_approved_patches) out(`${entry.path}\tapproved-patch\t${entry.task}`);
+  for (const entry of listing.excluded) out(`${entry.path}\tremoved\t${entry.removed_at}\t${entry.removed_by}\t(hidden from the executor)`);
 }

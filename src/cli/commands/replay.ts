@@ -8,7 +8,6 @@ export default async function replayCommand(options: Record<string, string | und
   const { report, reportPath } = await replayRun(workflowEnv(command), {
     run: options.run!,
     ...(options.task ? { task: options.task } : {}),
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
   });
   setResult({ report, report_path: reportPath });
   for (const call of report.calls) {

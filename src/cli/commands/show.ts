@@ -5,6 +5,7 @@ import { describeControls } from '../../core/render.js';
 import { UsageError } from '../../errors.js';
 import { colourDiff, paint, stdoutColours, type Colours, type Painted } from '../colour.js';
 import { out, outRaw, setResult } from '../print.js';
+import { printTaskView } from '../print-task-view.js';
 import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -15,6 +16,7 @@ export default async function show(options: CommandOptions, command: Command): P
   setResult(result);
   const c = await stdoutColours();
   if (result.kind === 'plan') printPlan(result, c);
+  else if (result.kind === 'task') printTaskView(result, c);
   else printPatch(result, c);
 }
 
