@@ -3,6 +3,7 @@ import { parseDiff } from '../diff/parse.js';
 import type { FileChange } from '../diff/types.js';
 import { applyPatch, checkApply, commitPaths, stagedPaths, uncommittedPaths } from '../git/apply.js';
 import { sha256, type Run } from '../store/run-store.js';
+import { guardApply } from './apply-guard.js';
 import { attemptFiles } from './layout.js';
 import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
@@ -26,9 +27,9 @@ export interface ApplyTaskResult {
  * files. Approving records a decision; this is the separate, explicit act. Every refusal leaves
  * the working tree, the index and HEAD as they were.
  */
-export async function applyTask(env: WorkflowEnv, runId: string, taskId: string, options: { commit?: boolean } = {}): Promise<ApplyTaskResult> {
+export async function applyTask(env: WorkflowEnv, runId: string, taskId: string, options: { commit?: boolean; allowHookChange?: boolean } = {}): Promise<ApplyTaskResult> {
   const session = await openSession(env, runId);
-  const args = { run: runId, task: taskId, commit: options.commit === true ? true : undefined };
+  const args = { run: runId, task: taskId, commit: options.commit === true ? true : undefined, allow_hook_change: options.allowHookChange === true ? true : undefined };
   return audited(session.run, env, 'apply-task', args, async (record) => {
     const { run, repoRoot } = session;
     const snapshot = loadSnapshot(run);
@@ -47,6 +48,7 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     const patch = bytes.toString('utf8');
     const changes = parseDiff(patch).files.map((file): FileChange => ({ oldPath: file.oldPath, newPath: file.newPath, kind: file.kind }));
     const paths = [...new Set(changes.flatMap((change) => [change.oldPath, change.newPath]).filter((item): item is string => item !== null))].sort();
+    record.warnings.push(...(await guardApply(repoRoot, run, taskId, paths, options)));
 
     const dirty = await uncommittedPaths(repoRoot, paths);
     if (dirty.length > 0) {

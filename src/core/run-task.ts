@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import type { RepairOutcome } from '../diff/engine.js';
 import { pathKindAt } from '../git/state-tree.js';
@@ -10,6 +11,7 @@ import { renderExecMarkdown, renderPatchMarkdown } from './render.js';
 import { loadRunPack } from './run-pack.js';
 import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and-validate.js';
+import { outsideRunsDir } from './runs-dir-policy.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -53,7 +55,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string): 
     const repaired = withinPatchLimit(
       result.done_reason === 'length'
         ? cutShort(session.manifest.generation.num_predict)
-        : await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest)),
+        : outsideRunsDir(await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest)), session.repoRoot, path.dirname(run.dir)),
       packLimits(pack.manifest).patch_bytes,
     );
     const { outcome } = repaired;

@@ -1,7 +1,9 @@
+import { parseDiff } from '../diff/parse.js';
 import { UsageError, WorkflowError } from '../errors.js';
 import type { Plan } from '../schema/plan.js';
 import { ExecResponse, type Approval, type PatchValidationRecord } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
+import { hookChanges } from './apply-guard.js';
 import { attemptFiles, planFiles } from './layout.js';
 import { loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
@@ -46,6 +48,8 @@ export interface PatchView {
   fixes: ExecResponse['normalization']['fixes'];
   validation: PatchValidationRecord;
   undeclared_files: string[];
+  /** Files the patch changes that a commit runs as hooks: apply-task refuses them without --allow-hook-change. */
+  hook_files: string[];
   decision: DecisionView | null;
 }
 
@@ -64,7 +68,10 @@ export async function showRun(env: WorkflowEnv, runId: string, options: { task?:
   const args = { run: runId, task: options.task, attempt: options.attempt };
   return audited(session.run, env, 'show', args, async () => {
     const snapshot = loadSnapshot(session.run);
-    return options.task === undefined ? planView(snapshot) : patchView(session.run, snapshot, options.task, options.attempt);
+    if (options.task === undefined) return planView(snapshot);
+    const view = patchView(session.run, snapshot, options.task, options.attempt);
+    const touched = view.patch === null ? [] : parseDiff(view.patch).files.flatMap((file) => [file.oldPath, file.newPath]).filter((item): item is string => item !== null);
+    return { ...view, hook_files: touched.length === 0 ? [] : await hookChanges(session.repoRoot, touched) };
   });
 }
 
@@ -92,7 +99,7 @@ function planView(snapshot: RunSnapshot): PlanView {
   };
 }
 
-function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: number | undefined): PatchView {
+function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: number | undefined): Omit<PatchView, 'hook_files'> {
   const task = snapshot.tasks.find((item) => item.task.id === taskId);
   if (!task) {
     const known = snapshot.tasks.map((item) => item.task.id).join(', ');
