@@ -202,3 +202,46 @@ describe('a patch that changes a hook the commit runs', () => {
     assert.equal(existsSync(path.join(ws.root, '.husky/pre-commit')), false);
   });
 });
+
+describe('a file replaced by a folder, and back, in one patch', () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await workspace({ 'src/app.js': APP_JS, lib: 'export const lib = 1;\n' });
+  });
+  after(() => ws.close());
+
+  test('apply-task --commit commits each replacement whole, leaving nothing staged', async () => {
+    const toFolder = [
+      'diff --git a/lib b/lib',
+      'deleted file mode 100644',
+      '--- a/lib',
+      '+++ /dev/null',
+      '@@ -1 +0,0 @@',
+      '-export const lib = 1;',
+      addFile('lib/index.js', ['export const lib = 2;']),
+    ].join('\n');
+    const run = await approvedRun(ws, toFolder, ['lib']);
+    const applied = await ws.cli(['apply-task', '--run', run, '--task', 'T001', '--commit']);
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.equal(await git(ws.root, ['ls-tree', '-r', '--name-only', 'HEAD', '--', 'lib']), 'lib/index.js\n');
+    assert.equal(await git(ws.root, ['status', '--porcelain', '--', 'lib', 'src']), '', 'nothing staged or changed is left');
+    assert.equal((await git(ws.root, ['log', '-1', '--format=%(trailers:key=Task,valueonly)'])).trim(), 'T001');
+
+    const back = [
+      'diff --git a/lib/index.js b/lib/index.js',
+      'deleted file mode 100644',
+      '--- a/lib/index.js',
+      '+++ /dev/null',
+      '@@ -1 +0,0 @@',
+      '-export const lib = 2;',
+      addFile('lib', ['export const lib = 3;']),
+    ].join('\n');
+    ws.fake.enqueueReply({ content: back });
+    await must(ws.cli(['run-task', '--run', run, '--task', 'T002']), 'run-task T002');
+    await must(ws.cli(['approve-task', '--run', run, '--task', 'T002', '--by', 'Reviewer', '--ack-undeclared']), 'approve-task T002');
+    await must(ws.cli(['apply-task', '--run', run, '--task', 'T002', '--commit']), 'apply-task T002 --commit');
+    assert.equal(await git(ws.root, ['show', 'HEAD:lib']), 'export const lib = 3;\n');
+    assert.equal(await git(ws.root, ['status', '--porcelain', '--', 'lib', 'src']), '');
+    await must(ws.cli(['verify', '--run', run]), 'verify');
+  });
+});

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { FileChange } from '../diff/types.js';
 import { WorkflowError } from '../errors.js';
 import { workingTreePathsRefusal } from '../git/disk-path-check.js';
 import { hookFilesAmong, hookFolders } from '../git/hooks.js';
@@ -10,10 +11,13 @@ import { runsDirInRepository, runsDirRefusal } from './runs-dir-policy.js';
  * whatever run-task recorded: the approval may predate a rule, and the disk is not the index
  * the patch was validated in. Throws the refusal; returns warnings for what was allowed.
  */
-export async function guardApply(repoRoot: string, run: Run, taskId: string, paths: readonly string[], options: { allowHookChange?: boolean }): Promise<string[]> {
+export async function guardApply(repoRoot: string, run: Run, taskId: string, changes: readonly FileChange[], options: { allowHookChange?: boolean }): Promise<string[]> {
+  const paths = [...new Set(changes.flatMap((change) => [change.oldPath, change.newPath]).filter((item): item is string => item !== null))].sort();
+  // A rename's source goes as a deletion does.
+  const deleted = new Set(changes.filter((change) => change.oldPath !== null && change.oldPath !== change.newPath).map((change) => change.oldPath!));
   const runs = runsDirRefusal(paths, runsDirInRepository(repoRoot, path.dirname(run.dir)));
   if (runs !== null) throw new WorkflowError(`${taskId}'s patch is not applied: ${runs}; apply the rest by hand, or start a new run with \`init\``);
-  const disk = workingTreePathsRefusal(repoRoot, paths);
+  const disk = workingTreePathsRefusal(repoRoot, paths, deleted);
   if (disk !== null) throw new WorkflowError(`${taskId}'s patch is not applied: ${disk}; remove or replace that path in the working tree, then run apply-task again`);
   const hooks = hookFilesAmong(paths, await hookFolders(repoRoot));
   if (hooks.length === 0) return [];

@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import { parseDiff } from '../diff/parse.js';
 import type { FileChange } from '../diff/types.js';
-import { applyPatch, checkApply, commitPaths, stagedPaths, uncommittedPaths } from '../git/apply.js';
+import { applyPatch, checkApply, commitIndex, stagedPaths, uncommittedPaths } from '../git/apply.js';
 import { sha256, type Run } from '../store/run-store.js';
 import { guardApply } from './apply-guard.js';
 import { attemptFiles } from './layout.js';
@@ -48,7 +49,7 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     const patch = bytes.toString('utf8');
     const changes = parseDiff(patch).files.map((file): FileChange => ({ oldPath: file.oldPath, newPath: file.newPath, kind: file.kind }));
     const paths = [...new Set(changes.flatMap((change) => [change.oldPath, change.newPath]).filter((item): item is string => item !== null))].sort();
-    record.warnings.push(...(await guardApply(repoRoot, run, taskId, paths, options)));
+    record.warnings.push(...(await guardApply(repoRoot, run, taskId, changes, options)));
 
     const dirty = await uncommittedPaths(repoRoot, paths);
     if (dirty.length > 0) {
@@ -80,11 +81,17 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     let commit: string | null = null;
     if (options.commit === true) {
       try {
-        commit = await commitPaths(repoRoot, commitMessage(runId, task, digest), paths);
+        commit = await commitIndex(repoRoot, commitMessage(runId, task, digest));
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
+        // A hook that refuses the commit is common; a staged patch left behind would make the next
+        // apply-task refuse the index. git takes back exactly the patch, or refuses and changes nothing.
+        const undone = await applyPatch(repoRoot, patch, { index: true, reverse: true }).then(() => true, () => false);
+        if (undone) {
+          throw new OrchestratorError(`git commit failed (${why}), so ${taskId}'s patch was taken back out of the index and the working tree: fix what made the commit fail, then run apply-task again (or apply it without --commit)`);
+        }
         throw new OrchestratorError(
-          `${taskId}'s patch was applied and staged, but git commit failed (${why}): commit it yourself, or undo it with \`git restore --staged --worktree -- ${paths.join(' ')}\``,
+          `${taskId}'s patch was applied and staged, but git commit failed (${why}): commit it yourself, or undo it with \`git apply --index --reverse ${path.relative(repoRoot, path.join(run.dir, files.patch))}\``,
         );
       }
     }
