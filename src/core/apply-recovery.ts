@@ -64,7 +64,9 @@ async function settle(run: Run, env: WorkflowEnv, dead: string, command: string)
     const ours = staged.filter((file) => files.has(file));
     if (ours.length > 0) {
       // git refuses unless the index holds the patch and the working tree matches the index for its files.
-      if (!(await checkApply(repoRoot, item.patch, { index: true, reverse: true })).ok) continue;
+      if (!(await checkApply(repoRoot, item.patch, { index: true, reverse: true })).ok) {
+        return [`${dead} died before writing its audit line; the index and the working tree hold changes to ${ours.join(', ')} that are not exactly ${item.taskId}'s patch: left as they are (look at \`git diff --cached\`)`];
+      }
       await applyPatch(repoRoot, item.patch, { index: true, reverse: true });
       return [`${dead} died after staging ${item.taskId}'s patch, before committing it; ${command} took the patch back out of the index and the working tree (the rest as it was): run \`apply-task --run ${run.id} --task ${item.taskId}\` again`];
     }
