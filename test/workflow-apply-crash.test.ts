@@ -119,6 +119,21 @@ describe('SIGKILL inside apply-task', () => {
     await must(cli(['verify', '--run', run]), 'verify');
   });
 
+  test('with the lock removed by hand too, apply-task run again recognises the commit by its trailers and records it', async () => {
+    await restore();
+    const crashed = await cli(['apply-task', '--run', run, '--task', 'T001', '--commit'], { LLM_ORCHESTRATOR_CRASH_AT_WRITE: '1' });
+    assert.equal(crashed.code, SIGKILLED);
+    rmSync(path.join(runDir(), '.lock'));
+    const head = (await git(ws.root, ['rev-parse', 'HEAD'])).trim();
+    assert.match(await nextStep(), /next: llm-orchestrator apply-task --run \S+ --task T001/, 'nothing told status');
+    const again = await must(cli(['apply-task', '--run', run, '--task', 'T001', '--commit']), 'apply-task T001 --commit again');
+    assert.match(again.stderr, /T001's patch was already committed as [0-9a-f]{12} \(its trailers name this run, T001 and the patch\), but no apply-task had recorded it: recorded as applied now/);
+    assert.equal((await git(ws.root, ['rev-parse', 'HEAD'])).trim(), head, 'no second commit');
+    assert.equal(audit().at(-1).outcome, 'ok');
+    assert.match(await nextStep(), /next: llm-orchestrator apply-task --run \S+ --task T002/);
+    await must(cli(['verify', '--run', run]), 'verify');
+  });
+
   test("a person's own staged change is never taken back out", async () => {
     await restore();
     const crashed = await cli(['apply-task', '--run', run, '--task', 'T001', '--commit'], { LLM_ORCHESTRATOR_CRASH_AT_GIT_WRITE: '2' });

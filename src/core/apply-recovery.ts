@@ -84,3 +84,14 @@ function record(run: Run, env: WorkflowEnv, taskId: string, args: Record<string,
   const sorted = Object.fromEntries(Object.keys(all).sort().map((key) => [key, all[key]]));
   run.appendAudit({ time: env.now().toISOString(), command: 'apply-task', args: sorted, outcome: 'ok', warnings: [why], artifacts: [] });
 }
+
+/**
+ * For apply-task finding its patch already applied with no audit line saying so: the commit that
+ * holds it (by its trailers), if any, and the warning for the line that now records it.
+ */
+export async function recordAlreadyApplied(repoRoot: string, run: Run, manifest: Manifest, taskId: string, digest: string): Promise<{ commit: string | null; warning: string }> {
+  const base = manifest.repository.base_kind === 'commit' ? manifest.repository.base_commit : null;
+  const commit = (await taskCommits(repoRoot, run.id, base)).find((found) => found.task === taskId && found.patchSha256 === digest)?.sha ?? null;
+  const where = commit === null ? 'in the working tree' : `committed as ${commit.slice(0, 12)} (its trailers name this run, ${taskId} and the patch)`;
+  return { commit, warning: `${taskId}'s patch was already ${where}, but no apply-task had recorded it: recorded as applied now, nothing changed` };
+}

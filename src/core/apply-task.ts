@@ -5,6 +5,7 @@ import type { FileChange } from '../diff/types.js';
 import { applyPatch, checkApply, commitIndex, stagedPaths, uncommittedPaths } from '../git/apply.js';
 import { sha256, type Run } from '../store/run-store.js';
 import { guardApply } from './apply-guard.js';
+import { recordAlreadyApplied } from './apply-recovery.js';
 import { attemptFiles } from './layout.js';
 import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
@@ -68,6 +69,13 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     const check = await checkApply(repoRoot, patch, { index });
     if (!check.ok) {
       if ((await checkApply(repoRoot, patch, { index, reverse: true })).ok) {
+        // Applied, but by no recorded apply-task (one killed before its audit line, or by hand):
+        // recorded now, or status would name this apply-task again and again.
+        if (!appliedTasks(run).includes(taskId)) {
+          const settled = await recordAlreadyApplied(repoRoot, run, session.manifest, taskId, digest);
+          record.warnings.push(settled.warning);
+          return { run_id: runId, task: taskId, attempt: attempt.attempt, patch_sha256: digest, files: changes, staged: settled.commit !== null, commit: settled.commit, warnings: record.warnings };
+        }
         throw new WorkflowError(`${taskId}'s patch is already in the working tree (it applies cleanly in reverse): nothing to apply`);
       }
       throw new WorkflowError(`${taskId}'s patch does not apply to the working tree (${check.error}): ${whyNot(run, snapshot, taskId)}`);
