@@ -5,7 +5,7 @@
  * and recorded, a staged patch is taken back out, and `status` never names a step that cannot run.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -131,6 +131,25 @@ describe('SIGKILL inside apply-task', () => {
     assert.equal((await git(ws.root, ['rev-parse', 'HEAD'])).trim(), head, 'no second commit');
     assert.equal(audit().at(-1).outcome, 'ok');
     assert.match(await nextStep(), /next: llm-orchestrator apply-task --run \S+ --task T002/);
+    await must(cli(['verify', '--run', run]), 'verify');
+  });
+
+  test('a commit a hook refuses leaves nothing staged: the patch is taken back out', async () => {
+    await restore();
+    const hook = path.join(ws.root, '.git/hooks/pre-commit');
+    writeFileSync(hook, '#!/bin/sh\necho "lint failed" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    try {
+      const refused = await cli(['apply-task', '--run', run, '--task', 'T001', '--commit']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /^error: git commit failed \(lint failed\), so T001's patch was taken back out of the index and the working tree: /);
+      assert.equal(await git(ws.root, ['status', '--porcelain', '--', 'src']), '', 'nothing staged or changed');
+      assert.equal(app(), APP_JS);
+      assert.equal((await git(ws.root, ['rev-parse', 'HEAD'])).trim(), base);
+    } finally {
+      rmSync(hook);
+    }
+    await must(cli(['apply-task', '--run', run, '--task', 'T001', '--commit']), 'apply-task T001 --commit once the hook passes');
     await must(cli(['verify', '--run', run]), 'verify');
   });
 
