@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { outsideRunsDir } from './runs-dir-policy.js';
 import { UsageError, WorkflowError } from '../errors.js';
 import { ExecResponse, SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
@@ -8,6 +7,7 @@ import { repairAndValidate, runRepoName } from './repair-and-validate.js';
 import { decider } from './identity.js';
 import { attemptFiles } from './layout.js';
 import { latestAttempt, loadSnapshot } from './run-snapshot.js';
+import { outsideRunsDir } from './runs-dir-policy.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
