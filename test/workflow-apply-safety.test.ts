@@ -142,6 +142,21 @@ describe('no patch writes into the runs directory', () => {
       renameSync(path.join(ws.root, 'records'), path.join(ws.root, 'runs'));
     }
   });
+
+  test('approve-task refuses an attempt that writes into the runs directory (validated before the runs directory moved there)', async () => {
+    const run = await planApprovedRun(ws);
+    ws.fake.enqueueReply({ content: addFile('store/y.json', ['{}']) });
+    await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001');
+    renameSync(path.join(ws.root, 'runs'), path.join(ws.root, 'store'));
+    try {
+      const refused = await ws.cli(['--runs-dir', 'store', 'approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer', '--ack-undeclared']);
+      assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /no longer applies as written on top of the approved patches \(store\/y\.json is inside the runs directory \(store\/\)/);
+      assert.equal(existsSync(path.join(ws.root, 'store', run, 'executions/T001/approval.json')), false);
+    } finally {
+      renameSync(path.join(ws.root, 'store'), path.join(ws.root, 'runs'));
+    }
+  });
 });
 
 describe('a patch that changes a hook the commit runs', () => {
