@@ -215,6 +215,7 @@ describe('a patch that changes a hook the commit runs', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /T001's patch changes \.husky\/pre-commit, a git hook/);
     assert.equal(existsSync(path.join(ws.root, '.husky/pre-commit')), false);
+    await must(ws.cli(['verify', '--run', run]), 'verify');
   });
 });
 
