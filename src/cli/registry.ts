@@ -126,6 +126,7 @@ export function registerCommands(program: Command): void {
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--task <id>', 'task id, e.g. T001')
     .option('--commit', 'stage and commit just the patch, with Run, Task and Patch-sha256 trailers')
+    .option('--allow-hook-change', 'apply a patch that changes a git hook (core.hooksPath, .husky/), which the next commit runs (recorded)')
     .action(lazy(() => import('./commands/apply-task.js')));
 
   command('runs', 'list the runs of this repository with their state and next command', 'llm-orchestrator runs')

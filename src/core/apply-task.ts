@@ -1,8 +1,11 @@
+import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import { parseDiff } from '../diff/parse.js';
 import type { FileChange } from '../diff/types.js';
-import { applyPatch, checkApply, commitPaths, stagedPaths, uncommittedPaths } from '../git/apply.js';
+import { applyPatch, checkApply, commitIndex, stagedPaths, uncommittedPaths } from '../git/apply.js';
 import { sha256, type Run } from '../store/run-store.js';
+import { guardApply } from './apply-guard.js';
+import { recordAlreadyApplied } from './apply-recovery.js';
 import { planFiles } from './layout.js';
 import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
@@ -27,9 +30,9 @@ export interface ApplyTaskResult {
  * files. Approving records a decision; this is the separate, explicit act. Every refusal leaves
  * the working tree, the index and HEAD as they were.
  */
-export async function applyTask(env: WorkflowEnv, runId: string, taskId: string, options: { commit?: boolean } = {}): Promise<ApplyTaskResult> {
+export async function applyTask(env: WorkflowEnv, runId: string, taskId: string, options: { commit?: boolean; allowHookChange?: boolean } = {}): Promise<ApplyTaskResult> {
   const session = await openSession(env, runId);
-  const args = { run: runId, task: taskId, commit: options.commit === true ? true : undefined };
+  const args = { run: runId, task: taskId, commit: options.commit === true ? true : undefined, allow_hook_change: options.allowHookChange === true ? true : undefined };
   return audited(session.run, env, 'apply-task', args, async (record) => {
     const { run, repoRoot } = session;
     const snapshot = loadSnapshot(run);
@@ -52,6 +55,7 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     const patch = bytes.toString('utf8');
     const changes = parseDiff(patch).files.map((file): FileChange => ({ oldPath: file.oldPath, newPath: file.newPath, kind: file.kind }));
     const paths = [...new Set(changes.flatMap((change) => [change.oldPath, change.newPath]).filter((item): item is string => item !== null))].sort();
+    record.warnings.push(...(await guardApply(repoRoot, run, taskId, changes, options)));
 
     const dirty = await uncommittedPaths(repoRoot, paths);
     if (dirty.length > 0) {
@@ -70,6 +74,13 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     const check = await checkApply(repoRoot, patch, { index });
     if (!check.ok) {
       if ((await checkApply(repoRoot, patch, { index, reverse: true })).ok) {
+        // Applied, but by no recorded apply-task (one killed before its audit line, or by hand):
+        // recorded now, or status would name this apply-task again and again.
+        if (!appliedTasks(run).includes(taskId)) {
+          const settled = await recordAlreadyApplied(repoRoot, run, session.manifest, taskId, digest);
+          record.warnings.push(settled.warning);
+          return { run_id: runId, task: taskId, attempt: attempt?.attempt ?? null, patch_sha256: digest, files: changes, staged: settled.commit !== null, commit: settled.commit, warnings: record.warnings };
+        }
         throw new WorkflowError(`${taskId}'s patch is already in the working tree (it applies cleanly in reverse): nothing to apply`);
       }
       throw new WorkflowError(`${taskId}'s patch does not apply to the working tree (${check.error}): ${whyNot(run, snapshot, taskId)}`);
@@ -83,11 +94,17 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     let commit: string | null = null;
     if (options.commit === true) {
       try {
-        commit = await commitPaths(repoRoot, commitMessage(runId, task, digest), paths);
+        commit = await commitIndex(repoRoot, commitMessage(runId, task, digest));
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
+        // A hook that refuses the commit is common; a staged patch left behind would make the next
+        // apply-task refuse the index. git takes back exactly the patch, or refuses and changes nothing.
+        const undone = await applyPatch(repoRoot, patch, { index: true, reverse: true }).then(() => true, () => false);
+        if (undone) {
+          throw new OrchestratorError(`git commit failed (${why}), so ${taskId}'s patch was taken back out of the index and the working tree: fix what made the commit fail, then run apply-task again (or apply it without --commit)`);
+        }
         throw new OrchestratorError(
-          `${taskId}'s patch was applied and staged, but git commit failed (${why}): commit it yourself, or undo it with \`git restore --staged --worktree -- ${paths.join(' ')}\``,
+          `${taskId}'s patch was applied and staged, but git commit failed (${why}): commit it yourself, or undo it with \`git apply --index --reverse ${path.relative(repoRoot, path.join(run.dir, patchPath))}\``,
         );
       }
     }

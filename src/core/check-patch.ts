@@ -3,6 +3,7 @@ import path from 'node:path';
 import { OrchestratorError } from '../errors.js';
 import { EMPTY_TREE, headCommit, resolveRevision } from '../git/repository.js';
 import { repairAndValidate, type RepairedPatch } from './repair-and-validate.js';
+import { outsideRunsDir } from './runs-dir-policy.js';
 import { openStore } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -20,10 +21,10 @@ export interface CheckPatchResult extends RepairedPatch {
 
 /** `check-patch`: the run-task engine for any diff from any tool, against a revision of the repository. */
 export async function checkPatch(env: WorkflowEnv, options: CheckPatchOptions): Promise<CheckPatchResult> {
-  const { repoRoot } = await openStore(env);
+  const { repoRoot, store } = await openStore(env);
   const base = options.base ? await resolveRevision(repoRoot, options.base) : ((await headCommit(repoRoot)) ?? EMPTY_TREE);
   const reply = readInput(env, options).toString('utf8');
-  const result = await repairAndValidate(repoRoot, base, [], reply);
+  const result = outsideRunsDir(await repairAndValidate(repoRoot, base, [], reply), repoRoot, store.runsDir);
   return { ...result, repository: repoRoot, base };
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import type { RepairOutcome } from '../diff/engine.js';
 import { countHunkHeaders } from '../diff/hunk-count.js';
@@ -14,6 +15,7 @@ import { executorOverflowAdvice, feedbackMessages, previousAttempt, readPersonFe
 import { loadRunPack } from './run-pack.js';
 import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and-validate.js';
+import { outsideRunsDir } from './runs-dir-policy.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -94,7 +96,11 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
       result.done_reason === 'length'
         ? cutShort(session.manifest.generation.num_predict)
         : (tooManyHunks(result.content, limits.reply_hunks) ??
-            (await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest), undefined, shown))),
+            outsideRunsDir(
+              await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest), undefined, shown),
+              session.repoRoot,
+              path.dirname(run.dir),
+            )),
       limits.patch_bytes,
     );
     const { outcome } = repaired;

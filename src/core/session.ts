@@ -90,6 +90,11 @@ export async function audited<T>(
     if (setAside) record.warnings.push(setAside);
   }
   try {
+    if (lock.tookOver?.command === 'apply-task') {
+      // Loaded only then: it asks git, which most commands never start.
+      const { settleInterruptedApply } = await import('./apply-recovery.js');
+      record.warnings.push(...(await settleInterruptedApply(run, env, lock.tookOver, command)));
+    }
     const result = await body(record);
     run.appendAudit(entry('ok'));
     return result;

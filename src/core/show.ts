@@ -1,8 +1,10 @@
 import { addedLineControls, type ControlFinding } from '../diff/added-controls.js';
+import { parseDiff } from '../diff/parse.js';
 import { UsageError, WorkflowError } from '../errors.js';
 import type { Plan } from '../schema/plan.js';
 import { ExecResponse, type Approval, type PatchValidationRecord } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
+import { hookChanges } from './apply-guard.js';
 import { planFiles } from './layout.js';
 import { loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
@@ -52,6 +54,8 @@ export interface PatchView {
   undeclared_files: string[];
   /** Added lines holding control characters: where, and which (escaped). */
   control_characters: ControlFinding[];
+  /** Files the patch changes that a commit runs as hooks: apply-task refuses them without --allow-hook-change. */
+  hook_files: string[];
   decision: DecisionView | null;
 }
 
@@ -75,7 +79,9 @@ export async function showRun(env: WorkflowEnv, runId: string, options: { task?:
     // (a task carried over has its own answer in patchView).
     const notRun = snapshot.tasks.find((item) => item.task.id === options.task && item.attempts.length === 0 && item.carried === null);
     if (notRun && options.attempt === undefined) return taskView(session, snapshot, notRun);
-    return patchView(session.run, snapshot, options.task, options.attempt);
+    const view = patchView(session.run, snapshot, options.task, options.attempt);
+    const touched = view.patch === null ? [] : parseDiff(view.patch).files.flatMap((file) => [file.oldPath, file.newPath]).filter((item): item is string => item !== null);
+    return { ...view, hook_files: touched.length === 0 ? [] : await hookChanges(session.repoRoot, touched) };
   });
 }
 
@@ -104,7 +110,7 @@ function planView(snapshot: RunSnapshot): PlanView {
   };
 }
 
-function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: number | undefined): PatchView {
+function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: number | undefined): Omit<PatchView, 'hook_files'> {
   const task = snapshot.tasks.find((item) => item.task.id === taskId);
   if (!task) {
     const known = snapshot.tasks.map((item) => item.task.id).join(', ');

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { UsageError, WorkflowError } from '../errors.js';
 import { ExecResponse, SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
@@ -5,6 +6,7 @@ import { loadApprovedPatches } from './approved-state.js';
 import { repairAndValidate, runRepoName } from './repair-and-validate.js';
 import { decider } from './identity.js';
 import { latestAttempt, loadSnapshot } from './run-snapshot.js';
+import { outsideRunsDir } from './runs-dir-policy.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -49,7 +51,11 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
       const patch = session.run.readBytes(files.patch);
       // Re-checked against what is approved now: another patch may have been approved since this
       // one was validated. The patch must still apply exactly as written, with no repair at all.
-      const check = await repairAndValidate(session.repoRoot, session.manifest.repository.base_commit, approved.map((item) => item.patch), patch.toString('utf8'), runRepoName(session.manifest));
+      const check = outsideRunsDir(
+        await repairAndValidate(session.repoRoot, session.manifest.repository.base_commit, approved.map((item) => item.patch), patch.toString('utf8'), runRepoName(session.manifest)),
+        session.repoRoot,
+        path.dirname(session.run.dir),
+      );
       const needs = check.outcome.fixes.map((fix) => fix.kind);
       if (check.error !== null || needs.length > 0) {
         const why = check.error ?? `it would need ${[...new Set(needs)].join(', ')}`;

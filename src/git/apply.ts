@@ -29,8 +29,9 @@ export async function checkApply(root: string, patch: string, options: { index?:
  * Applies the patch to the working tree (and the index with `index`). git checks every hunk of
  * every file before it writes anything, so a refusal leaves the tree as it was.
  */
-export async function applyPatch(root: string, patch: string, options: { index?: boolean } = {}): Promise<void> {
-  const result = await runGit([...APPLY, ...(options.index ? ['--index'] : []), '-'], { cwd: root, input: patch });
+export async function applyPatch(root: string, patch: string, options: { index?: boolean; reverse?: boolean } = {}): Promise<void> {
+  crashPoint();
+  const result = await runGit([...APPLY, ...(options.index ? ['--index'] : []), ...(options.reverse ? ['--reverse'] : []), '-'], { cwd: root, input: patch });
   if (result.exitCode !== 0) throw new GitError(`git apply failed in ${root}: ${oneLine(result.stderr)}`);
 }
 
@@ -56,14 +57,58 @@ export async function stagedPaths(root: string): Promise<string[]> {
 }
 
 /**
- * Commits exactly `paths` as they are in the index, with the message as given (only surrounding
- * whitespace cleaned: a `#` line of a task title is text, not a comment). The user's hooks and
- * signing configuration apply as to any of their commits. Returns the new commit's sha.
+ * Commits the index as it is, with the message as given (only surrounding whitespace cleaned: a
+ * `#` line of a task title is text, not a comment). The caller has checked that nothing but the
+ * patch is staged. No pathspecs: `git commit -- a a/b` after a patch replaced the file `a` by a
+ * folder takes `a` for a nested repository and fails with the index half committed. The user's
+ * hooks and signing configuration apply as to any of their commits. Returns the new commit's sha.
  */
-export async function commitPaths(root: string, message: string, paths: readonly string[]): Promise<string> {
-  const args = ['--literal-pathspecs', 'commit', '--quiet', '--cleanup=whitespace', '-F', '-', '--', ...paths];
+export async function commitIndex(root: string, message: string): Promise<string> {
+  const args = ['commit', '--quiet', '--cleanup=whitespace', '-F', '-'];
+  crashPoint();
   const result = await runGit(args, { cwd: root, input: message });
   if (result.exitCode !== 0) throw new GitError(oneLine(result.stderr, oneLine(result.stdout.toString('utf8'))));
   const head = await runGit(['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: root });
   return head.stdout.toString('utf8').trim();
+}
+
+export interface TaskCommit {
+  sha: string;
+  task: string;
+  patchSha256: string;
+}
+
+/**
+ * The commits `apply-task --commit` made for run `runId`, newest first, found by their trailers
+ * (Run, Task, Patch-sha256) among the commits reachable from HEAD but not from `since` (the
+ * run's base commit; null to look through all of HEAD's history).
+ */
+export async function taskCommits(root: string, runId: string, since: string | null): Promise<TaskCommit[]> {
+  const range = since === null ? ['HEAD'] : ['HEAD', `^${since}`];
+  const args = ['log', '--fixed-strings', `--grep=Run: ${runId}`, '--format=%x01%H%n%(trailers:only,unfold)', ...range, '--'];
+  const result = await runGit(args, { cwd: root });
+  // No commit yet: nothing was committed.
+  if (result.exitCode !== 0) return [];
+  const found: TaskCommit[] = [];
+  for (const entry of result.stdout.toString('utf8').split('\x01').slice(1)) {
+    const [sha, ...lines] = entry.split('\n');
+    const trailers = new Map(lines.map((line) => /^([A-Za-z0-9-]+): (.*)$/.exec(line)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!.trim()] as const));
+    const task = trailers.get('Task');
+    const patchSha256 = trailers.get('Patch-sha256');
+    if (trailers.get('Run') === runId && task !== undefined && patchSha256 !== undefined) found.push({ sha: sha!.trim(), task, patchSha256 });
+  }
+  return found;
+}
+
+/**
+ * Test hook for the crash tests: with LLM_ORCHESTRATOR_CRASH_AT_GIT_WRITE=N the process kills
+ * itself (SIGKILL, no clean-up) just before the Nth git command here that changes the repository.
+ * Never set in normal use.
+ */
+let gitWritesSoFar = 0;
+function crashPoint(): void {
+  const at = process.env['LLM_ORCHESTRATOR_CRASH_AT_GIT_WRITE'];
+  if (at === undefined) return;
+  gitWritesSoFar += 1;
+  if (gitWritesSoFar === Number(at)) process.kill(process.pid, 'SIGKILL');
 }

@@ -6,7 +6,8 @@ import { workflowEnv } from '../workflow-env.js';
 
 export default async function applyTaskCommand(options: CommandOptions, command: Command): Promise<void> {
   const commit = (options as Record<string, unknown>).commit === true;
-  const result = await applyTask(workflowEnv(command), options.run!, options.task!, { commit });
+  const allowHookChange = (options as Record<string, unknown>).allowHookChange === true;
+  const result = await applyTask(workflowEnv(command), options.run!, options.task!, { commit, allowHookChange });
   setResult(result);
   for (const line of result.warnings) warn(line);
   for (const file of result.files) {

@@ -56,6 +56,10 @@ function printPatch(view: PatchView, c: Colours): void {
   else if (validation.ok) out(paint`decision: ${c.yellow('awaiting review')}: llm-orchestrator approve-task --run ${view.run_id} --task ${view.task} (or reject-task --reason "...")`);
   if (view.undeclared_files.length > 0) out(paint`${c.yellow('warning')}: changes ${view.undeclared_files.join(', ')}, which the task does not declare (approve-task needs --ack-undeclared)`);
   if (view.control_characters.length > 0) out(paint`${c.yellow('warning')}: ${describeControls(view.control_characters)}; the patch below shows them escaped`);
+  if (view.hook_files.length > 0) {
+    const what = view.hook_files.length === 1 ? 'a git hook' : 'git hooks';
+    out(paint`${c.yellow('warning')}: changes ${view.hook_files.join(', ')}, ${what} that the next commit runs (apply-task needs --allow-hook-change)`);
+  }
   if (view.fixes.length === 0) out('fixes: none: the patch is exactly the diff the model wrote');
   else out(`fixes: ${view.fixes.length} made to the reply`);
   for (const fix of view.fixes) {
