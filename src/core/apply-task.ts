@@ -4,6 +4,7 @@ import type { FileChange } from '../diff/types.js';
 import { applyPatch, checkApply, commitPaths, stagedPaths, uncommittedPaths } from '../git/apply.js';
 import { sha256, type Run } from '../store/run-store.js';
 import { attemptFiles } from './layout.js';
+import { unrecordedReason } from './recorded-files.js';
 import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -43,6 +44,12 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
       throw new WorkflowError(
         `${files.patch} hashes to ${digest.slice(0, 12)}, but ${files.approval} approved ${approval.subject.path} with sha256 ${approval.subject.sha256.slice(0, 12)}: the patch was changed after it was approved, so it is not applied; run \`verify --run ${runId}\``,
       );
+    }
+    // The approval counts only as audit.log recorded it (loadSnapshot); so must the patch: one
+    // put in place of the recorded patch, with an approval rewritten to match, is not applied.
+    const unrecorded = unrecordedReason(snapshot.recorded, files.patch, bytes);
+    if (unrecorded !== null) {
+      throw new WorkflowError(`${files.patch} is not the patch that was recorded and approved (${unrecorded}), so it is not applied; run \`verify --run ${runId}\``);
     }
     const patch = bytes.toString('utf8');
     const changes = parseDiff(patch).files.map((file): FileChange => ({ oldPath: file.oldPath, newPath: file.newPath, kind: file.kind }));

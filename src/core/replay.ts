@@ -1,9 +1,10 @@
 import { requireAllowedBaseUrl } from '../model/base-url.js';
 import { WorkflowError } from '../errors.js';
-import { Manifest, SCHEMA_VERSION } from '../schema/run-files.js';
+import { SCHEMA_VERSION, type Manifest } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { firstDifference, type FirstDifference } from './first-difference.js';
-import { attemptFiles, MANIFEST, planFiles } from './layout.js';
+import { attemptFiles, planFiles } from './layout.js';
+import { readRecordedManifest } from './recorded-files.js';
 import { checkModelDigest } from './model-digest.js';
 import { audited, openStoreAnywhere } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -60,7 +61,7 @@ export async function replayRun(env: WorkflowEnv, options: ReplayOptions): Promi
   const run = store.openRun(options.run);
   const args = { run: options.run, task: options.task, base_url: options.baseUrl };
   return audited(run, env, 'replay', args, async (record) => {
-    const manifest = run.readJson(MANIFEST, Manifest);
+    const manifest = readRecordedManifest(run);
     const calls = recordedCalls(run, options.task);
     const baseUrl = options.baseUrl ?? manifest.base_url;
     if (manifest.provider !== 'embedded') requireAllowedBaseUrl(baseUrl, manifest.allow_remote === true, 'the run was created with `init --allow-remote`');

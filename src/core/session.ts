@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { GitError } from '../errors.js';
 import { findRepoRoot } from '../git/repository.js';
-import { Manifest, type AuditEntry } from '../schema/run-files.js';
+import type { AuditEntry, Manifest } from '../schema/run-files.js';
 import { setAsideCrashLeftovers } from './crash-recovery.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { Run, RunStore } from '../store/run-store.js';
-import { MANIFEST } from './layout.js';
+import { readRecordedManifest } from './recorded-files.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 export interface RunSession {
@@ -41,8 +41,7 @@ export async function openStoreAnywhere(env: WorkflowEnv): Promise<{ repoRoot: s
 export async function openSession(env: WorkflowEnv, runId: string): Promise<RunSession> {
   const { repoRoot, store } = await openStore(env);
   const run = store.openRun(runId);
-  const manifest = run.readJson(MANIFEST, Manifest);
-  return { env, repoRoot, run, manifest };
+  return { env, repoRoot, run, manifest: readRecordedManifest(run) };
 }
 
 export interface CommandRecord {
@@ -65,6 +64,7 @@ export async function audited<T>(
   const allArgs = env.allowModelChange ? { ...args, allow_model_change: true } : args;
   const entry = (outcome: 'ok' | 'error', error?: string): Omit<AuditEntry, 'prev'> => {
     const warnings = [...record.warnings, ...run.takeWarnings()];
+    for (const warning of run.takeShownWarnings()) env.onWarning?.(warning);
     return {
       time: env.now().toISOString(),
       command,

@@ -77,6 +77,7 @@ export interface WrittenArtifact {
 export class Run {
   private written: WrittenArtifact[] = [];
   private warnings: string[] = [];
+  private shown: string[] = [];
 
   constructor(
     readonly id: string,
@@ -160,7 +161,11 @@ export class Run {
   }
 
   readJson<T extends z.ZodMiniType>(rel: string, schema: T): z.infer<T> {
-    const text = this.readText(rel);
+    return this.parseJson(rel, this.readText(rel), schema);
+  }
+
+  /** readJson of bytes already read (and hashed): what was checked is what is parsed. */
+  parseJson<T extends z.ZodMiniType>(rel: string, text: string, schema: T): z.infer<T> {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -184,15 +189,26 @@ export class Run {
     return written;
   }
 
-  /** A note for this command's audit line from code that has no CommandRecord (the model call). */
-  noteWarning(message: string): void {
+  /**
+   * A note for this command's audit line from code that has no CommandRecord (the model call, the
+   * run's state). `show`: the person is also told, once the command ends (takeShownWarnings).
+   */
+  noteWarning(message: string, options: { show?: boolean } = {}): void {
+    if (this.warnings.includes(message)) return;
     this.warnings.push(message);
+    if (options.show === true) this.shown.push(message);
   }
 
   takeWarnings(): string[] {
     const warnings = this.warnings;
     this.warnings = [];
     return warnings;
+  }
+
+  takeShownWarnings(): string[] {
+    const shown = this.shown;
+    this.shown = [];
+    return shown;
   }
 
   /**

@@ -1,0 +1,56 @@
+import { RunFileError } from '../errors.js';
+import { Approval, Manifest } from '../schema/run-files.js';
+import { readRecordedArtifacts } from '../store/recorded-artifacts.js';
+import { sha256, type Run } from '../store/run-store.js';
+import { MANIFEST } from './layout.js';
+
+/**
+ * A decision counts only if the audit log records it: a file that could have been put in the run
+ * by anything else (a patch applied to a working tree that holds runs/, a person, another
+ * program) is not a decision just because it has the right name and shape. The rule is the same
+ * for every file: it counts iff the last audit line naming it carries its current sha256.
+ */
+export type Recorded = ReadonlyMap<string, string>;
+
+export function readRecorded(run: Run): Recorded {
+  return readRecordedArtifacts(run);
+}
+
+/** Why the file at `rel` (with these bytes) is not what the log recorded, or null when it is. */
+export function unrecordedReason(recorded: Recorded, rel: string, bytes: Buffer): string | null {
+  const expected = recorded.get(rel);
+  if (expected === undefined) return 'no audit.log line records it';
+  const actual = sha256(bytes);
+  return actual === expected ? null : `it hashes to ${actual.slice(0, 12)}, audit.log recorded ${expected.slice(0, 12)}`;
+}
+
+export interface RecordedDecision {
+  /** The decision, or null when there is none or the file does not count. */
+  approval: Approval | null;
+  /** Set when a file is there but does not count: the warning to show and record. */
+  warning: string | null;
+}
+
+/** The decision file at `rel`, if there is one and the audit log records it as it is now. */
+export function readDecision(run: Run, recorded: Recorded, rel: string): RecordedDecision {
+  if (!run.exists(rel)) return { approval: null, warning: null };
+  const bytes = run.readBytes(rel);
+  const reason = unrecordedReason(recorded, rel, bytes);
+  if (reason !== null) {
+    return { approval: null, warning: `${rel} is not counted as a decision: ${reason}; run \`verify --run ${run.id}\` to see what else changed` };
+  }
+  return { approval: run.parseJson(rel, bytes.toString('utf8'), Approval), warning: null };
+}
+
+/**
+ * manifest.json says which server to call and whether a remote one is allowed: it is used only
+ * as init recorded it. Checked before every use, so an edited base URL is never obeyed.
+ */
+export function readRecordedManifest(run: Run, recorded: Recorded = readRecorded(run)): Manifest {
+  const bytes = run.readBytes(MANIFEST);
+  const reason = unrecordedReason(recorded, MANIFEST, bytes);
+  if (reason !== null) {
+    throw new RunFileError(`${MANIFEST} of run ${run.id} is not used: ${reason}; run \`verify --run ${run.id}\``);
+  }
+  return run.parseJson(MANIFEST, bytes.toString('utf8'), Manifest);
+}

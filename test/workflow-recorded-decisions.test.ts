@@ -1,0 +1,129 @@
+/**
+ * A decision counts only if audit.log records it as it is now. The attack: a file the shape of an
+ * approval put into the run by something other than approve-task (a patch applied to a working
+ * tree that holds runs/, a person, another program), or an edited manifest.json pointing the run at
+ * another server. Through the built CLI, against the fake server.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startFakeOllama, type FakeOllama } from './support/fake-ollama.js';
+import { firstTaskApprovedRun, lines, must } from './support/complete-run.js';
+import { T002_DIFF, workspace, type Workspace } from './support/workflow-fixture.js';
+
+const sha = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
+
+describe('decisions count only as audit.log records them', () => {
+  let ws: Workspace;
+  let run: string;
+  const file = (rel: string): string => path.join(ws.root, 'runs', run, rel);
+  const T002_APPROVAL = 'executions/T002/approval.json';
+
+  before(async () => {
+    ws = await workspace();
+    run = await firstTaskApprovedRun(ws);
+    ws.fake.enqueueReply({ content: T002_DIFF });
+    await must(ws.cli(['run-task', '--run', run, '--task', 'T002']), 'run-task T002');
+    // What the attack left: T001's approval, made to approve T002's patch, where approve-task
+    // would have written it. No audit line names it.
+    const approval = JSON.parse(readFileSync(file('executions/T001/approval.json'), 'utf8'));
+    const patch = 'executions/T002/artifacts/patch.diff';
+    approval.subject = { ...approval.subject, path: patch, sha256: sha(readFileSync(file(patch))), task: 'T002' };
+    writeFileSync(file(T002_APPROVAL), JSON.stringify(approval, null, 2) + '\n');
+  });
+  after(() => ws.close());
+
+  const warned = (stderr: string, rel: string): void => {
+    assert.match(stderr, new RegExp(`warning: ${rel.replace(/[.]/g, '\\.')} is not counted as a decision: no audit\\.log line records it; run \`verify --run ${run}\``));
+  };
+
+  test('status: the task still awaits review, with a warning naming the file and verify', async () => {
+    const status = await must(ws.cli(['status', '--run', run]), 'status');
+    assert.match(status.stdout, /T002 awaiting-review/);
+    assert.doesNotMatch(status.stdout, /T002 approved/);
+    assert.match(status.stdout, /next: llm-orchestrator approve-task --run \S+ --task T002/);
+    warned(status.stderr, T002_APPROVAL);
+    const line = JSON.parse(lines(readFileSync(file('audit.log'), 'utf8')).at(-1)!);
+    assert.ok(line.warnings.some((warning: string) => warning.startsWith(`${T002_APPROVAL} is not counted`)), 'the warning is in the audit line');
+  });
+
+  test('show --task and report show no decision, and say why', async () => {
+    const show = await must(ws.cli(['show', '--run', run, '--task', 'T002', '--json']), 'show');
+    assert.equal(JSON.parse(show.stdout).result.decision, null);
+    warned(show.stderr, T002_APPROVAL);
+    const report = await must(ws.cli(['report', '--run', run, '--out', 'report.html']), 'report');
+    warned(report.stderr, T002_APPROVAL);
+    assert.match(readFileSync(path.join(ws.root, 'report.html'), 'utf8'), /executions\/T002\/approval\.json is not counted as a decision/);
+  });
+
+  test('apply-task refuses the patch no one approved, and commits nothing', async () => {
+    await must(ws.cli(['apply-task', '--run', run, '--task', 'T001', '--commit']), 'apply-task T001');
+    const refused = await ws.cli(['apply-task', '--run', run, '--task', 'T002', '--commit']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /^error: T002 is not approved \(attempt 1 awaits review\)/m);
+    warned(refused.stderr, T002_APPROVAL);
+    assert.doesNotMatch(readFileSync(path.join(ws.root, 'src/app.js'), 'utf8'), /toUpperCase/);
+  });
+
+  test('runs does not count the forged approval either', async () => {
+    const runs = await must(ws.cli(['runs', '--json']), 'runs');
+    const summary = JSON.parse(runs.stdout).result.runs.find((item: { run_id: string }) => item.run_id === run);
+    assert.equal(summary.tasks_approved, 1);
+  });
+
+  test('a recorded approval changed afterwards does not count either; verify names both files', async () => {
+    const t001 = file('executions/T001/approval.json');
+    const original = readFileSync(t001);
+    try {
+      writeFileSync(t001, original.toString('utf8').replace('"Reviewer"', '"Mallory"'));
+      const status = await must(ws.cli(['status', '--run', run]), 'status');
+      assert.match(status.stdout, /T001 awaiting-review/);
+      assert.match(status.stderr, /warning: executions\/T001\/approval\.json is not counted as a decision: it hashes to [0-9a-f]{12}, audit\.log recorded [0-9a-f]{12}; run `verify/);
+      const verify = await ws.cli(['verify', '--run', run]);
+      assert.equal(verify.code, 1);
+      assert.match(verify.stdout, /❌ executions\/T001\/approval\.json: recorded sha256/);
+      assert.match(verify.stdout, /❌ executions\/T002\/approval\.json: unrecorded/);
+    } finally {
+      writeFileSync(t001, original);
+    }
+  });
+});
+
+describe('manifest.json is used only as init recorded it', () => {
+  let ws: Workspace;
+  let elsewhere: FakeOllama;
+  before(async () => {
+    ws = await workspace();
+    elsewhere = await startFakeOllama();
+  });
+  after(async () => {
+    await elsewhere.close();
+    await ws.close();
+  });
+
+  test('an edited base_url is never called: every command refuses in one line naming verify', async () => {
+    const run = await ws.init();
+    const manifestFile = path.join(ws.root, 'runs', run, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    manifest.base_url = elsewhere.url;
+    manifest.allow_remote = true;
+    writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
+    const refusal = new RegExp(`^error: manifest\\.json of run ${run} is not used: it hashes to [0-9a-f]{12}, audit\\.log recorded [0-9a-f]{12}; run \`verify --run ${run}\`\\n$`);
+    for (const args of [['plan'], ['status'], ['show'], ['doctor'], ['replay']]) {
+      const result = await ws.cli([...args, '--run', run]);
+      if (args[0] === 'doctor') {
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(result.stdout, /manifest\.json of run \S+ is not used/);
+      } else {
+        assert.equal(result.code, 1, `${args[0]}: ${result.stdout}${result.stderr}`);
+        assert.match(result.stderr, refusal, args[0]);
+      }
+    }
+    assert.equal(elsewhere.requests.length, 0, 'nothing was sent to the edited base URL');
+    assert.equal(ws.fake.requests.filter((request) => request.path === '/api/chat').length, 0);
+    const verify = await ws.cli(['verify', '--run', run]);
+    assert.match(verify.stdout, /❌ manifest\.json: recorded sha256/);
+  });
+});
