@@ -5,6 +5,7 @@ import type { AuditEntry, Manifest } from '../schema/run-files.js';
 import { setAsideCrashLeftovers } from './crash-recovery.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { Run, RunStore } from '../store/run-store.js';
+import { NoSpaceError } from '../store/write-whole.js';
 import { readRecordedManifest } from './recorded-files.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -18,7 +19,7 @@ export interface RunSession {
 export async function openStore(env: WorkflowEnv): Promise<{ repoRoot: string; store: RunStore }> {
   const repoRoot = await findRepoRoot(path.resolve(env.cwd, env.repoDir));
   const runsDir = env.runsDir ? path.resolve(env.cwd, env.runsDir) : path.join(repoRoot, 'runs');
-  return { repoRoot, store: new RunStore(runsDir) };
+  return { repoRoot, store: new RunStore(runsDir, env.storeFs) };
 }
 
 /**
@@ -35,7 +36,7 @@ export async function openStoreAnywhere(env: WorkflowEnv): Promise<{ repoRoot: s
     if (!env.runsDir) throw new GitError(`${dir} is not inside a git repository: pass --runs-dir DIR (the folder that holds the run), or --repo`, { cause: error });
   }
   const runsDir = env.runsDir ? path.resolve(env.cwd, env.runsDir) : path.join(repoRoot!, 'runs');
-  return { repoRoot, store: new RunStore(runsDir) };
+  return { repoRoot, store: new RunStore(runsDir, env.storeFs) };
 }
 
 export async function openSession(env: WorkflowEnv, runId: string): Promise<RunSession> {
@@ -75,21 +76,49 @@ export async function audited<T>(
       artifacts: run.takeWritten(),
     };
   };
+  /**
+   * Appends the command's audit line. When the device holding the run is full, whether a write of
+   * the command or its audit line found it so, the command's writes are taken back (Run.rollback)
+   * so the same command can run again once there is space; the failure is still recorded if the
+   * space that freed makes room for one line.
+   */
+  const close = (outcome: 'ok' | 'error', failure?: unknown): void => {
+    const rollBack = (): void => {
+      const kept = run.rollback();
+      if (kept.length > 0) record.warnings.push(`the device was full and ${kept.join(', ')} could not be taken back`);
+    };
+    if (failure instanceof NoSpaceError) rollBack();
+    try {
+      run.appendAudit(entry(outcome, failure === undefined ? undefined : failure instanceof Error ? failure.message : String(failure)));
+    } catch (error) {
+      if (!(error instanceof NoSpaceError)) throw error;
+      rollBack();
+      try {
+        run.appendAudit(entry('error', error.message));
+      } catch {
+        // Best effort: the device is still full; the person is told below.
+      }
+      throw error;
+    }
+  };
   // One command at a time per run; a refused command writes nothing, not even its audit line.
   const lock = acquireRunLock(run.dir, command, env.now());
-  if (lock.tookOver) {
-    const { pid, command: was, since } = lock.tookOver;
-    record.warnings.push(`took over the lock of ${was} (pid ${pid}, since ${since}), whose process is gone`);
-    const setAside = setAsideCrashLeftovers(run, lock.tookOver);
-    if (setAside) record.warnings.push(setAside);
-  }
   try {
-    const result = await body(record);
-    run.appendAudit(entry('ok'));
+    let result: T;
+    try {
+      if (lock.tookOver) {
+        const { pid, command: was, since } = lock.tookOver;
+        record.warnings.push(`took over the lock of ${was} (pid ${pid}, since ${since}), whose process is gone`);
+        const setAside = setAsideCrashLeftovers(run, lock.tookOver);
+        if (setAside) record.warnings.push(setAside);
+      }
+      result = await body(record);
+    } catch (error) {
+      close('error', error);
+      throw error;
+    }
+    close('ok');
     return result;
-  } catch (error) {
-    run.appendAudit(entry('error', error instanceof Error ? error.message : String(error)));
-    throw error;
   } finally {
     lock.release();
   }

@@ -1,4 +1,5 @@
 import type { ChatProgress, ModelProvider, ProviderKind } from '../model/types.js';
+import type { StoreFs } from '../store/write-whole.js';
 
 /**
  * What a workflow command needs from the outside world, passed in so the core stays free of
@@ -19,4 +20,6 @@ export interface WorkflowEnv {
   /** `--allow-model-change`: use a model whose digest differs from the manifest's (recorded). */
   allowModelChange?: boolean;
   signal?: AbortSignal;
+  /** The file-system calls the run store writes through; only tests pass one (a full disk). */
+  storeFs?: StoreFs;
 }
