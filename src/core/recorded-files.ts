@@ -48,9 +48,11 @@ export function readDecision(run: Run, recorded: Recorded, rel: string): Recorde
  */
 export function readRecordedManifest(run: Run, recorded: Recorded = readRecorded(run)): Manifest {
   const bytes = run.readBytes(MANIFEST);
+  // Parsed first: a file that is not a manifest at all is best reported as that.
+  const manifest = run.parseJson(MANIFEST, bytes.toString('utf8'), Manifest);
   const reason = unrecordedReason(recorded, MANIFEST, bytes);
   if (reason !== null) {
     throw new RunFileError(`${MANIFEST} of run ${run.id} is not used: ${reason}; run \`verify --run ${run.id}\``);
   }
-  return run.parseJson(MANIFEST, bytes.toString('utf8'), Manifest);
+  return manifest;
 }
