@@ -89,6 +89,18 @@ describe('decisions count only as audit.log records them', () => {
       writeFileSync(t001, original);
     }
   });
+
+  test('approve-task is not blocked by the file: it is set aside, recorded, and the person decides; verify passes', async () => {
+    const approve = await must(ws.cli(['approve-task', '--run', run, '--task', 'T002', '--by', 'Reviewer']), 'approve-task T002');
+    warned(approve.stderr, T002_APPROVAL);
+    assert.match(approve.stderr, /^warning: executions\/T002\/approval\.json was not a decision audit\.log records; moved to uncounted\//m);
+    const line = JSON.parse(lines(readFileSync(file('audit.log'), 'utf8')).at(-1)!);
+    assert.equal(line.command, 'approve-task');
+    assert.match(line.warnings[1], /^executions\/T002\/approval\.json was not a decision audit\.log records; moved to uncounted\/\d{8}T\d{6}Z-approve-task\/executions\/T002\/approval\.json \(kept, not used\)$/);
+    assert.equal(JSON.parse(readFileSync(file(T002_APPROVAL), 'utf8')).by, 'Reviewer');
+    assert.match((await must(ws.cli(['status', '--run', run]), 'status')).stdout, /T002 approved/);
+    await must(ws.cli(['verify', '--run', run]), 'verify');
+  });
 });
 
 describe('manifest.json is used only as init recorded it', () => {
@@ -106,7 +118,8 @@ describe('manifest.json is used only as init recorded it', () => {
   test('an edited base_url is never called: every command refuses in one line naming verify', async () => {
     const run = await ws.init();
     const manifestFile = path.join(ws.root, 'runs', run, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    const original = readFileSync(manifestFile);
+    const manifest = JSON.parse(original.toString('utf8'));
     manifest.base_url = elsewhere.url;
     manifest.allow_remote = true;
     writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
@@ -125,5 +138,8 @@ describe('manifest.json is used only as init recorded it', () => {
     assert.equal(ws.fake.requests.filter((request) => request.path === '/api/chat').length, 0);
     const verify = await ws.cli(['verify', '--run', run]);
     assert.match(verify.stdout, /❌ manifest\.json: recorded sha256/);
+    writeFileSync(manifestFile, original);
+    await must(ws.cli(['status', '--run', run]), 'status with the manifest put back');
+    await must(ws.cli(['verify', '--run', run]), 'verify with the manifest put back');
   });
 });

@@ -3,6 +3,7 @@ import { SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
 import { decider } from './identity.js';
 import { planFiles } from './layout.js';
 import { loadSnapshot } from './run-snapshot.js';
+import { setAsideUncountedDecision } from './uncounted-decision.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -34,6 +35,8 @@ export async function decidePlan(env: WorkflowEnv, runId: string, options: PlanD
       reason: options.reason?.trim() || null,
       subject: { kind: 'plan', path: files.plan, sha256: current.planSha256, plan_revision: current.revision, task: null, attempt: null },
     };
+    const setAside = setAsideUncountedDecision(session.run, files.approval, command, env.now());
+    if (setAside) session.run.noteWarning(setAside, { show: true });
     session.run.writeJson(files.approval, approval);
     return approval;
   });
