@@ -143,3 +143,25 @@ describe('manifest.json is used only as init recorded it', () => {
     await must(ws.cli(['verify', '--run', run]), 'verify with the manifest put back');
   });
 });
+
+describe('approved patches are used only as they were approved', () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await workspace();
+  });
+  after(() => ws.close());
+
+  test('run-task refuses to build on an approved patch changed since, before calling the model', async () => {
+    const run = await firstTaskApprovedRun(ws);
+    const patchFile = path.join(ws.root, 'runs', run, 'executions/T001/artifacts/patch.diff');
+    const original = readFileSync(patchFile);
+    writeFileSync(patchFile, original.toString('utf8').replace("name || 'world'", "name || 'WORLD'"));
+    const calls = ws.fake.requests.length;
+    const refused = await ws.cli(['run-task', '--run', run, '--task', 'T002']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`^error: executions/T001/artifacts/patch\\.diff is not the patch executions/T001/approval\\.json approved \\(it was changed after it was approved\\): run \`verify --run ${run}\`\\n$`));
+    assert.equal(ws.fake.requests.length, calls, 'no model call');
+    writeFileSync(patchFile, original);
+    await must(ws.cli(['verify', '--run', run]), 'verify with the patch put back');
+  });
+});

@@ -1,3 +1,4 @@
+import { RunFileError } from '../errors.js';
 import { readFileAt, buildStateTree } from '../git/state-tree.js';
 import { Allowlist, ExecResponse } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
@@ -19,6 +20,10 @@ export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPa
   return approvedAttempts(snapshot).map(({ taskId, attempt }) => {
     const files = attemptFiles(taskId, attempt.attempt);
     const response = run.readJson(files.response, ExecResponse);
+    // What every later patch builds on must be the bytes that were approved, not what is there now.
+    if (attempt.patchSha256 !== attempt.approval!.subject.sha256) {
+      throw new RunFileError(`${files.patch} is not the patch ${files.approval} approved (it was changed after it was approved): run \`verify --run ${run.id}\``);
+    }
     return {
       task: taskId,
       patch: run.readText(files.patch),
