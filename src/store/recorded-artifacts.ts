@@ -31,7 +31,18 @@ export function recordedArtifacts(log: Buffer): Map<string, string> {
   return recorded;
 }
 
-/** recordedArtifacts of the run's audit.log; empty when there is no log. */
-export function readRecordedArtifacts(run: Run): Map<string, string> {
-  return run.exists('audit.log') ? recordedArtifacts(run.readBytes('audit.log')) : new Map();
+const cache = new WeakMap<Run, { size: number; mtimeMs: number; recorded: Map<string, string> }>();
+
+/**
+ * recordedArtifacts of the run's audit.log; empty when there is no log. A command asks more than
+ * once (the manifest, then the decisions): the log is read again only if it changed in between.
+ */
+export function readRecordedArtifacts(run: Run): ReadonlyMap<string, string> {
+  const stat = run.statFile('audit.log');
+  if (stat === null) return new Map();
+  const hit = cache.get(run);
+  if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs) return hit.recorded;
+  const recorded = recordedArtifacts(run.readBytes('audit.log'));
+  cache.set(run, { size: stat.size, mtimeMs: stat.mtimeMs, recorded });
+  return recorded;
 }

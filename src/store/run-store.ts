@@ -25,13 +25,14 @@ export class RunStore {
 
   /** Creates `<base>`, or `<base>-2`, `<base>-3` ... when taken; mkdir is the atomic claim. */
   createRun(base: string): Run {
-    mkdirSync(this.runsDir, { recursive: true });
     for (let n = 1; ; n++) {
       const id = n === 1 ? base : `${base}-${n}`;
       try {
+        mkdirSync(this.runsDir, { recursive: true });
         mkdirSync(path.join(this.runsDir, id));
         return new Run(id, path.join(this.runsDir, id), this.fs);
       } catch (error) {
+        if (isNoSpace(error)) throw new NoSpaceError(this.runsDir, (error as NodeJS.ErrnoException).code!, { cause: error });
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
     }
@@ -101,6 +102,17 @@ export class Run {
     return existsSync(this.resolve(rel));
   }
 
+  /** Size and modification time of a file of the run, or null when there is none. */
+  statFile(rel: string): { size: number; mtimeMs: number } | null {
+    try {
+      const stat = statSync(this.resolve(rel));
+      return stat.isFile() ? { size: stat.size, mtimeMs: stat.mtimeMs } : null;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
   isDirectory(rel: string): boolean {
     const full = this.resolve(rel);
     return existsSync(full) && statSync(full).isDirectory();
@@ -137,7 +149,7 @@ export class Run {
     } catch (error) {
       throw this.noSpace(error);
     }
-    this.undo.push({ kind: 'wrote', full, previous });
+    this.undo.push({ rel, full, previous });
     const artifact = { path: rel, sha256: sha256(content) };
     this.written.push(artifact);
     return artifact;
@@ -150,24 +162,26 @@ export class Run {
 
   /**
    * Takes back every write of this command whose audit line is not written: files it created are
-   * removed, files it replaced get their bytes back, files it moved go back. For a command the
-   * device ran out of space under: the run is then as it was before, so the same command can run
-   * again once there is space, instead of finding its own half-written files in the way. Returns
-   * the files that could not be put back.
+   * removed, files it replaced get their bytes back. For a command the device ran out of space
+   * under: the run is then as it was before, so the same command can run again once there is
+   * space, instead of finding its own half-done files in the way. Files it moved aside (a crash's
+   * leftovers) stay moved and stay in its record: a rename needs no space, and moving them back
+   * would put them in the way again. Returns the files that could not be taken back.
    */
   rollback(): string[] {
     const failed: string[] = [];
+    const taken = new Set<string>();
     for (const step of this.undo.reverse()) {
       try {
-        if (step.kind === 'moved') this.fs.renameSync(step.to, step.from);
-        else if (step.previous === null) this.fs.unlinkSync(step.full);
+        if (step.previous === null) this.fs.unlinkSync(step.full);
         else writeFileWhole(this.fs, step.full, step.previous);
+        taken.add(step.rel);
       } catch {
-        failed.push(path.relative(this.dir, step.kind === 'moved' ? step.to : step.full).split(path.sep).join('/'));
+        failed.push(step.rel);
       }
     }
     this.undo = [];
-    this.written = [];
+    this.written = this.written.filter((artifact) => !taken.has(artifact.path));
     return failed;
   }
 
@@ -185,7 +199,6 @@ export class Run {
     } catch (error) {
       throw this.noSpace(error);
     }
-    this.undo.push({ kind: 'moved', from, to: full });
     const artifact = { path: to, sha256: sha256(readFileSync(full)) };
     this.written.push(artifact);
     return artifact;
@@ -299,7 +312,12 @@ export class Run {
   }
 }
 
-type Undo = { kind: 'wrote'; full: string; previous: Buffer | null } | { kind: 'moved'; from: string; to: string };
+interface Undo {
+  rel: string;
+  full: string;
+  /** The bytes a replaced file had; null for a file the command created. */
+  previous: Buffer | null;
+}
 
 /**
  * Test hook for the crash tests: with LLM_ORCHESTRATOR_CRASH_AT_WRITE=N the process kills itself
