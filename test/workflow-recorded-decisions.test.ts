@@ -164,4 +164,22 @@ describe('approved patches are used only as they were approved', () => {
     writeFileSync(patchFile, original);
     await must(ws.cli(['verify', '--run', run]), 'verify with the patch put back');
   });
+
+  test('an allowlist no audit line records is not used: the executor is not shown the file it adds', async () => {
+    const run = await firstTaskApprovedRun(ws);
+    const file = path.join(ws.root, 'runs', run, 'context/allowlist.json');
+    const original = readFileSync(file);
+    const allowlist = JSON.parse(original.toString('utf8'));
+    allowlist.files.push({ ...allowlist.files[0], path: 'secret/notes.txt', sha256: sha('do not leak me\n') });
+    writeFileSync(file, JSON.stringify(allowlist, null, 2) + '\n');
+    const calls = ws.fake.requests.length;
+    for (const args of [['run-task', '--task', 'T002'], ['list-context']]) {
+      const refused = await ws.cli([...args, '--run', run]);
+      assert.equal(refused.code, 1, args[0]);
+      assert.match(refused.stderr, new RegExp(`^error: context/allowlist\\.json of run ${run} is not used: it hashes to [0-9a-f]{12}, audit\\.log recorded [0-9a-f]{12}; run \`verify --run ${run}\`\\n$`), args[0]);
+    }
+    assert.equal(ws.fake.requests.length, calls, 'no model call');
+    writeFileSync(file, original);
+    await must(ws.cli(['verify', '--run', run]), 'verify with the allowlist put back');
+  });
 });

@@ -3,6 +3,7 @@ import { readFileAt, buildStateTree } from '../git/state-tree.js';
 import { Allowlist, ExecResponse } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { ALLOWLIST, attemptFiles } from './layout.js';
+import { readRecordedJson } from './recorded-files.js';
 import type { ContextFile } from './prompts.js';
 import { approvedAttempts, type RunSnapshot } from './run-snapshot.js';
 import type { RunSession } from './session.js';
@@ -43,7 +44,7 @@ export async function approvedContext(session: RunSession, approved: ApprovedPat
     session.manifest.repository.base_commit,
     approved.map((item) => item.patch),
   );
-  const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
+  const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
   const paths = [...new Set([...approved.flatMap((item) => item.touched), ...allowlist.files.map((entry) => entry.path)])].sort();
   const files: ContextFile[] = [];
   for (const file of paths) {

@@ -9,6 +9,7 @@ import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { decider } from './identity.js';
 import { secretReason } from './secret-files.js';
 import { ALLOWLIST } from './layout.js';
+import { readRecordedJson } from './recorded-files.js';
 import { loadSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -33,7 +34,7 @@ export async function addContext(
   const args = { run: runId, file, allow_secret: options.allowSecret === true ? true : undefined };
   return audited(session.run, env, 'add-context', args, async (record) => {
     const relative = repositoryPath(session.repoRoot, path.resolve(env.cwd, file), file);
-    const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
+    const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
     const existing = allowlist.files.find((entry) => entry.path === relative);
     if (existing) return { path: relative, sha256: existing.sha256, added: false, warnings: record.warnings };
 
@@ -89,7 +90,7 @@ export interface ContextListing {
 export async function listContext(env: WorkflowEnv, runId: string): Promise<ContextListing> {
   const session = await openSession(env, runId);
   return audited(session.run, env, 'list-context', { run: runId }, async () => {
-    const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
+    const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
     const approved = loadApprovedPatches(session.run, loadSnapshot(session.run));
     return {
       allowlisted: allowlist.files,

@@ -3,6 +3,7 @@ import { Approval, Manifest } from '../schema/run-files.js';
 import { readRecordedArtifacts } from '../store/recorded-artifacts.js';
 import { sha256, type Run } from '../store/run-store.js';
 import { MANIFEST } from './layout.js';
+import type { z } from 'zod/mini';
 
 /**
  * A decision counts only if the audit log records it: a file that could have been put in the run
@@ -43,16 +44,22 @@ export function readDecision(run: Run, recorded: Recorded, rel: string): Recorde
 }
 
 /**
+ * A document the run is steered by (the manifest, the context allowlist), used only as the audit
+ * log recorded it: parsed first (a file that is not one at all is best reported as that), then
+ * refused in one line naming verify if it is not the version the log recorded.
+ */
+export function readRecordedJson<T extends z.ZodMiniType>(run: Run, rel: string, schema: T, recorded: Recorded = readRecorded(run)): z.infer<T> {
+  const bytes = run.readBytes(rel);
+  const value = run.parseJson(rel, bytes.toString('utf8'), schema);
+  const reason = unrecordedReason(recorded, rel, bytes);
+  if (reason !== null) throw new RunFileError(`${rel} of run ${run.id} is not used: ${reason}; run \`verify --run ${run.id}\``);
+  return value;
+}
+
+/**
  * manifest.json says which server to call and whether a remote one is allowed: it is used only
  * as init recorded it. Checked before every use, so an edited base URL is never obeyed.
  */
-export function readRecordedManifest(run: Run, recorded: Recorded = readRecorded(run)): Manifest {
-  const bytes = run.readBytes(MANIFEST);
-  // Parsed first: a file that is not a manifest at all is best reported as that.
-  const manifest = run.parseJson(MANIFEST, bytes.toString('utf8'), Manifest);
-  const reason = unrecordedReason(recorded, MANIFEST, bytes);
-  if (reason !== null) {
-    throw new RunFileError(`${MANIFEST} of run ${run.id} is not used: ${reason}; run \`verify --run ${run.id}\``);
-  }
-  return manifest;
+export function readRecordedManifest(run: Run, recorded?: Recorded): Manifest {
+  return readRecordedJson(run, MANIFEST, Manifest, recorded);
 }
