@@ -43,6 +43,8 @@ const snapshot = (revisions: RevisionFacts[], tasks: TaskFacts[] = []): RunSnaps
   revisions,
   current: [...revisions].reverse().find((r) => r.valid) ?? null,
   tasks,
+  recorded: new Map(),
+  warnings: [],
 });
 
 test('a new run needs a plan; a failed first reply asks for feedback or a plan by hand, not the same request again', () => {

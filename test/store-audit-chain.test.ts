@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -38,8 +38,9 @@ test('chainHead, read from the end of the log, is the hash of the last of splitL
   );
 });
 
-test('appendAudit chains each line to the one before, and keeps a line whose newline was lost apart', () => {
+test('appendAudit chains each line to the one before; a line cut short is removed and named, a whole line that lost its newline is kept', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-chain-'));
+  const log = path.join(dir, 'audit.log');
   try {
     const run = new Run('r', dir);
     const first = run.appendAudit(entry('init'));
@@ -47,10 +48,21 @@ test('appendAudit chains each line to the one before, and keeps a line whose new
     assert.equal(JSON.parse(first).prev, GENESIS);
     assert.equal(JSON.parse(second).prev, sha(first));
     assert.ok(first.startsWith('{"prev":'), 'prev comes first, so a person reads the chain at the start of each line');
-    appendFileSync(path.join(dir, 'audit.log'), '{"cut short');
-    const third = run.appendAudit(entry('status'));
-    assert.equal(JSON.parse(third).prev, sha('{"cut short'));
-    assert.deepEqual(readFileSync(path.join(dir, 'audit.log'), 'utf8').split('\n'), [first, second, '{"cut short', third, '']);
+
+    appendFileSync(log, '{"cut short');
+    const third = JSON.parse(run.appendAudit(entry('status')));
+    assert.equal(third.prev, sha(second), 'the chain goes on from the last whole line');
+    assert.deepEqual(third.warnings, [`audit.log ended in 11 byte(s) of a line that was never written whole (sha256 ${sha('{"cut short')}): removed; the chain goes on from the last whole line`]);
+    assert.deepEqual(Object.keys(third), ['prev', 'time', 'command', 'args', 'outcome', 'warnings', 'artifacts']);
+    const afterCut = readFileSync(log, 'utf8').split('\n');
+    assert.deepEqual(afterCut.slice(0, 2), [first, second]);
+
+    // The newline alone was lost: the entry is whole and links to the line before, so it stays.
+    const whole = JSON.stringify({ prev: sha(afterCut[2]!), ...entry('show') });
+    writeFileSync(log, readFileSync(log, 'utf8') + whole);
+    const fifth = run.appendAudit(entry('status'));
+    assert.equal(JSON.parse(fifth).prev, sha(whole));
+    assert.deepEqual(readFileSync(log, 'utf8').split('\n'), [first, second, afterCut[2], whole, fifth, '']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -107,9 +107,10 @@ describe('revise-plan after tasks ran: approvals of unchanged tasks carry over',
     const record = JSON.parse(readFileSync(recordPath, 'utf8'));
     record.carried.push({ task: 'T002', path: 'spec.md', sha256: sha(readFileSync(path.join(ws.root, 'runs', run, 'spec.md'))), source: record.carried[0].source });
     writeFileSync(recordPath, JSON.stringify(record, null, 2) + '\n');
-    const refused = await ws.cli(['status', '--run', run]);
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /plan\/rev-002\/plan\.carry-over\.json in run .* does not match its schema at carried\.1\.path/);
+    // Changed since its audit line, the record is no decision at all: nothing it names counts as carried.
+    const edited = await ws.cli(['status', '--run', run, '--json']);
+    assert.match(edited.stderr, /plan\/rev-002\/plan\.carry-over\.json is not counted as a decision: it hashes to [0-9a-f]{12}, audit\.log recorded [0-9a-f]{12}; run `verify --run /);
+    assert.deepEqual(JSON.parse(edited.stdout).result.tasks.map((task: { id: string; state: string }) => [task.id, task.state]), [['T001', 'ready'], ['T002', 'blocked']]);
     const verify = await ws.cli(['verify', '--run', run]);
     assert.equal(verify.code, 1);
     assert.match(verify.stdout, /^❌ plan\/rev-002\/plan\.carry-over\.json: carry-over: cannot be read/m);

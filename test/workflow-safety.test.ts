@@ -243,7 +243,7 @@ describe('corrupted run files are reported as such', () => {
 
   for (const [what, rel, corrupt, pattern] of [
     ['truncated JSON', 'plan/plan.json', (text: string) => text.slice(0, text.length / 2), /plan\/plan\.json in run .* is not valid JSON/],
-    ['a wrong schema version', 'plan/plan.approval.json', (text: string) => text.replace('"schema_version":1', '"schema_version":2').replace('"schema_version": 1', '"schema_version": 2'), /schema_version 2, this tool reads 1/],
+    ['a wrong schema version', 'plan/plan.response.json', (text: string) => text.replace('"schema_version":1', '"schema_version":2').replace('"schema_version": 1', '"schema_version": 2'), /schema_version 2, this tool reads 1/],
     ['a missing file', 'manifest.json', null, /not found|missing/],
   ] as const) {
     test(`${what}: a one-line error, no crash, nothing repaired`, async () => {

@@ -20,7 +20,7 @@ import { Manifest } from '../schema/run-files.js';
 import type { LockHolder } from '../store/run-lock.js';
 import { sha256, type Run } from '../store/run-store.js';
 import { appliedTasks } from './apply-task.js';
-import { MANIFEST } from './layout.js';
+import { readRecordedManifest } from './recorded-files.js';
 import { approvedAttempts, loadSnapshot } from './run-snapshot.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -36,7 +36,7 @@ export async function settleInterruptedApply(run: Run, env: WorkflowEnv, holder:
 
 async function settle(run: Run, env: WorkflowEnv, dead: string, command: string): Promise<string[]> {
   const repoRoot = await findRepoRoot(path.resolve(env.cwd, env.repoDir));
-  const manifest = run.readJson(MANIFEST, Manifest);
+  const manifest = readRecordedManifest(run);
   const applied = new Set(appliedTasks(run));
   const pending = approvedAttempts(loadSnapshot(run))
     .filter((item) => !applied.has(item.taskId))

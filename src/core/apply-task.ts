@@ -7,6 +7,7 @@ import { sha256, type Run } from '../store/run-store.js';
 import { guardApply } from './apply-guard.js';
 import { recordAlreadyApplied } from './apply-recovery.js';
 import { planFiles } from './layout.js';
+import { unrecordedReason } from './recorded-files.js';
 import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -51,6 +52,12 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
       throw new WorkflowError(
         `${patchPath} hashes to ${digest.slice(0, 12)}, but ${decisionFile} approved ${approvedPath} with sha256 ${approvedSha.slice(0, 12)}: the patch was changed after it was approved, so it is not applied; run \`verify --run ${runId}\``,
       );
+    }
+    // The approval counts only as audit.log recorded it (loadSnapshot); so must the patch: one
+    // put in place of the recorded patch, with an approval rewritten to match, is not applied.
+    const unrecorded = unrecordedReason(snapshot.recorded, patchPath, bytes);
+    if (unrecorded !== null) {
+      throw new WorkflowError(`${patchPath} is not the patch that was recorded and approved (${unrecorded}), so it is not applied; run \`verify --run ${runId}\``);
     }
     const patch = bytes.toString('utf8');
     const changes = parseDiff(patch).files.map((file): FileChange => ({ oldPath: file.oldPath, newPath: file.newPath, kind: file.kind }));

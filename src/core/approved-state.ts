@@ -1,3 +1,4 @@
+import { RunFileError } from '../errors.js';
 import { readFileAt, buildStateTree } from '../git/state-tree.js';
 import { Allowlist, ExecResponse } from '../schema/run-files.js';
 import { WorkflowError } from '../errors.js';
@@ -5,6 +6,7 @@ import { sha256 as hashOf, type Run } from '../store/run-store.js';
 import { parseDiff } from '../diff/parse.js';
 import { ALLOWLIST } from './layout.js';
 import { visiblePaths } from './context-paths.js';
+import { readRecordedJson } from './recorded-files.js';
 import type { ContextFile } from './prompts.js';
 import { approvedAttempts, type RunSnapshot } from './run-snapshot.js';
 import { secretReason } from './secret-files.js';
@@ -22,7 +24,11 @@ export interface ApprovedPatch {
 export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPatch[] {
   return approvedAttempts(snapshot).map(({ taskId, attempt, path, sha256 }) => {
     const bytes = run.readBytes(path);
-    // A carried patch is bound to its sha256 by the carry-over record alone: checked on every read.
+    // What every later patch builds on must be the bytes that were approved, not what is there
+    // now; a carried patch is bound to its sha256 by the carry-over record alone.
+    if (attempt && attempt.patchSha256 !== attempt.approval!.subject.sha256) {
+      throw new RunFileError(`${path} is not the patch ${attempt.files.approval} approved (it was changed after it was approved): run \`verify --run ${run.id}\``);
+    }
     if (!attempt && hashOf(bytes) !== sha256) {
       throw new WorkflowError(`${path} no longer hashes to the sha256 ${taskId} was carried over with: it was changed after it was approved; run \`verify --run ${run.id}\``);
     }
@@ -53,7 +59,7 @@ export async function approvedContext(
     session.manifest.repository.base_commit,
     approved.map((item) => item.patch),
   );
-  const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
+  const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
   const allowed = new Set(allowlist.files.map((entry) => entry.path));
   const paths = visiblePaths(allowlist, approved);
   const files: ContextFile[] = [];

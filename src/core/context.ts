@@ -10,6 +10,7 @@ import { visiblePaths } from './context-paths.js';
 import { decider } from './identity.js';
 import { secretReason } from './secret-files.js';
 import { ALLOWLIST } from './layout.js';
+import { readRecordedJson } from './recorded-files.js';
 import { loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { stateFiles, taskFileStates } from './task-context.js';
 import { audited, openSession } from './session.js';
@@ -53,7 +54,7 @@ export async function addContext(env: WorkflowEnv, runId: string, options: AddCo
   };
   return audited(session.run, env, 'add-context', args, async (record) => {
     const named = given.map((file) => repositoryPath(session.repoRoot, path.resolve(env.cwd, file), file));
-    const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
+    const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
     const snapshot = loadSnapshot(session.run);
     const approved = loadApprovedPatches(session.run, snapshot);
     const excluded = new Set((allowlist.excluded ?? []).map((entry) => entry.path));
@@ -125,7 +126,7 @@ export async function removeContext(env: WorkflowEnv, runId: string, given: stri
   const session = await openSession(env, runId);
   return audited(session.run, env, 'remove-context', { run: runId, file: given }, async () => {
     const paths = [...new Set(given.map((file) => namedPath(session.repoRoot, env.cwd, file)))];
-    const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
+    const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
     const approved = loadApprovedPatches(session.run, loadSnapshot(session.run));
     const visible = new Set(visiblePaths(allowlist, approved));
     for (const file of paths) {
@@ -215,7 +216,7 @@ export interface ContextListing {
 export async function listContext(env: WorkflowEnv, runId: string): Promise<ContextListing> {
   const session = await openSession(env, runId);
   return audited(session.run, env, 'list-context', { run: runId }, async () => {
-    const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
+    const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
     const approved = loadApprovedPatches(session.run, loadSnapshot(session.run));
     const excluded = allowlist.excluded ?? [];
     const hidden = new Set(excluded.map((entry) => entry.path));

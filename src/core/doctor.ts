@@ -1,11 +1,12 @@
 import { headCommit, resolveRevision } from '../git/repository.js';
 import { requireAllowedBaseUrl, resolveBaseUrl } from '../model/base-url.js';
 import type { ModelInfo, ModelProvider } from '../model/types.js';
-import { Manifest } from '../schema/run-files.js';
+import type { Manifest } from '../schema/run-files.js';
 import { sha256, type Run } from '../store/run-store.js';
 import { UsageError } from '../errors.js';
-import { MANIFEST, PACK_DIR } from './layout.js';
+import { PACK_DIR } from './layout.js';
 import { withMovedServerAdvice } from './moved-server.js';
+import { readRecordedManifest } from './recorded-files.js';
 import { runBaseUrl } from './server-url.js';
 import { audited, openStore } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -42,7 +43,7 @@ export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<
     const checks: Check[] = [];
     let manifest: Manifest;
     try {
-      manifest = run.readJson(MANIFEST, Manifest);
+      manifest = readRecordedManifest(run);
       checks.push(ok(`manifest of run ${run.id} found and valid`));
     } catch (error) {
       return [fail((error as Error).message)];

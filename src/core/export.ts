@@ -2,9 +2,8 @@ import { copyFileSync, constants, existsSync, linkSync, readFileSync, rmSync } f
 import path from 'node:path';
 import { create } from 'tar';
 import { OrchestratorError } from '../errors.js';
-import { Manifest } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
-import { MANIFEST } from './layout.js';
+import { readRecordedManifest } from './recorded-files.js';
 import { openStoreAnywhere } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -24,7 +23,7 @@ export interface ExportResult {
 export async function exportRun(env: WorkflowEnv, options: { run: string; out: string }): Promise<ExportResult> {
   const { store } = await openStoreAnywhere(env);
   const run = store.openRun(options.run);
-  const manifest = run.readJson(MANIFEST, Manifest);
+  const manifest = readRecordedManifest(run);
   const out = path.resolve(env.cwd, options.out);
   if (existsSync(out)) throw new OrchestratorError(`${options.out} already exists: export never overwrites a file; choose another --out`);
   if (!existsSync(path.dirname(out))) throw new OrchestratorError(`the folder of --out ${options.out} does not exist: create it first`);

@@ -6,12 +6,13 @@ import { recordedModelName } from '../model/embedded/model-file.js';
 import { TOOL_NAME, TOOL_VERSION } from '../package-info.js';
 import { loadPackFromDir } from '../pack/load-pack.js';
 import { planTasks } from '../schema/plan.js';
-import { Manifest, PlanResponse, SCHEMA_VERSION, type PlanImport } from '../schema/run-files.js';
+import { Allowlist, Manifest, PlanResponse, SCHEMA_VERSION, type PlanImport } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { selectCarried, type CarryCandidate } from './carry-over.js';
 import type { InitResult } from './init.js';
 import { runIdBase } from './init.js';
 import { ALLOWLIST, importedPatch, MANIFEST, PACK_DIR, PLAN_IMPORT, planFiles, SPEC, taskFile } from './layout.js';
+import { readRecordedJson, readRecordedManifest } from './recorded-files.js';
 import { renderPlanMarkdown } from './render.js';
 import { loadRunPack } from './run-pack.js';
 import { approvedOf, loadSnapshot, revisionTasks } from './run-snapshot.js';
@@ -46,7 +47,8 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
   }
   const { repoRoot, store } = await openStore(env);
   const source = store.openRun(options.from);
-  const sourceManifest = source.readJson(MANIFEST, Manifest);
+  // Only as the source run's audit log recorded them: an edited manifest or allowlist is not carried into a new run.
+  const sourceManifest = readRecordedManifest(source);
   const spec = source.readBytes(SPEC);
   if (sha256(spec) !== sourceManifest.spec.sha256) {
     throw new WorkflowError(`${SPEC} of run ${source.id} no longer matches its manifest: run \`verify --run ${source.id}\` and restore the run first`);
@@ -143,6 +145,7 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
     record.warnings.push(...warnings);
     run.writeText(SPEC, spec);
     for (const [file, bytes] of pack.files) run.writeText(`${PACK_DIR}/${file}`, bytes);
+    readRecordedJson(source, ALLOWLIST, Allowlist);
     run.writeText(ALLOWLIST, source.readBytes(ALLOWLIST));
     const files = planFiles(1);
     const plan = current.plan!;

@@ -1,7 +1,6 @@
-import { Manifest } from '../schema/run-files.js';
 import type { Run, RunStore } from '../store/run-store.js';
 import { appliedTasks } from './apply-task.js';
-import { MANIFEST } from './layout.js';
+import { readRecordedManifest } from './recorded-files.js';
 import { approvedAttempts, loadSnapshot } from './run-snapshot.js';
 import { openStoreAnywhere } from './session.js';
 import { deriveStatus, type RunState } from './state.js';
@@ -37,7 +36,7 @@ export async function listRuns(env: WorkflowEnv): Promise<RunListing> {
 function summarize(store: RunStore, id: string): RunSummary {
   try {
     const run = store.openRun(id);
-    run.readJson(MANIFEST, Manifest);
+    readRecordedManifest(run);
     return summarizeRun(run);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -5,6 +5,7 @@ import { planFiles } from './layout.js';
 import { writeCarryOver } from './carry-over.js';
 import { runRepoName } from './repair-and-validate.js';
 import { loadSnapshot } from './run-snapshot.js';
+import { setAsideUncountedDecision } from './uncounted-decision.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -45,7 +46,12 @@ export async function decidePlan(env: WorkflowEnv, runId: string, options: PlanD
       reason: options.reason?.trim() || null,
       subject: { kind: 'plan', path: files.plan, sha256: current.planSha256, plan_revision: current.revision, task: null, attempt: null },
     };
+    const setAside = setAsideUncountedDecision(session.run, files.approval, command, env.now());
+    if (setAside) session.run.noteWarning(setAside, { show: true });
     if (options.decision === 'approved') {
+      // A carry-over record in the way that no audit line records is set aside like an approval.
+      const carryAside = setAsideUncountedDecision(session.run, files.carryOver, command, env.now());
+      if (carryAside) session.run.noteWarning(carryAside, { show: true });
       // Decided here, whichever command made the revision, so every way of revising carries over alike.
       const git = { repoRoot: session.repoRoot, base: session.manifest.repository.base_commit, repoName: runRepoName(session.manifest) };
       const carried = await writeCarryOver(session.run, git, snapshot, current);

@@ -1,8 +1,9 @@
 import { WorkflowError } from '../errors.js';
-import { Manifest, SCHEMA_VERSION } from '../schema/run-files.js';
+import { SCHEMA_VERSION, type Manifest } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { firstDifference, type FirstDifference } from './first-difference.js';
-import { attemptFiles, MANIFEST, planFiles } from './layout.js';
+import { attemptFiles, planFiles } from './layout.js';
+import { readRecordedManifest } from './recorded-files.js';
 import { checkModelDigest } from './model-digest.js';
 import { runBaseUrl } from './server-url.js';
 import { audited, openStoreAnywhere } from './session.js';
@@ -59,7 +60,7 @@ export async function replayRun(env: WorkflowEnv, options: ReplayOptions): Promi
   // --base-url (another server than the manifest's) comes through env and is recorded by audited.
   const args = { run: options.run, task: options.task };
   return audited(run, env, 'replay', args, async (record) => {
-    const manifest = run.readJson(MANIFEST, Manifest);
+    const manifest = readRecordedManifest(run);
     const calls = recordedCalls(run, options.task);
     const baseUrl = runBaseUrl(env.baseUrl, manifest);
     const provider = await env.createProvider(manifest.provider, baseUrl);

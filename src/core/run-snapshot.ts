@@ -1,7 +1,9 @@
+import type { z } from 'zod/mini';
 import { Plan, planTasks, type PlanTask } from '../schema/plan.js';
 import { Approval, CarryOver, ExecResponse, PlanResponse, type CarriedPatch } from '../schema/run-files.js';
 import { sha256, type Run } from '../store/run-store.js';
 import { attemptFiles, executionsRoot, planFiles } from './layout.js';
+import { readCounted, readRecorded, type Recorded } from './recorded-files.js';
 
 export interface RevisionFacts {
   revision: number;
@@ -41,47 +43,78 @@ export interface RunSnapshot {
   /** The latest revision whose plan validated: the plan under review or in force. */
   current: RevisionFacts | null;
   tasks: TaskFacts[];
+  /** What audit.log recorded for each file: the decisions above are only those it records. */
+  recorded: Recorded;
+  /** Decision files that are there but do not count (no audit line, or changed since). */
+  warnings: string[];
 }
 
+/**
+ * Reads the run's state. The warnings about decision files that do not count also go into the
+ * command's audit line, and are shown to the person (Run.noteWarning).
+ */
 export function loadSnapshot(run: Run): RunSnapshot {
+  const reader = new DecisionReader(run, readRecorded(run));
   const revisions: RevisionFacts[] = [];
   for (let revision = 1; run.exists(planFiles(revision).response); revision++) {
-    revisions.push(loadRevision(run, revision));
+    revisions.push(loadRevision(run, revision, reader));
   }
   const current = [...revisions].reverse().find((revision) => revision.valid) ?? null;
-  return { runId: run.id, revisions, current, tasks: current ? revisionTasks(run, current) : [] };
+  const tasks = current ? revisionTasks(run, current, reader) : [];
+  for (const warning of reader.warnings) run.noteWarning(warning, { show: true });
+  return { runId: run.id, revisions, current, tasks, recorded: reader.recorded, warnings: reader.warnings };
 }
 
 /**
  * A revision's tasks with what was done under it. Attempts and carried approvals belong to an
  * approved revision only: before its approval nothing can have run under it.
  */
-export function revisionTasks(run: Run, revision: RevisionFacts): TaskFacts[] {
+export function revisionTasks(run: Run, revision: RevisionFacts, reader: DecisionReader = new DecisionReader(run, readRecorded(run))): TaskFacts[] {
   if (!revision.plan) return [];
   const approved = revision.approval?.decision === 'approved';
   const carried = new Map((approved ? (revision.carryOver?.carried ?? []) : []).map((item, order) => [item.task, { ...item, order }]));
   return planTasks(revision.plan).map((task) => ({
     task,
-    attempts: approved ? loadAttempts(run, task.id, revision.executions) : [],
+    attempts: approved ? loadAttempts(run, task.id, revision.executions, reader) : [],
     carried: carried.get(task.id) ?? null,
   }));
 }
 
-function loadRevision(run: Run, revision: number): RevisionFacts {
+export class DecisionReader {
+  readonly warnings: string[] = [];
+  constructor(
+    private readonly run: Run,
+    readonly recorded: Recorded,
+  ) {}
+
+  read(rel: string): Approval | null {
+    return this.readAs(rel, Approval);
+  }
+
+  readAs<T extends z.ZodMiniType>(rel: string, schema: T): z.infer<T> | null {
+    const { value, warning } = readCounted(this.run, this.recorded, rel, schema);
+    if (warning !== null) this.warnings.push(warning);
+    return value;
+  }
+}
+
+function loadRevision(run: Run, revision: number, decisions: DecisionReader): RevisionFacts {
   const files = planFiles(revision);
   const response = run.readJson(files.response, PlanResponse);
   const valid = response.validation.ok && run.exists(files.plan);
-  const approval = run.exists(files.approval) ? run.readJson(files.approval, Approval) : null;
+  const approval = decisions.read(files.approval);
   const fileWarnings = response.file_warnings ?? [];
-  const carryOver = run.exists(files.carryOver) ? run.readJson(files.carryOver, CarryOver) : null;
-  const executions = executionsRoot(revision, carryOver !== null);
+  // Where the revision's attempts live follows the file being there; what was carried over counts
+  // only as audit.log recorded it, like any decision.
+  const carryOver = decisions.readAs(files.carryOver, CarryOver);
+  const executions = executionsRoot(revision, run.exists(files.carryOver));
   if (!valid) return { revision, valid, errors: response.validation.errors, plan: null, planSha256: null, approval, fileWarnings, carryOver, executions };
   const bytes = run.readBytes(files.plan);
   const plan = run.readJson(files.plan, Plan);
   return { revision, valid, errors: [], plan, planSha256: sha256(bytes), approval, fileWarnings, carryOver, executions };
 }
 
-function loadAttempts(run: Run, taskId: string, root: string): AttemptFacts[] {
+function loadAttempts(run: Run, taskId: string, root: string, decisions: DecisionReader): AttemptFacts[] {
   const attempts: AttemptFacts[] = [];
   for (let attempt = 1; run.exists(attemptFiles(taskId, attempt, root).response); attempt++) {
     const files = attemptFiles(taskId, attempt, root);
@@ -93,7 +126,7 @@ function loadAttempts(run: Run, taskId: string, root: string): AttemptFacts[] {
       valid,
       errors: response.normalization.ok ? response.validation.errors : [response.normalization.error ?? 'no diff in the reply'],
       patchSha256: run.exists(files.patch) ? sha256(run.readBytes(files.patch)) : null,
-      approval: run.exists(files.approval) ? run.readJson(files.approval, Approval) : null,
+      approval: decisions.read(files.approval),
     });
   }
   return attempts;

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { GitError } from '../errors.js';
 import { findRepoRoot } from '../git/repository.js';
-import { Manifest, type AuditEntry } from '../schema/run-files.js';
+import type { AuditEntry, Manifest } from '../schema/run-files.js';
 import { setAsideCrashLeftovers } from './crash-recovery.js';
 import { acquireRunLock } from '../store/run-lock.js';
 import { Run, RunStore } from '../store/run-store.js';
-import { MANIFEST } from './layout.js';
 import { withMovedServerAdvice } from './moved-server.js';
+import { NoSpaceError } from '../store/write-whole.js';
+import { readRecordedManifest } from './recorded-files.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 export interface RunSession {
@@ -19,7 +20,7 @@ export interface RunSession {
 export async function openStore(env: WorkflowEnv): Promise<{ repoRoot: string; store: RunStore }> {
   const repoRoot = await findRepoRoot(path.resolve(env.cwd, env.repoDir));
   const runsDir = env.runsDir ? path.resolve(env.cwd, env.runsDir) : path.join(repoRoot, 'runs');
-  return { repoRoot, store: new RunStore(runsDir) };
+  return { repoRoot, store: new RunStore(runsDir, env.storeFs) };
 }
 
 /**
@@ -36,14 +37,13 @@ export async function openStoreAnywhere(env: WorkflowEnv): Promise<{ repoRoot: s
     if (!env.runsDir) throw new GitError(`${dir} is not inside a git repository: pass --runs-dir DIR (the folder that holds the run), or --repo`, { cause: error });
   }
   const runsDir = env.runsDir ? path.resolve(env.cwd, env.runsDir) : path.join(repoRoot!, 'runs');
-  return { repoRoot, store: new RunStore(runsDir) };
+  return { repoRoot, store: new RunStore(runsDir, env.storeFs) };
 }
 
 export async function openSession(env: WorkflowEnv, runId: string): Promise<RunSession> {
   const { repoRoot, store } = await openStore(env);
   const run = store.openRun(runId);
-  const manifest = run.readJson(MANIFEST, Manifest);
-  return { env, repoRoot, run, manifest };
+  return { env, repoRoot, run, manifest: readRecordedManifest(run) };
 }
 
 export interface CommandRecord {
@@ -71,6 +71,7 @@ export async function audited<T>(
   };
   const entry = (outcome: 'ok' | 'error', error?: string): Omit<AuditEntry, 'prev'> => {
     const warnings = [...record.warnings, ...run.takeWarnings()];
+    for (const warning of run.takeShownWarnings()) env.onWarning?.(warning);
     return {
       time: env.now().toISOString(),
       command,
@@ -81,27 +82,55 @@ export async function audited<T>(
       artifacts: run.takeWritten(),
     };
   };
+  /**
+   * Appends the command's audit line. When the device holding the run is full, whether a write of
+   * the command or its audit line found it so, the command's writes are taken back (Run.rollback)
+   * so the same command can run again once there is space; the failure is still recorded if the
+   * space that freed makes room for one line.
+   */
+  const close = (outcome: 'ok' | 'error', failure?: unknown): void => {
+    const rollBack = (): void => {
+      const kept = run.rollback();
+      if (kept.length > 0) record.warnings.push(`the device was full and ${kept.join(', ')} could not be taken back`);
+    };
+    if (failure instanceof NoSpaceError) rollBack();
+    try {
+      run.appendAudit(entry(outcome, failure === undefined ? undefined : failure instanceof Error ? failure.message : String(failure)));
+    } catch (error) {
+      if (!(error instanceof NoSpaceError)) throw error;
+      rollBack();
+      try {
+        run.appendAudit(entry('error', error.message));
+      } catch {
+        // Best effort: the device is still full; the person is told below.
+      }
+      throw error;
+    }
+  };
   // One command at a time per run; a refused command writes nothing, not even its audit line.
   const lock = acquireRunLock(run.dir, command, env.now());
-  if (lock.tookOver) {
-    const { pid, command: was, since } = lock.tookOver;
-    record.warnings.push(`took over the lock of ${was} (pid ${pid}, since ${since}), whose process is gone`);
-    const setAside = setAsideCrashLeftovers(run, lock.tookOver);
-    if (setAside) record.warnings.push(setAside);
-  }
   try {
-    if (lock.tookOver?.command === 'apply-task') {
-      // Loaded only then: it asks git, which most commands never start.
-      const { settleInterruptedApply } = await import('./apply-recovery.js');
-      record.warnings.push(...(await settleInterruptedApply(run, env, lock.tookOver, command)));
+    let result: T;
+    try {
+      if (lock.tookOver) {
+        const { pid, command: was, since } = lock.tookOver;
+        record.warnings.push(`took over the lock of ${was} (pid ${pid}, since ${since}), whose process is gone`);
+        const setAside = setAsideCrashLeftovers(run, lock.tookOver);
+        if (setAside) record.warnings.push(setAside);
+      }
+      if (lock.tookOver?.command === 'apply-task') {
+        // Loaded only then: it asks git, which most commands never start.
+        const { settleInterruptedApply } = await import('./apply-recovery.js');
+        record.warnings.push(...(await settleInterruptedApply(run, env, lock.tookOver, command)));
+      }
+      result = await body(record);
+    } catch (caught) {
+      const error = withMovedServerAdvice(caught, command, allArgs);
+      close('error', error);
+      throw error;
     }
-    const result = await body(record);
-    run.appendAudit(entry('ok'));
+    close('ok');
     return result;
-  } catch (caught) {
-    const error = withMovedServerAdvice(caught, command, allArgs);
-    run.appendAudit(entry('error', error instanceof Error ? error.message : String(error)));
-    throw error;
   } finally {
     lock.release();
   }

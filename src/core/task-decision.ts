@@ -7,6 +7,7 @@ import { repairAndValidate, runRepoName } from './repair-and-validate.js';
 import { decider } from './identity.js';
 import { latestAttempt, loadSnapshot } from './run-snapshot.js';
 import { outsideRunsDir } from './runs-dir-policy.js';
+import { setAsideUncountedDecision } from './uncounted-decision.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -79,6 +80,8 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
         attempt: attempt.attempt,
       },
     };
+    const setAside = setAsideUncountedDecision(session.run, files.approval, command, env.now());
+    if (setAside) session.run.noteWarning(setAside, { show: true });
     session.run.writeJson(files.approval, approval);
     return approval;
   });

@@ -1,4 +1,5 @@
 import type { ChatProgress, ModelProvider, ProviderKind } from '../model/types.js';
+import type { StoreFs } from '../store/write-whole.js';
 
 /**
  * What a workflow command needs from the outside world, passed in so the core stays free of
@@ -24,4 +25,6 @@ export interface WorkflowEnv {
    */
   baseUrl?: string;
   signal?: AbortSignal;
+  /** The file-system calls the run store writes through; only tests pass one (a full disk). */
+  storeFs?: StoreFs;
 }

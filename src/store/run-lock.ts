@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { WorkflowError } from '../errors.js';
+import { isNoSpace, NoSpaceError } from './write-whole.js';
 
 export const LOCK_FILE = '.lock';
 
@@ -75,11 +76,16 @@ export function acquireRunLock(runDir: string, command: string, now: Date): Held
       try {
         writeSync(fd, JSON.stringify(me) + '\n');
         fsyncSync(fd);
+      } catch (error) {
+        // A lock without its holder would make the next command take it over as a crash's.
+        unlinkSync(file);
+        throw error;
       } finally {
         closeSync(fd);
       }
       break;
     } catch (error) {
+      if (isNoSpace(error)) throw new NoSpaceError(runDir, (error as NodeJS.ErrnoException).code!, { cause: error });
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || tries >= 3) throw error;
     }
     const holder = readHolder(file);

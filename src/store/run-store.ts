@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { z } from 'zod/mini';
 import { RunFileError, UsageError } from '../errors.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import type { AuditEntry } from '../schema/run-files.js';
-import { chainHead } from './audit-chain.js';
+import { appendLine } from './append-line.js';
 import { LOCK_FILE } from './run-lock.js';
+import { isNoSpace, NODE_FS, NoSpaceError, writeFileWhole, type StoreFs } from './write-whole.js';
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -17,17 +17,22 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** The only module that touches the runs directory. */
 export class RunStore {
-  constructor(readonly runsDir: string) {}
+  /** `fs`: the calls writes go through; only tests pass another (see write-whole.ts). */
+  constructor(
+    readonly runsDir: string,
+    private readonly fs: StoreFs = NODE_FS,
+  ) {}
 
   /** Creates `<base>`, or `<base>-2`, `<base>-3` ... when taken; mkdir is the atomic claim. */
   createRun(base: string): Run {
-    mkdirSync(this.runsDir, { recursive: true });
     for (let n = 1; ; n++) {
       const id = n === 1 ? base : `${base}-${n}`;
       try {
+        mkdirSync(this.runsDir, { recursive: true });
         mkdirSync(path.join(this.runsDir, id));
-        return new Run(id, path.join(this.runsDir, id));
+        return new Run(id, path.join(this.runsDir, id), this.fs);
       } catch (error) {
+        if (isNoSpace(error)) throw new NoSpaceError(this.runsDir, (error as NodeJS.ErrnoException).code!, { cause: error });
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
     }
@@ -44,7 +49,7 @@ export class RunStore {
     if (!found) {
       throw new RunFileError(`run ${id} not found in ${this.runsDir}: check --run, or --repo/--runs-dir`);
     }
-    return new Run(id, dir);
+    return new Run(id, dir, this.fs);
   }
 
   listRunIds(): string[] {
@@ -77,10 +82,14 @@ export interface WrittenArtifact {
 export class Run {
   private written: WrittenArtifact[] = [];
   private warnings: string[] = [];
+  private shown: string[] = [];
+  /** How to take back each write of this command until its audit line is written (rollback). */
+  private undo: Undo[] = [];
 
   constructor(
     readonly id: string,
     readonly dir: string,
+    private readonly fs: StoreFs = NODE_FS,
   ) {}
 
   private resolve(rel: string): string {
@@ -91,6 +100,17 @@ export class Run {
 
   exists(rel: string): boolean {
     return existsSync(this.resolve(rel));
+  }
+
+  /** Size and modification time of a file of the run, or null when there is none. */
+  statFile(rel: string): { size: number; mtimeMs: number } | null {
+    try {
+      const stat = statSync(this.resolve(rel));
+      return stat.isFile() ? { size: stat.size, mtimeMs: stat.mtimeMs } : null;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
   }
 
   isDirectory(rel: string): boolean {
@@ -116,16 +136,53 @@ export class Run {
 
   /** For the few documents that are meant to change (the context allowlist); still atomic. */
   replaceJson(rel: string, value: unknown): WrittenArtifact {
-    return this.writeFile(rel, this.resolve(rel), canonicalJson(value));
+    const full = this.resolve(rel);
+    return this.writeFile(rel, full, canonicalJson(value), existsSync(full) ? readFileSync(full) : null);
   }
 
-  private writeFile(rel: string, full: string, content: string | Buffer): WrittenArtifact {
+  /** `previous`: the bytes a replaced file had, to put back if the command is rolled back. */
+  private writeFile(rel: string, full: string, content: string | Buffer, previous: Buffer | null = null): WrittenArtifact {
     crashPoint();
-    mkdirSync(path.dirname(full), { recursive: true });
-    writeFileAtomic.sync(full, content);
+    try {
+      mkdirSync(path.dirname(full), { recursive: true });
+      writeFileWhole(this.fs, full, content);
+    } catch (error) {
+      throw this.noSpace(error);
+    }
+    this.undo.push({ rel, full, previous });
     const artifact = { path: rel, sha256: sha256(content) };
     this.written.push(artifact);
     return artifact;
+  }
+
+  /** A full device as the one-line NoSpaceError; any other error as it was. */
+  private noSpace(error: unknown): unknown {
+    return isNoSpace(error) ? new NoSpaceError(this.dir, (error as NodeJS.ErrnoException).code!, { cause: error }) : error;
+  }
+
+  /**
+   * Takes back every write of this command whose audit line is not written: files it created are
+   * removed, files it replaced get their bytes back. For a command the device ran out of space
+   * under: the run is then as it was before, so the same command can run again once there is
+   * space, instead of finding its own half-done files in the way. Files it moved aside (a crash's
+   * leftovers) stay moved and stay in its record: a rename needs no space, and moving them back
+   * would put them in the way again. Returns the files that could not be taken back.
+   */
+  rollback(): string[] {
+    const failed: string[] = [];
+    const taken = new Set<string>();
+    for (const step of this.undo.reverse()) {
+      try {
+        if (step.previous === null) this.fs.unlinkSync(step.full);
+        else writeFileWhole(this.fs, step.full, step.previous);
+        taken.add(step.rel);
+      } catch {
+        failed.push(step.rel);
+      }
+    }
+    this.undo = [];
+    this.written = this.written.filter((artifact) => !taken.has(artifact.path));
+    return failed;
   }
 
   /**
@@ -136,8 +193,12 @@ export class Run {
     const from = this.resolve(rel);
     const full = this.resolve(to);
     if (existsSync(full)) throw new RunFileError(`${to} already exists in run ${this.id}; artifacts are never overwritten`);
-    mkdirSync(path.dirname(full), { recursive: true });
-    renameSync(from, full);
+    try {
+      mkdirSync(path.dirname(full), { recursive: true });
+      this.fs.renameSync(from, full);
+    } catch (error) {
+      throw this.noSpace(error);
+    }
     const artifact = { path: to, sha256: sha256(readFileSync(full)) };
     this.written.push(artifact);
     return artifact;
@@ -160,7 +221,11 @@ export class Run {
   }
 
   readJson<T extends z.ZodMiniType>(rel: string, schema: T): z.infer<T> {
-    const text = this.readText(rel);
+    return this.parseJson(rel, this.readText(rel), schema);
+  }
+
+  /** readJson of bytes already read (and hashed): what was checked is what is parsed. */
+  parseJson<T extends z.ZodMiniType>(rel: string, text: string, schema: T): z.infer<T> {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -184,9 +249,14 @@ export class Run {
     return written;
   }
 
-  /** A note for this command's audit line from code that has no CommandRecord (the model call). */
-  noteWarning(message: string): void {
+  /**
+   * A note for this command's audit line from code that has no CommandRecord (the model call, the
+   * run's state). `show`: the person is also told, once the command ends (takeShownWarnings).
+   */
+  noteWarning(message: string, options: { show?: boolean } = {}): void {
+    if (this.warnings.includes(message)) return;
     this.warnings.push(message);
+    if (options.show === true) this.shown.push(message);
   }
 
   takeWarnings(): string[] {
@@ -195,18 +265,26 @@ export class Run {
     return warnings;
   }
 
+  takeShownWarnings(): string[] {
+    const shown = this.shown;
+    this.shown = [];
+    return shown;
+  }
+
   /**
    * Appends one line that names the hash of the line before it (`prev`), so the log is a hash
-   * chain. A log whose last line lost its newline (a crash mid-write) gets one first, so the new
-   * line stays a line of its own; verify then reports the broken one.
+   * chain; see append-line.ts for a last line left without its newline. The line is this
+   * command's commit point: once written, its writes are no longer rolled back.
    */
   appendAudit(entry: Omit<AuditEntry, 'prev'>): string {
-    const full = this.resolve('audit.log');
-    const log = existsSync(full) ? readFileSync(full) : Buffer.alloc(0);
-    const line = JSON.stringify({ prev: chainHead(log), ...entry });
-    const separator = log.length > 0 && log[log.length - 1] !== 0x0a ? '\n' : '';
     crashPoint();
-    appendFileSync(full, separator + line + '\n');
+    let line: string;
+    try {
+      line = appendLine(this.fs, this.resolve('audit.log'), entry);
+    } catch (error) {
+      throw this.noSpace(error);
+    }
+    this.undo = [];
     return line;
   }
 
@@ -232,6 +310,13 @@ export class Run {
     if (!this.exists('audit.log')) return [];
     return this.readText('audit.log').split('\n').filter((line) => line.length > 0);
   }
+}
+
+interface Undo {
+  rel: string;
+  full: string;
+  /** The bytes a replaced file had; null for a file the command created. */
+  previous: Buffer | null;
 }
 
 /**

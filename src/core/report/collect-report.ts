@@ -1,7 +1,8 @@
 import { Plan, type PlanTask } from '../../schema/plan.js';
-import { ExecResponse, Manifest, type Approval, type AuditEntry } from '../../schema/run-files.js';
+import { ExecResponse, type Approval, type AuditEntry, type Manifest } from '../../schema/run-files.js';
 import type { Run } from '../../store/run-store.js';
-import { MANIFEST, planFiles, SPEC } from '../layout.js';
+import { planFiles, SPEC } from '../layout.js';
+import { readRecordedManifest } from '../recorded-files.js';
 import { loadSnapshot, type AttemptFacts, type RevisionFacts } from '../run-snapshot.js';
 import { deriveStatus, type RunStatus, type TaskStatus } from '../state.js';
 import type { Check } from '../verify/check.js';
@@ -46,6 +47,8 @@ export interface ReportData {
   plan: Plan | null;
   tasks: TaskReport[];
   approvals: ApprovalRow[];
+  /** Decision files in the run that do not count: audit.log does not record them as they are. */
+  warnings: string[];
   audit: { lines: AuditLine[]; chain: Check | null };
 }
 
@@ -54,7 +57,7 @@ export interface ReportData {
  * timeline ends with the last command before it and the report of a run state is always the same.
  */
 export function collectReport(run: Run): ReportData {
-  const manifest = run.readJson(MANIFEST, Manifest);
+  const manifest = readRecordedManifest(run);
   const snapshot = loadSnapshot(run);
   const status = deriveStatus(snapshot);
   const statusById = new Map(status.tasks.map((task) => [task.id, task]));
@@ -104,6 +107,7 @@ export function collectReport(run: Run): ReportData {
     plan: snapshot.current?.plan ?? null,
     tasks,
     approvals,
+    warnings: snapshot.warnings,
     audit: { lines, chain: checks[0] ?? null },
   };
 }

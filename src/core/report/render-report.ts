@@ -37,6 +37,7 @@ ${trusted(GENERATOR_MARK)}
 <header class="top">
 <h1>Run <code>${manifest.run_id}</code> ${stateBadge(status.state)}</h1>
 ${status.next.length > 0 ? html`<p class="next">Next: ${status.next.map((command, i) => html`${i > 0 ? ' or ' : ''}<code>${command}</code>`)}</p>` : ''}
+${data.warnings.map((warning) => html`<p class="banner rejected">⚠ ${warning}</p>`)}
 <nav><a href="#spec">Spec</a><a href="#plan">Plan</a><a href="#tasks">Tasks</a><a href="#patches">Patches</a><a href="#approvals">Approvals</a><a href="#audit">Audit log</a></nav>
 </header>
 <main>
