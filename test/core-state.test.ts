@@ -91,3 +91,10 @@ test('every task approved: completed, nothing next', () => {
   assert.equal(status.state, 'completed');
   assert.deepEqual(status.next, []);
 });
+
+test('a task that failed twice: the next command carries the person\'s feedback, or more context, not a bare retry', () => {
+  const once = deriveStatus(snapshot([revision(1, true, 'approved')], [task('T001', [], [attempt(1, false)])]));
+  assert.deepEqual(once.next, ['llm-orchestrator run-task --run R --task T001']);
+  const twice = deriveStatus(snapshot([revision(1, true, 'approved')], [task('T001', [], [attempt(1, false), attempt(2, false)])]));
+  assert.deepEqual(twice.next, ['llm-orchestrator run-task --run R --task T001 --feedback "..."', 'llm-orchestrator add-context --run R --file PATH']);
+});

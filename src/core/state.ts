@@ -57,6 +57,9 @@ export function deriveStatus(snapshot: RunSnapshot): RunStatus {
   for (const task of tasks) {
     const flag = ` --task ${task.id}`;
     if (task.state === 'awaiting-review') next.push(cmd('approve-task', flag), cmd('reject-task', `${flag} --reason "..."`));
+    // A second failure in a row may well be the same reply to the same request (greedy decoding):
+    // the retry that changes something is one with the person's words in it.
+    else if (task.state === 'invalid' && task.attempts >= 2) next.push(cmd('run-task', `${flag} --feedback "..."`), cmd('add-context', ' --file PATH'));
     else if (task.state === 'ready' || task.state === 'invalid' || task.state === 'rejected') next.push(cmd('run-task', flag));
     if (next.length > 0) break;
   }
