@@ -10,7 +10,7 @@ import { Allowlist, Manifest, PlanResponse, SCHEMA_VERSION, type PlanImport } fr
 import { sha256 } from '../store/run-store.js';
 import { selectCarried, type CarryCandidate } from './carry-over.js';
 import type { InitResult } from './init.js';
-import { runIdBase } from './init.js';
+import { packRecord, runIdBase } from './init.js';
 import { ALLOWLIST, importedPatch, MANIFEST, PACK_DIR, PLAN_IMPORT, planFiles, SPEC, taskFile } from './layout.js';
 import { readRecordedJson, readRecordedManifest } from './recorded-files.js';
 import { renderPlanMarkdown } from './render.js';
@@ -118,11 +118,7 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
     ...(allowRemote ? { allow_remote: true } : {}),
     server: { version: serverVersion },
     models: { planner, executor },
-    pack: {
-      id: pack.manifest.id,
-      version: pack.manifest.version,
-      files: Object.fromEntries([...pack.files].map(([file, bytes]) => [file, sha256(bytes)])),
-    },
+    pack: packRecord(pack),
     generation,
     timeout_ms: pack.manifest.timeout_ms,
     from_run: { run_id: source.id, manifest_sha256: sha256(source.readBytes(MANIFEST)) },

@@ -6,7 +6,7 @@ import { requireAllowedBaseUrl, resolveBaseUrl } from '../model/base-url.js';
 import { IN_PROCESS } from '../model/embedded/embedded-provider.js';
 import { recordedModelName } from '../model/embedded/model-file.js';
 import { DEFAULT_PACK_DIR, TOOL_NAME, TOOL_VERSION } from '../package-info.js';
-import { loadPackFromDir } from '../pack/load-pack.js';
+import { loadPackFromDir, type Pack } from '../pack/load-pack.js';
 import { overLimit, packLimits, SCHEMA_VERSION, type Manifest } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { ALLOWLIST, MANIFEST, PACK_DIR, SPEC } from './layout.js';
@@ -71,11 +71,7 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
     ...(allowRemote ? { allow_remote: true } : {}),
     server: { version: serverVersion },
     models: { planner, executor },
-    pack: {
-      id: pack.manifest.id,
-      version: pack.manifest.version,
-      files: Object.fromEntries([...pack.files].map(([name, bytes]) => [name, sha256(bytes)])),
-    },
+    pack: packRecord(pack),
     generation: pack.manifest.generation,
     timeout_ms: pack.manifest.timeout_ms,
   };
@@ -119,4 +115,13 @@ export function runIdBase(date: Date, specPath: string): string {
   const time = `${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
   const stem = path.basename(specPath, path.extname(specPath)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'spec';
   return `${day}_${time}_${stem}`;
+}
+
+/** What a manifest records of the pack a run uses: its id, version and each file's sha256. */
+export function packRecord(pack: Pack): Manifest['pack'] {
+  return {
+    id: pack.manifest.id,
+    version: pack.manifest.version,
+    files: Object.fromEntries([...pack.files].map(([name, bytes]) => [name, sha256(bytes)])),
+  };
 }

@@ -1,11 +1,11 @@
 import { UsageError, WorkflowError } from '../errors.js';
-import { SCHEMA_VERSION, type Approval, type CarryOver } from '../schema/run-files.js';
-import { decider } from './identity.js';
+import type { Approval, CarryOver } from '../schema/run-files.js';
+import { decisionRecord } from './identity.js';
 import { planFiles } from './layout.js';
 import { writeCarryOver } from './carry-over.js';
 import { runRepoName } from './repair-and-validate.js';
 import { loadSnapshot } from './run-snapshot.js';
-import { setAsideUncountedDecision } from './uncounted-decision.js';
+import { clearForDecision } from './uncounted-decision.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -38,20 +38,18 @@ export async function decidePlan(env: WorkflowEnv, runId: string, options: PlanD
     }
     const files = planFiles(current.revision);
     let carryOver: CarryOver | null = null;
-    const approval: Approval = {
-      schema_version: SCHEMA_VERSION,
-      decision: options.decision,
-      by: await decider(session.repoRoot, options.by),
-      at: env.now().toISOString(),
-      reason: options.reason?.trim() || null,
-      subject: { kind: 'plan', path: files.plan, sha256: current.planSha256, plan_revision: current.revision, task: null, attempt: null },
-    };
-    const setAside = setAsideUncountedDecision(session.run, files.approval, command, env.now());
-    if (setAside) session.run.noteWarning(setAside, { show: true });
+    const approval = await decisionRecord(session.repoRoot, env.now(), options, {
+      kind: 'plan',
+      path: files.plan,
+      sha256: current.planSha256,
+      plan_revision: current.revision,
+      task: null,
+      attempt: null,
+    });
+    clearForDecision(session.run, files.approval, command, env.now());
     if (options.decision === 'approved') {
       // A carry-over record in the way that no audit line records is set aside like an approval.
-      const carryAside = setAsideUncountedDecision(session.run, files.carryOver, command, env.now());
-      if (carryAside) session.run.noteWarning(carryAside, { show: true });
+      clearForDecision(session.run, files.carryOver, command, env.now());
       // Decided here, whichever command made the revision, so every way of revising carries over alike.
       const git = { repoRoot: session.repoRoot, base: session.manifest.repository.base_commit, repoName: runRepoName(session.manifest) };
       const carried = await writeCarryOver(session.run, git, snapshot, current);

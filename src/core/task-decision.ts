@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { UsageError, WorkflowError } from '../errors.js';
-import { ExecResponse, SCHEMA_VERSION, type Approval } from '../schema/run-files.js';
+import { ExecResponse, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { loadApprovedPatches } from './approved-state.js';
 import { repairAndValidate, runRepoName } from './repair-and-validate.js';
-import { decider } from './identity.js';
+import { decisionRecord } from './identity.js';
 import { latestAttempt, loadSnapshot } from './run-snapshot.js';
 import { outsideRunsDir } from './runs-dir-policy.js';
-import { setAsideUncountedDecision } from './uncounted-decision.js';
+import { clearForDecision } from './uncounted-decision.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -65,23 +65,15 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
         );
       }
     }
-    const approval: Approval = {
-      schema_version: SCHEMA_VERSION,
-      decision: options.decision,
-      by: await decider(session.repoRoot, options.by),
-      at: env.now().toISOString(),
-      reason: options.reason?.trim() || null,
-      subject: {
-        kind: 'patch',
-        path: files.patch,
-        sha256: attempt.patchSha256 ?? sha256(''),
-        plan_revision: snapshot.current?.revision ?? null,
-        task: taskId,
-        attempt: attempt.attempt,
-      },
-    };
-    const setAside = setAsideUncountedDecision(session.run, files.approval, command, env.now());
-    if (setAside) session.run.noteWarning(setAside, { show: true });
+    const approval = await decisionRecord(session.repoRoot, env.now(), options, {
+      kind: 'patch',
+      path: files.patch,
+      sha256: attempt.patchSha256 ?? sha256(''),
+      plan_revision: snapshot.current?.revision ?? null,
+      task: taskId,
+      attempt: attempt.attempt,
+    });
+    clearForDecision(session.run, files.approval, command, env.now());
     session.run.writeJson(files.approval, approval);
     return approval;
   });

@@ -17,3 +17,9 @@ export function setAsideUncountedDecision(run: Run, rel: string, command: string
   run.moveAside(rel, `${folder}/${rel}`);
   return `${rel} was not a decision audit.log records; moved to ${folder}/${rel} (kept, not used)`;
 }
+
+/** Moves aside, with a shown warning, whatever uncounted file stands where `rel` is to be written. */
+export function clearForDecision(run: Run, rel: string, command: string, now: Date): void {
+  const setAside = setAsideUncountedDecision(run, rel, command, now);
+  if (setAside) run.noteWarning(setAside, { show: true });
+}
