@@ -39,6 +39,7 @@ export function registerCommands(program: Command): void {
     .option('--base-url <url>', 'model server URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434)')
     .option('--pack <dir>', 'prompt pack folder (default: the shipped packs/core)')
     .option('--allow-remote', 'allow a model server that is not on this machine (recorded in the manifest)')
+    .option('--check <command>', 'a command (run with sh -c) to run on every validated patch in a throwaway copy, e.g. "npm test" (repeat for more; recorded in the manifest)', collect, [])
     .action(lazy(() => import('./commands/init.js')));
 
   command('plan', 'ask the planner model for a plan of the spec', 'llm-orchestrator plan --run 2026-01-31_120000_spec')
@@ -78,6 +79,8 @@ export function registerCommands(program: Command): void {
     .option('--feedback <text>', 'tell the model what to do differently from its last attempt (recorded)')
     .option('--feedback-file <file>', 'the same, read from a file')
     .option('--same', 'send the request even if it is byte-identical to the last attempt\'s (recorded)')
+    .option('--no-checks', "do not run the run's checks on this attempt's patch (recorded)")
+    .option('--check-timeout <seconds>', 'time limit of each check, in seconds (default: 300)')
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .action(lazy(() => import('./commands/run-task.js')));
@@ -87,6 +90,7 @@ export function registerCommands(program: Command): void {
     .requiredOption('--task <id>', 'task id, e.g. T001')
     .option('--by <name>', 'who approves (default: git user.name, else the OS user)')
     .option('--ack-undeclared', 'approve a patch that changes files the task did not declare (recorded)')
+    .option('--ack-failed-checks', 'approve a patch on which a check failed (recorded)')
     .action(lazy(() => import('./commands/approve-task.js')));
 
   command('reject-task', "reject the latest attempt's patch of a task", 'llm-orchestrator reject-task --run ID --task T001 --reason "edits the wrong function"')

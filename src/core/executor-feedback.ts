@@ -12,6 +12,7 @@ import { DEFAULT_PACK_DIR } from '../package-info.js';
 import { Allowlist, ExecResponse, type ExecFeedback } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { ALLOWLIST } from './layout.js';
+import { checkVerdict, outputTail } from './run-checks.js';
 import { newRunAdvice } from './model-call.js';
 import type { ContextFile } from './prompts.js';
 import type { TaskFacts } from './run-snapshot.js';
@@ -91,11 +92,34 @@ export async function previousAttempt(
       failure: await failureOf(response, repo, context),
       rejection,
       person,
-      // Where the tail of a failed check's output will go once checks exist.
-      check_output: null,
+      check_output: failedChecksOutput(run, response),
     },
   };
 }
+
+/**
+ * Each failed check of the previous attempt: its command, how it ended, and the last lines of its
+ * log, for the model to read. Null when every check passed or none ran.
+ */
+function failedChecksOutput(run: Run, response: ExecResponse): string | null {
+  const failed = (response.checks ?? []).filter((check) => !check.passed);
+  if (failed.length === 0) return null;
+  return failed
+    .map((check) => {
+      let log = '';
+      try {
+        log = run.readBytes(check.log).toString('utf8');
+      } catch {
+        log = '(its output is no longer in the run)';
+      }
+      const tail = outputTail(log, FEEDBACK_LINES).slice(-FEEDBACK_CHARS);
+      return `$ ${check.command}\n(${checkVerdict(check)})\n${tail}`;
+    })
+    .join('\n\n');
+}
+/** Enough of a compiler's or test runner's last words to name the failure, small beside the context. */
+const FEEDBACK_LINES = 40;
+const FEEDBACK_CHARS = 4000;
 
 /**
  * The previous attempt's failure as the model may see it. The engine's words can quote the file a

@@ -123,6 +123,9 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
     timeout_ms: pack.manifest.timeout_ms,
     from_run: { run_id: source.id, manifest_sha256: sha256(source.readBytes(MANIFEST)) },
     ...(Object.keys(overrides).length > 0 ? { generation_overrides: overrides } : {}),
+    // The checks a person declared for the source run stay declared.
+    ...(sourceManifest.checks ? { checks: sourceManifest.checks } : {}),
+    ...(sourceManifest.check_links ? { check_links: sourceManifest.check_links } : {}),
   };
 
   const sourcePlanFiles = planFiles(current.revision);

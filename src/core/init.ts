@@ -22,6 +22,8 @@ export interface InitOptions {
   pack?: string;
   /** `--allow-remote`: a model server that is not on this machine (recorded in the manifest). */
   allowRemote?: boolean;
+  /** `--check CMD` (repeatable): commands run on every validated patch, after the pack's own. */
+  checks?: string[];
 }
 
 export interface InitResult {
@@ -74,9 +76,19 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
     pack: packRecord(pack),
     generation: pack.manifest.generation,
     timeout_ms: pack.manifest.timeout_ms,
+    ...checksRecord(pack, options.checks ?? []),
   };
 
-  const args = { spec: options.spec, planner_model: options.plannerModel, executor_model: options.executorModel, provider, base_url: baseUrl, pack: options.pack, allow_remote: allowRemote ? true : undefined };
+  const args = {
+    spec: options.spec,
+    planner_model: options.plannerModel,
+    executor_model: options.executorModel,
+    provider,
+    base_url: baseUrl,
+    pack: options.pack,
+    allow_remote: allowRemote ? true : undefined,
+    check: options.checks && options.checks.length > 0 ? options.checks : undefined,
+  };
   await audited(run, env, 'init', args, async () => {
     run.writeText(SPEC, spec);
     // The run keeps its own copy of the prompts, so it reads the same prompts next month even
@@ -87,6 +99,19 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
     run.writeJson(MANIFEST, manifest);
   });
   return { runId: run.id, runDir: run.dir, manifest };
+}
+
+/**
+ * The checks a run records: the pack's, then the person's `--check`s. Only a person writes either
+ * (a pack is a file a person chose); nothing a model or a plan says ever becomes one.
+ */
+export function checksRecord(pack: Pack, extra: string[]): Pick<Manifest, 'checks' | 'check_links'> {
+  for (const check of extra) {
+    if (check.trim() === '' || check.includes('\0')) throw new UsageError('--check needs a command, e.g. --check "npm test"');
+  }
+  const checks = [...(pack.manifest.checks ?? []), ...extra];
+  const links = pack.manifest.check_links ?? [];
+  return { ...(checks.length > 0 ? { checks } : {}), ...(links.length > 0 ? { check_links: links } : {}) };
 }
 
 function parseProvider(value: string | undefined): 'ollama' | 'openai' | 'embedded' {

@@ -32,7 +32,7 @@ function renderTask(task: PlanTask): string[] {
   ];
 }
 
-export function renderExecMarkdown(task: PlanTask, response: ExecResponse): string {
+export function renderExecMarkdown(task: PlanTask, response: ExecResponse, checks: ReadonlyArray<{ command: string; passed: boolean; verdict: string; duration_ms: number; log: string; tail: string }> = []): string {
   const { normalization, validation } = response;
   const lines = [
     `# ${line(task.id)}: ${line(task.title)} (attempt ${response.attempt})`,
@@ -46,6 +46,15 @@ export function renderExecMarkdown(task: PlanTask, response: ExecResponse): stri
   if (controls.length > 0) {
     lines.push('', '## Warning: control characters in added lines', '', `${CONTROLS_WARNING}; they are shown escaped in patch.md:`, '');
     for (const found of controls) lines.push(`- \`${line(found.file)}\` line ${found.line}: ${found.characters.map((char) => `\`${char}\``).join(', ')}`);
+  }
+  if (response.checks_skipped) lines.push('', '## Checks', '', response.checks_skipped === 'no-checks' ? 'Not run (`run-task --no-checks`).' : 'Not run: interrupted.');
+  if (checks.length > 0) {
+    lines.push('', '## Checks', '');
+    for (const check of checks) {
+      lines.push(`- ${check.passed ? '✅' : '❌'} \`${line(check.command)}\`: ${line(check.verdict)} in ${(check.duration_ms / 1000).toFixed(1)} s ([${line(check.log.split('/').pop()!)}](artifacts/${line(check.log.split('/').pop()!)}))`);
+      // Indented, so the output belongs to its list item.
+      if (!check.passed) lines.push('', ...fenced(text(check.tail)).join('\n').split('\n').map((item) => `  ${item}`), '');
+    }
   }
   if (response.feedback) lines.push(...renderFeedback(response.feedback));
   lines.push('', '## Fixes made to the reply', '');

@@ -16,6 +16,7 @@ import { loadRunPack } from './run-pack.js';
 import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and-validate.js';
 import { outsideRunsDir } from './runs-dir-policy.js';
+import { checkVerdict, checkViews, ChecksInterrupted, DEFAULT_CHECK_TIMEOUT_S, runChecks } from './run-checks.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -33,13 +34,25 @@ export interface RunTaskOptions {
   feedbackFile?: string | undefined;
   /** Send the request even when it is byte-identical to the previous attempt's. */
   same?: boolean | undefined;
+  /** `--no-checks`: this attempt runs none of the run's checks (recorded). */
+  noChecks?: boolean | undefined;
+  /** `--check-timeout S`: each check's time limit, in seconds. */
+  checkTimeout?: number | undefined;
 }
 
 export async function runTask(env: WorkflowEnv, runId: string, taskId: string, options: RunTaskOptions = {}): Promise<RunTaskResult> {
   const person = readPersonFeedback(env.cwd, options);
   const session = await openSession(env, runId);
   // The person's words are part of what was decided, so the audit line carries them whole.
-  const args = { run: runId, task: taskId, feedback: person ?? undefined, feedback_file: options.feedbackFile, same: options.same === true ? true : undefined };
+  const args = {
+    run: runId,
+    task: taskId,
+    feedback: person ?? undefined,
+    feedback_file: options.feedbackFile,
+    same: options.same === true ? true : undefined,
+    no_checks: options.noChecks === true ? true : undefined,
+    check_timeout: options.checkTimeout,
+  };
   return audited(session.run, env, 'run-task', args, async (record) => {
     const snapshot = loadSnapshot(session.run);
     const task = runnableTask(snapshot, taskId);
@@ -139,13 +152,43 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
       record.warnings.push(`${taskId} attempt ${attempt}: ${describeControls(controls)}`);
     }
     const patch = outcome.ok ? run.writeText(files.patch, outcome.diff) : null;
+    let interrupted: unknown = null;
+    const checks = session.manifest.checks ?? [];
+    if (validation.ok && checks.length > 0) {
+      if (options.noChecks === true) {
+        response.checks_skipped = 'no-checks';
+        record.warnings.push(`${taskId} attempt ${attempt}: the run's ${checks.length} check(s) did not run (--no-checks)`);
+      } else {
+        try {
+          response.checks = await runChecks(run, {
+            repoRoot: session.repoRoot,
+            checks,
+            links: session.manifest.check_links ?? [],
+            withPatch: validation.result_tree!,
+            withoutPatch: validation.state_tree!,
+            timeoutMs: (options.checkTimeout ?? DEFAULT_CHECK_TIMEOUT_S) * 1000,
+            signal: env.signal,
+            artifactsDir: path.posix.dirname(files.patch),
+          });
+        } catch (error) {
+          if (!(error instanceof ChecksInterrupted)) throw error;
+          // The attempt is still recorded whole, as one whose checks did not run.
+          response.checks_skipped = 'interrupted';
+          interrupted = error;
+        }
+        for (const check of response.checks ?? []) {
+          if (!check.passed) record.warnings.push(`${taskId} attempt ${attempt}: check \`${check.command}\` ${checkVerdict(check)}; see ${check.log}`);
+        }
+      }
+    }
     // The notes are prose the model wrote around its diff: a view for a person, so shown visibly.
     if (outcome.notes) run.writeText(files.notes, visibleText(outcome.notes) + '\n');
     run.writeJson(files.response, response);
     // Views are derived from the recorded JSON; failing to render one must not fail the command.
     if (patch) renderView(() => run.writeText(files.patchMarkdown, renderPatchMarkdown(taskId, outcome.diff, patch.sha256)), record.warnings);
-    renderView(() => run.writeText(files.markdown, renderExecMarkdown(task.task, response)), record.warnings);
+    renderView(() => run.writeText(files.markdown, renderExecMarkdown(task.task, response, checkViews(run, response.checks ?? []))), record.warnings);
 
+    if (interrupted !== null) throw interrupted;
     if (!validation.ok) {
       const reason = validation.errors[0];
       throw new OrchestratorError(

@@ -6,6 +6,7 @@ import { ExecResponse, type Approval, type PatchValidationRecord } from '../sche
 import type { Run } from '../store/run-store.js';
 import { hookChanges } from './apply-guard.js';
 import { planFiles } from './layout.js';
+import { checkViews, type CheckView } from './run-checks.js';
 import { loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import { deriveStatus, type RunState, type TaskStatus } from './state.js';
@@ -57,6 +58,9 @@ export interface PatchView {
   /** Files the patch changes that a commit runs as hooks: apply-task refuses them without --allow-hook-change. */
   hook_files: string[];
   decision: DecisionView | null;
+  /** The run's checks on this attempt's patch; empty when none ran (see checks_skipped). */
+  checks: CheckView[];
+  checks_skipped: 'no-checks' | 'interrupted' | null;
 }
 
 export type ShowResult = PlanView | PatchView | TaskView;
@@ -146,6 +150,8 @@ function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: numb
     // Recorded by run-task; found again for attempts recorded before run-task looked for them.
     control_characters: response.control_characters ?? (patch === null ? [] : addedLineControls(patch)),
     decision: decisionView(attempt.approval),
+    checks: checkViews(run, response.checks ?? []),
+    checks_skipped: response.checks_skipped ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UsageError, WorkflowError } from '../errors.js';
+import { checkVerdict } from './run-checks.js';
 import { ExecResponse, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { loadApprovedPatches } from './approved-state.js';
@@ -17,6 +18,8 @@ export interface TaskDecisionOptions {
   reason?: string;
   /** `--ack-undeclared`: the person has seen that the patch changes files the task did not declare. */
   ackUndeclared?: boolean;
+  /** `--ack-failed-checks`: the person has seen that a check failed on the patch. */
+  ackFailedChecks?: boolean;
 }
 
 /**
@@ -27,7 +30,9 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
   if (options.decision === 'rejected' && !options.reason?.trim()) throw new UsageError('reject-task needs --reason TEXT saying what is wrong');
   const session = await openSession(env, runId);
   const command = options.decision === 'approved' ? 'approve-task' : 'reject-task';
-  const args = { run: runId, task: taskId, by: options.by, reason: options.reason, ack_undeclared: options.ackUndeclared === true ? true : undefined };
+  const args = { run: runId, task: taskId, by: options.by, reason: options.reason, ack_undeclared: options.ackUndeclared === true ? true : undefined,
+    ack_failed_checks: options.ackFailedChecks === true ? true : undefined,
+  };
   return audited(session.run, env, command, args, async () => {
     const snapshot = loadSnapshot(session.run);
     const task = snapshot.tasks.find((item) => item.task.id === taskId);
@@ -44,7 +49,14 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
           `${taskId} attempt ${attempt.attempt} has no patch that validates, so it cannot be approved: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model the failure with its reply and your note`,
         );
       }
-      const undeclared = session.run.readJson(files.response, ExecResponse).undeclared_files ?? [];
+      const response = session.run.readJson(files.response, ExecResponse);
+      const undeclared = response.undeclared_files ?? [];
+      const failed = (response.checks ?? []).filter((check) => !check.passed);
+      if (failed.length > 0 && options.ackFailedChecks !== true) {
+        throw new WorkflowError(
+          `${taskId} attempt ${attempt.attempt}: check \`${failed[0]!.command}\` ${checkVerdict(failed[0]!)} (${failed[0]!.log}): read its output, then approve with --ack-failed-checks (recorded), or \`reject-task --run ${runId} --task ${taskId} --reason "..."\` and the next attempt is sent that output`,
+        );
+      }
       if (undeclared.length > 0 && options.ackUndeclared !== true) {
         throw new WorkflowError(`${taskId} attempt ${attempt.attempt} changes ${undeclared.join(', ')}, which the task does not declare: review those changes, then approve with --ack-undeclared (recorded), or reject it`);
       }

@@ -31,6 +31,18 @@ export const GenerationParams = z.strictObject({
 });
 export type GenerationParams = z.infer<typeof GenerationParams>;
 
+/**
+ * A path of the repository a check may need but that git does not hold (node_modules, .venv):
+ * relative, inside the repository, never .git. Linked into the checks' copy, not copied.
+ */
+const CheckLink = z.string().check(
+  z.refine((value) => value !== '' && !value.startsWith('/') && !value.includes('\0') && !value.split('/').some((part) => part === '..' || part === '.' || part === '' || part === '.git'), {
+    message: 'a check link is a relative path inside the repository, without "..", "." or .git',
+  }),
+);
+/** A shell command a person declared (init --check, or the pack's checks), run with `sh -c`. */
+const CheckCommand = z.string().check(z.minLength(1), z.refine((value) => !value.includes('\0'), { message: 'a check holds no NUL byte' }));
+
 export const PackManifest = z.strictObject({
   schema_version: Version,
   id: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*$/)),
@@ -59,6 +71,10 @@ export const PackManifest = z.strictObject({
       repo_files: z.optional(PositiveInt),
     }),
   ),
+  /** Commands run on every validated patch, in a copy of the repository (src/core/run-checks.ts). */
+  checks: z.optional(z.array(CheckCommand)),
+  /** Repository paths linked into that copy, e.g. ["node_modules"]. */
+  check_links: z.optional(z.array(CheckLink)),
 });
 export type PackManifest = z.infer<typeof PackManifest>;
 
@@ -94,6 +110,13 @@ export const Manifest = z.strictObject({
   from_run: z.optional(z.strictObject({ run_id: Text, manifest_sha256: Sha256 })),
   /** `init --from --num-ctx/--num-predict`: the values that differ from the pack's (also in `generation`). */
   generation_overrides: z.optional(z.strictObject({ num_ctx: z.optional(PositiveInt), num_predict: z.optional(PositiveInt) })),
+  /**
+   * The checks a person declared: the pack's `checks`, then each `init --check`, in that order.
+   * Absent (runs made before checks existed, or none declared): run-task runs none.
+   */
+  checks: z.optional(z.array(CheckCommand)),
+  /** The pack's `check_links`: repository paths linked into the copy the checks run in. */
+  check_links: z.optional(z.array(CheckLink)),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -192,10 +215,36 @@ export const ExecFeedback = z.strictObject({
   rejection: NullableText,
   /** The person's --feedback / --feedback-file text; null when none was given. */
   person: NullableText,
-  /** Reserved for the tail of a failed check's output; always null until checks exist. */
+  /** Each failed check of the previous attempt: its command, how it ended and the tail of its output; null when none failed. */
   check_output: NullableText,
 });
 export type ExecFeedback = z.infer<typeof ExecFeedback>;
+
+/** One run of a check: the log holds the last bytes of its output (stdout and stderr together). */
+const CheckRunRecord = {
+  exit_code: z.nullable(z.int()),
+  timed_out: Bool,
+  duration_ms: Num,
+  /** Exit 0 within the timeout. */
+  passed: Bool,
+  /** The log in the run (artifacts/check-N.log), and the sha256 of its bytes. */
+  log: Text,
+  output_sha256: Sha256,
+  /** Bytes the check wrote in all; the log keeps at most the last MiB. */
+  output_bytes: Num,
+};
+
+/** A person's check run on base + approved patches + this attempt's patch, in a throwaway copy. */
+export const CheckRecord = z.strictObject({
+  command: Text,
+  ...CheckRunRecord,
+  /**
+   * The same check on base + approved patches without this patch, run only when it failed with
+   * it: passed there means the patch broke it; failed there means it was failing already.
+   */
+  baseline: z.optional(z.strictObject(CheckRunRecord)),
+});
+export type CheckRecord = z.infer<typeof CheckRecord>;
 
 export const ExecResponse = z.strictObject({
   schema_version: Version,
@@ -231,6 +280,10 @@ export const ExecResponse = z.strictObject({
   validation: PatchValidationRecord,
   /** Absent on a first attempt, and on every attempt of runs made before feedback existed. */
   feedback: z.optional(ExecFeedback),
+  /** The run's checks on this patch, in the manifest's order; absent when none ran. */
+  checks: z.optional(z.array(CheckRecord)),
+  /** Why the run's checks did not run on a patch that validated: `run-task --no-checks`, or Ctrl-C during them. */
+  checks_skipped: z.optional(z.enum(['no-checks', 'interrupted'])),
 });
 export type ExecResponse = z.infer<typeof ExecResponse>;
 

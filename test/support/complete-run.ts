@@ -27,9 +27,9 @@ export async function completeRun(ws: Workspace): Promise<string> {
   return run;
 }
 
-/** init → plan (twoTaskPlan) → approve-plan → add-context src/app.js, replies scripted. */
-export async function planApprovedRun(ws: Workspace): Promise<string> {
-  const run = await ws.init();
+/** init (with `initArgs`) → plan (twoTaskPlan) → approve-plan → add-context src/app.js, replies scripted. */
+export async function planApprovedRun(ws: Workspace, initArgs: string[] = []): Promise<string> {
+  const run = await ws.init(initArgs);
   ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
   await must(ws.cli(['plan', '--run', run]), 'plan');
   await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');

@@ -21,6 +21,7 @@ export default async function init(options: Record<string, string | undefined>, 
     baseUrl: options.baseUrl,
     pack: options.pack,
     allowRemote: (options as Record<string, unknown>).allowRemote === true,
+    checks: (options as Record<string, unknown>).check as string[],
   });
   setResult({ run_id: result.runId, run_dir: result.runDir });
   out(result.runId);
@@ -32,6 +33,7 @@ async function initFrom(options: Record<string, string | undefined>, command: Co
   for (const [flag, key] of [['--spec', 'spec'], ['--base-url', 'baseUrl'], ['--allow-remote', 'allowRemote']] as const) {
     if (options[key] !== undefined) throw new UsageError(`${flag} cannot be used with --from: the new run keeps the source run's`);
   }
+  if (((options as Record<string, unknown>).check as string[]).length > 0) throw new UsageError("--check cannot be used with --from: the new run keeps the source run's checks");
   if (command.getOptionValueSource('provider') === 'cli') throw new UsageError("--provider cannot be used with --from: the new run keeps the source run's");
   const result = await initFromRun(workflowEnv(command), {
     from: options.from!,

@@ -1,16 +1,33 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { checkVerdict } from '../../core/run-checks.js';
 import { runTask } from '../../core/run-task.js';
 import { out, setResult, warn } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function runTaskCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const same = command.opts<{ same?: boolean }>().same === true;
-  const result = await runTask(workflowEnv(command), options.run!, options.task!, { feedback: options.feedback, feedbackFile: options.feedbackFile, same });
+  const flags = command.opts<{ same?: boolean; checks?: boolean }>();
+  const result = await runTask(workflowEnv(command), options.run!, options.task!, {
+    feedback: options.feedback,
+    feedbackFile: options.feedbackFile,
+    same: flags.same === true,
+    noChecks: flags.checks === false,
+    checkTimeout: seconds(options.checkTimeout),
+  });
   setResult(result);
   for (const line of result.warnings) warn(line);
   const fixes = result.response.normalization.fixes;
   out(`${result.task} attempt ${result.attempt}: the patch validates (${result.response.validation.files.length} file(s), ${fixes.length} fix(es) to the reply)`);
   for (const fix of fixes) out(`  fixed ${fix.kind}${fix.file ? ` in ${fix.file}` : ''}: ${fix.detail}`);
+  for (const check of result.response.checks ?? []) {
+    out(`  ${check.passed ? '✅' : '❌'} check \`${check.command}\` ${checkVerdict(check)} in ${(check.duration_ms / 1000).toFixed(1)} s (${check.log})`);
+  }
   out(`review: ${result.files.patch}`);
   out(`next: llm-orchestrator approve-task --run ${options.run} --task ${result.task}   (or reject-task --reason "...")`);
+}
+
+function seconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) === 0) throw new UsageError(`--check-timeout "${value}" is not a number of seconds: pass a positive whole number, e.g. --check-timeout 600`);
+  return Number(value);
 }

@@ -3,6 +3,7 @@ import type { DecisionView, PatchView, PlanView } from '../../core/show.js';
 import { showRun } from '../../core/show.js';
 import { describeControls } from '../../core/render.js';
 import { UsageError } from '../../errors.js';
+import { visibleLine } from '../../visible-text.js';
 import { colourDiff, paint, stdoutColours, type Colours, type Painted } from '../colour.js';
 import { out, outRaw, setResult } from '../print.js';
 import { printTaskView } from '../print-task-view.js';
@@ -44,6 +45,16 @@ function printPlan(view: PlanView, c: Colours): void {
   }
 }
 
+function printChecks(view: PatchView, c: Colours): void {
+  if (view.checks_skipped === 'no-checks') out(paint`checks: ${c.yellow('not run')} (run-task --no-checks)`);
+  if (view.checks_skipped === 'interrupted') out(paint`checks: ${c.yellow('not run')} (interrupted)`);
+  for (const check of view.checks) {
+    // The command is the person's, the output the patch's code: both are shown escaped.
+    out(paint`${check.passed ? '✅' : '❌'} check ${visibleLine(check.command)}: ${check.passed ? c.green(check.verdict) : c.red(check.verdict)} in ${(check.duration_ms / 1000).toFixed(1)} s (${check.log})`);
+    if (!check.passed) for (const item of check.tail.split('\n')) out(`    ${visibleLine(item)}`);
+  }
+}
+
 function printPatch(view: PatchView, c: Colours): void {
   out(c.bold(`run ${view.run_id}: ${view.task} attempt ${view.attempt} of ${view.attempts}: ${view.title}`));
   const { validation } = view;
@@ -60,6 +71,7 @@ function printPatch(view: PatchView, c: Colours): void {
     const what = view.hook_files.length === 1 ? 'a git hook' : 'git hooks';
     out(paint`${c.yellow('warning')}: changes ${view.hook_files.join(', ')}, ${what} that the next commit runs (apply-task needs --allow-hook-change)`);
   }
+  printChecks(view, c);
   if (view.fixes.length === 0) out('fixes: none: the patch is exactly the diff the model wrote');
   else out(`fixes: ${view.fixes.length} made to the reply`);
   for (const fix of view.fixes) {

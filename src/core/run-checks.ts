@@ -1,0 +1,177 @@
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCheck, type CheckRun } from '../checks/run-check.js';
+import { OrchestratorError } from '../errors.js';
+import { exportTree } from '../git/export-tree.js';
+import type { CheckRecord } from '../schema/run-files.js';
+import { sha256, type Run } from '../store/run-store.js';
+
+export const DEFAULT_CHECK_TIMEOUT_S = 300;
+/** A check's log keeps its last MiB: enough for the failure a build or test prints at its end. */
+export const CHECK_OUTPUT_CAP = 1024 * 1024;
+export const INTERRUPTED_EXIT = 130;
+
+export interface ChecksInput {
+  repoRoot: string;
+  checks: readonly string[];
+  links: readonly string[];
+  /** base + approved patches + this patch (the validation's result_tree). */
+  withPatch: string;
+  /** base + approved patches (the validation's state_tree): where a failing check runs again. */
+  withoutPatch: string;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  /** The attempt's artifacts folder in the run. */
+  artifactsDir: string;
+}
+
+/** Folders to remove if the process exits before a `finally` can (a second Ctrl-C exits at once). */
+const live = new Set<string>();
+let exitHook = false;
+function track(dir: string): void {
+  live.add(dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const item of live) rmSync(item, { recursive: true, force: true });
+  });
+}
+
+/** Thrown when Ctrl-C stopped a check: nothing of the checks is recorded, the command exits 130. */
+export class ChecksInterrupted extends OrchestratorError {
+  constructor(message: string) {
+    super(message, { exitCode: INTERRUPTED_EXIT });
+  }
+}
+
+/**
+ * Runs each check with `sh -c` in a copy of the repository at `withPatch`, written into a new
+ * folder under the system's temporary folder (never inside the repository, never a worktree git
+ * knows of), with `links` pointing back at the repository's own folders. A check that fails runs
+ * once more on a copy at `withoutPatch`. The logs are written only once every check has finished,
+ * so an interrupted run records none; the folders are removed whatever happens.
+ */
+export async function runChecks(run: Run, input: ChecksInput): Promise<CheckRecord[]> {
+  const top = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-checks-'));
+  track(top);
+  try {
+    const copies = new Map<string, string>();
+    const copyAt = async (name: string, tree: string): Promise<string> => {
+      const existing = copies.get(name);
+      if (existing !== undefined) return existing;
+      const dir = path.join(top, name);
+      mkdirSync(dir);
+      await exportTree(input.repoRoot, tree, dir, path.join(top, `${name}.index`));
+      linkInto(input.repoRoot, dir, input.links);
+      copies.set(name, dir);
+      return dir;
+    };
+    const results: Array<{ command: string; own: CheckRun; baseline: CheckRun | null }> = [];
+    for (const command of input.checks) {
+      const own = await once(command, await copyAt('with-patch', input.withPatch), input);
+      const baseline = own.exitCode === 0 || own.interrupted ? null : await once(command, await copyAt('without-patch', input.withoutPatch), input);
+      if (own.interrupted || baseline?.interrupted) {
+        throw new ChecksInterrupted(`interrupted during the check \`${command}\`: nothing of the checks was recorded; run the task again to check a new patch`);
+      }
+      results.push({ command, own, baseline });
+    }
+    return results.map(({ command, own, baseline }, i) => {
+      const n = i + 1;
+      const record: CheckRecord = { command, ...written(run, `${input.artifactsDir}/check-${n}.log`, own) };
+      if (baseline) record.baseline = written(run, `${input.artifactsDir}/check-${n}.baseline.log`, baseline);
+      return record;
+    });
+  } finally {
+    rmSync(top, { recursive: true, force: true });
+    live.delete(top);
+  }
+}
+
+function once(command: string, cwd: string, input: ChecksInput): Promise<CheckRun> {
+  return runCheck(command, { cwd, timeoutMs: input.timeoutMs, maxOutput: CHECK_OUTPUT_CAP, signal: input.signal });
+}
+
+function written(run: Run, log: string, result: CheckRun): Omit<CheckRecord, 'command' | 'baseline'> {
+  run.writeText(log, result.output);
+  return {
+    exit_code: result.exitCode,
+    timed_out: result.timedOut,
+    duration_ms: result.durationMs,
+    passed: result.exitCode === 0 && !result.timedOut,
+    log,
+    output_sha256: sha256(result.output),
+    output_bytes: result.outputBytes,
+  };
+}
+
+/**
+ * Each of `links` that exists in the repository becomes a symbolic link in the copy, so checks
+ * need no install step. A link, not a copy: a check that writes there writes into the repository's
+ * folder. A path git already holds is left as the patch made it.
+ */
+function linkInto(repoRoot: string, dir: string, links: readonly string[]): void {
+  for (const link of links) {
+    const source = path.join(repoRoot, link);
+    const target = path.join(dir, link);
+    if (!exists(source) || exists(target) || throughLink(dir, link)) continue;
+    mkdirSync(path.dirname(target), { recursive: true });
+    symlinkSync(source, target);
+  }
+}
+
+/** Whether a folder on the way to `link` in the copy is a symbolic link the patch may have added. */
+function throughLink(dir: string, link: string): boolean {
+  const parts = link.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const at = path.join(dir, ...parts.slice(0, i));
+    try {
+      if (lstatSync(at).isSymbolicLink()) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+function exists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The end of a failed check's output for the next attempt: at most `lines` lines. */
+export function outputTail(text: string, lines = 40): string {
+  const all = text.replace(/\s+$/, '').split('\n');
+  return all.slice(-lines).join('\n');
+}
+
+/** What a failed check's record says, for a person: how it failed, and whether the patch broke it. */
+export function checkVerdict(check: CheckRecord): string {
+  const how = (item: Omit<CheckRecord, 'command' | 'baseline'>): string => (item.timed_out ? 'timed out' : `exited ${item.exit_code ?? 'without a code'}`);
+  if (check.passed) return 'passed';
+  if (!check.baseline) return `failed (${how(check)})`;
+  return check.baseline.passed ? `failed (${how(check)}); it passes without this patch, so the patch broke it` : `failed (${how(check)}); it fails without this patch too (${how(check.baseline)})`;
+}
+
+/** A check as a person reviews it: its record, what it means, and the last lines of its log. */
+export interface CheckView extends CheckRecord {
+  verdict: string;
+  tail: string;
+}
+
+/** The views of an attempt's checks; a log missing from the run shows as such, never fails the view. */
+export function checkViews(run: Run, checks: readonly CheckRecord[], lines = 10): CheckView[] {
+  return checks.map((check) => {
+    let tail: string;
+    try {
+      tail = outputTail(run.readBytes(check.log).toString('utf8'), lines);
+    } catch {
+      tail = `(${check.log} is missing from the run)`;
+    }
+    return { ...check, verdict: checkVerdict(check), tail };
+  });
+}

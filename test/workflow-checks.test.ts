@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCli } from './support/cli.js';
+import { lines, must, planApprovedRun } from './support/complete-run.js';
+import { git } from './support/git-fixture.js';
+import { APP_JS, T001_REPLY, T002_DIFF, packCopy, workspace, type Workspace } from './support/workflow-fixture.js';
+
+/** A real node script of the repository: greet() must default to "world", which only T001 makes true. */
+const GREET_CHECK = [
+  "import { greet } from './src/app.js';",
+  "const said = greet();",
+  "if (said !== 'Hello world') { console.error(`greet() said ${said}`); process.exit(1); }",
+  "console.log('greet ok');",
+  '',
+].join('\n');
+
+const PASSING = 'node check-greet.mjs';
+const ALSO_PASSING = 'test -f src/app.js && grep -q who src/app.js';
+/** Fails with and without the patch. */
+const ALREADY_FAILING = 'echo failing-before-too >&2; exit 3';
+/** Passes on base, fails once the patch adds `who`. */
+const BROKEN_BY_PATCH = '! grep -q who src/app.js || { echo "who is here now"; exit 4; }';
+
+describe('checks: the person\'s commands run on each validated patch in a throwaway copy (through the built CLI)', () => {
+  let ws: Workspace;
+  let tmp: string;
+  /** The CLI with its own temporary folder, so what the checks leave behind there can be seen. */
+  const cli = (args: string[]) => runCli(args, { cwd: ws.root, env: { OLLAMA_HOST: ws.fake.url, TMPDIR: tmp } });
+  const audit = (run: string) => lines(ws.read(run, 'audit.log')).map((line) => JSON.parse(line));
+  const leftovers = () => readdirSync(tmp).filter((name) => name.startsWith('llm-orchestrator-checks-'));
+  const verified = async (run: string) => {
+    const result = await ws.cli(['verify', '--run', run]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+  };
+
+  before(async () => {
+    ws = await workspace({ 'src/app.js': APP_JS, 'package.json': '{ "type": "module" }\n', 'check-greet.mjs': GREET_CHECK });
+    tmp = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-checks-test-'));
+  });
+  after(async () => {
+    await ws.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('init --check records the commands in the manifest and the audit log', async () => {
+    const run = await ws.init(['--check', PASSING, '--check', ALREADY_FAILING]);
+    assert.deepEqual(ws.json(run, 'manifest.json').checks, [PASSING, ALREADY_FAILING]);
+    assert.deepEqual(audit(run)[0].args.check, [PASSING, ALREADY_FAILING]);
+    const plain = await ws.init();
+    assert.equal(ws.json(plain, 'manifest.json').checks, undefined, 'no check declared, none recorded');
+  });
+
+  test('passing and failing checks, the baseline without the patch, approval needs --ack-failed-checks, the next attempt hears the output', async () => {
+    const run = await planApprovedRun(ws, ['--check', PASSING, '--check', ALSO_PASSING, '--check', ALREADY_FAILING, '--check', BROKEN_BY_PATCH]);
+    const statusBefore = await git(ws.root, ['status', '--porcelain']);
+    const indexBefore = await git(ws.root, ['ls-files', '--stage']);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    const ran = await must(cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001');
+    assert.match(ran.stdout, /✅ check `node check-greet\.mjs` passed/);
+    assert.match(ran.stdout, /❌ check `echo failing-before-too >&2; exit 3` failed \(exited 3\); it fails without this patch too \(exited 3\)/);
+    assert.match(ran.stderr, /check `! grep -q who src\/app\.js .*` failed \(exited 4\); it passes without this patch, so the patch broke it/);
+
+    const response = ws.json(run, 'executions/T001/exec.response.json');
+    const checks = response.checks as any[];
+    assert.deepEqual(checks.map((check) => [check.command, check.exit_code, check.passed, check.timed_out]), [
+      [PASSING, 0, true, false],
+      [ALSO_PASSING, 0, true, false],
+      [ALREADY_FAILING, 3, false, false],
+      [BROKEN_BY_PATCH, 4, false, false],
+    ]);
+    assert.equal(checks[0].baseline, undefined, 'a passing check runs once');
+    assert.deepEqual([checks[2].baseline.exit_code, checks[2].baseline.passed], [3, false]);
+    assert.deepEqual([checks[3].baseline.exit_code, checks[3].baseline.passed], [0, true]);
+    assert.equal(checks[0].log, 'executions/T001/artifacts/check-1.log');
+    assert.equal(ws.read(run, checks[0].log), 'greet ok\n', 'the node script ran on the patched copy');
+    assert.equal(ws.read(run, checks[2].log), 'failing-before-too\n');
+    assert.equal(ws.read(run, 'executions/T001/artifacts/check-4.baseline.log'), '');
+    for (const check of checks) assert.ok(typeof check.duration_ms === 'number' && /^[0-9a-f]{64}$/.test(check.output_sha256));
+
+    // The person's repository is as it was, and the copies are gone.
+    assert.equal(readFileSync(path.join(ws.root, 'src/app.js'), 'utf8'), APP_JS);
+    assert.equal(await git(ws.root, ['status', '--porcelain']), statusBefore);
+    assert.equal(await git(ws.root, ['ls-files', '--stage']), indexBefore);
+    assert.equal((await git(ws.root, ['worktree', 'list', '--porcelain'])).match(/^worktree /gm)!.length, 1, 'no worktree registered');
+    assert.deepEqual(leftovers(), []);
+
+    const md = ws.read(run, 'executions/T001/exec.md');
+    assert.match(md, /## Checks/);
+    assert.match(md, /- ✅ `node check-greet\.mjs`: passed in \d+\.\d s/);
+    assert.match(md, /- ❌ `echo failing-before-too >&2; exit 3`: failed \(exited 3\)/);
+    assert.ok(md.includes('  ```\n  failing-before-too\n  ```'), md);
+
+    const shown = await must(ws.cli(['show', '--run', run, '--task', 'T001']), 'show');
+    assert.match(shown.stdout, /❌ check echo failing-before-too >&2; exit 3: failed \(exited 3\); it fails without this patch too/);
+    assert.match(shown.stdout, /\n {4}who is here now\n/);
+
+    const refused = await ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(lines(refused.stderr).length, 1, refused.stderr);
+    assert.match(refused.stderr, /check `echo failing-before-too >&2; exit 3` failed .*--ack-failed-checks/);
+    assert.ok(!existsSync(path.join(ws.root, 'runs', run, 'executions/T001/approval.json')));
+
+    await must(ws.cli(['reject-task', '--run', run, '--task', 'T001', '--reason', 'the checks fail', '--by', 'Reviewer']), 'reject-task');
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    await must(cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001 attempt 2');
+    const messages = JSON.parse(ws.fake.requests.filter((request) => request.path === '/api/chat').at(-1)!.body).messages;
+    const feedback = messages.at(-1).content as string;
+    assert.match(feedback, /A check run on your change failed\. The end of its output:/);
+    assert.ok(feedback.includes(`$ ${ALREADY_FAILING}\n(failed (exited 3); it fails without this patch too (exited 3))\nfailing-before-too`), feedback);
+    assert.ok(feedback.includes(`$ ${BROKEN_BY_PATCH}\n`) && feedback.includes('who is here now'), feedback);
+    assert.ok(!feedback.includes(PASSING), 'a passing check is not sent');
+    const attempt2 = ws.json(run, 'executions/T001/attempt-002/exec.response.json');
+    assert.ok(attempt2.feedback.check_output.includes('who is here now'));
+
+    await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer', '--ack-failed-checks']), 'approve-task --ack-failed-checks');
+    assert.equal(audit(run).at(-1).args.ack_failed_checks, true);
+
+    // --no-checks: one attempt without them, recorded.
+    ws.fake.enqueueReply({ content: T002_DIFF });
+    const skipped = await must(cli(['run-task', '--run', run, '--task', 'T002', '--no-checks']), 'run-task --no-checks');
+    assert.match(skipped.stderr, /did not run \(--no-checks\)/);
+    const t002 = ws.json(run, 'executions/T002/exec.response.json');
+    assert.equal(t002.checks, undefined);
+    assert.equal(t002.checks_skipped, 'no-checks');
+    assert.equal(audit(run).at(-1).args.no_checks, true);
+    assert.ok(!existsSync(path.join(ws.root, 'runs', run, 'executions/T002/artifacts/check-1.log')));
+    await must(ws.cli(['approve-task', '--run', run, '--task', 'T002', '--by', 'Reviewer']), 'approve-task T002 without checks');
+    assert.deepEqual(leftovers(), []);
+    await verified(run);
+  });
+
+  test('a check that runs past --check-timeout is stopped and recorded as timed out', async () => {
+    const run = await planApprovedRun(ws, ['--check', 'echo started; sleep 5']);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    const started = Date.now();
+    await must(cli(['run-task', '--run', run, '--task', 'T001', '--check-timeout', '1']), 'run-task');
+    assert.ok(Date.now() - started < 5000, 'not waited out');
+    const [check] = ws.json(run, 'executions/T001/exec.response.json').checks;
+    assert.deepEqual([check.exit_code, check.timed_out, check.passed, check.baseline.timed_out], [null, true, false, true]);
+    assert.ok(check.duration_ms >= 1000 && check.duration_ms < 4000, String(check.duration_ms));
+    assert.equal(ws.read(run, check.log), 'started\n');
+    assert.equal(audit(run).at(-1).args.check_timeout, 1);
+    const bad = await ws.cli(['run-task', '--run', run, '--task', 'T001', '--check-timeout', 'soon']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.deepEqual(leftovers(), []);
+    await verified(run);
+  });
+
+  test("a pack's checks and check_links: node_modules is linked into the copy from the repository", async () => {
+    mkdirSync(path.join(ws.root, 'node_modules/dep'), { recursive: true });
+    writeFileSync(path.join(ws.root, 'node_modules/dep/index.js'), 'dep here\n');
+    const pack = packCopy(ws, 'linked-pack', (manifest) => {
+      manifest.checks = ['test -L node_modules && cat node_modules/dep/index.js'];
+      manifest.check_links = ['node_modules'];
+    });
+    const run = await planApprovedRun(ws, ['--pack', pack, '--check', 'true']);
+    const manifest = ws.json(run, 'manifest.json');
+    assert.deepEqual(manifest.checks, ['test -L node_modules && cat node_modules/dep/index.js', 'true'], "the pack's checks first, then --check");
+    assert.deepEqual(manifest.check_links, ['node_modules']);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    await must(cli(['run-task', '--run', run, '--task', 'T001']), 'run-task');
+    const [check] = ws.json(run, 'executions/T001/exec.response.json').checks;
+    assert.equal(check.passed, true, ws.read(run, check.log));
+    assert.equal(ws.read(run, check.log), 'dep here\n');
+    assert.ok(existsSync(path.join(ws.root, 'node_modules/dep/index.js')), 'the linked folder is left alone');
+    assert.deepEqual(leftovers(), []);
+    await verified(run);
+
+    const escaping = packCopy(ws, 'escaping-pack', (m) => {
+      m.check_links = ['../outside'];
+    });
+    const refused = await ws.cli(['init', '--spec', 'spec.md', '--planner-model', 'm', '--executor-model', 'm', '--pack', escaping]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /check_links/);
+  });
+});
