@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from './support/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli } from './support/cli.js';
 import { lines, must, planApprovedRun } from './support/complete-run.js';
 import { git } from './support/git-fixture.js';
 import { APP_JS, T001_REPLY, T002_DIFF, packCopy, workspace, type Workspace } from './support/workflow-fixture.js';
@@ -146,6 +147,37 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     const bad = await ws.cli(['run-task', '--run', run, '--task', 'T001', '--check-timeout', 'soon']);
     assert.equal(bad.code, 2, bad.stderr);
     assert.deepEqual(leftovers(), []);
+    await verified(run);
+  });
+
+  test('Ctrl-C during a check: exit 130, the copy removed, the attempt recorded without checks, nothing half-written', async () => {
+    const run = await planApprovedRun(ws, ['--check', 'echo started; sleep 30']);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    const child = spawn(process.execPath, [CLI, 'run-task', '--run', run, '--task', 'T001'], {
+      cwd: ws.root,
+      env: { ...process.env, NO_COLOR: '1', OLLAMA_HOST: ws.fake.url, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
+    // The check is running once its copy exists and the shell has had time to start.
+    while (leftovers().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    child.kill('SIGINT');
+    assert.equal(await code, 130, stderr);
+    assert.ok(Date.now() - started < 3000, 'the check was stopped, not waited for');
+    assert.match(stderr, /interrupted during the check `echo started; sleep 30`/);
+    assert.deepEqual(leftovers(), []);
+    const response = ws.json(run, 'executions/T001/exec.response.json');
+    assert.equal(response.checks, undefined);
+    assert.equal(response.checks_skipped, 'interrupted');
+    assert.deepEqual(readdirSync(path.join(ws.root, 'runs', run, 'executions/T001/artifacts')).filter((name) => name.startsWith('check-')), []);
+    assert.equal(audit(run).at(-1).outcome, 'error');
+    const refused = await ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /checks were interrupted.*--ack-failed-checks/);
     await verified(run);
   });
 

@@ -51,6 +51,11 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
       }
       const response = session.run.readJson(files.response, ExecResponse);
       const undeclared = response.undeclared_files ?? [];
+      if (response.checks_skipped === 'interrupted' && options.ackFailedChecks !== true) {
+        throw new WorkflowError(
+          `${taskId} attempt ${attempt.attempt}: its checks were interrupted, so nothing says the patch passes them: approve with --ack-failed-checks (recorded), or \`reject-task --run ${runId} --task ${taskId} --reason "..."\` and run the task again`,
+        );
+      }
       const failed = (response.checks ?? []).filter((check) => !check.passed);
       if (failed.length > 0 && options.ackFailedChecks !== true) {
         throw new WorkflowError(
