@@ -98,6 +98,13 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     assert.match(shown.stdout, /❌ check echo failing-before-too >&2; exit 3: failed \(exited 3\); it fails without this patch too/);
     assert.match(shown.stdout, /\n {4}who is here now\n/);
 
+    const report = (await must(ws.cli(['report', '--run', run]), 'report')).stdout;
+    assert.match(report, /<li class="check-passed">✅ <code>node check-greet\.mjs<\/code>: passed in \d+\.\d s/);
+    assert.match(report, /<li class="check-failed">❌ <code>echo failing-before-too &gt;&amp;2; exit 3<\/code>: failed \(exited 3\); it fails without this patch too \(exited 3\) in [^<]*<code>executions\/T001\/artifacts\/check-3\.log<\/code><pre class="text">failing-before-too<\/pre>/);
+
+    const status = await must(ws.cli(['status', '--run', run]), 'status');
+    assert.match(status.stdout, /checks: T001 attempt 1: ❌ `echo failing-before-too >&2; exit 3` failed \(exited 3\); it fails without this patch too/);
+
     const refused = await ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']);
     assert.equal(refused.code, 1, refused.stderr);
     assert.equal(lines(refused.stderr).length, 1, refused.stderr);
@@ -207,5 +214,38 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     const refused = await ws.cli(['init', '--spec', 'spec.md', '--planner-model', 'm', '--executor-model', 'm', '--pack', escaping]);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /check_links/);
+  });
+
+  test('run-task --checks-only runs the checks again on the latest attempt, without a model call, as a new record', async () => {
+    mkdirSync(path.join(ws.root, 'node_modules'), { recursive: true });
+    rmSync(path.join(ws.root, 'node_modules/installed'), { force: true });
+    const pack = packCopy(ws, 'install-pack', (manifest) => {
+      manifest.checks = ['test -f node_modules/installed'];
+      manifest.check_links = ['node_modules'];
+    });
+    const run = await planApprovedRun(ws, ['--pack', pack]);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    await must(cli(['run-task', '--run', run, '--task', 'T001']), 'run-task');
+    assert.equal(ws.json(run, 'executions/T001/exec.response.json').checks[0].passed, false);
+
+    // The person fixes the environment, then asks again: no model call.
+    writeFileSync(path.join(ws.root, 'node_modules/installed'), '');
+    const calls = ws.fake.requests.length;
+    const again = await must(cli(['run-task', '--run', run, '--task', 'T001', '--checks-only']), 'run-task --checks-only');
+    assert.equal(ws.fake.requests.length, calls, 'no request to the model server');
+    assert.match(again.stdout, /T001 attempt 1: checks run again, recorded in executions\/T001\/artifacts\/recheck-001\/checks\.json/);
+    assert.match(again.stdout, /✅ check `test -f node_modules\/installed` passed/);
+    const rerun = ws.json(run, 'executions/T001/artifacts/recheck-001/checks.json');
+    assert.deepEqual([rerun.attempt, rerun.checks[0].passed, rerun.checks[0].log], [1, true, 'executions/T001/artifacts/recheck-001/check-1.log']);
+    assert.equal(audit(run).at(-1).args.checks_only, true);
+    assert.equal(ws.json(run, 'executions/T001/exec.response.json').checks[0].passed, false, 'the first result is kept as it was');
+
+    const shown = await must(ws.cli(['show', '--run', run, '--task', 'T001']), 'show');
+    assert.match(shown.stdout, /✅ check test -f node_modules\/installed: passed/);
+    const mixed = await ws.cli(['run-task', '--run', run, '--task', 'T001', '--checks-only', '--feedback', 'x']);
+    assert.equal(mixed.code, 2, mixed.stderr);
+    await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']), 'approve-task after the checks pass');
+    assert.deepEqual(leftovers(), []);
+    await verified(run);
   });
 });

@@ -81,6 +81,7 @@ export function registerCommands(program: Command): void {
     .option('--same', 'send the request even if it is byte-identical to the last attempt\'s (recorded)')
     .option('--no-checks', "do not run the run's checks on this attempt's patch (recorded)")
     .option('--check-timeout <seconds>', 'time limit of each check, in seconds (default: 300)')
+    .option('--checks-only', "run the run's checks again on the latest attempt's patch, without a model call (recorded)")
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .action(lazy(() => import('./commands/run-task.js')));

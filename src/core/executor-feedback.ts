@@ -9,10 +9,10 @@ import type { ChatMessage } from '../model/types.js';
 import type { Pack } from '../pack/load-pack.js';
 import { renderTemplate } from '../pack/template.js';
 import { DEFAULT_PACK_DIR } from '../package-info.js';
-import { Allowlist, ExecResponse, type ExecFeedback } from '../schema/run-files.js';
+import { Allowlist, ExecResponse, type CheckRecord, type ExecFeedback } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { ALLOWLIST } from './layout.js';
-import { checkVerdict, outputTail } from './run-checks.js';
+import { attemptChecks, checkVerdict, outputTail } from './run-checks.js';
 import { newRunAdvice } from './model-call.js';
 import type { ContextFile } from './prompts.js';
 import type { TaskFacts } from './run-snapshot.js';
@@ -92,7 +92,7 @@ export async function previousAttempt(
       failure: await failureOf(response, repo, context),
       rejection,
       person,
-      check_output: failedChecksOutput(run, response),
+      check_output: failedChecksOutput(run, attemptChecks(run, files, response).checks),
     },
   };
 }
@@ -101,8 +101,8 @@ export async function previousAttempt(
  * Each failed check of the previous attempt: its command, how it ended, and the last lines of its
  * log, for the model to read. Null when every check passed or none ran.
  */
-function failedChecksOutput(run: Run, response: ExecResponse): string | null {
-  const failed = (response.checks ?? []).filter((check) => !check.passed);
+function failedChecksOutput(run: Run, checks: CheckRecord[]): string | null {
+  const failed = checks.filter((check) => !check.passed);
   if (failed.length === 0) return null;
   return failed
     .map((check) => {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { runCheck, type CheckRun } from '../checks/run-check.js';
 import { OrchestratorError } from '../errors.js';
 import { exportTree } from '../git/export-tree.js';
-import type { CheckRecord } from '../schema/run-files.js';
+import { CheckRerun, type CheckRecord, type ExecResponse } from '../schema/run-files.js';
+import { readRecordedArtifacts } from '../store/recorded-artifacts.js';
 import { sha256, type Run } from '../store/run-store.js';
 
 export const DEFAULT_CHECK_TIMEOUT_S = 300;
@@ -174,4 +175,28 @@ export function checkViews(run: Run, checks: readonly CheckRecord[], lines = 10)
     }
     return { ...check, verdict: checkVerdict(check), tail };
   });
+}
+
+export interface AttemptChecks {
+  checks: CheckRecord[];
+  skipped: NonNullable<ExecResponse['checks_skipped']> | null;
+  /** Where the result is recorded: exec.response.json, or the latest `run-task --checks-only`. */
+  source: string;
+}
+
+/**
+ * An attempt's checks as they stand: the latest `run-task --checks-only` result the audit log
+ * records as it is, else what run-task recorded. A checks.json no audit line records (written by
+ * hand, or by a crashed command) is not a result.
+ */
+export function attemptChecks(run: Run, files: { response: string; patch: string }, response: ExecResponse): AttemptChecks {
+  const artifacts = path.posix.dirname(files.patch);
+  const recorded = readRecordedArtifacts(run);
+  const reruns = run.list(artifacts).filter((name) => /^recheck-\d{3}$/.test(name)).sort().reverse();
+  for (const name of reruns) {
+    const file = `${artifacts}/${name}/checks.json`;
+    if (!run.exists(file) || recorded.get(file) !== sha256(run.readBytes(file))) continue;
+    return { checks: run.readJson(file, CheckRerun).checks, skipped: null, source: file };
+  }
+  return { checks: response.checks ?? [], skipped: response.checks_skipped ?? null, source: files.response };
 }

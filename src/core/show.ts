@@ -6,7 +6,7 @@ import { ExecResponse, type Approval, type PatchValidationRecord } from '../sche
 import type { Run } from '../store/run-store.js';
 import { hookChanges } from './apply-guard.js';
 import { planFiles } from './layout.js';
-import { checkViews, type CheckView } from './run-checks.js';
+import { attemptChecks, checkViews, type CheckView } from './run-checks.js';
 import { loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import { deriveStatus, type RunState, type TaskStatus } from './state.js';
@@ -133,6 +133,7 @@ function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: numb
   const files = attempt.files;
   const response = run.readJson(files.response, ExecResponse);
   const patch = run.exists(files.patch) ? run.readText(files.patch) : null;
+  const checksNow = attemptChecks(run, files, response);
   return {
     kind: 'patch',
     run_id: snapshot.runId,
@@ -150,8 +151,8 @@ function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: numb
     // Recorded by run-task; found again for attempts recorded before run-task looked for them.
     control_characters: response.control_characters ?? (patch === null ? [] : addedLineControls(patch)),
     decision: decisionView(attempt.approval),
-    checks: checkViews(run, response.checks ?? []),
-    checks_skipped: response.checks_skipped ?? null,
+    checks: checkViews(run, checksNow.checks),
+    checks_skipped: checksNow.skipped,
   };
 }
 

@@ -1,4 +1,6 @@
+import { ExecResponse } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
+import { attemptChecks, checkVerdict } from './run-checks.js';
 import { liveLockHolder } from '../store/run-lock.js';
 import { appliedTasks } from './apply-task.js';
 import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';
@@ -12,6 +14,8 @@ export interface StatusReport extends RunStatus {
   busy: { command: string; pid: number; since: string } | null;
   /** The current plan revision's file warnings, as recorded with it (no git is asked). */
   plan_warnings: string[];
+  /** Each latest attempt awaiting review, with how its checks went; empty for a run without checks. */
+  checks: Array<{ task: string; attempt: number; passed: number; failed: Array<{ command: string; verdict: string }>; skipped: 'no-checks' | 'interrupted' | null }>;
 }
 
 /** The run's state and, whatever the state, the command to run next. */
@@ -27,6 +31,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
       ...status,
       busy: { command: holder.command, pid: holder.pid, since: holder.since },
       plan_warnings: snapshot.current?.fileWarnings ?? [],
+      checks: [],
       next: [`wait for ${holder.command} (pid ${holder.pid}) to finish, then: ${again}`],
     };
   }
@@ -34,8 +39,28 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
     const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : await withContextFirst(session, snapshot, status);
-    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], next };
+    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), next };
   });
+}
+
+/** What the checks said about each patch a person still has to decide: read from its exec.response.json. */
+function checksAwaitingReview(run: Run, snapshot: RunSnapshot): StatusReport['checks'] {
+  const found: StatusReport['checks'] = [];
+  for (const task of snapshot.tasks) {
+    const latest = task.attempts.at(-1);
+    if (!latest || !latest.valid || latest.approval) continue;
+    const response = run.readJson(latest.files.response, ExecResponse);
+    const { checks, skipped } = attemptChecks(run, latest.files, response);
+    if (checks.length === 0 && !skipped) continue;
+    found.push({
+      task: task.task.id,
+      attempt: latest.attempt,
+      passed: checks.filter((check) => check.passed).length,
+      failed: checks.filter((check) => !check.passed).map((check) => ({ command: check.command, verdict: checkVerdict(check) })),
+      skipped,
+    });
+  }
+  return found;
 }
 
 /**

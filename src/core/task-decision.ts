@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, WorkflowError } from '../errors.js';
-import { checkVerdict } from './run-checks.js';
+import { attemptChecks, checkVerdict } from './run-checks.js';
 import { ExecResponse, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { loadApprovedPatches } from './approved-state.js';
@@ -51,12 +51,13 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
       }
       const response = session.run.readJson(files.response, ExecResponse);
       const undeclared = response.undeclared_files ?? [];
-      if (response.checks_skipped === 'interrupted' && options.ackFailedChecks !== true) {
+      const current = attemptChecks(session.run, files, response);
+      if (current.skipped === 'interrupted' && options.ackFailedChecks !== true) {
         throw new WorkflowError(
           `${taskId} attempt ${attempt.attempt}: its checks were interrupted, so nothing says the patch passes them: approve with --ack-failed-checks (recorded), or \`reject-task --run ${runId} --task ${taskId} --reason "..."\` and run the task again`,
         );
       }
-      const failed = (response.checks ?? []).filter((check) => !check.passed);
+      const failed = current.checks.filter((check) => !check.passed);
       if (failed.length > 0 && options.ackFailedChecks !== true) {
         throw new WorkflowError(
           `${taskId} attempt ${attempt.attempt}: check \`${failed[0]!.command}\` ${checkVerdict(failed[0]!)} (${failed[0]!.log}): read its output, then approve with --ack-failed-checks (recorded), or \`reject-task --run ${runId} --task ${taskId} --reason "..."\` and the next attempt is sent that output`,

@@ -246,6 +246,18 @@ export const CheckRecord = z.strictObject({
 });
 export type CheckRecord = z.infer<typeof CheckRecord>;
 
+/**
+ * `artifacts/recheck-NNN/checks.json`, written by `run-task --checks-only`: the run's checks run
+ * again on an attempt's patch, with no model call. The latest one recorded is the attempt's result.
+ */
+export const CheckRerun = z.strictObject({
+  schema_version: Version,
+  task: Text,
+  attempt: PositiveInt,
+  checks: z.array(CheckRecord),
+});
+export type CheckRerun = z.infer<typeof CheckRerun>;
+
 export const ExecResponse = z.strictObject({
   schema_version: Version,
   task: Text,

@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { checkVerdict } from '../../core/run-checks.js';
 import { runTask } from '../../core/run-task.js';
+import { checksOnly } from '../../core/checks-only.js';
 import { out, setResult, warn } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function runTaskCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const flags = command.opts<{ same?: boolean; checks?: boolean }>();
+  const flags = command.opts<{ same?: boolean; checks?: boolean; checksOnly?: boolean }>();
+  if (flags.checksOnly === true) return checksOnlyCommand(options, command, flags);
   const result = await runTask(workflowEnv(command), options.run!, options.task!, {
     feedback: options.feedback,
     feedbackFile: options.feedbackFile,
@@ -30,4 +32,18 @@ function seconds(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) === 0) throw new UsageError(`--check-timeout "${value}" is not a number of seconds: pass a positive whole number, e.g. --check-timeout 600`);
   return Number(value);
+}
+
+async function checksOnlyCommand(options: Record<string, string | undefined>, command: Command, flags: { same?: boolean; checks?: boolean }): Promise<void> {
+  for (const [given, flag] of [[options.feedback, '--feedback'], [options.feedbackFile, '--feedback-file'], [flags.same, '--same'], [flags.checks === false ? true : undefined, '--no-checks']] as const) {
+    if (given !== undefined) throw new UsageError(`${flag} cannot be used with --checks-only: no model is called`);
+  }
+  const result = await checksOnly(workflowEnv(command), options.run!, options.task!, { checkTimeout: seconds(options.checkTimeout) });
+  setResult(result);
+  for (const line of result.warnings) warn(line);
+  out(`${result.task} attempt ${result.attempt}: checks run again, recorded in ${result.record}`);
+  for (const check of result.checks) {
+    out(`  ${check.passed ? '✅' : '❌'} check \`${check.command}\` ${checkVerdict(check)} in ${(check.duration_ms / 1000).toFixed(1)} s (${check.log})`);
+  }
+  out(`next: llm-orchestrator approve-task --run ${options.run} --task ${result.task}   (or reject-task --reason "...")`);
 }

@@ -13,6 +13,12 @@ export default async function status(options: Record<string, string | undefined>
     out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}${carried}`);
   }
   for (const warning of result.plan_warnings) out(`warning: ${warning}`);
+  for (const item of result.checks) {
+    const where = `${item.task} attempt ${item.attempt}`;
+    if (item.skipped) out(`checks: ${where}: not run (${item.skipped === 'no-checks' ? '--no-checks' : 'interrupted'})`);
+    else if (item.failed.length === 0) out(`checks: ${where}: ✅ all ${item.passed} passed`);
+    for (const failed of item.failed) out(`checks: ${where}: ❌ \`${failed.command}\` ${failed.verdict} (approve-task needs --ack-failed-checks)`);
+  }
   if (result.busy) out(`busy: ${result.busy.command} (pid ${result.busy.pid}) has been at work on the run since ${result.busy.since}`);
   if (result.state === 'completed') out('every task is approved: `show --task TNNN` names each approved patch');
   for (const next of result.next) out(`next: ${next}`);

@@ -3,6 +3,7 @@ import { ExecResponse, type Approval, type AuditEntry, type Manifest } from '../
 import type { Run } from '../../store/run-store.js';
 import { planFiles, SPEC } from '../layout.js';
 import { readRecordedManifest } from '../recorded-files.js';
+import { attemptChecks, checkViews, type CheckView } from '../run-checks.js';
 import { loadSnapshot, type AttemptFacts, type RevisionFacts } from '../run-snapshot.js';
 import { deriveStatus, type RunStatus, type TaskStatus } from '../state.js';
 import type { Check } from '../verify/check.js';
@@ -16,6 +17,8 @@ export interface LatestAttempt {
   patch: string | null;
   /** The reply as the model wrote it, kept to show what the fixes changed. */
   rawPatch: string | null;
+  /** The run's checks on the patch, with the last lines of each log. */
+  checks: CheckView[];
 }
 
 export interface TaskReport {
@@ -115,13 +118,16 @@ export function collectReport(run: Run): ReportData {
 function readLatest(run: Run, taskId: string, facts: AttemptFacts | null): LatestAttempt | null {
   if (!facts) return null;
   const files = facts.files;
-  return {
+  const result: LatestAttempt = {
+    checks: [],
     facts,
     patchPath: files.patch,
     response: run.readJson(files.response, ExecResponse),
     patch: run.exists(files.patch) ? run.readText(files.patch) : null,
     rawPatch: run.exists(files.rawPatch) ? run.readText(files.rawPatch) : null,
   };
+  result.checks = checkViews(run, attemptChecks(run, files, result.response).checks);
+  return result;
 }
 
 function byCodeUnits(a: string, b: string): number {

@@ -154,10 +154,22 @@ ${validation(response)}
 ${fixes(response)}
 ${response.undeclared_files && response.undeclared_files.length > 0 ? html`<p class="warn">Changes files the task did not declare: ${response.undeclared_files.map((file, i) => html`${i > 0 ? ', ' : ''}<code>${file}</code>`)}</p>` : ''}
 ${controlsWarning(latest)}
+${checksList(latest)}
 ${latest.patch !== null ? html`<div class="diff">${renderDiff(diff, latest.patch)}</div>` : html`<p class="empty">No patch: the reply could not be turned into a diff.</p>`}
 ${latest.rawPatch !== null && latest.rawPatch !== latest.patch ? html`<details><summary>The reply as the model wrote it (<code>patch.raw.diff</code>)</summary><pre class="text">${latest.rawPatch}</pre></details>` : ''}
 ${task.attempts.length > 1 ? earlierAttempts(task.attempts.slice(0, -1)) : ''}
 </article>`;
+}
+
+/** Each check's result; a failed one with the last lines of its output. */
+function checksList(latest: LatestAttempt): Html | string {
+  const skipped = latest.response.checks_skipped;
+  if (skipped && latest.checks.length === 0) return html`<p class="meta">Checks: not run (${skipped === 'no-checks' ? 'run-task --no-checks' : 'interrupted'}).</p>`;
+  if (latest.checks.length === 0) return '';
+  return html`<div class="checks"><strong>Checks</strong><ul>${latest.checks.map(
+    (check) =>
+      html`<li class="${check.passed ? 'check-passed' : 'check-failed'}">${check.passed ? '✅' : '❌'} <code>${check.command}</code>: ${check.verdict} in ${(check.duration_ms / 1000).toFixed(1)} s · <code>${check.log}</code>${check.passed ? '' : html`<pre class="text">${check.tail}</pre>`}</li>`,
+  )}</ul></div>`;
 }
 
 /** Added lines holding control characters: recorded by run-task, found again for older attempts. */
