@@ -248,4 +248,17 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     assert.deepEqual(leftovers(), []);
     await verified(run);
   });
+
+  test('a checks.json no audit line records is not a result: a forged pass does not lift --ack-failed-checks', async () => {
+    const run = await planApprovedRun(ws, ['--check', 'exit 5']);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    await must(cli(['run-task', '--run', run, '--task', 'T001']), 'run-task');
+    const failed = ws.json(run, 'executions/T001/exec.response.json').checks[0];
+    const forged = path.join(ws.root, 'runs', run, 'executions/T001/artifacts/recheck-001');
+    mkdirSync(forged);
+    writeFileSync(path.join(forged, 'checks.json'), JSON.stringify({ schema_version: 1, task: 'T001', attempt: 1, checks: [{ ...failed, exit_code: 0, passed: true, baseline: undefined }] }));
+    const refused = await ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /check `exit 5` failed .*--ack-failed-checks/);
+  });
 });
