@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { launchChromium } from './support/browser.js';
 import { CLI, runCli } from './support/cli.js';
 import { lines, must, planApprovedRun } from './support/complete-run.js';
 import { git } from './support/git-fixture.js';
@@ -101,6 +103,23 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     const report = (await must(ws.cli(['report', '--run', run]), 'report')).stdout;
     assert.match(report, /<li class="check-passed">✅ <code>node check-greet\.mjs<\/code>: passed in \d+\.\d s/);
     assert.match(report, /<li class="check-failed">❌ <code>echo failing-before-too &gt;&amp;2; exit 3<\/code>: failed \(exited 3\); it fails without this patch too \(exited 3\) in [^<]*<code>executions\/T001\/artifacts\/check-3\.log<\/code><pre class="text">failing-before-too<\/pre>/);
+
+    // In a real browser: each result is on the page, visible, the failed output under its check.
+    const reportFile = path.join(tmp, 'report.html');
+    writeFileSync(reportFile, report);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(pathToFileURL(reportFile).href, { waitUntil: 'load' });
+      const items = page.locator('#task-T001 .checks li');
+      assert.equal(await items.count(), 4);
+      assert.ok(await items.nth(0).isVisible());
+      assert.match(await items.nth(0).innerText(), /^✅ node check-greet\.mjs: passed/);
+      assert.match(await items.nth(3).innerText(), /❌ ! grep -q who src\/app\.js .*the patch broke it[\s\S]*who is here now/);
+    } finally {
+      await browser.close();
+    }
+    rmSync(reportFile);
 
     const status = await must(ws.cli(['status', '--run', run]), 'status');
     assert.match(status.stdout, /checks: T001 attempt 1: ❌ `echo failing-before-too >&2; exit 3` failed \(exited 3\); it fails without this patch too/);
