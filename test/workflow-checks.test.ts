@@ -159,6 +159,26 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     await verified(run);
   });
 
+  test('where the platform allows, a check has no network: it cannot reach a server on this machine; doctor says so', async (t) => {
+    const { networkIsolationAvailable } = await import('../src/checks/run-check.js');
+    if (!(await networkIsolationAvailable())) {
+      t.skip('unshare -rn is not available here: checks run with the network, and doctor warns');
+      return;
+    }
+    // The fake model server listens on this machine's loopback: a check outside a namespace of its own reaches it.
+    const port = new URL(ws.fake.url).port;
+    const reach = `node -e "require('net').connect(${port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(7))"`;
+    const run = await planApprovedRun(ws, ['--check', reach]);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    const result = await cli(['run-task', '--run', run, '--task', 'T001']);
+    const check = ws.json(run, 'executions/T001/exec.response.json').checks[0];
+    assert.equal(check.network, 'none', result.stderr);
+    assert.equal(check.exit_code, 7, 'the check could not connect');
+    const doctor = await ws.cli(['doctor', '--run', run]);
+    assert.match(doctor.stdout, /checks run without network access/);
+    await verified(run);
+  });
+
   test('a check that runs past --check-timeout is stopped and recorded as timed out', async () => {
     const run = await planApprovedRun(ws, ['--check', 'echo started; sleep 5']);
     ws.fake.enqueueReply({ content: T001_REPLY });

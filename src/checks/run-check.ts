@@ -22,6 +22,24 @@ export interface CheckOptions {
   maxOutput: number;
   signal?: AbortSignal | undefined;
   env?: NodeJS.ProcessEnv;
+  /** Run in a network namespace of its own (`unshare -rn`): no network but its own loopback. */
+  isolate?: boolean;
+}
+
+/**
+ * Whether a check can be cut off from the network here: a new user and network namespace
+ * (`unshare -rn`, util-linux), which needs Linux with user namespaces allowed (or root). Asked
+ * once per process, by running it.
+ */
+let isolation: Promise<boolean> | null = null;
+export function networkIsolationAvailable(): Promise<boolean> {
+  isolation ??= new Promise((resolve) => {
+    if (process.platform !== 'linux') return resolve(false);
+    const probe = spawn('unshare', ['-rn', 'true'], { stdio: 'ignore' });
+    probe.on('error', () => resolve(false));
+    probe.on('close', (code) => resolve(code === 0));
+  });
+  return isolation;
 }
 
 export function runCheck(command: string, options: CheckOptions): Promise<CheckRun> {
@@ -32,7 +50,9 @@ export function runCheck(command: string, options: CheckOptions): Promise<CheckR
     let total = 0;
     let timedOut = false;
     let interrupted = false;
-    const child = spawn('sh', ['-c', command], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // unshare execs the shell in place (no --fork): the process group is still the shell's.
+    const [file, args] = options.isolate === true ? ['unshare', ['-rn', 'sh', '-c', command]] : ['sh', ['-c', command]];
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const killGroup = (): void => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');

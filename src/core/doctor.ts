@@ -50,6 +50,7 @@ export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<
     }
     checks.push(...packChecks(run, manifest));
     checks.push(await baseCommitCheck(repoRoot, manifest));
+    if ((manifest.checks ?? []).length > 0) checks.push(await checkIsolationCheck());
     const baseUrl = runBaseUrl(options.baseUrl, manifest);
     if (manifest.provider === 'embedded') {
       checks.push(...(await embeddedChecks(env, manifest)));
@@ -59,6 +60,13 @@ export async function doctor(env: WorkflowEnv, options: DoctorOptions): Promise<
     checks.push(...server);
     return checks;
   });
+}
+
+/** Checks run the code a patch adds: whether they can at least be kept off the network here. */
+async function checkIsolationCheck(): Promise<Check> {
+  const { networkIsolationAvailable } = await import('../checks/run-check.js');
+  if (await networkIsolationAvailable()) return ok('checks run without network access (a network namespace of their own, unshare -rn)');
+  return warn('checks would run with this machine\'s network: `unshare -rn` is not available here (Linux with user namespaces, util-linux); they still run the code a patch adds with your rights');
 }
 
 const ok = (message: string): Check => ({ level: 'ok', message });

@@ -1,7 +1,7 @@
 import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCheck, type CheckRun } from '../checks/run-check.js';
+import { networkIsolationAvailable, runCheck, type CheckRun } from '../checks/run-check.js';
 import { OrchestratorError } from '../errors.js';
 import { exportTree } from '../git/export-tree.js';
 import { CheckRerun, type CheckRecord, type ExecResponse } from '../schema/run-files.js';
@@ -54,6 +54,8 @@ export class ChecksInterrupted extends OrchestratorError {
  * so an interrupted run records none; the folders are removed whatever happens.
  */
 export async function runChecks(run: Run, input: ChecksInput): Promise<CheckRecord[]> {
+  // Cut off from the network where the platform allows; recorded either way.
+  const isolate = await networkIsolationAvailable();
   const top = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-checks-'));
   track(top);
   try {
@@ -70,8 +72,8 @@ export async function runChecks(run: Run, input: ChecksInput): Promise<CheckReco
     };
     const results: Array<{ command: string; own: CheckRun; baseline: CheckRun | null }> = [];
     for (const command of input.checks) {
-      const own = await once(command, await copyAt('with-patch', input.withPatch), input);
-      const baseline = own.exitCode === 0 || own.interrupted ? null : await once(command, await copyAt('without-patch', input.withoutPatch), input);
+      const own = await once(command, await copyAt('with-patch', input.withPatch), input, isolate);
+      const baseline = own.exitCode === 0 || own.interrupted ? null : await once(command, await copyAt('without-patch', input.withoutPatch), input, isolate);
       if (own.interrupted || baseline?.interrupted) {
         throw new ChecksInterrupted(`interrupted during the check \`${command}\`: nothing of the checks was recorded; run the task again to check a new patch`);
       }
@@ -79,8 +81,8 @@ export async function runChecks(run: Run, input: ChecksInput): Promise<CheckReco
     }
     return results.map(({ command, own, baseline }, i) => {
       const n = i + 1;
-      const record: CheckRecord = { command, ...written(run, `${input.artifactsDir}/check-${n}.log`, own) };
-      if (baseline) record.baseline = written(run, `${input.artifactsDir}/check-${n}.baseline.log`, baseline);
+      const record: CheckRecord = { command, ...written(run, `${input.artifactsDir}/check-${n}.log`, own, isolate) };
+      if (baseline) record.baseline = written(run, `${input.artifactsDir}/check-${n}.baseline.log`, baseline, isolate);
       return record;
     });
   } finally {
@@ -89,11 +91,11 @@ export async function runChecks(run: Run, input: ChecksInput): Promise<CheckReco
   }
 }
 
-function once(command: string, cwd: string, input: ChecksInput): Promise<CheckRun> {
-  return runCheck(command, { cwd, timeoutMs: input.timeoutMs, maxOutput: CHECK_OUTPUT_CAP, signal: input.signal });
+function once(command: string, cwd: string, input: ChecksInput, isolate: boolean): Promise<CheckRun> {
+  return runCheck(command, { cwd, timeoutMs: input.timeoutMs, maxOutput: CHECK_OUTPUT_CAP, signal: input.signal, isolate });
 }
 
-function written(run: Run, log: string, result: CheckRun): Omit<CheckRecord, 'command' | 'baseline'> {
+function written(run: Run, log: string, result: CheckRun, isolated: boolean): Omit<CheckRecord, 'command' | 'baseline'> {
   run.writeText(log, result.output);
   return {
     exit_code: result.exitCode,
@@ -103,6 +105,7 @@ function written(run: Run, log: string, result: CheckRun): Omit<CheckRecord, 'co
     log,
     output_sha256: sha256(result.output),
     output_bytes: result.outputBytes,
+    network: isolated ? 'none' : 'host',
   };
 }
 

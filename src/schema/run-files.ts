@@ -232,6 +232,8 @@ const CheckRunRecord = {
   output_sha256: Sha256,
   /** Bytes the check wrote in all; the log keeps at most the last MiB. */
   output_bytes: Num,
+  /** 'none': run in a network namespace of its own (unshare -rn); 'host': with the machine's network. Absent in older runs. */
+  network: z.optional(z.enum(['none', 'host'])),
 };
 
 /** A person's check run on base + approved patches + this attempt's patch, in a throwaway copy. */
