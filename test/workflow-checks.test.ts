@@ -9,7 +9,7 @@ import { launchChromium } from './support/browser.js';
 import { CLI, runCli } from './support/cli.js';
 import { lines, must, planApprovedRun } from './support/complete-run.js';
 import { git } from './support/git-fixture.js';
-import { APP_JS, T001_REPLY, T002_DIFF, packCopy, workspace, type Workspace } from './support/workflow-fixture.js';
+import { APP_JS, T001_REPLY, T002_DIFF, packCopy, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
 
 /** A real node script of the repository: greet() must default to "world", which only T001 makes true. */
 const GREET_CHECK = [
@@ -176,6 +176,20 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     assert.equal(check.exit_code, 7, 'the check could not connect');
     const doctor = await ws.cli(['doctor', '--run', run]);
     assert.match(doctor.stdout, /checks run without network access/);
+    await verified(run);
+  });
+
+  test('replay sends the model requests again and runs no check', async () => {
+    const marker = path.join(tmp, 'check-ran.txt');
+    const run = await planApprovedRun(ws, ['--check', `echo ran >> ${marker}`]);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    await must(cli(['run-task', '--run', run, '--task', 'T001']), 'run-task');
+    assert.equal(readFileSync(marker, 'utf8'), 'ran\n');
+    ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) }, { content: T001_REPLY });
+    const replay = await must(cli(['replay', '--run', run]), 'replay');
+    assert.equal((replay.stdout.match(/identical reply$/gm) ?? []).length, 2, replay.stdout);
+    assert.equal(readFileSync(marker, 'utf8'), 'ran\n', 'the check did not run again');
+    assert.deepEqual(leftovers(), []);
     await verified(run);
   });
 
