@@ -55,7 +55,7 @@ describe('bad input from a person', () => {
 
   test('a model the server does not have, and a server that is down, create no run', async () => {
     const runsBefore = readdirSync(path.join(ws.root, 'runs')).length;
-    assertOneLineError(await ws.cli(['init', '--spec', 'spec.md', '--planner-model', 'nope:1b', '--executor-model', MODEL]), 1, /ollama pull nope:1b/);
+    assertOneLineError(await ws.cli(['init', '--spec', 'spec.md', '--planner-model', 'nope:1b', '--executor-model', MODEL]), 1, /^error: model 'nope:1b' not found on the server \(it has qwen2\.5-coder:7b, qwen3:8b\): run `ollama pull nope:1b`, or give a name the server has\n$/);
     assertOneLineError(
       await ws.cli(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL, '--base-url', `http://127.0.0.1:${await closedPort()}`]),
       1,
