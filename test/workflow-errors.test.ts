@@ -36,6 +36,13 @@ describe('bad input from a person', () => {
     assertOneLineError(await ws.cli(['init', '--spec', 'spec.md']), 2, /required option/);
     assertOneLineError(await ws.cli(['plam', '--run', run]), 2, /Did you mean plan\?/);
     assertOneLineError(await ws.cli(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL, '--provider', 'nope']), 2, /provider/);
+    // A mistyped required option is named as the typo, with the option meant, not as a missing option.
+    const typo = await ws.cli(['status', '--rnu', run]);
+    assertOneLineError(typo, 2, /^error: unknown option '--rnu'\n\(Did you mean --run\?\)/);
+    assert.doesNotMatch(typo.stderr, /required option/);
+    assertOneLineError(await ws.cli(['approve-task', '--run', run, '--taks', 'T001']), 2, /^error: unknown option '--taks'\n\(Did you mean --task\?\)/);
+    // A value that looks like an option is still the value of the option before it.
+    assertOneLineError(await ws.cli(['reject-plan', '--reason', '--rnu', '--run', 'no-such-run']), 1, /run no-such-run not found/);
     const help = await ws.cli(['run-task', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Example:/);

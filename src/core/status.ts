@@ -4,6 +4,7 @@ import { appliedTasks } from './apply-task.js';
 import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession, type RunSession } from './session.js';
 import { hiddenTaskFiles } from './context-paths.js';
+import { shownPath } from './shown-path.js';
 import { deriveStatus, type RunStatus } from './state.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -12,6 +13,8 @@ export interface StatusReport extends RunStatus {
   busy: { command: string; pid: number; since: string } | null;
   /** The current plan revision's file warnings, as recorded with it (no git is asked). */
   plan_warnings: string[];
+  /** The run's folder as the person opens it from the current folder (shown-path.ts). */
+  run_dir: string;
 }
 
 /** The run's state and, whatever the state, the command to run next. */
@@ -27,6 +30,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
       ...status,
       busy: { command: holder.command, pid: holder.pid, since: holder.since },
       plan_warnings: snapshot.current?.fileWarnings ?? [],
+      run_dir: shownPath(env.cwd, session.run.dir),
       next: [`wait for ${holder.command} (pid ${holder.pid}) to finish, then: ${again}`],
     };
   }
@@ -34,7 +38,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
     const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : await withContextFirst(session, snapshot, status);
-    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], next };
+    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], run_dir: shownPath(env.cwd, session.run.dir), next };
   });
 }
 
