@@ -43,6 +43,12 @@ describe('bad input from a person', () => {
     assertOneLineError(await ws.cli(['approve-task', '--run', run, '--taks', 'T001']), 2, /^error: unknown option '--taks'\n\(Did you mean --task\?\)/);
     // A value that looks like an option is still the value of the option before it.
     assertOneLineError(await ws.cli(['reject-plan', '--reason', '--rnu', '--run', 'no-such-run']), 1, /run no-such-run not found/);
+    // -q/--quiet silences the progress line, so only commands that call a model have it.
+    for (const args of [['status', '--run', run], ['verify', '--run', run], ['doctor'], ['approve-plan', '--run', run]]) {
+      assertOneLineError(await ws.cli([...args, '--quiet']), 2, /^error: unknown option '--quiet'/);
+      assertOneLineError(await ws.cli([...args, '-q']), 2, /^error: unknown option '-q'/);
+    }
+    for (const name of ['plan', 'revise-plan', 'run-task', 'replay']) assert.match((await ws.cli([name, '--help'])).stdout, /^ {2}-q, --quiet /m, name);
     const help = await ws.cli(['run-task', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Example:/);
