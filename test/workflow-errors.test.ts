@@ -201,3 +201,36 @@ describe('a repository without a commit', () => {
     }
   });
 });
+
+describe('init in a repository that does not ignore runs/', () => {
+  const ADVICE = /^warning: git does not ignore runs\/, so `git add -A` would commit the runs: add runs\/ to \.gitignore to keep them out, or commit them on purpose/m;
+  const initArgs = ['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL];
+
+  test('says so once, at the first run, as a warning (also under --json); never edits .gitignore', async () => {
+    const ws = await workspace();
+    try {
+      const first = await ws.cli(initArgs);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.stderr.match(new RegExp(ADVICE.source, 'gm'))?.length, 1, first.stderr);
+      const second = await ws.cli([...initArgs, '--json']);
+      assert.equal(JSON.parse(second.stdout).warnings.length, 0, 'not again at the second run');
+      assert.doesNotMatch(second.stderr, ADVICE);
+      assert.ok(!existsSync(path.join(ws.root, '.gitignore')), 'the tool wrote a .gitignore');
+    } finally {
+      await ws.close();
+    }
+  });
+
+  test('nothing to say where runs/ is ignored', async () => {
+    const ws = await workspace();
+    try {
+      writeFileSync(path.join(ws.root, '.gitignore'), 'runs/\n');
+      const result = await ws.cli(initArgs);
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /ignore/);
+      assert.equal(readFileSync(path.join(ws.root, '.gitignore'), 'utf8'), 'runs/\n');
+    } finally {
+      await ws.close();
+    }
+  });
+});
