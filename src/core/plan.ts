@@ -16,7 +16,7 @@ import { baseFiles, repositoryFilesText } from './repo-files.js';
 import { loadRunPack } from './run-pack.js';
 import { loadSnapshot, type RevisionFacts, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession, type CommandRecord, type RunSession } from './session.js';
-import { shownPath, shownRunPath } from './shown-path.js';
+import { shownPath } from './shown-path.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 export interface PlanResult {
@@ -138,7 +138,7 @@ async function requestPlan(session: RunSession, revision: number, messages: Chat
     const more = validation.errors.length > 1 ? ` (and ${validation.errors.length - 1} more)` : '';
     // Asking again would send the same request and get the same reply: say what changes it.
     throw new OrchestratorError(
-      `the planner's reply is not a valid plan: ${validation.errors[0]}${more}; recorded in ${shownRunPath(session.env.cwd, run.dir, files.response)}: the same request would get the same reply, so tell the planner what is wrong with \`revise-plan --run ${run.id} --feedback "..."\`, write the plan yourself with \`edit-plan --run ${run.id}\`, or try another model with \`init --from ${run.id} --planner-model MODEL\``,
+      `the planner's reply is not a valid plan: ${validation.errors[0]}${more}; recorded in ${files.response}: the same request would get the same reply, so tell the planner what is wrong with \`revise-plan --run ${run.id} --feedback "..."\`, write the plan yourself with \`edit-plan --run ${run.id}\`, or try another model with \`init --from ${run.id} --planner-model MODEL\``,
     );
   }
   return writePlanRevision(run, revision, validation.plan, response.file_warnings ?? [], record, session.env.cwd);

@@ -17,7 +17,7 @@ import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type Tas
 import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and-validate.js';
 import { outsideRunsDir } from './runs-dir-policy.js';
 import { audited, openSession } from './session.js';
-import { shownPath, shownRunPath } from './shown-path.js';
+import { shownPath } from './shown-path.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 export interface RunTaskResult {
@@ -152,7 +152,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     if (!validation.ok) {
       const reason = validation.errors[0];
       throw new OrchestratorError(
-        `${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${shownRunPath(env.cwd, run.dir, files.response)}: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model this failure with its reply and your note`,
+        `${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${files.response}: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model this failure with its reply and your note`,
       );
     }
     return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings, run_dir: shownPath(env.cwd, run.dir) };
