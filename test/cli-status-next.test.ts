@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -54,7 +54,8 @@ describe('status always names the next command', () => {
 
   test('a plan awaiting approval: approve it, or revise or reject it', async () => {
     ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
-    await must(ws.cli(['plan', '--run', run]), 'plan');
+    const planned = await must(ws.cli(['plan', '--run', run]), 'plan');
+    assert.match(planned.stdout, new RegExp(`^review: runs/${run}/plan/rev-002/plan\\.md$`, 'm'));
     const next = await status('plan-pending-approval');
     assert.equal(next[0], `next: llm-orchestrator approve-plan --run ${run}`);
     assert.ok(next.some((line) => line.includes('revise-plan')) && next.some((line) => line.includes('reject-plan')));
@@ -84,7 +85,15 @@ describe('status always names the next command', () => {
 
   test('a patch awaiting review: approve or reject it', async () => {
     ws.fake.enqueueReply({ content: T001_REPLY });
-    await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001');
+    const ran = await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001');
+    // The second attempt under plan revision 3: its patch is in rev-003/T001/attempt-002/, and both commands say so, openable from here.
+    const patch = `runs/${run}/executions/rev-003/T001/attempt-002/artifacts/patch.diff`;
+    assert.match(ran.stdout, new RegExp(`^review: ${patch}$`, 'm'));
+    const shown = await must(ws.cli(['status', '--run', run]), 'status');
+    assert.match(shown.stdout, new RegExp(`^review: ${patch}$`, 'm'));
+    assert.ok(existsSync(path.join(ws.root, patch)), patch);
+    const json = JSON.parse((await must(ws.cli(['status', '--run', run, '--json']), 'status --json')).stdout);
+    assert.equal(json.result.tasks[0].patch, 'executions/rev-003/T001/attempt-002/artifacts/patch.diff');
     assert.deepEqual(await status('executing'), [
       `next: llm-orchestrator approve-task --run ${run} --task T001`,
       `next: llm-orchestrator reject-task --run ${run} --task T001 --reason "..."`,

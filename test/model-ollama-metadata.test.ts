@@ -64,7 +64,7 @@ test('showModel finds "name" as "name:latest", the way Ollama resolves it', asyn
 
 test('showModel of a model that is not pulled gives the pull hint without calling /api/show', async () => {
   const err = await rejectsWith(provider().showModel('llama9:70b'), 'model-missing');
-  assert.equal(err.message, "model 'llama9:70b' not found on the server: run `ollama pull llama9:70b`");
+  assert.equal(err.message, "model 'llama9:70b' not found on the server (it has qwen2.5-coder:7b, qwen3:8b): run `ollama pull llama9:70b`, or give a name the server has");
   assert.deepEqual(fake.requests.map((r) => r.path), ['/api/tags']);
 });
 

@@ -36,6 +36,19 @@ describe('bad input from a person', () => {
     assertOneLineError(await ws.cli(['init', '--spec', 'spec.md']), 2, /required option/);
     assertOneLineError(await ws.cli(['plam', '--run', run]), 2, /Did you mean plan\?/);
     assertOneLineError(await ws.cli(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL, '--provider', 'nope']), 2, /provider/);
+    // A mistyped required option is named as the typo, with the option meant, not as a missing option.
+    const typo = await ws.cli(['status', '--rnu', run]);
+    assertOneLineError(typo, 2, /^error: unknown option '--rnu'\n\(Did you mean --run\?\)/);
+    assert.doesNotMatch(typo.stderr, /required option/);
+    assertOneLineError(await ws.cli(['approve-task', '--run', run, '--taks', 'T001']), 2, /^error: unknown option '--taks'\n\(Did you mean --task\?\)/);
+    // A value that looks like an option is still the value of the option before it.
+    assertOneLineError(await ws.cli(['reject-plan', '--reason', '--rnu', '--run', 'no-such-run']), 1, /run no-such-run not found/);
+    // -q/--quiet silences the progress line, so only commands that call a model have it.
+    for (const args of [['status', '--run', run], ['verify', '--run', run], ['doctor'], ['approve-plan', '--run', run]]) {
+      assertOneLineError(await ws.cli([...args, '--quiet']), 2, /^error: unknown option '--quiet'/);
+      assertOneLineError(await ws.cli([...args, '-q']), 2, /^error: unknown option '-q'/);
+    }
+    for (const name of ['plan', 'revise-plan', 'run-task', 'replay']) assert.match((await ws.cli([name, '--help'])).stdout, /^ {2}-q, --quiet /m, name);
     const help = await ws.cli(['run-task', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Example:/);
@@ -55,7 +68,7 @@ describe('bad input from a person', () => {
 
   test('a model the server does not have, and a server that is down, create no run', async () => {
     const runsBefore = readdirSync(path.join(ws.root, 'runs')).length;
-    assertOneLineError(await ws.cli(['init', '--spec', 'spec.md', '--planner-model', 'nope:1b', '--executor-model', MODEL]), 1, /ollama pull nope:1b/);
+    assertOneLineError(await ws.cli(['init', '--spec', 'spec.md', '--planner-model', 'nope:1b', '--executor-model', MODEL]), 1, /^error: model 'nope:1b' not found on the server \(it has qwen2\.5-coder:7b, qwen3:8b\): run `ollama pull nope:1b`, or give a name the server has\n$/);
     assertOneLineError(
       await ws.cli(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL, '--base-url', `http://127.0.0.1:${await closedPort()}`]),
       1,
@@ -183,6 +196,39 @@ describe('a repository without a commit', () => {
       const result = await ws.cli(['run-task', '--run', run, '--task', 'T001']);
       assert.equal(result.code, 0, result.stderr);
       assert.equal((await ws.cli(['approve-task', '--run', run, '--task', 'T001'])).code, 0);
+    } finally {
+      await ws.close();
+    }
+  });
+});
+
+describe('init in a repository that does not ignore runs/', () => {
+  const ADVICE = /^warning: git does not ignore runs\/, so `git add -A` would commit the runs: add runs\/ to \.gitignore to keep them out, or commit them on purpose/m;
+  const initArgs = ['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL];
+
+  test('says so once, at the first run, as a warning (also under --json); never edits .gitignore', async () => {
+    const ws = await workspace();
+    try {
+      const first = await ws.cli(initArgs);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.stderr.match(new RegExp(ADVICE.source, 'gm'))?.length, 1, first.stderr);
+      const second = await ws.cli([...initArgs, '--json']);
+      assert.equal(JSON.parse(second.stdout).warnings.length, 0, 'not again at the second run');
+      assert.doesNotMatch(second.stderr, ADVICE);
+      assert.ok(!existsSync(path.join(ws.root, '.gitignore')), 'the tool wrote a .gitignore');
+    } finally {
+      await ws.close();
+    }
+  });
+
+  test('nothing to say where runs/ is ignored', async () => {
+    const ws = await workspace();
+    try {
+      writeFileSync(path.join(ws.root, '.gitignore'), 'runs/\n');
+      const result = await ws.cli(initArgs);
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /ignore/);
+      assert.equal(readFileSync(path.join(ws.root, '.gitignore'), 'utf8'), 'runs/\n');
     } finally {
       await ws.close();
     }

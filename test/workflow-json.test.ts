@@ -137,7 +137,7 @@ describe('the progress line during a model call', () => {
     const plan = JSON.stringify(twoTaskPlan());
     slow.enqueueReply({ content: plan });
     const shown = await onTerminal(['plan', '--run', run], ws.root, slow.url);
-    const frames = shown.split('\r\u001b[2K').slice(1);
+    const frames = shown.split('\r\u001b[2K').slice(1).filter((frame) => frame.startsWith(MODEL));
     assert.ok(frames.length >= 2, `the line was redrawn as tokens arrived:\n${JSON.stringify(shown.slice(0, 400))}`);
     assert.match(frames[0]!, new RegExp(`^${MODEL.replace(/\./g, '\\.')} {2}\\d+\\.\\d s {2}\\d+ tokens {2}\\d+\\.\\d tokens/s`));
     assert.match(shown, /plan revision 1/);
@@ -147,11 +147,29 @@ describe('the progress line during a model call', () => {
     slow.enqueueReply({ content: plan });
     const piped = await ws.cli(['revise-plan', '--run', run, '--feedback', 'same again']);
     assert.equal(piped.code, 0, piped.stderr);
-    assert.doesNotMatch(piped.stderr + piped.stdout, /tokens\/s|\u001b\[2K/);
+    assert.doesNotMatch(piped.stderr + piped.stdout, /tokens\/s|waiting for|\u001b\[2K/);
     await must(ws.cli(['reject-plan', '--run', run, '--reason', 'again']), 'reject-plan');
     slow.enqueueReply({ content: plan });
     const quiet = await onTerminal(['revise-plan', '--run', run, '--feedback', 'same again', '--quiet'], ws.root, slow.url);
-    assert.doesNotMatch(quiet, /tokens\/s/);
+    assert.doesNotMatch(quiet, /tokens\/s|waiting for/);
     assert.match(quiet, /plan revision 3/);
+  });
+
+  test('while the server is silent (loading the model, reading the prompt) the line counts the wait; the rate counts from the first token', async () => {
+    const run = await ws.init(['--base-url', slow.url]);
+    slow.enqueueReply({ content: JSON.stringify(twoTaskPlan()), loadMs: 1500 });
+    const shown = await onTerminal(['plan', '--run', run], ws.root, slow.url);
+    const frames = shown.split('\r\u001b[2K').slice(1).map((frame) => frame.replace(/\r?\n[\s\S]*$/, ''));
+    const waiting = frames.map((frame) => /^waiting for qwen2\.5-coder:7b… (\d+\.\d) s$/.exec(frame)).filter((match) => match !== null);
+    const seconds = waiting.map((match) => Number(match[1]));
+    assert.ok(seconds.length >= 5 && seconds.at(-1)! >= 1, `the wait was shown and redrawn as it went on:\n${JSON.stringify(frames.slice(0, 20))}`);
+    assert.deepEqual(seconds, [...seconds].sort((a, b) => a - b), 'the time only goes up');
+    const streaming = frames.map((frame) => /^qwen2\.5-coder:7b {2}(\d+\.\d) s {2}(\d+) tokens {2}(\d+\.\d) tokens\/s$/.exec(frame)).filter((match) => match !== null);
+    assert.ok(streaming.length >= 2, JSON.stringify(frames.slice(-10)));
+    assert.ok(frames.indexOf(streaming[0]![0]) > frames.indexOf(waiting.at(-1)![0]), 'tokens after the wait');
+    // Counted from the request, the 1.5 s of silence would pull the rate below (tokens - 1) / (elapsed - 1 s).
+    const [, elapsed, tokens, rate] = streaming.at(-1)!.map(Number) as [number, number, number, number];
+    assert.ok(rate >= (tokens - 1) / (elapsed - 1), `${rate} tokens/s for ${tokens} tokens in ${elapsed} s`);
+    assert.match(shown, /plan revision 1/);
   });
 });

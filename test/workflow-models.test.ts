@@ -19,7 +19,12 @@ describe('doctor', () => {
     const result = await ws.cli(['doctor']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^✅ model server reachable at http:\/\/127\.0\.0\.1:\d+ \(Ollama [\d.]+\)$/m);
-    assert.match(result.stdout, /^✅ 2 model\(s\) available$/m);
+    assert.match(result.stdout, /^✅ Ollama models found: qwen2\.5-coder:7b, qwen3:8b$/m);
+    // The names and their digests, for a script, in the check's data.
+    const json = JSON.parse((await ws.cli(['doctor', '--json'])).stdout);
+    const found = json.result.checks.find((check: { message: string }) => check.message.startsWith('Ollama models found'));
+    assert.deepEqual(found.data.models.map((m: { name: string }) => m.name), ['qwen2.5-coder:7b', 'qwen3:8b']);
+    assert.ok(found.data.models.every((m: { digest: string }) => /^[0-9a-f]{64}$/.test(m.digest)), JSON.stringify(found.data));
   });
 
   test("the tool's start-up: the build's code cache fits this Node, and a refused or missing one is a warning", async () => {
@@ -61,7 +66,12 @@ describe('doctor', () => {
     ws.fake.setModels([{ name: MODEL, digest: 'f'.repeat(64) }]);
     const changed = await ws.cli(['doctor', '--run', run]);
     assert.equal(changed.code, 0);
-    assert.match(changed.stdout, /^⚠️ planner model qwen2\.5-coder:7b has changed/m);
+    assert.match(changed.stdout, /^⚠️ planner model qwen2\.5-coder:7b has changed: digest ffffffffffff, the run recorded [0-9a-f]{12}; replies may differ$/m);
+    const changedJson = JSON.parse((await ws.cli(['doctor', '--run', run, '--json'])).stdout);
+    const planner = changedJson.result.checks.find((check: { data?: { role?: string } }) => check.data?.role === 'planner');
+    assert.equal(planner.level, 'warn');
+    assert.equal(planner.data.digest, 'f'.repeat(64));
+    assert.notEqual(planner.data.recorded_digest, planner.data.digest);
 
     ws.fake.setModels([]);
     const missing = await ws.cli(['doctor', '--run', run]);

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, realpathSync, renameSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { anchoredHeadCheck } from '../src/core/verify/audit-log.js';
 import { runCli } from './support/cli.js';
 import { completeRun, copyRun, lines } from './support/complete-run.js';
 import { workspace, type Workspace } from './support/workflow-fixture.js';
@@ -58,6 +59,30 @@ describe('verify on a run made by the built CLI', () => {
     assert.match(bad.stdout, /^❌ audit\.log: anchored head: (ab){32} is not the hash of any line/m);
     const last = JSON.parse(lines(ws.read(run, 'audit.log')).at(-1)!);
     assert.match(last.warnings[0], /^❌ audit\.log: anchored head/, 'the failed check is in the audit line');
+  });
+
+  test('--head: the first 12 or more digits (as the report shows them) name the line; fewer are a usage error', async () => {
+    const noted = sha(lines(ws.read(run, 'audit.log'))[9]!);
+    for (const prefix of [noted.slice(0, 12), noted.slice(0, 20).toUpperCase()]) {
+      const good = await ws.cli(['verify', '--run', run, '--head', prefix]);
+      assert.equal(good.code, 0, good.stdout);
+      assert.match(good.stdout, new RegExp(`^✅ audit\\.log: anchored head: ${noted.slice(0, 12)} is line 10 of \\d+: `, 'm'));
+    }
+    const before = ws.read(run, 'audit.log');
+    for (const head of [noted.slice(0, 11), `${noted.slice(0, 11)}z`]) {
+      const short = await ws.cli(['verify', '--run', run, '--head', head]);
+      assert.equal(short.code, 2, short.stderr);
+      assert.match(short.stderr, /^error: --head takes a chain head or its first 12 or more hex digits/);
+    }
+    assert.equal(ws.read(run, 'audit.log'), before, 'a refused --head records nothing');
+  });
+
+  test('--head: a prefix that starts two lines\' hashes is said to be ambiguous, not reported as a changed log', () => {
+    const hashes = [`${'0'.repeat(12)}${'1'.repeat(52)}`, `${'0'.repeat(12)}${'2'.repeat(52)}`, 'f'.repeat(64)];
+    const check = anchoredHeadCheck({ hashes, writes: new Map(), entries: [] }, '0'.repeat(12));
+    assert.equal(check.level, 'warn');
+    assert.equal(check.message, `audit.log: anchored head: not checked: ${'0'.repeat(12)} starts the hashes of lines 1, 2, so it names no one line: give more digits of the head`);
+    assert.equal(anchoredHeadCheck({ hashes, writes: new Map(), entries: [] }, `${'0'.repeat(12)}2`).level, 'ok');
   });
 
   test('a copy at another path verifies exactly like the original', async () => {

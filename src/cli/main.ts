@@ -3,6 +3,7 @@ import { TOOL_VERSION } from '../package-info.js';
 import { installSignalHandlers } from './interrupt.js';
 import { clearLive, jsonMode, printJsonOutcome } from './print.js';
 import { registerCommands } from './registry.js';
+import { refuseMistypedOption } from './mistyped-option.js';
 import { reportError } from './report-error.js';
 import { recordStartFacts, type StartFacts } from './start-facts.js';
 import { writeStdout } from './stdout.js';
@@ -32,7 +33,8 @@ function createProgram(output: OutputConfiguration = { writeOut: writeStdout }):
         'Each command explains itself: llm-orchestrator COMMAND --help',
       ].join('\n'),
     )
-    .exitOverride();
+    .exitOverride()
+    .hook('preSubcommand', (thisCommand, subcommand) => refuseMistypedOption(thisCommand, subcommand));
   registerCommands(program);
   return program;
 }

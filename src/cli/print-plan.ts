@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { PlanResult } from '../core/plan.js';
 import { planTasks } from '../schema/plan.js';
 import { out, warn } from './print.js';
@@ -9,6 +10,6 @@ export function printPlan(runId: string, result: PlanResult): void {
     out(`  ${task.id} ${task.title}${deps}`);
   }
   for (const warning of result.fileWarnings) warn(warning);
-  out(`review: ${result.files.markdown}`);
+  out(`review: ${path.join(result.run_dir, result.files.markdown)}`);
   out(`next: llm-orchestrator approve-plan --run ${runId}   (or revise-plan --feedback "...", edit-plan, reject-plan --reason "...")`);
 }

@@ -18,6 +18,9 @@ function lazy(load: () => Promise<{ default: Handler }>): (...args: unknown[]) =
 /** A repeatable option's values, in the order given. */
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** Only the commands that call a model have a progress line to silence, so -q/--quiet is theirs alone. */
+const QUIET = ['-q, --quiet', 'no progress line during model calls'] as const;
+
 export function registerCommands(program: Command): void {
   const command = (name: string, summary: string, example: string): Command =>
     program
@@ -25,7 +28,6 @@ export function registerCommands(program: Command): void {
       .summary(summary)
       .description(summary)
       .option('--json', 'print one JSON object with the result on standard output (same exit codes)')
-      .option('-q, --quiet', 'no progress line during model calls')
       .addHelpText('after', `\nExample:\n  $ ${example}`);
 
   command('init', 'create a run: spec, models, prompt pack, parameters and base commit, fixed', 'llm-orchestrator init --spec spec.md --planner-model qwen2.5-coder:14b --executor-model qwen2.5-coder:7b')
@@ -43,12 +45,14 @@ export function registerCommands(program: Command): void {
     .action(lazy(() => import('./commands/init.js')));
 
   command('plan', 'ask the planner model for a plan of the spec', 'llm-orchestrator plan --run 2026-01-31_120000_spec')
+    .option(...QUIET)
     .requiredOption('--run <id>', 'the run')
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
     .action(lazy(() => import('./commands/plan.js')));
 
   command('revise-plan', 'ask the planner for a new plan revision from your feedback', 'llm-orchestrator revise-plan --run ID --feedback "split T002 in two"')
+    .option(...QUIET)
     .requiredOption('--run <id>', 'the run')
     .option('--feedback <text>', 'what to change')
     .option('--feedback-file <file>', 'read the feedback from a file')
@@ -74,6 +78,7 @@ export function registerCommands(program: Command): void {
     .action(lazy(() => import('./commands/reject-plan.js')));
 
   command('run-task', 'ask the executor model for the diff of one approved task; a later attempt carries what was wrong with the last', 'llm-orchestrator run-task --run ID --task T001 --feedback "keep the old function name"')
+    .option(...QUIET)
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--task <id>', 'task id, e.g. T001')
     .option('--feedback <text>', 'tell the model what to do differently from its last attempt (recorded)')
@@ -150,6 +155,7 @@ export function registerCommands(program: Command): void {
     .action(lazy(() => import('./commands/verify.js')));
 
   command('replay', 'send every recorded request again, byte for byte, and compare the replies', 'llm-orchestrator replay --run ID --task T001')
+    .option(...QUIET)
     .requiredOption('--run <id>', 'the run')
     .option('--task <id>', "only this task's executor calls")
     .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { WorkflowEnv } from '../core/workflow-env.js';
 import { interruptSignal } from './interrupt.js';
 import { progressWanted, warn } from './print.js';
-import { progressLine } from './progress.js';
+import { watchModelCall } from './progress.js';
 
 interface GlobalOptions {
   repo?: string;
@@ -14,7 +14,6 @@ interface GlobalOptions {
 /** The real world for the workflow core: this process's directory, clock and environment. */
 export function workflowEnv(command: Command): WorkflowEnv {
   const options = command.optsWithGlobals<GlobalOptions>();
-  const progress = progressLine();
   return {
     repoDir: options.repo ?? '.',
     runsDir: options.runsDir ?? null,
@@ -29,8 +28,8 @@ export function workflowEnv(command: Command): WorkflowEnv {
     signal: interruptSignal,
     // Asked when a model is called, not before: whether stderr is a terminal is known only once
     // process.stderr exists, and creating it costs the commands that call no model their start-up.
-    get onProgress() {
-      return progressWanted() ? progress.onProgress : undefined;
+    get watchModelCall() {
+      return progressWanted() ? watchModelCall : undefined;
     },
   };
 }

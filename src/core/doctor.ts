@@ -15,6 +15,8 @@ export type CheckLevel = 'ok' | 'warn' | 'fail';
 export interface Check {
   level: CheckLevel;
   message: string;
+  /** The facts behind the message, for --json: a script reads these, not the prose. */
+  data?: Record<string, unknown>;
 }
 
 export interface DoctorOptions {
@@ -152,7 +154,11 @@ async function serverChecks(
     const what = version ? `Ollama ${version}` : kind === 'ollama' ? 'Ollama' : 'OpenAI-compatible server';
     const checks: Check[] = [ok(`model server reachable at ${baseUrl} (${what})`)];
     if (models.length === 0) checks.push(warn(`the server has no models: pull one first (\`ollama pull qwen2.5-coder:7b\`)`));
-    else checks.push(ok(`${models.length} model(s) available`));
+    else {
+      const names = models.map((model) => model.name).join(', ');
+      const data = { models: models.map((model) => ({ name: model.name, digest: model.digest })) };
+      checks.push({ ...ok(`${kind === 'ollama' ? 'Ollama models' : 'models'} found: ${names}`), data });
+    }
     if (kind === 'openai') checks.push(...(await openAiOnOllamaCheck(env, baseUrl)));
     if (manifest) {
       checks.push(modelCheck('planner', manifest.models.planner, models));
@@ -168,10 +174,11 @@ async function serverChecks(
 function modelCheck(role: string, recorded: Manifest['models']['planner'], models: ModelInfo[]): Check {
   const found = models.find((model) => model.name === recorded.name || model.name === `${recorded.name}:latest`);
   if (!found) return fail(`${role} model ${recorded.name} is not on the server: run \`ollama pull ${recorded.name}\``);
-  if (recorded.digest && found.digest && found.digest !== recorded.digest) {
-    return warn(`${role} model ${recorded.name} has changed: digest ${short(found.digest)}, the run recorded ${short(recorded.digest)}; replies may differ`);
+  const data = { role, name: recorded.name, digest: found.digest, recorded_digest: recorded.digest };
+  if (recorded.digest && found.digest && bare(found.digest) !== bare(recorded.digest)) {
+    return { ...warn(`${role} model ${recorded.name} has changed: digest ${short(found.digest)}, the run recorded ${short(recorded.digest)}; replies may differ`), data };
   }
-  return ok(`${role} model ${recorded.name} present${found.digest ? ` (digest ${short(found.digest)})` : ''}`);
+  return { ...ok(`${role} model ${recorded.name} present${found.digest ? ` (digest ${short(found.digest)})` : ''}`), data };
 }
 
 /** Ollama's OpenAI endpoint cannot take num_ctx, so the model runs with its default context. */
@@ -188,4 +195,5 @@ async function openAiOnOllamaCheck(env: WorkflowEnv, baseUrl: string): Promise<C
   return [warn('the server is Ollama: its OpenAI API cannot set num_ctx, so the model runs with its default context; use --provider ollama')];
 }
 
-const short = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);
+const short = (digest: string): string => bare(digest).slice(0, 12);
+const bare = (digest: string): string => digest.replace(/^sha256:/, '');

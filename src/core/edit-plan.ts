@@ -14,6 +14,7 @@ import { baseFiles } from './repo-files.js';
 import { loadRunPack } from './run-pack.js';
 import { loadSnapshot, type RevisionFacts } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
+import { shownRunPath } from './shown-path.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 /** Where a plan that did not validate is kept, numbered: edit-plan's record of what was typed. */
@@ -74,7 +75,7 @@ export async function editPlan(env: WorkflowEnv, runId: string, edit: PlanEdit):
     const text = 'file' in edit ? readPlanFile(env, edit.file, reply_bytes) : edit.text;
     const snapshot = loadSnapshot(run);
     const latest = revisableRevision(snapshot, runId);
-    const shownKept = (rel: string): string => shownPath(env, path.join(run.dir, rel));
+    const shownKept = (rel: string): string => shownRunPath(env.cwd, run.dir, rel);
     if ('draftOf' in edit && latest.revision !== edit.draftOf) {
       const rel = keepText(run, text);
       throw new PlanEditError(
@@ -119,7 +120,7 @@ export async function editPlan(env: WorkflowEnv, runId: string, edit: PlanEdit):
       author: { kind: 'person', by: await decider(session.repoRoot, edit.by), via: file === undefined ? 'editor' : 'file' },
     };
     run.writeJson(planFiles(revision).response, response);
-    return writePlanRevision(run, revision, plan, fileWarnings, record);
+    return writePlanRevision(run, revision, plan, fileWarnings, record, env.cwd);
   });
 }
 
@@ -157,10 +158,4 @@ function keepText(run: Run, text: string): string {
       return rel;
     }
   }
-}
-
-/** A path to give back to the person: relative to where they are when it is below, else absolute. */
-function shownPath(env: WorkflowEnv, absolute: string): string {
-  const relative = path.relative(env.cwd, absolute);
-  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
 }

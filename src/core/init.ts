@@ -10,6 +10,7 @@ import { loadPackFromDir, type Pack } from '../pack/load-pack.js';
 import { overLimit, packLimits, SCHEMA_VERSION, type Manifest } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { ALLOWLIST, MANIFEST, PACK_DIR, SPEC } from './layout.js';
+import { runsDirAdvice } from './runs-dir-advice.js';
 import { audited, openStore } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -30,6 +31,8 @@ export interface InitResult {
   runId: string;
   runDir: string;
   manifest: Manifest;
+  /** Said to the person, not recorded in the run: advice about the repository (runs-dir-advice.ts). */
+  warnings: string[];
 }
 
 /**
@@ -98,7 +101,8 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
     // The manifest last: a run without one is not a run, so a crash before here leaves nothing that loads.
     run.writeJson(MANIFEST, manifest);
   });
-  return { runId: run.id, runDir: run.dir, manifest };
+  const advice = await runsDirAdvice(repoRoot, store, run.dir);
+  return { runId: run.id, runDir: run.dir, manifest, warnings: advice ? [advice] : [] };
 }
 
 /**

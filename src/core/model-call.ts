@@ -53,12 +53,13 @@ export async function callModel(
   const { reply_bytes } = packLimits(loadRunPack(session.run).manifest);
   const replyOverLimit = (detail: string) => new OrchestratorError(`the ${role}'s reply ${detail}, over the pack's limits.reply_bytes (${reply_bytes} bytes): lower num_predict, or raise limits.reply_bytes in the pack's manifest.json`);
   options.beforeSend?.(body);
+  const watch = env.watchModelCall?.(model);
   try {
     const result = await provider.sendChat(body, {
       timeoutMs: manifest.timeout_ms,
       maxReplyBytes: reply_bytes,
       ...(env.signal ? { signal: env.signal } : {}),
-      ...(env.onProgress ? { onProgress: (progress) => env.onProgress?.({ ...progress, model }) } : {}),
+      ...(watch ? { onProgress: (progress) => watch.onProgress(progress) } : {}),
     });
     // A provider that does not stream (the embedded engine) is checked once the reply is whole.
     const bytes = Buffer.byteLength(result.content) + Buffer.byteLength(result.thinking ?? '');
@@ -82,6 +83,8 @@ export async function callModel(
       });
     }
     throw error;
+  } finally {
+    watch?.end();
   }
 }
 

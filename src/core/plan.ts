@@ -16,6 +16,7 @@ import { baseFiles, repositoryFilesText } from './repo-files.js';
 import { loadRunPack } from './run-pack.js';
 import { loadSnapshot, type RevisionFacts, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession, type CommandRecord, type RunSession } from './session.js';
+import { shownPath } from './shown-path.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 export interface PlanResult {
@@ -25,6 +26,8 @@ export interface PlanResult {
   files: ReturnType<typeof planFiles>;
   /** Files the plan names that are not in the repository (plan-file-warnings.ts), worded for a person. */
   fileWarnings: string[];
+  /** The run's folder as the person opens it from the current folder (shown-path.ts). */
+  run_dir: string;
 }
 
 export async function planRun(env: WorkflowEnv, runId: string): Promise<PlanResult> {
@@ -138,11 +141,11 @@ async function requestPlan(session: RunSession, revision: number, messages: Chat
       `the planner's reply is not a valid plan: ${validation.errors[0]}${more}; recorded in ${files.response}: the same request would get the same reply, so tell the planner what is wrong with \`revise-plan --run ${run.id} --feedback "..."\`, write the plan yourself with \`edit-plan --run ${run.id}\`, or try another model with \`init --from ${run.id} --planner-model MODEL\``,
     );
   }
-  return writePlanRevision(run, revision, validation.plan, response.file_warnings ?? [], record);
+  return writePlanRevision(run, revision, validation.plan, response.file_warnings ?? [], record, session.env.cwd);
 }
 
 /** A plan that validated, with its task files and Markdown view, as revision `revision`. */
-export function writePlanRevision(run: Run, revision: number, plan: Plan, fileWarnings: string[], record: CommandRecord): PlanResult {
+export function writePlanRevision(run: Run, revision: number, plan: Plan, fileWarnings: string[], record: CommandRecord, cwd: string): PlanResult {
   const files = planFiles(revision);
   const planArtifact = run.writeJson(files.plan, plan);
   for (const task of planTasks(plan)) {
@@ -154,5 +157,5 @@ export function writePlanRevision(run: Run, revision: number, plan: Plan, fileWa
   } catch (error) {
     record.warnings.push(`could not render ${files.markdown}: ${(error as Error).message}`);
   }
-  return { revision, plan, planSha256: sha256(run.readBytes(files.plan)), files, fileWarnings };
+  return { revision, plan, planSha256: sha256(run.readBytes(files.plan)), files, fileWarnings, run_dir: shownPath(cwd, run.dir) };
 }

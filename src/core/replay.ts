@@ -86,15 +86,18 @@ export async function replayRun(env: WorkflowEnv, options: ReplayOptions): Promi
         results.push(failed(call, 'the request file is not valid UTF-8, so it cannot be sent byte for byte'));
         continue;
       }
+      const watch = env.watchModelCall?.(manifest.models[call.role].name);
       try {
         const result = await provider.sendChat(text, {
           timeoutMs: manifest.timeout_ms,
           ...(env.signal ? { signal: env.signal } : {}),
-          ...(env.onProgress ? { onProgress: (progress) => env.onProgress?.({ ...progress, model: manifest.models[call.role].name }) } : {}),
+          ...(watch ? { onProgress: (progress) => watch.onProgress(progress) } : {}),
         });
         results.push(compare(run, call, result));
       } catch (error) {
         results.push(failed(call, (error as Error).message));
+      } finally {
+        watch?.end();
       }
     }
 

@@ -18,6 +18,7 @@ import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and
 import { outsideRunsDir } from './runs-dir-policy.js';
 import { checkVerdict, checkViews, ChecksInterrupted, DEFAULT_CHECK_TIMEOUT_S, runChecks } from './run-checks.js';
 import { audited, openSession } from './session.js';
+import { shownPath } from './shown-path.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
 export interface RunTaskResult {
@@ -27,6 +28,8 @@ export interface RunTaskResult {
   response: ExecResponse;
   files: ReturnType<typeof attemptFiles>;
   warnings: string[];
+  /** The run's folder as the person opens it from the current folder (shown-path.ts). */
+  run_dir: string;
 }
 
 export interface RunTaskOptions {
@@ -195,7 +198,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
         `${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${files.response}: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model this failure with its reply and your note`,
       );
     }
-    return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings };
+    return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings, run_dir: shownPath(env.cwd, run.dir) };
   });
 }
 

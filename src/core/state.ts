@@ -9,6 +9,8 @@ export interface TaskStatus {
   milestone: string;
   state: TaskState;
   attempts: number;
+  /** The patch.diff of the latest attempt (or the carried-over one), relative to the run's folder; null when there is none. */
+  patch: string | null;
   depends_on: string[];
   /** Present when the approval was carried over from an earlier plan revision or another run. */
   carried_over?: { sha256: string; run_id: string | null; plan_revision: number };
@@ -81,6 +83,7 @@ function taskStatus(facts: TaskFacts, approved: Set<string>): TaskStatus {
     milestone: facts.task.milestone,
     state,
     attempts: facts.attempts.length,
+    patch: facts.carried && (!attempt || attempt.patchSha256 === null) ? facts.carried.path : attempt?.patchSha256 != null ? attempt.files.patch : null,
     depends_on: facts.task.depends_on,
     ...(facts.carried ? { carried_over: { sha256: facts.carried.sha256, run_id: facts.carried.source.run_id, plan_revision: facts.carried.source.plan_revision } } : {}),
   };

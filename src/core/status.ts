@@ -6,6 +6,7 @@ import { appliedTasks } from './apply-task.js';
 import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession, type RunSession } from './session.js';
 import { hiddenTaskFiles } from './context-paths.js';
+import { shownPath } from './shown-path.js';
 import { deriveStatus, type RunStatus } from './state.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
@@ -16,6 +17,8 @@ export interface StatusReport extends RunStatus {
   plan_warnings: string[];
   /** Each latest attempt awaiting review, with how its checks went; empty for a run without checks. */
   checks: Array<{ task: string; attempt: number; passed: number; failed: Array<{ command: string; verdict: string }>; skipped: 'no-checks' | 'interrupted' | null }>;
+  /** The run's folder as the person opens it from the current folder (shown-path.ts). */
+  run_dir: string;
 }
 
 /** The run's state and, whatever the state, the command to run next. */
@@ -32,6 +35,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
       busy: { command: holder.command, pid: holder.pid, since: holder.since },
       plan_warnings: snapshot.current?.fileWarnings ?? [],
       checks: [],
+      run_dir: shownPath(env.cwd, session.run.dir),
       next: [`wait for ${holder.command} (pid ${holder.pid}) to finish, then: ${again}`],
     };
   }
@@ -39,7 +43,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
     const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : await withContextFirst(session, snapshot, status);
-    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), next };
+    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), next };
   });
 }
 

@@ -47,3 +47,9 @@ export async function resolveRevision(root: string, rev: string): Promise<string
   }
   return sha;
 }
+
+/** Whether git ignores `rel` (a path under `root`, existing or not); false when git cannot say. */
+export async function isIgnored(root: string, rel: string): Promise<boolean> {
+  const result = await runGit(['check-ignore', '--quiet', '--', rel], { cwd: root });
+  return result.exitCode === 0;
+}

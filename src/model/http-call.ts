@@ -164,6 +164,7 @@ export async function streamChat(args: {
   const guard = new CallGuard(options.timeoutMs, options.signal);
   let raw = '';
   let connected = false;
+  let firstTokenMs: number | null = null;
 
   const fail = (reason: ModelFailureReason, message: string, extra: { status?: number; cause?: unknown } = {}) =>
     new ModelRequestError(message, { url, reason, ...extra, partial: connected ? assembler.snapshot(raw) : emptyResult(raw) });
@@ -207,7 +208,11 @@ export async function streamChat(args: {
         const before = assembler.tokens;
         assembler.push(text);
         if (options.maxReplyBytes !== undefined) overLimitCheck(assembler, raw, options.maxReplyBytes);
-        if (assembler.tokens !== before) options.onProgress?.({ tokens: assembler.tokens, elapsedMs: Date.now() - started });
+        if (assembler.tokens !== before) {
+          const elapsedMs = Date.now() - started;
+          firstTokenMs ??= elapsedMs;
+          options.onProgress?.({ tokens: assembler.tokens, elapsedMs, firstTokenMs });
+        }
       }
       const tail = decoder.decode();
       raw += tail;

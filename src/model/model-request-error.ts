@@ -42,3 +42,10 @@ export class ModelRequestError extends ModelCallError {
     return this.reason === 'aborted';
   }
 }
+
+/** `it has a, b` — at most ten names, so the message stays one readable line. */
+export function serverHas(names: string[]): string {
+  if (names.length === 0) return 'it has no models';
+  const shown = names.slice(0, 10).join(', ');
+  return names.length > 10 ? `it has ${shown} and ${names.length - 10} more` : `it has ${shown}`;
+}

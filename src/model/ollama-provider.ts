@@ -1,6 +1,6 @@
 import { canonicalJson } from './canonical-json.js';
 import { fetchJson, LineBuffer, METADATA_TIMEOUT_MS, serverErrorText, StreamFault, streamChat, type ServerHints, type StreamAssembler } from './http-call.js';
-import { ModelRequestError, type ModelFailureReason } from './model-request-error.js';
+import { ModelRequestError, serverHas, type ModelFailureReason } from './model-request-error.js';
 import type { ChatInput, ChatOptions, ChatResult, ModelInfo, ModelProvider } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -67,8 +67,9 @@ export class OllamaProvider implements ModelProvider {
   }
 
   async showModel(name: string): Promise<ModelInfo> {
-    const entry = (await this.tags()).find((m) => sameModel(m['name'], name) || sameModel(m['model'], name));
-    if (!entry) throw missingModel(name, `${this.baseUrl}/api/tags`);
+    const tags = await this.tags();
+    const entry = tags.find((m) => sameModel(m['name'], name) || sameModel(m['model'], name));
+    if (!entry) throw missingModel(name, `${this.baseUrl}/api/tags`, tags.map((m) => fromTag(m).name));
     const show = await fetchJson({
       fetchImpl: this.fetchImpl,
       url: `${this.baseUrl}/api/show`,
@@ -145,9 +146,12 @@ function modelOf(body: string): string | null {
 
 const missingModelMessage = (name: string) => `model '${name}' not found on the server: run \`ollama pull ${name}\``;
 
-function missingModel(name: string, url: string): ModelRequestError {
-  return new ModelRequestError(missingModelMessage(name), { url, reason: 'model-missing', status: 404 });
+/** A mistyped name is the usual cause, so the names the server does have are part of the message. */
+function missingModel(name: string, url: string, available: string[]): ModelRequestError {
+  const message = `model '${name}' not found on the server (${serverHas(available)}): run \`ollama pull ${name}\`, or give a name the server has`;
+  return new ModelRequestError(message, { url, reason: 'model-missing', status: 404 });
 }
+
 
 function fromTag(m: Json): ModelInfo {
   const details = isObject(m['details']) ? m['details'] : {};

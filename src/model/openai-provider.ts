@@ -1,6 +1,6 @@
 import { canonicalJson } from './canonical-json.js';
 import { fetchJson, LineBuffer, METADATA_TIMEOUT_MS, serverErrorText, StreamFault, streamChat, type ServerHints, type StreamAssembler } from './http-call.js';
-import { ModelRequestError, type ModelFailureReason } from './model-request-error.js';
+import { ModelRequestError, serverHas, type ModelFailureReason } from './model-request-error.js';
 import type { ChatInput, ChatOptions, ChatResult, ModelInfo, ModelProvider } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -81,9 +81,11 @@ export class OpenAIProvider implements ModelProvider {
   }
 
   async showModel(name: string): Promise<ModelInfo> {
-    const found = (await this.listModels()).find((m) => m.name === name);
+    const models = await this.listModels();
+    const found = models.find((m) => m.name === name);
     if (!found) {
-      throw new ModelRequestError(missingModelMessage(name, this.baseUrl), { url: `${this.baseUrl}/v1/models`, reason: 'model-missing', status: 404 });
+      const message = `model '${name}' not found on the server at ${this.baseUrl} (${serverHas(models.map((m) => m.name))}): load or download it there, or give a name the server has`;
+      throw new ModelRequestError(message, { url: `${this.baseUrl}/v1/models`, reason: 'model-missing', status: 404 });
     }
     return found;
   }

@@ -54,7 +54,13 @@ export interface ModelInfo {
 export interface ChatProgress {
   /** Stream chunks that carried text so far: one per token on Ollama, close to it on OpenAI servers. */
   tokens: number;
+  /** Since the request was sent. */
   elapsedMs: number;
+  /**
+   * When the first token arrived (ms after the request), or null before it: loading the model and
+   * reading the prompt can take minutes, so a rate counted from the request says nothing.
+   */
+  firstTokenMs: number | null;
 }
 
 export interface ChatResult {

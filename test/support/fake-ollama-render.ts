@@ -13,6 +13,11 @@ export interface FakeContentReply {
   chunks?: number;
   /** done_reason to report; default 'stop' ('length' when num_predict cuts the reply). */
   done_reason?: string;
+  /**
+   * Silence before the reply starts, as while Ollama loads the model and reads the prompt: it
+   * sends no headers until the first chunk is ready.
+   */
+  loadMs?: number;
 }
 
 export interface FakeFaultReply {

@@ -145,6 +145,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       return;
     }
     const plan = planReply(reply, options['num_predict'], promptText(body));
+    await sleep(reply.loadMs ?? 0);
     if (!stream) return send(res, 200, ollamaWhole(name, plan));
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     await writeLines(res, [...plan.pieces.map((p) => ollamaChunk(name, p) + '\n'), ollamaDone(name, plan) + '\n']);

@@ -23,6 +23,7 @@ export default async function init(options: Record<string, string | undefined>, 
     allowRemote: (options as Record<string, unknown>).allowRemote === true,
     checks: (options as Record<string, unknown>).check as string[],
   });
+  for (const line of result.warnings) warn(line);
   setResult({ run_id: result.runId, run_dir: result.runDir });
   out(result.runId);
   if (!jsonMode()) process.stderr.write(`created ${result.runDir}\nnext: llm-orchestrator plan --run ${result.runId}\n`);

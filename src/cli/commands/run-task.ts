@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { checkVerdict } from '../../core/run-checks.js';
@@ -24,7 +25,7 @@ export default async function runTaskCommand(options: Record<string, string | un
   for (const check of result.response.checks ?? []) {
     out(`  ${check.passed ? '✅' : '❌'} check \`${check.command}\` ${checkVerdict(check)} in ${(check.duration_ms / 1000).toFixed(1)} s (${check.log})`);
   }
-  out(`review: ${result.files.patch}`);
+  out(`review: ${path.join(result.run_dir, result.files.patch)}`);
   out(`next: llm-orchestrator approve-task --run ${options.run} --task ${result.task}   (or reject-task --reason "...")`);
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { runStatus } from '../../core/status.js';
 import { out, setResult } from '../print.js';
@@ -12,6 +13,8 @@ export default async function status(options: Record<string, string | undefined>
     const carried = task.carried_over ? ` [carried over from ${task.carried_over.run_id ? `run ${task.carried_over.run_id}, ` : ''}plan revision ${task.carried_over.plan_revision}]` : '';
     out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}${carried}`);
   }
+  // The patch a person is asked to decide on, where it really is (attempt-NNN/, rev-NNN/).
+  for (const task of result.tasks) if (task.state === 'awaiting-review' && task.patch) out(`review: ${path.join(result.run_dir, task.patch)}`);
   for (const warning of result.plan_warnings) out(`warning: ${warning}`);
   for (const item of result.checks) {
     const where = `${item.task} attempt ${item.attempt}`;

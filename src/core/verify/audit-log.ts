@@ -1,7 +1,8 @@
 import { AuditEntry } from '../../schema/run-files.js';
 import { GENESIS, lineHash, splitLog } from '../../store/audit-chain.js';
 import type { Run } from '../../store/run-store.js';
-import { fail, pass, short, type Check } from './check.js';
+import { UsageError } from '../../errors.js';
+import { fail, pass, short, skip, type Check } from './check.js';
 
 export interface RecordedWrite {
   /** 1-based audit.log line that wrote it. */
@@ -78,8 +79,24 @@ function parseEntry(bytes: Buffer): { entry: AuditEntry | null; problem: string 
  * the hash of one of the lines; the lines up to it are then exactly the ones anchored.
  */
 export function anchoredHeadCheck(record: AuditRecord | null, head: string): Check {
+  const wanted = headPrefix(head);
+  // A prefix (the report shows 12 digits) names the line whose hash starts with it.
+  const lines = (record?.hashes ?? []).flatMap((hash, at) => (hash.startsWith(wanted) ? [at + 1] : []));
+  if (lines.length === 0) return fail(LOG, 'anchored head', `${wanted} is not the hash of any line: the log was changed or rewritten since that head was noted`);
+  if (lines.length > 1) {
+    return skip(LOG, 'anchored head', `not checked: ${wanted} starts the hashes of lines ${lines.join(', ')}, so it names no one line: give more digits of the head`);
+  }
+  return pass(LOG, 'anchored head', `${short(wanted)} is line ${lines[0]} of ${record!.hashes.length}: the lines up to it are the ones anchored`);
+}
+
+/** Fewer digits than the report shows would name a line by chance, not by record. */
+export const MIN_HEAD_DIGITS = 12;
+
+/** `--head` as given, checked before anything is read: 12 to 64 hex digits, in any case. */
+export function headPrefix(head: string): string {
   const wanted = head.trim().toLowerCase();
-  const at = record ? record.hashes.indexOf(wanted) : -1;
-  if (at === -1) return fail(LOG, 'anchored head', `${wanted} is not the hash of any line: the log was changed or rewritten since that head was noted`);
-  return pass(LOG, 'anchored head', `${short(wanted)} is line ${at + 1} of ${record!.hashes.length}: the lines up to it are the ones anchored`);
+  if (!new RegExp(`^[0-9a-f]{${MIN_HEAD_DIGITS},64}$`).test(wanted)) {
+    throw new UsageError(`--head takes a chain head or its first ${MIN_HEAD_DIGITS} or more hex digits (verify prints the head, the report its first ${MIN_HEAD_DIGITS}); got '${head}'`);
+  }
+  return wanted;
 }

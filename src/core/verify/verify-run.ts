@@ -5,7 +5,7 @@ import { audited, openStoreAnywhere } from '../session.js';
 import type { WorkflowEnv } from '../workflow-env.js';
 import { artifactChecks } from './artifact-checks.js';
 import { carryChecks } from './carry-checks.js';
-import { anchoredHeadCheck, LOG, readAuditLog } from './audit-log.js';
+import { anchoredHeadCheck, headPrefix, LOG, readAuditLog } from './audit-log.js';
 import { fail, skip, type Check } from './check.js';
 import { patchChecks } from './patch-checks.js';
 import { approvalChecks, manifestChecks, readManifest } from './record-checks.js';
@@ -29,6 +29,7 @@ export interface VerifyResult {
  * audit.log is gone gets no new one: that would start a fresh chain over a lost history.
  */
 export async function verifyRun(env: WorkflowEnv, options: VerifyOptions): Promise<VerifyResult> {
+  if (options.head !== undefined) headPrefix(options.head);
   const { store } = await openStoreAnywhere(env);
   const run = store.openRun(options.run, { requireManifest: false });
   const body = async (warnings: string[]): Promise<VerifyResult> => {

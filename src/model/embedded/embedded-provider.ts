@@ -139,6 +139,7 @@ export class EmbeddedProvider implements ModelProvider {
       throw new OrchestratorError(`llama.cpp could not create a context of ${request.context_size} tokens (${firstLine(error)}): lower num_ctx in the pack manifest or free memory`, { cause: error });
     }
     const generated: Token[] = [];
+    let firstTokenMs: number | null = null;
     const stops = request.stop.map(stopText).filter((text) => text !== '');
     const longestStop = Math.max(0, ...stops.map((s) => s.length));
     const snapshot = (doneReason: string | null): ChatResult => {
@@ -177,7 +178,9 @@ export class EmbeddedProvider implements ModelProvider {
           break;
         }
         generated.push(token);
-        options.onProgress?.({ tokens: generated.length, elapsedMs: Date.now() - started });
+        const elapsedMs = Date.now() - started;
+        firstTokenMs ??= elapsedMs;
+        options.onProgress?.({ tokens: generated.length, elapsedMs, firstTokenMs });
         if (stops.length > 0) {
           // With special tokens as text: a chat template's end marker (<|im_end|>) is one.
           const tail = model.detokenize(generated.slice(-(longestStop + 8)), true);
