@@ -1,82 +1,14 @@
 import './zod.js';
 import * as z from 'zod/mini';
 import { PlanTask } from './plan.js';
+import { Bool, NullableNumber, NullableText, Num, PositiveInt, SCHEMA_VERSION, Sha256, Text, Version } from './leaves.js';
+import { CheckCommand, CheckLink, GenerationParams } from './pack-manifest.js';
 
-/**
- * Shapes of the files in a run directory. Every file carries `schema_version`; a file written
- * by another version is reported, never guessed at.
- */
-export const SCHEMA_VERSION = 1;
-const Version = z.literal(SCHEMA_VERSION);
-// The leaves every file's shape is made of, built once: a zod schema is immutable and can sit at
-// any number of fields, and every command builds all of these at start-up, so each repeat of
-// z.string() at a field was start-up time spent for nothing.
-const Text = z.string();
-const NullableText = z.nullable(Text);
-const Num = z.number();
-const NullableNumber = z.nullable(Num);
-const PositiveInt = z.int().check(z.positive());
-const Bool = z.boolean();
-const Sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+export { SCHEMA_VERSION } from './leaves.js';
+export * from './pack-manifest.js';
+export * from './carry-over.js';
 
-export const GenerationParams = z.strictObject({
-  temperature: z.number().check(z.minimum(0)),
-  seed: z.int(),
-  top_k: z.int().check(z.minimum(0)),
-  top_p: z.number().check(z.minimum(0), z.maximum(1)),
-  repeat_penalty: z.number().check(z.minimum(0)),
-  num_ctx: PositiveInt,
-  num_predict: PositiveInt,
-  think: Bool,
-});
-export type GenerationParams = z.infer<typeof GenerationParams>;
-
-/**
- * A path of the repository a check may need but that git does not hold (node_modules, .venv):
- * relative, inside the repository, never .git. Linked into the checks' copy, not copied.
- */
-const CheckLink = z.string().check(
-  z.refine((value) => value !== '' && !value.startsWith('/') && !value.includes('\0') && !value.split('/').some((part) => part === '..' || part === '.' || part === '' || part === '.git'), {
-    message: 'a check link is a relative path inside the repository, without "..", "." or .git',
-  }),
-);
-/** A shell command a person declared (init --check, or the pack's checks), run with `sh -c`. */
-const CheckCommand = z.string().check(z.minLength(1), z.refine((value) => !value.includes('\0'), { message: 'a check holds no NUL byte' }));
-
-export const PackManifest = z.strictObject({
-  schema_version: Version,
-  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*$/)),
-  version: z.string().check(z.minLength(1)),
-  description: Text,
-  prompts: z.strictObject({
-    planner_system: z.string().check(z.minLength(1)),
-    executor_system: z.string().check(z.minLength(1)),
-    /**
-     * The wording of the user message that tells the executor what went wrong with its previous
-     * attempt (src/pack/template.ts). Optional: packs written before it existed still load, and a
-     * run with such a pack sends no feedback (run-task says so).
-     */
-    executor_feedback: z.optional(z.string().check(z.minLength(1))),
-  }),
-  generation: GenerationParams,
-  timeout_ms: PositiveInt,
-  /** Size limits (bytes, reply_hunks in hunks, repo_files in paths); each one absent takes its default (packLimits). */
-  limits: z.optional(
-    z.strictObject({
-      spec_bytes: z.optional(PositiveInt),
-      context_bytes: z.optional(PositiveInt),
-      reply_bytes: z.optional(PositiveInt),
-      patch_bytes: z.optional(PositiveInt),
-      reply_hunks: z.optional(PositiveInt),
-      repo_files: z.optional(PositiveInt),
-    }),
-  ),
-  /** Commands run on every validated patch, in a copy of the repository (src/core/run-checks.ts). */
-  checks: z.optional(z.array(CheckCommand)),
-  /** Repository paths linked into that copy, e.g. ["node_modules"]. */
-  check_links: z.optional(z.array(CheckLink)),
-});
-export type PackManifest = z.infer<typeof PackManifest>;
+/** Shapes of the files in a run directory (the pack manifest and carry-over records have files of their own). */
 
 export const ModelRecord = z.strictObject({
   name: Text,
@@ -318,50 +250,6 @@ export const Approval = z.strictObject({
 });
 export type Approval = z.infer<typeof Approval>;
 
-/**
- * A patch a carry-over record may name: an attempt's patch.diff or a copy `init --from` made. A
- * record edited to name any other file of the run (the spec, a plan) is refused when read.
- */
-const CarriedPath = z.string().check(z.regex(/^(?:executions(?:\/rev-\d{3})?\/T\d{3}(?:\/attempt-\d{3})?\/artifacts|imported\/T\d{3})\/patch\.diff$/));
-
-/** One approved patch that a plan revision takes over without a new attempt, bound to its sha256. */
-export const CarriedPatch = z.strictObject({
-  task: Text,
-  /** The patch in this run: an earlier revision's attempt, or the copy `init --from` made. */
-  path: CarriedPath,
-  sha256: Sha256,
-  /** Where it was approved: this run (run_id null) or the run `init --from` started from. */
-  source: z.strictObject({ run_id: NullableText, plan_revision: PositiveInt, path: Text }),
-});
-export type CarriedPatch = z.infer<typeof CarriedPatch>;
-
-export const DroppedPatch = z.strictObject({ task: Text, reason: Text });
-
-/**
- * `plan/…/plan.carry-over.json`, written by approve-plan: which approvals of the previous approved
- * revision (or of the imported run) stay in force, in the order they were approved, and which
- * do not and why.
- */
-export const CarryOver = z.strictObject({
-  schema_version: Version,
-  plan_revision: PositiveInt,
-  from: z.strictObject({ run_id: NullableText, plan_revision: z.nullable(PositiveInt) }),
-  carried: z.array(CarriedPatch),
-  dropped: z.array(DroppedPatch),
-});
-export type CarryOver = z.infer<typeof CarryOver>;
-
-/**
- * `plan/plan.import.json`, written by `init --from`: the source run and the approved patches copied
- * from it (validated again on base), offered to approve-plan of revision 1.
- */
-export const PlanImport = z.strictObject({
-  schema_version: Version,
-  from: z.strictObject({ run_id: Text, manifest_sha256: Sha256, plan_revision: PositiveInt, plan_sha256: Sha256 }),
-  patches: z.array(z.strictObject({ task: Text, path: CarriedPath, sha256: Sha256, source: z.strictObject({ plan_revision: PositiveInt, path: Text }) })),
-  dropped: z.array(DroppedPatch),
-});
-export type PlanImport = z.infer<typeof PlanImport>;
 
 /**
  * One line of audit.log. `prev` chains the lines (src/store/audit-chain.ts): the sha256 of the
@@ -378,30 +266,3 @@ export const AuditEntry = z.strictObject({
   artifacts: z.array(z.strictObject({ path: Text, sha256: Sha256 })),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
-
-/**
- * reply_hunks bounds the diff engine's work on one reply before it starts (its cost grows with the
- * number of hunks: 100,000 tiny ones took half a minute); a 7-14B model's num_predict cannot
- * reach the default honestly. repo_files: how many of the base commit's paths the planner is
- * sent; at about ten tokens a path, 500 take a third of the core pack's 16k context, leaving room
- * for the spec and the plan.
- */
-export const DEFAULT_LIMITS = {
-  spec_bytes: 256 * 1024,
-  context_bytes: 512 * 1024,
-  reply_bytes: 1024 * 1024,
-  patch_bytes: 256 * 1024,
-  reply_hunks: 2000,
-  repo_files: 500,
-} as const;
-export type PackLimits = { [K in keyof typeof DEFAULT_LIMITS]: number };
-
-/** A pack's limits with the defaults filled in (packs written before limits existed get all defaults). */
-export function packLimits(manifest: Pick<PackManifest, 'limits'>): PackLimits {
-  return { ...DEFAULT_LIMITS, ...manifest.limits };
-}
-
-/** The error text for a size over a limit: names the limit, the size and where to change it. */
-export function overLimit(what: string, bytes: number, limit: keyof PackLimits, value: number): string {
-  return `${what} is ${bytes} bytes, over the pack's limits.${limit} (${value} bytes): make it smaller, or raise limits.${limit} in the pack's manifest.json`;
-}
