@@ -4,6 +4,7 @@ import { checkPatchPath } from '../diff/paths.js';
 import { Allowlist, ExecResponse } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { ALLOWLIST } from './layout.js';
+import { readRecordedJson } from './recorded-files.js';
 import { approvedAttempts, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import type { RunSession } from './session.js';
 
@@ -28,7 +29,8 @@ export function visiblePaths(allowlist: Allowlist, approved: ReadonlyArray<{ tou
  * here (run-task warns about it).
  */
 export async function hiddenTaskFiles(session: RunSession, snapshot: RunSnapshot, task: TaskFacts): Promise<string[]> {
-  const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
+  // Only as the audit log recorded it, like every other reader of the allowlist.
+  const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist, snapshot.recorded);
   const { touched, gone } = await approvedChanges(session.run, snapshot);
   const seen = new Set([...visiblePaths(allowlist, [{ touched }]), ...(allowlist.excluded ?? []).map((entry) => entry.path)]);
   const candidates = [...new Set(task.task.files)].filter(

@@ -6,6 +6,7 @@ import { Allowlist } from '../schema/run-files.js';
 import { loadApprovedPatches, type ApprovedPatch } from './approved-state.js';
 import { visiblePaths } from './context-paths.js';
 import { ALLOWLIST } from './layout.js';
+import { readRecordedJson } from './recorded-files.js';
 import type { RunSnapshot, TaskFacts } from './run-snapshot.js';
 import type { RunSession } from './session.js';
 import { deriveStatus, type TaskState } from './state.js';
@@ -28,7 +29,7 @@ export interface TaskFileView {
 
 /** Each declared file of `task` with its state, read from git (the state tree). */
 export async function taskFileStates(session: RunSession, task: TaskFacts, approved: ApprovedPatch[], memo: GitMemo): Promise<TaskFileView[]> {
-  const allowlist = session.run.readJson(ALLOWLIST, Allowlist);
+  const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
   const visible = new Set(visiblePaths(allowlist, approved));
   const excluded = new Set((allowlist.excluded ?? []).map((entry) => entry.path));
   const declared = [...new Set(task.task.files)];
