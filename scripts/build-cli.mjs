@@ -30,11 +30,25 @@ const start = path.join(outdir, 'main.js');
 const packageJson = path.join(outdir, 'package.json');
 
 /**
- * Packages kept out of the bundle and loaded from node_modules as they are: ones with native code
- * or that find files next to themselves at run time (diff2html's templates use __filename), which
- * a bundle would break. They are imported lazily by the one command that needs them.
+ * Packages kept out of the bundle and loaded from node_modules as they are: ones with native code,
+ * which a bundle would break. They are imported lazily by the one command that needs them. All
+ * else is in the bundle, so an installed tool needs nothing from node_modules but these.
  */
-const EXTERNAL = ['diff2html', 'node-llama-cpp', 'playwright-core'];
+const EXTERNAL = ['node-llama-cpp', 'playwright-core'];
+
+/**
+ * src/core/report/diff2html-css.ts reads diff2html's stylesheet from node_modules, which an
+ * installed tool does not have: in the bundle it returns the stylesheet's text, read here.
+ */
+const diff2htmlCssInBundle = {
+  name: 'diff2html-css-in-bundle',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]core[\\/]report[\\/]diff2html-css\.ts$/ }, () => {
+      const css = readFileSync(Module.createRequire(import.meta.url).resolve('diff2html/bundles/css/diff2html.min.css'), 'utf8');
+      return { contents: `export function diff2htmlCss() { return ${JSON.stringify(css)}; }`, loader: 'js' };
+    });
+  },
+};
 
 /**
  * src/load-package.ts imports a package with import(), which a script compiled from a code cache
@@ -119,7 +133,7 @@ const result = await build({
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [packageLoaderFromStart, ...replacedImports],
+  plugins: [packageLoaderFromStart, diff2htmlCssInBundle, ...replacedImports],
 });
 
 // An ASCII bundle is read as latin1 by start.cjs: a one-byte string at once, where UTF-8 decoding
