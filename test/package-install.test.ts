@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -85,6 +85,21 @@ describe('the packed package installs with `npm install -g` and runs with no bui
     // An installed tool has no sources and no dev tools: nothing it says may ask for them.
     assert.doesNotMatch(doctor.stdout + doctor.stderr, /npm run|npm ci/);
     assert.doesNotMatch(doctor.stdout, /⚠️|❌/);
+  });
+
+  test('from a clone, `npm install -g .` puts the command on PATH, linked to the clone', async () => {
+    const linked = path.join(dir, 'linked');
+    mkdirSync(linked);
+    // --ignore-scripts: `prepare` builds dist/ (as `npm install` in a clone did), here already built.
+    await npm(['install', '--global', '--prefix', linked, '--offline', '--ignore-scripts', '.'], {
+      cwd: PACKAGE_ROOT,
+      env: npmEnv(dir, { npm_config_cache: path.join(dir, 'npm-cache'), npm_config_registry: 'http://127.0.0.1:9/' }),
+    });
+    const command = path.join(linked, 'bin', 'llm-orchestrator');
+    assert.equal(realpathSync(command), realpathSync(path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js')));
+    const env = { ...process.env, PATH: [path.join(linked, 'bin'), path.dirname(process.execPath), process.env['PATH']].join(path.delimiter) };
+    const { stdout } = await run('llm-orchestrator', ['--help'], { cwd: dir, env });
+    assert.match(stdout, /^Usage: llm-orchestrator /);
   });
 
   test('report renders diffs with the stylesheet it carries, without node_modules to read it from', async () => {
