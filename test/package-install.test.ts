@@ -102,6 +102,12 @@ describe('the packed package installs with `npm install -g` and runs with no bui
     assert.match(stdout, /^Usage: llm-orchestrator /);
   });
 
+  test('without node-llama-cpp beside it, the embedded provider names the install command that adds it', async () => {
+    const doctor = await ws.cli(['doctor', '--provider', 'embedded']);
+    assert.equal(doctor.code, 1, doctor.stdout + doctor.stderr);
+    assert.match(doctor.stdout, /❌ .*`npm install -g node-llama-cpp@\d+\.\d+\.\d+` for a global install/);
+  });
+
   test('report renders diffs with the stylesheet it carries, without node_modules to read it from', async () => {
     const id = await ws.init();
     const report = await ws.cli(['report', '--run', id]);
