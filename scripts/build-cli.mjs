@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { build } from 'esbuild';
+import { bundledLicenses } from './bundled-licenses.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist', 'cli');
@@ -28,6 +29,7 @@ const bundle = path.join(outdir, 'cli.js');
 const cache = path.join(outdir, 'cli.cache');
 const start = path.join(outdir, 'main.js');
 const packageJson = path.join(outdir, 'package.json');
+const licenses = path.join(outdir, 'LICENSES.txt');
 
 /**
  * Packages kept out of the bundle and loaded from node_modules as they are: ones with native code,
@@ -146,6 +148,7 @@ if (nonAscii !== -1) {
 }
 
 writeFileSync(packageJson, '{\n  "type": "commonjs"\n}\n');
+writeFileSync(licenses, bundledLicenses(root, Object.keys(result.metafile.inputs)));
 copyFileSync(path.join(root, 'src', 'cli', 'start.cjs'), start);
 chmodSync(start, 0o755);
 // The text start.cjs compiles, so V8 accepts the cache there. The cache holds
@@ -161,7 +164,7 @@ writeFileSync(cache, script.createCachedData());
 // Whatever else is in dist/ (an older build's chunks, tsc's file-by-file output) is removed after
 // the new files are in place, so no stale module can be loaded and a CLI started a moment ago
 // during the build still finds its own.
-const written = new Set([...Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)), packageJson, start, cache]);
+const written = new Set([...Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)), packageJson, start, cache, licenses]);
 for (const entry of readdirSync(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
   const file = path.join(entry.parentPath, entry.name);
   if (entry.isFile() && !written.has(file)) rmSync(file);

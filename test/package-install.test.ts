@@ -68,6 +68,9 @@ describe('the packed package installs with `npm install -g` and runs with no bui
 
   test('the command is on the prefix\'s PATH and runs through its own #! line, with no node_modules of its own', async () => {
     assert.ok(!existsSync(path.join(installed, 'node_modules')), 'the installed package brought dependencies along');
+    // What the bundle holds of other packages ships with their licences.
+    const licences = readFileSync(path.join(installed, 'dist', 'cli', 'LICENSES.txt'), 'utf8');
+    for (const name of ['commander', 'zod', 'tar', 'minipass', 'diff2html', 'write-file-atomic']) assert.match(licences, new RegExp(`^${name} \\S+ \\(`, 'm'));
     // The Node running the tests first on PATH, as it would be for a user of that Node.
     const env = { ...process.env, PATH: [path.join(prefix, 'bin'), path.dirname(process.execPath), process.env['PATH']].join(path.delimiter) };
     const { stdout } = await run('llm-orchestrator', ['--help'], { cwd: dir, env });
