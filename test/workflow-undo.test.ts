@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
@@ -122,6 +122,28 @@ describe('undo-task through the built CLI', () => {
     assert.equal(audit().length, before + 1);
     assert.equal(audit().at(-1).outcome, 'error');
     assert.match(await statusLine('T001'), /\[applied to the working tree\]$/, 'still applied');
+  });
+
+  test("a symbolic link where the patch's file was is refused, and nothing is written through it", async () => {
+    await must(cli(['apply-task', '--run', run, '--task', 'T001']), 'apply-task T001');
+    const outside = mkdtempSync(path.join(tmpdir(), 'llmo-undo-outside-'));
+    try {
+      writeFileSync(path.join(outside, 'app.js'), AFTER_T001);
+      rmSync(path.join(ws.root, 'src/app.js'));
+      symlinkSync(path.join(outside, 'app.js'), path.join(ws.root, 'src/app.js'));
+      assert.match(await refused(['undo-task', '--run', run, '--task', 'T001']), /^error: T001's patch is not undone: src\/app\.js is a symbolic link in the working tree .*then run undo-task again/);
+      assert.equal(readFileSync(path.join(outside, 'app.js'), 'utf8'), AFTER_T001, 'the file outside is untouched');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  test('a patch changed after its approval is not reversed', async () => {
+    await must(cli(['apply-task', '--run', run, '--task', 'T001']), 'apply-task T001');
+    const patchFile = path.join(ws.root, 'runs', run, 'executions/T001/artifacts/patch.diff');
+    writeFileSync(patchFile, readFileSync(patchFile, 'utf8').replace('}', '}\n// more'));
+    assert.match(await refused(['undo-task', '--run', run, '--task', 'T001']), /patch\.diff hashes to [0-9a-f]{12}, but .* approved .*changed after it was approved, so it is not undone; run `verify/);
+    assert.equal(app(), AFTER_T001);
   });
 
   test('a task that was never applied has nothing to undo', async () => {
