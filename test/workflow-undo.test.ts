@@ -103,7 +103,12 @@ describe('undo-task through the built CLI', () => {
     assert.equal(app(), AFTER_T001);
     assert.match(await statusLine('T001'), /\[applied to the working tree\]$/);
     assert.match((await must(cli(['runs']), 'runs')).stdout, /2\/2 approved, 1 applied\s/);
-    await must(cli(['undo-task', '--run', run, '--task', 'T001']), 'undo-task T001 again');
+    const text = await must(cli(['undo-task', '--run', run, '--task', 'T001']), 'undo-task T001 again');
+    assert.deepEqual(lines(text.stdout), [
+      '  modify src/app.js',
+      'T001 undone: its patch was taken back out of the working tree (not staged, not committed); review with git diff',
+      `apply it again with: llm-orchestrator apply-task --run ${run} --task T001`,
+    ]);
     assert.equal(ws.json(run, 'undo/T001/undo-002.json').undo, 2, 'the second undo has a record of its own');
     assert.equal(app(), APP_JS);
     await must(cli(['verify', '--run', run]), 'verify with undo records');
@@ -176,7 +181,8 @@ describe('undo-task through the built CLI', () => {
     assert.equal(await git(ws.root, ['log', '-1', '--format=%B']), `Revert "Shout option"\n\nThis reverts commit ${undone.applied_commit}.\n\nRun: ${run}\nTask: T002\nReverts-patch-sha256: ${patchSha}\n\n`);
     assert.equal(ws.json(run, undone.record).revert_commit, undone.revert_commit);
 
-    await must(cli(['undo-task', '--run', run, '--task', 'T001']), 'undo-task T001');
+    const text = await must(cli(['undo-task', '--run', run, '--task', 'T001']), 'undo-task T001');
+    assert.match(text.stdout, new RegExp(`^T001 undone: reverted by commit ${(await head()).slice(0, 12)} \\(reverts ${t001.slice(0, 12)}\\)\napply it again with: llm-orchestrator apply-task --run ${run} --task T001 --commit$`, 'm'));
     assert.equal(app(), APP_JS);
     assert.match(await git(ws.root, ['log', '-1', '--format=%B']), new RegExp(`^Revert "Default name"\\n\\nThis reverts commit ${t001}\\.\\n`));
     assert.equal(await git(ws.root, ['status', '--porcelain', '--', 'src']), '');
@@ -240,7 +246,12 @@ describe('undo-task through the built CLI', () => {
     assert.match(await statusLine('T001'), /\[undone\]$/);
     const recorded = audit().find((line) => line.command === 'undo-task' && line.outcome === 'ok');
     assert.deepEqual(recorded.args, { recorded_commit: revert, run, task: 'T001' });
-    // The task is no longer applied: apply-task's own recovery must not take the old commit for a fresh apply.
+    // The task is no longer applied: apply-task's own recovery must not take the reverted commit,
+    // still on HEAD with its trailers, for the application a killed apply-task left unrecorded.
+    const killedApply = await cli(['apply-task', '--run', run, '--task', 'T001', '--commit'], { LLM_ORCHESTRATOR_CRASH_AT_GIT_WRITE: '1' });
+    assert.equal(killedApply.code, SIGKILLED);
+    assert.match(await statusLine('T001'), /\[undone\]$/);
+    assert.equal(audit().filter((line) => line.command === 'apply-task' && line.outcome === 'ok').length, 1);
     await must(cli(['apply-task', '--run', run, '--task', 'T001', '--commit']), 'apply-task T001 again');
     assert.equal(app(), AFTER_T001);
     await must(cli(['verify', '--run', run]), 'verify');

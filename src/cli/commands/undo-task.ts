@@ -15,5 +15,5 @@ export default async function undoTaskCommand(options: CommandOptions, command: 
   if (result.revert_commit) out(`${result.task} undone: reverted by commit ${result.revert_commit.slice(0, 12)}${result.applied_commit ? ` (reverts ${result.applied_commit.slice(0, 12)})` : ''}`);
   else if (result.changed) out(`${result.task} undone: its patch was taken back out of the working tree (not staged, not committed); review with git diff`);
   else out(`${result.task} recorded as undone: its patch was no longer there, nothing changed`);
-  out(`apply it again with: llm-orchestrator apply-task --run ${result.run_id} --task ${result.task}`);
+  out(`apply it again with: llm-orchestrator apply-task --run ${result.run_id} --task ${result.task}${result.mode === 'commit' ? ' --commit' : ''}`);
 }
