@@ -5,7 +5,7 @@ import { applyPatch, checkApply, commitIndex, stagedPaths, uncommittedPaths } fr
 import type { Run } from '../store/run-store.js';
 import { guardApply } from './apply-guard.js';
 import { recordAlreadyApplied } from './apply-recovery.js';
-import { currentlyApplied } from './applications.js';
+import { appliedTasks } from './applied-tasks.js';
 import { readApprovedPatch } from './approved-patch.js';
 import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
@@ -116,10 +116,6 @@ function approvedTask(snapshot: RunSnapshot, taskId: string): TaskFacts {
   throw new WorkflowError(`${taskId} is not approved (${why}): only an approved patch is applied; review it with \`show --task ${taskId}\` and \`approve-task\` it first`);
 }
 
-/** The tasks whose patch `apply-task` applied here and no `undo-task` took out since, in the order applied. */
-export function appliedTasks(run: Run): string[] {
-  return currentlyApplied(run);
-}
 
 /** Tasks approved before this one (whose patches it was validated on) that apply-task has not applied. */
 function earlierNotApplied(run: Run, snapshot: RunSnapshot, taskId: string): string[] {

@@ -6,18 +6,21 @@ import { workflowEnv } from '../workflow-env.js';
 
 const MARK: Record<CheckLevel, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
 
-export default async function doctorCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
+/** The options commander parsed (see registry.ts). */
+interface Options { run?: string; provider?: 'ollama' | 'openai' | 'embedded'; baseUrl?: string; allowRemote?: boolean }
+
+export default async function doctorCommand(options: Options, command: Command): Promise<number> {
   const checks = await doctor(workflowEnv(command), {
     run: options.run,
     provider: options.provider as 'ollama' | 'openai' | undefined,
     baseUrl: options.baseUrl,
-    allowRemote: (options as Record<string, unknown>).allowRemote === true,
+    allowRemote: options.allowRemote === true,
   });
   const startUp = startUpCheck();
   if (startUp) checks.unshift(startUp);
   setResult({ checks });
   for (const check of checks) out(`${MARK[check.level]} ${check.message}`);
-  if (checks.some((check) => check.level === 'fail')) process.exitCode = 1;
+  return checks.some((check) => check.level === 'fail') ? 1 : 0;
 }
 
 /** The tool's own start-up: whether V8 took the build's code cache of the bundle. */

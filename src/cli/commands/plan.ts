@@ -4,8 +4,11 @@ import { planRun } from '../../core/plan.js';
 import { printPlan } from '../print-plan.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function plan(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const result = await planRun(workflowEnv(command), options.run!);
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string }
+
+export default async function plan(options: Options, command: Command): Promise<void> {
+  const result = await planRun(workflowEnv(command), options.run);
   setResult(result);
-  printPlan(options.run!, result);
+  printPlan(options.run, result);
 }

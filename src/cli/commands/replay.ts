@@ -4,9 +4,12 @@ import { replayRun } from '../../core/replay.js';
 import { out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function replayCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; task?: string }
+
+export default async function replayCommand(options: Options, command: Command): Promise<number> {
   const { report, reportPath } = await replayRun(workflowEnv(command), {
-    run: options.run!,
+    run: options.run,
     ...(options.task ? { task: options.task } : {}),
   });
   setResult({ report, report_path: reportPath });
@@ -20,5 +23,5 @@ export default async function replayCommand(options: Record<string, string | und
   }
   const { calls, identical, different, failed } = report.summary;
   out(`${identical} of ${calls} call(s) identical, ${different} different, ${failed} failed; report: ${reportPath}`);
-  if (identical !== calls) process.exitCode = 1;
+  return identical === calls ? 0 : 1;
 }

@@ -4,8 +4,11 @@ import { revisePlan } from '../../core/plan.js';
 import { printPlan } from '../print-plan.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function revise(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const result = await revisePlan(workflowEnv(command), options.run!, { feedback: options.feedback, feedbackFile: options.feedbackFile });
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; feedback?: string; feedbackFile?: string }
+
+export default async function revise(options: Options, command: Command): Promise<void> {
+  const result = await revisePlan(workflowEnv(command), options.run, { feedback: options.feedback, feedbackFile: options.feedbackFile });
   setResult(result);
-  printPlan(options.run!, result);
+  printPlan(options.run, result);
 }

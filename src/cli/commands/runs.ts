@@ -3,7 +3,7 @@ import { listRuns } from '../../core/list-runs.js';
 import { out, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function runs(_options: Record<string, string | undefined>, command: Command): Promise<void> {
+export default async function runs(_options: object, command: Command): Promise<void> {
   const listing = await listRuns(workflowEnv(command));
   setResult(listing);
   if (listing.runs.length === 0) {

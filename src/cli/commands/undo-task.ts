@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { undoTask } from '../../core/undo-task.js';
 import { out, setResult, warn } from '../print.js';
-import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function undoTaskCommand(options: CommandOptions, command: Command): Promise<void> {
-  const allowHookChange = (options as Record<string, unknown>).allowHookChange === true;
-  const result = await undoTask(workflowEnv(command), options.run!, options.task!, { allowHookChange });
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; task: string; allowHookChange?: boolean }
+
+export default async function undoTaskCommand(options: Options, command: Command): Promise<void> {
+  const allowHookChange = options.allowHookChange === true;
+  const result = await undoTask(workflowEnv(command), options.run, options.task, { allowHookChange });
   setResult(result);
   for (const line of result.warnings) warn(line);
   if (result.changed) {
