@@ -246,7 +246,7 @@ describe('show, apply-task and runs through the built CLI', () => {
     assert.match(rows[0]!, /^0000-no-manifest\s+broken\s+run 0000-no-manifest not found/);
     assert.match(rows[1]!, /^0001-truncated\s+broken\s+manifest\.json in run 0001-truncated is not valid JSON/);
     const byId = (id: string) => rows.find((row) => row.startsWith(`${id} `))!;
-    assert.match(byId(run), /completed\s+2\/2 approved\s+nothing left to do/);
+    assert.match(byId(run), /completed\s+2\/2 approved, 2 applied\s+nothing left to do/);
     assert.match(byId(second), new RegExp(`needs-plan\\s+next: llm-orchestrator plan --run ${second}$`));
 
     const empty = path.join(ws.root, 'no-runs-here');

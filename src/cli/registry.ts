@@ -150,6 +150,12 @@ export function registerCommands(program: Command): void {
     .option('--allow-hook-change', 'apply a patch that changes a git hook (core.hooksPath, .husky/), which the next commit runs (recorded)')
     .action(lazy(() => import('./commands/apply-task.js')));
 
+  command('undo-task', "take an applied task's patch back out (a revert commit if it was applied with --commit)", 'llm-orchestrator undo-task --run ID --task T002')
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--task <id>', 'task id, e.g. T001')
+    .option('--allow-hook-change', 'undo a patch that changes a git hook (core.hooksPath, .husky/), which the next commit runs (recorded)')
+    .action(lazy(() => import('./commands/undo-task.js')));
+
   command('runs', 'list the runs of this repository with their state and next command', 'llm-orchestrator runs')
     .action(lazy(() => import('./commands/runs.js')));
 

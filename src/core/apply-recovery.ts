@@ -13,7 +13,7 @@
  *   which is what an apply-task without --commit does.
  */
 import path from 'node:path';
-import { applyPatch, checkApply, stagedPaths, taskCommits } from '../git/apply.js';
+import { applyPatch, checkApply, stagedPaths, standingCommit, taskCommits } from '../git/apply.js';
 import { findRepoRoot } from '../git/repository.js';
 import { parseDiff } from '../diff/parse.js';
 import { Manifest } from '../schema/run-files.js';
@@ -53,7 +53,7 @@ async function settle(run: Run, env: WorkflowEnv, dead: string, command: string)
   const base = manifest.repository.base_kind === 'commit' ? manifest.repository.base_commit : null;
   const commits = await taskCommits(repoRoot, run.id, base);
   for (const item of pending) {
-    const commit = commits.find((found) => found.task === item.taskId && found.patchSha256 === item.digest);
+    const commit = standingCommit(commits, item.taskId, item.digest);
     if (commit === undefined) continue;
     const why = `${dead} died after committing ${item.taskId}'s patch as ${commit.sha.slice(0, 12)}, before writing its audit line; recorded by ${command}`;
     record(run, env, item.taskId, { commit: true, recorded_commit: commit.sha }, why);
@@ -93,7 +93,7 @@ function record(run: Run, env: WorkflowEnv, taskId: string, args: Record<string,
  */
 export async function recordAlreadyApplied(repoRoot: string, run: Run, manifest: Manifest, taskId: string, digest: string): Promise<{ commit: string | null; warning: string }> {
   const base = manifest.repository.base_kind === 'commit' ? manifest.repository.base_commit : null;
-  const commit = (await taskCommits(repoRoot, run.id, base)).find((found) => found.task === taskId && found.patchSha256 === digest)?.sha ?? null;
+  const commit = standingCommit(await taskCommits(repoRoot, run.id, base), taskId, digest)?.sha ?? null;
   const where = commit === null ? 'in the working tree' : `committed as ${commit.slice(0, 12)} (its trailers name this run, ${taskId} and the patch)`;
   return { commit, warning: `${taskId}'s patch was already ${where}, but no apply-task had recorded it: recorded as applied now, nothing changed` };
 }

@@ -1,14 +1,12 @@
 import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
-import { parseDiff } from '../diff/parse.js';
 import type { FileChange } from '../diff/types.js';
 import { applyPatch, checkApply, commitIndex, stagedPaths, uncommittedPaths } from '../git/apply.js';
-import { sha256, type Run } from '../store/run-store.js';
+import type { Run } from '../store/run-store.js';
 import { guardApply } from './apply-guard.js';
 import { recordAlreadyApplied } from './apply-recovery.js';
 import { appliedTasks } from './applied-tasks.js';
-import { planFiles } from './layout.js';
-import { unrecordedReason } from './recorded-files.js';
+import { readApprovedPatch } from './approved-patch.js';
 import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -39,30 +37,9 @@ export async function applyTask(env: WorkflowEnv, runId: string, taskId: string,
     const { run, repoRoot } = session;
     const snapshot = loadSnapshot(run);
     const task = approvedTask(snapshot, taskId);
-    // A carried-over approval applies like any other: its patch, bound to the recorded sha256.
-    const entry = approvedAttempts(snapshot).find((item) => item.taskId === taskId)!;
-    const attempt = entry.attempt;
-    const approvedPath = attempt ? attempt.approval!.subject.path : entry.path;
-    const approvedSha = attempt ? attempt.approval!.subject.sha256 : entry.sha256;
-    const patchPath = attempt ? attempt.files.patch : entry.path;
-    const decisionFile = attempt ? attempt.files.approval : planFiles(snapshot.current!.revision).carryOver;
-
-    const bytes = run.readBytes(patchPath);
-    const digest = sha256(bytes);
-    if (approvedPath !== patchPath || approvedSha !== digest) {
-      throw new WorkflowError(
-        `${patchPath} hashes to ${digest.slice(0, 12)}, but ${decisionFile} approved ${approvedPath} with sha256 ${approvedSha.slice(0, 12)}: the patch was changed after it was approved, so it is not applied; run \`verify --run ${runId}\``,
-      );
-    }
-    // The approval counts only as audit.log recorded it (loadSnapshot); so must the patch: one
-    // put in place of the recorded patch, with an approval rewritten to match, is not applied.
-    const unrecorded = unrecordedReason(snapshot.recorded, patchPath, bytes);
-    if (unrecorded !== null) {
-      throw new WorkflowError(`${patchPath} is not the patch that was recorded and approved (${unrecorded}), so it is not applied; run \`verify --run ${runId}\``);
-    }
-    const patch = bytes.toString('utf8');
-    const changes = parseDiff(patch).files.map((file): FileChange => ({ oldPath: file.oldPath, newPath: file.newPath, kind: file.kind }));
-    const paths = [...new Set(changes.flatMap((change) => [change.oldPath, change.newPath]).filter((item): item is string => item !== null))].sort();
+    const approved = readApprovedPatch(run, snapshot, taskId, 'applied');
+    const attempt = approved.entry.attempt;
+    const { path: patchPath, patch, sha256: digest, files: changes, paths } = approved;
     record.warnings.push(...(await guardApply(repoRoot, run, taskId, changes, options)));
 
     const dirty = await uncommittedPaths(repoRoot, paths);

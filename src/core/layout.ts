@@ -72,3 +72,8 @@ export function attemptFiles(taskId: string, attempt: number, root = 'executions
     approval: `${dir}/approval.json`,
   };
 }
+
+/** undo-task's record of the task's n-th undo (n counts the task's undos over the run). */
+export function undoFile(taskId: string, n: number): string {
+  return `undo/${taskId}/undo-${pad(n)}.json`;
+}

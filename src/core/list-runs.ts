@@ -1,5 +1,5 @@
 import type { Run, RunStore } from '../store/run-store.js';
-import { appliedTasks } from './applied-tasks.js';
+import { taskApplications } from './applications.js';
 import { readRecordedManifest } from './recorded-files.js';
 import { approvedAttempts, loadSnapshot } from './run-snapshot.js';
 import { openStoreAnywhere } from './session.js';
@@ -13,6 +13,9 @@ export interface RunSummary {
   plan_revision: number | null;
   tasks_total: number;
   tasks_approved: number;
+  /** Tasks whose patch is applied now, and tasks applied then undone (audit.log's apply-task and undo-task lines). */
+  tasks_applied: number;
+  tasks_undone: number;
   /** The command to run next; null when there is nothing left to do (or the run is broken). */
   next: string | null;
   /** Why the run is broken; null otherwise. */
@@ -40,7 +43,7 @@ function summarize(store: RunStore, id: string): RunSummary {
     return summarizeRun(run);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { run_id: id, state: 'broken', plan_revision: null, tasks_total: 0, tasks_approved: 0, next: null, reason };
+    return { run_id: id, state: 'broken', plan_revision: null, tasks_total: 0, tasks_approved: 0, tasks_applied: 0, tasks_undone: 0, next: null, reason };
   }
 }
 
@@ -49,11 +52,14 @@ function summarizeRun(run: Run): RunSummary {
   const status = deriveStatus(snapshot);
   const approved = status.tasks.filter((task) => task.state === 'approved').length;
   let next: string | null = status.next[0] ?? null;
+  const applications = taskApplications(run);
+  const applied = [...applications.values()].filter((item) => item.state === 'applied').length;
+  const undone = applications.size - applied;
   if (status.state === 'completed') {
-    // Approving never touches the working tree: a completed run's next step is applying its patches.
-    const applied = new Set(appliedTasks(run));
-    const pending = approvedAttempts(snapshot).find((item) => !applied.has(item.taskId));
+    // Approving never touches the working tree: a completed run's next step is applying its
+    // patches; one a person undid is not proposed again (status does the same).
+    const pending = approvedAttempts(snapshot).find((item) => !applications.has(item.taskId));
     next = pending ? `llm-orchestrator apply-task --run ${run.id} --task ${pending.taskId}` : null;
   }
-  return { run_id: run.id, state: status.state, plan_revision: status.plan_revision, tasks_total: status.tasks.length, tasks_approved: approved, next, reason: null };
+  return { run_id: run.id, state: status.state, plan_revision: status.plan_revision, tasks_total: status.tasks.length, tasks_approved: approved, tasks_applied: applied, tasks_undone: undone, next, reason: null };
 }

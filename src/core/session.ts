@@ -123,6 +123,10 @@ export async function audited<T>(
         const { settleInterruptedApply } = await import('./apply-recovery.js');
         record.warnings.push(...(await settleInterruptedApply(run, env, lock.tookOver, command)));
       }
+      if (lock.tookOver?.command === 'undo-task') {
+        const { settleInterruptedUndo } = await import('./undo-recovery.js');
+        record.warnings.push(...(await settleInterruptedUndo(run, env, lock.tookOver, command)));
+      }
       result = await body(record);
     } catch (caught) {
       const error = withMovedServerAdvice(caught, command, allArgs);

@@ -2,7 +2,7 @@ import { ExecResponse } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { attemptChecks, checkVerdict } from './run-checks.js';
 import { liveLockHolder } from '../store/run-lock.js';
-import { appliedTasks } from './applied-tasks.js';
+import { applicationState, taskApplications, type ApplicationState } from './applications.js';
 import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession, type RunSession } from './session.js';
 import { hiddenTaskFiles } from './context-paths.js';
@@ -19,6 +19,8 @@ export interface StatusReport extends RunStatus {
   checks: Array<{ task: string; attempt: number; passed: number; failed: Array<{ command: string; verdict: string }>; skipped: 'no-checks' | 'interrupted' | null }>;
   /** The run's folder as the person opens it from the current folder (shown-path.ts). */
   run_dir: string;
+  /** Each task's application as the audit log records it (apply-task, undo-task); null: never applied. */
+  applied: Array<{ task: string; state: Exclude<ApplicationState, null> }>;
 }
 
 /** The run's state and, whatever the state, the command to run next. */
@@ -36,6 +38,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
       plan_warnings: snapshot.current?.fileWarnings ?? [],
       checks: [],
       run_dir: shownPath(env.cwd, session.run.dir),
+      applied: appliedList(session.run, status),
       next: [`wait for ${holder.command} (pid ${holder.pid}) to finish, then: ${again}`],
     };
   }
@@ -43,7 +46,15 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
     const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : await withContextFirst(session, snapshot, status);
-    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), next };
+    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), applied: appliedList(session.run, status), next };
+  });
+}
+
+function appliedList(run: Run, status: RunStatus): StatusReport['applied'] {
+  const applications = taskApplications(run);
+  return status.tasks.flatMap((task) => {
+    const state = applicationState(applications, task.id);
+    return state === null ? [] : [{ task: task.id, state }];
   });
 }
 
@@ -80,11 +91,12 @@ async function withContextFirst(session: RunSession, snapshot: RunSnapshot, stat
 
 /**
  * Approving never touches the working tree: a completed run's next step is applying its patches,
- * in approval order; once all are applied, what is left is keeping a record of the run.
+ * in approval order; once all are applied, what is left is keeping a record of the run. A task a
+ * person undid is not proposed again: undoing it was a decision too (apply-task still takes it).
  */
 function afterCompletion(run: Run, snapshot: RunSnapshot): string[] {
-  const applied = new Set(appliedTasks(run));
-  const pending = approvedAttempts(snapshot).find((item) => !applied.has(item.taskId));
+  const applications = taskApplications(run);
+  const pending = approvedAttempts(snapshot).find((item) => !applications.has(item.taskId));
   if (pending) return [`llm-orchestrator apply-task --run ${run.id} --task ${pending.taskId}`];
   return [`llm-orchestrator report --run ${run.id} --out ${run.id}.html`, `llm-orchestrator export --run ${run.id} --out ${run.id}.tar.gz`];
 }

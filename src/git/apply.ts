@@ -1,7 +1,7 @@
 /**
- * The only code that changes the user's working tree, index and history: `apply-task`. Everything
- * else in src/git/ works in temporary indexes; these functions are called only after a person
- * asked for exactly this patch to be applied.
+ * The only code that changes the user's working tree, index and history: `apply-task` and
+ * `undo-task`. Everything else in src/git/ works in temporary indexes; these functions are called
+ * only after a person asked for exactly this patch to be applied, or taken out again.
  */
 import { GitError } from '../errors.js';
 import { oneLine, runGit } from './run-git.js';
@@ -75,17 +75,21 @@ export async function commitIndex(root: string, message: string): Promise<string
 export interface TaskCommit {
   sha: string;
   task: string;
+  /** The patch the commit applied (Patch-sha256), or took out again (Reverts-patch-sha256). */
   patchSha256: string;
+  /** `revert`: made by undo-task, it takes the patch out. */
+  kind: 'apply' | 'revert';
 }
 
 /**
- * The commits `apply-task --commit` made for run `runId`, newest first, found by their trailers
- * (Run, Task, Patch-sha256) among the commits reachable from HEAD but not from `since` (the
- * run's base commit; null to look through all of HEAD's history).
+ * The commits `apply-task --commit` and `undo-task` made for run `runId`, newest first, found by
+ * their trailers (Run, Task, and Patch-sha256 or Reverts-patch-sha256) among the commits reachable
+ * from HEAD but not from `since` (the run's base commit; null to look through all of HEAD's history).
  */
 export async function taskCommits(root: string, runId: string, since: string | null): Promise<TaskCommit[]> {
   const range = since === null ? ['HEAD'] : ['HEAD', `^${since}`];
-  const args = ['log', '--fixed-strings', `--grep=Run: ${runId}`, '--format=%x01%H%n%(trailers:only,unfold)', ...range, '--'];
+  // --topo-order: a revert is always listed before the commit it reverts, whatever their dates.
+  const args = ['log', '--topo-order', '--fixed-strings', `--grep=Run: ${runId}`, '--format=%x01%H%n%(trailers:only,unfold)', ...range, '--'];
   const result = await runGit(args, { cwd: root });
   // No commit yet: nothing was committed.
   if (result.exitCode !== 0) return [];
@@ -94,10 +98,22 @@ export async function taskCommits(root: string, runId: string, since: string | n
     const [sha, ...lines] = entry.split('\n');
     const trailers = new Map(lines.map((line) => /^([A-Za-z0-9-]+): (.*)$/.exec(line)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!.trim()] as const));
     const task = trailers.get('Task');
-    const patchSha256 = trailers.get('Patch-sha256');
-    if (trailers.get('Run') === runId && task !== undefined && patchSha256 !== undefined) found.push({ sha: sha!.trim(), task, patchSha256 });
+    if (trailers.get('Run') !== runId || task === undefined) continue;
+    const applied = trailers.get('Patch-sha256');
+    const reverted = trailers.get('Reverts-patch-sha256');
+    if (applied !== undefined) found.push({ sha: sha!.trim(), task, patchSha256: applied, kind: 'apply' });
+    else if (reverted !== undefined) found.push({ sha: sha!.trim(), task, patchSha256: reverted, kind: 'revert' });
   }
   return found;
+}
+
+/**
+ * The commit that put this patch of the task in HEAD's history and that no later undo-task commit
+ * took out again (the newest of the task's commits, if it applied exactly this patch), else undefined.
+ */
+export function standingCommit(commits: readonly TaskCommit[], taskId: string, patchSha256: string): TaskCommit | undefined {
+  const newest = commits.find((found) => found.task === taskId);
+  return newest?.kind === 'apply' && newest.patchSha256 === patchSha256 ? newest : undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import { CheckCommand, CheckLink, GenerationParams } from './pack-manifest.js';
 export { SCHEMA_VERSION } from './leaves.js';
 export * from './pack-manifest.js';
 export * from './carry-over.js';
+export * from './undo.js';
 
 /** Shapes of the files in a run directory (the pack manifest and carry-over records have files of their own). */
 

@@ -14,7 +14,8 @@ export default async function status(options: Options, command: Command): Promis
   for (const task of result.tasks) {
     const deps = task.depends_on.length > 0 ? ` after ${task.depends_on.join(', ')}` : '';
     const carried = task.carried_over ? ` [carried over from ${task.carried_over.run_id ? `run ${task.carried_over.run_id}, ` : ''}plan revision ${task.carried_over.plan_revision}]` : '';
-    out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}${carried}`);
+    const applied = APPLIED[result.applied.find((item) => item.task === task.id)?.state ?? 'none'];
+    out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}${carried}${applied}`);
   }
   // The patch a person is asked to decide on, where it really is (attempt-NNN/, rev-NNN/).
   for (const task of result.tasks) if (task.state === 'awaiting-review' && task.patch) out(`review: ${path.join(result.run_dir, task.patch)}`);
@@ -29,3 +30,5 @@ export default async function status(options: Options, command: Command): Promis
   if (result.state === 'completed') out('every task is approved: `show --task TNNN` names each approved patch');
   for (const next of result.next) out(`next: ${next}`);
 }
+
+const APPLIED = { 'applied-committed': ' [applied, committed]', 'applied-working-tree': ' [applied to the working tree]', undone: ' [undone]', none: '' } as const;
