@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { LineMatchingType } from 'diff2html/lib/types.js';
-import { loadPackage } from '../../load-package.js';
 
 export interface DiffRenderer {
   /** diff2html's stylesheet, inlined into the report so it needs no other file. */
@@ -15,7 +14,7 @@ export interface DiffRenderer {
  * (and a bundler can leave it out of the start-up path).
  */
 export async function loadDiffRenderer(): Promise<DiffRenderer> {
-  const { html } = await loadPackage<typeof import('diff2html')>('diff2html');
+  const { html } = await import('diff2html');
   const css = readFileSync(createRequire(import.meta.url).resolve('diff2html/bundles/css/diff2html.min.css'), 'utf8');
   return {
     css,
