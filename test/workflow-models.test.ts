@@ -67,6 +67,15 @@ describe('providers and reasoning models', () => {
   });
   after(() => ws.close());
 
+  test('a model call asks Ollama for the listing (which has the digest to check) and the chat, nothing more', async () => {
+    const run = await ws.init();
+    const before = ws.fake.requests.length;
+    ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
+    const result = await ws.cli(['plan', '--run', run]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(ws.fake.requests.slice(before).map((r) => `${r.method} ${r.path}`), ['GET /api/tags', 'POST /api/chat']);
+  });
+
   test('an OpenAI-compatible server runs the plan with response_format and explicit sampling', async () => {
     const run = await ws.init(['--provider', 'openai', '--base-url', `${ws.fake.url}/v1`]);
     ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
