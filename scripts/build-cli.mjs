@@ -1,32 +1,27 @@
 /**
- * `npm run build` (after the type check): the CLI as one CommonJS bundle plus a V8 code cache.
+ * `npm run build` (after the type check): the CLI as one CommonJS bundle, dist/cli/cli.js.
  *
- * A command that calls no model must start in about the time of a bare `node`, and on Node 20
- * most of a short command's life went to loading modules: the ES module loader resolves, reads
- * and compiles each file in turn, and zod, commander and our own graph are over a hundred of
- * them. So:
- * - dist/cli/cli.js is the whole CLI, bundled as CommonJS (dist/cli/package.json says so). Each
- *   command's module is reached through the registry's import(), which esbuild turns into a lazy
- *   initialiser: a command evaluates only its own code, although all of it is in one file.
- * - dist/cli/cli.cache is V8's code cache of that file, made here; dist/cli/main.js (the bin, from
- *   src/cli/start.cjs) compiles the bundle with it, so the file is not parsed at start-up. V8
- *   refuses the cache under another Node version or other flags, and the CLI compiles as usual.
+ * A command that calls no model must start in about the time of a bare `node`, and most of a
+ * short command's life went to loading modules: the ES module loader resolves, reads and compiles
+ * each file in turn, and zod, commander and our own graph are over a hundred of them. So the CLI
+ * is one CommonJS file (dist/cli/package.json says so) that dist/cli/main.js (the bin, from
+ * src/cli/start.cjs) requires with Node's compile cache on. Each command's module is reached
+ * through the registry's import(), which esbuild turns into a lazy initialiser: a command
+ * evaluates only its own code, although all of it is in one file.
  *
  * Plain .mjs so it runs before anything is compiled. No minification: stack traces with --debug
- * stay readable, and with the code cache the source's size is not where time goes.
+ * stay readable.
  */
 import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
 import { build } from 'esbuild';
 import { bundledLicenses } from './bundled-licenses.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist', 'cli');
 const bundle = path.join(outdir, 'cli.js');
-const cache = path.join(outdir, 'cli.cache');
 const start = path.join(outdir, 'main.js');
 const packageJson = path.join(outdir, 'package.json');
 const licenses = path.join(outdir, 'LICENSES.txt');
@@ -51,28 +46,6 @@ const diff2htmlCssInBundle = {
     });
   },
 };
-
-/**
- * src/load-package.ts imports a package with import(), which a script compiled from a code cache
- * cannot do on Node 20: in the bundle it calls the loader dist/cli/main.js passes in instead.
- */
-const packageLoaderFromStart = {
-  name: 'package-loader-from-start',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]src[\\/]load-package\.ts$/ }, () => ({
-      contents: 'export function loadPackage(name) { return __load_package(name); }',
-      loader: 'js',
-    }));
-  },
-};
-
-/**
- * The bundle is written as one function expression, the way Node wraps a CommonJS module plus the
- * package loader, so dist/cli/main.js compiles the file's text exactly as it is: the text the code
- * cache below is made from, byte for byte (V8 checks a cache against the source's length only).
- */
-// Strict as the ES modules it is made of: esbuild's own "use strict" comes after the banner, too late.
-const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __load_package) { "use strict";', '\n})'];
 
 /** A plugin that gives one package, for one import, the module `contents` instead. */
 function replaceImport(name, { packageName, specifier, contents }) {
@@ -121,50 +94,29 @@ const result = await build({
   // The sources are ES modules (the tests run them as such); in a CommonJS bundle import.meta is
   // empty, so its two uses get their CommonJS equivalents.
   define: { 'import.meta.url': '__import_meta_url', 'import.meta.resolve': '__import_meta_resolve' },
+  // Strict, as the ES modules it is made of.
   banner: {
     js: [
-      WRAPPER[0],
+      '"use strict";',
       "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
       "const __import_meta_resolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
     ].join(' '),
   },
-  footer: { js: WRAPPER[1] },
-  // Template literals as string concatenation: esbuild then writes every non-ASCII character as
-  // an escape, as it does in other strings, and the bundle is ASCII (checked below).
-  supported: { 'template-literal': false },
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [packageLoaderFromStart, diff2htmlCssInBundle, ...replacedImports],
+  plugins: [diff2htmlCssInBundle, ...replacedImports],
 });
-
-// An ASCII bundle is read as latin1 by start.cjs: a one-byte string at once, where UTF-8 decoding
-// and V8's two-byte strings cost a few milliseconds of every start.
-const bundleBytes = readFileSync(bundle);
-const nonAscii = bundleBytes.findIndex((byte) => byte > 0x7f);
-if (nonAscii !== -1) {
-  const line = bundleBytes.subarray(0, nonAscii).toString('latin1').split('\n').length;
-  throw new Error(`dist/cli/cli.js line ${line} holds a non-ASCII character (in a comment esbuild kept?): write it as an escape in the source`);
-}
 
 writeFileSync(packageJson, '{\n  "type": "commonjs"\n}\n');
 writeFileSync(licenses, bundledLicenses(root, Object.keys(result.metafile.inputs)));
 copyFileSync(path.join(root, 'src', 'cli', 'start.cjs'), start);
 chmodSync(start, 0o755);
-// The text start.cjs compiles, so V8 accepts the cache there. The cache holds
-// the functions compiled when it is made: the bundle's top level, and what its warmUp() runs (the
-// argument parsing and file checks every short command does), so a command compiles little else.
-const script = new vm.Script(readFileSync(bundle, 'latin1'), { filename: bundle });
-const cli = { exports: {} };
-const refuse = (name) => Promise.reject(new Error(`the build's warm-up must not load ${name}`));
-script.runInThisContext()(cli.exports, Module.createRequire(bundle), cli, bundle, outdir, refuse);
-await cli.exports.warmUp();
-writeFileSync(cache, script.createCachedData());
 
 // Whatever else is in dist/ (an older build's chunks, tsc's file-by-file output) is removed after
 // the new files are in place, so no stale module can be loaded and a CLI started a moment ago
 // during the build still finds its own.
-const written = new Set([...Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)), packageJson, start, cache, licenses]);
+const written = new Set([...Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)), packageJson, start, licenses]);
 for (const entry of readdirSync(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
   const file = path.join(entry.parentPath, entry.name);
   if (entry.isFile() && !written.has(file)) rmSync(file);

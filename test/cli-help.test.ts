@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { Command } from 'commander';
 import { registerCommands } from '../src/cli/registry.js';
@@ -144,38 +146,28 @@ test('output into a pipe whose reader has gone is not a crash: the command finis
 });
 
 describe('the start-up path', () => {
-  const bundle = path.join(path.dirname(CLI), 'cli.js');
-
   /**
-   * The modules of the bundle a command initialises, in order: the bundle run as dist/cli/main.js
-   * runs it, with esbuild's two lazy-initialisation helpers (ES modules, CommonJS packages)
-   * recording each module's path the first time it is initialised.
+   * The modules of the bundle a command initialised, from V8's own coverage of the process
+   * (NODE_V8_COVERAGE): esbuild wraps each module of the bundle in a function named after its
+   * path, run once when the module is first needed, so the functions that ran are the modules
+   * initialised. Paths are given from node_modules/ on, wherever that folder is.
    */
-  function initialised(args: string[]): string[] {
-    const probe = `
-      const { readFileSync, writeFileSync } = require('node:fs');
-      const Module = require('node:module');
-      const vm = require('node:vm');
-      const [file, out, ...args] = process.argv.slice(1);
-      const seen = [];
-      const record = (name) => { if (!seen.includes(name)) seen.push(name); };
-      const text = readFileSync(file, 'utf8')
-        .replace('var __esm = (fn, res, err) => function __init() {', '$& if (fn) globalThis.__startupProbe(Object.getOwnPropertyNames(fn)[0]);')
-        .replace('var __commonJS = (cb, mod) => function __require() {', '$& if (!mod) globalThis.__startupProbe(Object.getOwnPropertyNames(cb)[0]);');
-      if (!text.includes("__startupProbe(Object")) throw new Error('esbuild helpers not found');
-      const cli = { exports: {} };
-      process.on('exit', () => writeFileSync(out, JSON.stringify(seen)));
-      const run = new vm.Script(text, { filename: file }).runInThisContext();
-      globalThis.__startupProbe = record;
-      run(cli.exports, Module.createRequire(file), cli, file, require('node:path').dirname(file), (name) => import(name));
-      cli.exports.run(['node', 'llm-orchestrator', ...args]);`;
+  function initialised(args: string[], cwd?: string): string[] {
     const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-startup-'));
     try {
-      const out = path.join(dir, 'modules.json');
+      const coverage = path.join(dir, 'coverage');
       // The command's exit code is not the point (an unknown run fails): what it initialised is.
-      const result = spawnSync(process.execPath, ['-e', probe, bundle, out, ...args], { cwd: dir, encoding: 'utf8' });
-      if (!existsSync(out)) throw new Error(`the start-up probe failed: ${result.stderr}`);
-      return JSON.parse(readFileSync(out, 'utf8')) as string[];
+      const result = spawnSync(process.execPath, [CLI, ...args], { cwd: cwd ?? dir, env: { ...process.env, NODE_V8_COVERAGE: coverage }, encoding: 'utf8' });
+      const files = existsSync(coverage) ? readdirSync(coverage) : [];
+      if (files.length !== 1) throw new Error(`no coverage written: ${result.stderr}`);
+      const report = JSON.parse(readFileSync(path.join(coverage, files[0]!), 'utf8')) as {
+        result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>;
+      };
+      const bundle = report.result.find((script) => script.url === pathToFileURL(path.join(path.dirname(CLI), 'cli.js')).href);
+      if (!bundle) throw new Error('the coverage does not cover dist/cli/cli.js');
+      return bundle.functions
+        .filter((fn) => /^src\/|node_modules\//.test(fn.functionName) && fn.ranges[0]!.count > 0)
+        .map((fn) => fn.functionName.replace(/^.*?node_modules\//, 'node_modules/'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -200,31 +192,72 @@ describe('the start-up path', () => {
     assert.deepEqual(modules.filter((m) => m.startsWith('node_modules/zod/v4/classic/')), []);
   });
 
-  test('a command that starts no git process, printing to a pipe, loads neither child_process nor a stdout stream (net, tty)', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-builtins-'));
+  /** Node's own modules loaded by the end of a run of the CLI, seen by a module preloaded with -r. */
+  function builtinsLoaded(args: string[], cwd: string, exitCode = 0): string[] {
+    const out = path.join(cwd, '..', `loaded-${process.pid}.txt`);
+    const probe = path.join(cwd, '..', `probe-${process.pid}.cjs`);
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join('\\n')));`);
     try {
-      // Preloaded (-r is a Node option, not a V8 flag: the code cache still applies): Node's own
-      // modules loaded by the end of the process.
+      const result = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      assert.equal(result.status, exitCode, result.stderr);
+      const loaded = readFileSync(out, 'utf8').split('\n');
+      assert.ok(loaded.includes('NativeModule fs'), 'the probe saw the modules');
+      return loaded;
+    } finally {
+      rmSync(out, { force: true });
+      rmSync(probe, { force: true });
+    }
+  }
+
+  test('a command that starts no git process, printing to a pipe, loads neither child_process nor a stdout stream (net, tty)', () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-builtins-'));
+    try {
+      const dir = path.join(parent, 'repo');
+      mkdirSync(dir);
       // In a repository: outside one, finding out costs a git process.
       assert.equal(spawnSync('git', ['init', '-q'], { cwd: dir }).status, 0);
-      const probe = path.join(dir, 'probe.cjs');
-      writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(path.join(dir, 'loaded.txt'))}, process.moduleLoadList.join('\\n')));`);
-      const result = spawnSync(process.execPath, ['-r', probe, CLI, 'runs', '--runs-dir', dir], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      assert.equal(result.status, 0, result.stderr);
-      assert.match(result.stdout, /^no runs in /);
-      const loaded = readFileSync(path.join(dir, 'loaded.txt'), 'utf8').split('\n');
-      assert.ok(loaded.includes('NativeModule fs'), 'the probe saw the modules');
+      const loaded = builtinsLoaded(['runs', '--runs-dir', dir], dir);
       assert.deepEqual(loaded.filter((name) => /^NativeModule (child_process|net|tty)$/.test(name)), []);
+      // status reaches the code that runs checks (and that exports trees for them) without using it.
+      const status = builtinsLoaded(['status', '--run', 'no-such-run'], dir, 1);
+      assert.deepEqual(status.filter((name) => name === 'NativeModule child_process'), []);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 
-  test("V8 accepts the build's code cache of the bundle, so a command does not compile it from source", () => {
-    const accepted = execFileSync(process.execPath, ['-e', `
-      const { readFileSync } = require('node:fs');
-      const script = new (require('node:vm').Script)(readFileSync(process.argv[1], 'utf8'), { filename: process.argv[1], cachedData: readFileSync(process.argv[2]) });
-      process.stdout.write(String(!script.cachedDataRejected));`, bundle, path.join(path.dirname(CLI), 'cli.cache')], { encoding: 'utf8' });
-    assert.equal(accepted, 'true');
+  const compileCache = typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+  test("Node's compile cache keeps the compiled CLI in the OS temporary folder (or NODE_COMPILE_CACHE), never in the repository", { skip: !compileCache && `Node ${process.version} has no compile cache` }, () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-cache-'));
+    try {
+      const repo = path.join(parent, 'repo');
+      const temp = path.join(parent, 'tmp');
+      mkdirSync(repo);
+      mkdirSync(temp);
+      assert.equal(spawnSync('git', ['init', '-q'], { cwd: repo }).status, 0);
+      const env = { ...process.env, TMPDIR: temp, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
+      const cli = (args: string[], extra: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) =>
+        spawnSync(process.execPath, [...nodeArgs, CLI, ...args], { cwd: repo, env: { ...env, ...extra }, encoding: 'utf8' });
+      const plain = cli(['runs']);
+      assert.equal(plain.status, 0, plain.stderr);
+      const cached = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+      assert.ok(cached(path.join(temp, 'node-compile-cache')).length > 0, 'no compile cache in the OS temporary folder');
+      assert.deepEqual(readdirSync(repo), ['.git'], 'the CLI wrote into the repository');
+
+      // NODE_COMPILE_CACHE is Node's to honour; common V8 flags get a cache of their own, and the
+      // CLI works the same under them.
+      const own = path.join(parent, 'own-cache');
+      for (const [extra, nodeArgs] of [[{}, []], [{ NODE_OPTIONS: '--max-old-space-size=300' }, []], [{}, ['--stack-size=900']]] as const) {
+        for (let i = 0; i < 2; i++) {
+          const result = cli(['runs'], { NODE_COMPILE_CACHE: own, ...extra }, [...nodeArgs]);
+          assert.equal(result.status, 0, result.stderr);
+          assert.equal(result.stdout, plain.stdout);
+        }
+      }
+      assert.ok(cached(own).length >= 2, 'NODE_COMPILE_CACHE was not used');
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

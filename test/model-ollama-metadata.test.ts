@@ -2,7 +2,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { DEFAULT_FAKE_MODELS, startFakeOllama, type FakeOllama } from './support/fake-ollama.js';
-import { closedPortUrl, rejectsWith } from './support/model-fixtures.js';
+import { answering, closedPortUrl, rejectsWith } from './support/model-fixtures.js';
 import { createProvider } from '../src/model/create-provider.js';
 
 let fake: FakeOllama;
@@ -79,6 +79,10 @@ test('serverVersion is null on a server without /api/version, and an error on no
 });
 
 test('a server answering /api/tags with something else is reported, not crashed on', async () => {
-  const weird = createProvider('ollama', fake.url, async (url) => new Response(String(url).endsWith('/api/tags') ? '{"data":[]}' : '{}'));
-  await rejectsWith(weird.listModels(), 'malformed-reply', /answered \/api\/tags in an unexpected shape/);
+  const server = await answering((path) => ({ body: path.endsWith('/api/tags') ? '{"data":[]}' : '{}' }));
+  try {
+    await rejectsWith(createProvider('ollama', server.url).listModels(), 'malformed-reply', /answered \/api\/tags in an unexpected shape/);
+  } finally {
+    await server.close();
+  }
 });

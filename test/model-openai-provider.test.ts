@@ -1,7 +1,8 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { startFakeOllama, type FakeOllama } from './support/fake-ollama.js';
-import { chatInput, closedPortUrl, PARAMS, rejectsWith } from './support/model-fixtures.js';
+import { answering, chatInput, closedPortUrl, PARAMS, rejectsWith } from './support/model-fixtures.js';
 import { createProvider } from '../src/model/create-provider.js';
 import { canonicalJson } from '../src/model/canonical-json.js';
 
@@ -74,11 +75,16 @@ test('reasoning deltas are kept as thinking', async () => {
 test('reasoning_content (llama.cpp, vLLM, DeepSeek) is kept as thinking too, and SSE details are honoured', async () => {
   const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\r\n\r\n`;
   const sse = [': keep-alive\n\n', 'event: message\n', chunk({ reasoning_content: 'hmm' }), chunk({ content: 'Hi' }), chunk({ content: '!' }, 'stop'), 'data: [DONE]\n\n'].join('');
-  const p = createProvider('openai', 'http://local.test', async () => new Response(sse, { headers: { 'content-type': 'text/event-stream' } }));
-  const result = await p.sendChat(p.buildChatBody(chatInput()), { timeoutMs: 5000 });
-  assert.equal(result.thinking, 'hmm');
-  assert.equal(result.content, 'Hi!');
-  assert.equal(result.raw_stream, sse);
+  const server = await answering(() => ({ body: sse, headers: { 'content-type': 'text/event-stream' } }));
+  try {
+    const p = createProvider('openai', server.url);
+    const result = await p.sendChat(p.buildChatBody(chatInput()), { timeoutMs: 5000 });
+    assert.equal(result.thinking, 'hmm');
+    assert.equal(result.content, 'Hi!');
+    assert.equal(result.raw_stream, sse);
+  } finally {
+    await server.close();
+  }
 });
 
 test('a stream without [DONE] and without finish_reason is cut short', async () => {
@@ -136,6 +142,21 @@ test('a closed port gives the generic "cannot reach" hint', async () => {
   assert.equal(err.message, `cannot reach the model server at ${url} (ECONNREFUSED): start the server or pass --base-url`);
 });
 
-test('a port fetch refuses to use is named as such instead of "cannot reach"', async () => {
-  await rejectsWith(createProvider('openai', 'http://127.0.0.1:6000').listModels(), 'unreachable', /Node's fetch refuses port 6000 .*: run the server on another port$/);
+test('a port that browsers and fetch refuse (6000, X11) is a port like any other', async (t) => {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"object":"list","data":[{"id":"m","object":"model"}]}');
+  });
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(6000, '127.0.0.1', () => resolve(true));
+  });
+  if (!listening) return t.skip('port 6000 is in use on this machine');
+  try {
+    assert.deepEqual((await createProvider('openai', 'http://127.0.0.1:6000').listModels()).map((m) => m.name), ['m']);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });

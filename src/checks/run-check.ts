@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 
 /**
  * The one place that starts a person's check: `sh -c CMD` in a folder, in a process group of its
@@ -35,7 +34,7 @@ let isolation: Promise<boolean> | null = null;
 export function networkIsolationAvailable(): Promise<boolean> {
   isolation ??= new Promise((resolve) => {
     if (process.platform !== 'linux') return resolve(false);
-    const probe = spawn('unshare', ['-rn', 'true'], { stdio: 'ignore' });
+    const probe = childProcess().spawn('unshare', ['-rn', 'true'], { stdio: 'ignore' });
     probe.on('error', () => resolve(false));
     probe.on('close', (code) => resolve(code === 0));
   });
@@ -52,7 +51,7 @@ export function runCheck(command: string, options: CheckOptions): Promise<CheckR
     let interrupted = false;
     // unshare execs the shell in place (no --fork): the process group is still the shell's.
     const [file, args] = options.isolate === true ? ['unshare', ['-rn', 'sh', '-c', command]] : ['sh', ['-c', command]];
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = childProcess().spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const killGroup = (): void => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -97,4 +96,12 @@ export function runCheck(command: string, options: CheckOptions): Promise<CheckR
     });
     child.on('close', (code) => finish(timedOut || interrupted ? null : code));
   });
+}
+
+/**
+ * child_process on first use, not when this module is loaded: it brings net and streams with it,
+ * and `status` reaches this module without running a check.
+ */
+function childProcess(): typeof import('node:child_process') {
+  return process.getBuiltinModule('node:child_process');
 }

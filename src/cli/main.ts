@@ -5,7 +5,6 @@ import { clearLive, jsonMode, printJsonOutcome } from './print.js';
 import { commandExitCode, registerCommands } from './registry.js';
 import { refuseMistypedOption } from './mistyped-option.js';
 import { reportError } from './report-error.js';
-import { recordStartFacts, type StartFacts } from './start-facts.js';
 import { writeStdout } from './stdout.js';
 import { suggestCommands } from './suggest-command.js';
 
@@ -69,8 +68,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** The CLI, as the bin (src/cli/start.cjs) starts it. The only place that exits: commands return or throw. */
-export function run(argv: string[], start?: StartFacts): void {
-  recordStartFacts(start);
+export function run(argv: string[]): void {
   installSignalHandlers();
   main(argv).then(
     (code) => {
@@ -82,29 +80,3 @@ export function run(argv: string[], start?: StartFacts): void {
     },
   );
 }
-
-/**
- * Called once by the build, never by a command: V8's code cache of the bundle holds the functions
- * that had run when it was made, and every function missing from it is compiled when a command
- * first calls it. So the build runs, silently, what every short command runs: commander parsing
- * each command's options, and zod checking each kind of run file (an empty object, so every
- * field's check runs and fails). Touches no file and no process state.
- */
-export async function warmUp(): Promise<void> {
-  const silent = { writeOut: () => {}, writeErr: () => {} };
-  const names = createProgram(silent).commands.map((command) => command.name());
-  for (const args of [['--help'], ...names.map((name) => [name, '--run', 'R', '--task', 'T001', '--help'])]) {
-    try {
-      // A program per parse: commander keeps what it parsed on the program.
-      await createProgram(silent).parseAsync(['node', 'llm-orchestrator', ...args]);
-    } catch {
-      // help ends in a CommanderError by design (exitOverride)
-    }
-  }
-  const [runFiles, plan] = await Promise.all([import('../schema/run-files.js'), import('../schema/plan.js')]);
-  for (const value of Object.values(runFiles)) {
-    if (typeof value === 'object' && value !== null && 'safeParse' in value) (value as { safeParse(input: unknown): unknown }).safeParse({});
-  }
-  plan.validatePlan({});
-}
-

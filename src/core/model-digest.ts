@@ -24,7 +24,7 @@ export async function checkModelDigest(
   recorded: ModelRecord,
   allowModelChange: boolean,
 ): Promise<{ current: string | null; note: DigestNote | null }> {
-  const current = (await provider.showModel(recorded.name)).digest;
+  const current = await provider.modelDigest(recorded.name);
   if (recorded.digest === null || current === null) {
     const who = recorded.digest === null ? 'the run recorded none' : 'the server reports none';
     return { current, note: { message: `${role} model ${recorded.name}: digest not compared (${who}), so a changed model would go unnoticed`, changed: false } };

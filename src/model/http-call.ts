@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { connectTargets, refusedBeforeConnecting } from './connect-target.js';
 import { ModelRequestError, type ModelFailureReason } from './model-request-error.js';
 import type { ChatOptions, ChatResult } from './types.js';
@@ -39,8 +40,8 @@ export class StreamFault extends Error {
 
 /**
  * One timer and one AbortController for a whole call. The caller's signal and our timeout both
- * abort the same controller; the flags say which one fired, because the error fetch throws on
- * abort does not reliably tell them apart.
+ * abort the same controller; the flags say which one fired, because the error an aborted request
+ * fails with does not tell them apart.
  */
 class CallGuard {
   readonly controller = new AbortController();
@@ -100,11 +101,6 @@ function networkCode(err: unknown): string | null {
 }
 
 function unreachable(hints: ServerHints, url: string, err: unknown, partial: ChatResult | null = null): ModelRequestError {
-  // fetch refuses the WHATWG "bad ports" (6000, 6665-6669, 10080, ...) before connecting at all.
-  if ((err as { cause?: { message?: unknown } } | null)?.cause?.message === 'bad port') {
-    const port = new URL(url).port;
-    return new ModelRequestError(`cannot use the model server at ${hints.baseUrl}: Node's fetch refuses port ${port} (a browser-blocked port): run the server on another port`, { url, reason: 'unreachable', cause: err, partial });
-  }
   const code = networkCode(err);
   return new ModelRequestError(
     `cannot reach the model server at ${hints.baseUrl}${code ? ` (${code})` : ''}: ${hints.unreachableHint}`,
@@ -117,30 +113,62 @@ function emptyResult(raw: string): ChatResult {
   return { content: '', thinking: '', done_reason: null, stats, raw_stream: raw };
 }
 
+interface ServerRequest {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+}
+
 /**
- * fetch, with the two rules every request to the model server follows: a redirect is never
+ * One request with node:http (node:https for an https base URL), resolved when the status line and
+ * headers have arrived. Not fetch: loading and starting Node's fetch costs a model call about
+ * 100 ms before the first byte is sent.
+ */
+function send(url: string, init: ServerRequest): Promise<IncomingMessage> {
+  const { request } = process.getBuiltinModule(url.startsWith('https:') ? 'node:https' : 'node:http') as typeof import('node:http');
+  const headers = init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: init.method, headers, signal: init.signal }, resolve);
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+/** A whole (small) body as text, decoded as fetch's text() does: UTF-8, a leading BOM dropped. */
+async function readText(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
+}
+
+const isOk = (response: IncomingMessage): boolean => response.statusCode! >= 200 && response.statusCode! < 300;
+
+/**
+ * A request with the two rules every request to the model server follows: a redirect is never
  * followed (it could point anywhere, and the run would record the address asked, not the one
  * that answered), and `localhost` is connected to at the loopback addresses it resolves to
  * (connect-target.ts). Network errors are left to the caller to classify.
  */
-async function fetchServer(fetchImpl: typeof fetch, url: string, init: RequestInit, hints: ServerHints): Promise<Response> {
+async function requestServer(url: string, init: ServerRequest, hints: ServerHints): Promise<IncomingMessage> {
   const targets = await connectTargets(url, hints.baseUrl);
-  let response: Response | null = null;
+  let response: IncomingMessage | null = null;
   for (let i = 0; response === null; i++) {
     try {
-      response = await fetchImpl(targets[i]!, { ...init, redirect: 'manual' });
+      response = await send(targets[i]!, init);
     } catch (err) {
-      if (i + 1 < targets.length && refusedBeforeConnecting(err) && !init.signal?.aborted) continue;
+      if (i + 1 < targets.length && refusedBeforeConnecting(err) && !init.signal.aborted) continue;
       throw err;
     }
   }
-  if (response.status >= 300 && response.status < 400) {
-    const location = response.headers.get('location');
-    await response.body?.cancel().catch(() => undefined);
+  const status = response.statusCode!;
+  if (status >= 300 && status < 400) {
+    const location = response.headers.location ?? null;
+    response.destroy();
     const where = location === null ? 'without a Location' : `to ${JSON.stringify(location.length > 200 ? location.slice(0, 197) + '...' : location)}`;
     throw new ModelRequestError(
-      `the model server at ${hints.baseUrl} answered ${new URL(url).pathname} with a redirect (${response.status}) ${where}, which is never followed: pass --base-url with the server's own address`,
-      { url, reason: 'http-error', status: response.status },
+      `the model server at ${hints.baseUrl} answered ${new URL(url).pathname} with a redirect (${status}) ${where}, which is never followed: pass --base-url with the server's own address`,
+      { url, reason: 'http-error', status },
     );
   }
   return response;
@@ -151,14 +179,13 @@ const STREAM_BYTES_PER_TEXT_BYTE = 64;
 
 /** POSTs a chat body and feeds the streamed answer to the assembler, under one timeout for the whole call. */
 export async function streamChat(args: {
-  fetchImpl: typeof fetch;
   url: string;
   body: string;
   options: ChatOptions;
   hints: ServerHints;
   assembler: StreamAssembler;
 }): Promise<ChatResult> {
-  const { fetchImpl, url, body, options, hints, assembler } = args;
+  const { url, body, options, hints, assembler } = args;
   const path = new URL(url).pathname;
   const started = Date.now();
   const guard = new CallGuard(options.timeoutMs, options.signal);
@@ -171,9 +198,9 @@ export async function streamChat(args: {
 
   try {
     if (options.signal?.aborted) throw fail('aborted', 'the model call was aborted before it started');
-    let response: Response;
+    let response: IncomingMessage;
     try {
-      response = await fetchServer(fetchImpl, url, {
+      response = await requestServer(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/x-ndjson, text/event-stream' },
         body,
@@ -183,24 +210,24 @@ export async function streamChat(args: {
       if (guard.controller.signal.aborted || err instanceof ModelRequestError) throw err; // classified below
       throw unreachable(hints, url, err, emptyResult(''));
     }
-    if (!response.ok) {
-      const text = await response.text();
-      const { message, reason } = hints.describeHttpError(response.status, text, path);
-      throw new ModelRequestError(message, { url, reason, status: response.status, body: text, partial: emptyResult(text) });
+    const status = response.statusCode!;
+    if (!isOk(response)) {
+      const text = await readText(response);
+      const { message, reason } = hints.describeHttpError(status, text, path);
+      throw new ModelRequestError(message, { url, reason, status, body: text, partial: emptyResult(text) });
     }
-    if (!response.body) throw fail('cut-short', `the model server at ${hints.baseUrl} answered with an empty body`);
     connected = true;
 
     const decoder = new TextDecoder('utf-8');
-    const reader = response.body.getReader();
+    const chunks = response[Symbol.asyncIterator]();
     try {
       for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
+        let chunk: IteratorResult<Buffer>;
         try {
-          chunk = await reader.read();
+          chunk = await chunks.next();
         } catch (err) {
           if (guard.controller.signal.aborted) throw err;
-          throw fail('cut-short', `the reply was cut short: the connection to ${hints.baseUrl} broke mid-stream (${networkCode(err) ?? 'closed'}); the partial reply is kept`, { status: response.status, cause: err });
+          throw fail('cut-short', `the reply was cut short: the connection to ${hints.baseUrl} broke mid-stream (${networkCode(err) ?? 'closed'}); the partial reply is kept`, { status, cause: err });
         }
         if (chunk.done) break;
         const text = decoder.decode(chunk.value, { stream: true });
@@ -219,10 +246,10 @@ export async function streamChat(args: {
       if (tail) assembler.push(tail);
       assembler.end();
     } finally {
-      reader.cancel().catch(() => undefined);
+      response.destroy();
     }
     if (!assembler.complete) {
-      throw fail('cut-short', `the reply was cut short: the stream ended before the server marked it done (${raw.length} characters received); the partial reply is kept — check the server log`, { status: response.status });
+      throw fail('cut-short', `the reply was cut short: the stream ended before the server marked it done (${raw.length} characters received); the partial reply is kept — check the server log`, { status });
     }
     return assembler.snapshot(raw);
   } catch (err) {
@@ -257,26 +284,25 @@ function overLimitCheck(assembler: StreamAssembler, raw: string, maxReplyBytes: 
 
 /** GET or POST a small JSON document (model listing, version) with its own timeout. */
 export async function fetchJson(args: {
-  fetchImpl: typeof fetch;
   url: string;
   hints: ServerHints;
   timeoutMs: number;
   init?: { method: 'POST'; body: string };
 }): Promise<unknown> {
-  const { fetchImpl, url, hints, timeoutMs, init } = args;
+  const { url, hints, timeoutMs, init } = args;
   const path = new URL(url).pathname;
   const guard = new CallGuard(timeoutMs);
   try {
-    let response: Response;
+    let response: IncomingMessage;
     let text: string;
     try {
-      response = await fetchServer(fetchImpl, url, {
+      response = await requestServer(url, {
         method: init?.method ?? 'GET',
         headers: init ? { 'content-type': 'application/json' } : {},
         body: init?.body,
         signal: guard.controller.signal,
       }, hints);
-      text = await response.text();
+      text = await readText(response);
     } catch (err) {
       if (err instanceof ModelRequestError) throw err;
       if (guard.timedOut) {
@@ -284,14 +310,15 @@ export async function fetchJson(args: {
       }
       throw unreachable(hints, url, err);
     }
-    if (!response.ok) {
-      const { message, reason } = hints.describeHttpError(response.status, text, path);
-      throw new ModelRequestError(message, { url, reason, status: response.status, body: text });
+    const status = response.statusCode!;
+    if (!isOk(response)) {
+      const { message, reason } = hints.describeHttpError(status, text, path);
+      throw new ModelRequestError(message, { url, reason, status, body: text });
     }
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new ModelRequestError(`the model server at ${hints.baseUrl} answered ${path} with something that is not JSON: check that --base-url points at the right server`, { url, reason: 'malformed-reply', status: response.status, body: text, cause: err });
+      throw new ModelRequestError(`the model server at ${hints.baseUrl} answered ${path} with something that is not JSON: check that --base-url points at the right server`, { url, reason: 'malformed-reply', status, body: text, cause: err });
     }
   } finally {
     guard.dispose();

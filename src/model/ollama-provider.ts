@@ -19,10 +19,7 @@ function sameModel(a: unknown, b: string): boolean {
 export class OllamaProvider implements ModelProvider {
   readonly kind = 'ollama' as const;
 
-  constructor(
-    readonly baseUrl: string,
-    private readonly fetchImpl: typeof fetch = globalThis.fetch,
-  ) {}
+  constructor(readonly baseUrl: string) {}
 
   /**
    * truncate:false and shift:false because Ollama's defaults would silently drop the start of an
@@ -53,7 +50,6 @@ export class OllamaProvider implements ModelProvider {
 
   sendChat(body: string, options: ChatOptions): Promise<ChatResult> {
     return streamChat({
-      fetchImpl: this.fetchImpl,
       url: `${this.baseUrl}/api/chat`,
       body,
       options,
@@ -67,11 +63,8 @@ export class OllamaProvider implements ModelProvider {
   }
 
   async showModel(name: string): Promise<ModelInfo> {
-    const tags = await this.tags();
-    const entry = tags.find((m) => sameModel(m['name'], name) || sameModel(m['model'], name));
-    if (!entry) throw missingModel(name, `${this.baseUrl}/api/tags`, tags.map((m) => fromTag(m).name));
+    const entry = await this.tagOf(name);
     const show = await fetchJson({
-      fetchImpl: this.fetchImpl,
       url: `${this.baseUrl}/api/show`,
       hints: this.hints(name),
       timeoutMs: METADATA_TIMEOUT_MS,
@@ -91,9 +84,14 @@ export class OllamaProvider implements ModelProvider {
     };
   }
 
+  /** /api/tags alone: the digest is there, and /api/show has nothing the check before a call needs. */
+  async modelDigest(name: string): Promise<string | null> {
+    return fromTag(await this.tagOf(name)).digest;
+  }
+
   async serverVersion(): Promise<string | null> {
     try {
-      const v = await fetchJson({ fetchImpl: this.fetchImpl, url: `${this.baseUrl}/api/version`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS });
+      const v = await fetchJson({ url: `${this.baseUrl}/api/version`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS });
       return isObject(v) ? str(v['version']) : null;
     } catch (err) {
       // A server without /api/version is not Ollama (or a very old one): not knowing is an answer.
@@ -103,9 +101,16 @@ export class OllamaProvider implements ModelProvider {
   }
 
   private async tags(): Promise<Json[]> {
-    const tags = await fetchJson({ fetchImpl: this.fetchImpl, url: `${this.baseUrl}/api/tags`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS });
+    const tags = await fetchJson({ url: `${this.baseUrl}/api/tags`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS });
     if (!isObject(tags) || !Array.isArray(tags['models'])) throw this.malformed('/api/tags');
     return tags['models'].filter(isObject);
+  }
+
+  private async tagOf(name: string): Promise<Json> {
+    const tags = await this.tags();
+    const entry = tags.find((m) => sameModel(m['name'], name) || sameModel(m['model'], name));
+    if (!entry) throw missingModel(name, `${this.baseUrl}/api/tags`, tags.map((m) => fromTag(m).name));
+    return entry;
   }
 
   private malformed(path: string): ModelRequestError {

@@ -20,10 +20,7 @@ export class OpenAIProvider implements ModelProvider {
   readonly kind = 'openai' as const;
   readonly baseUrl: string;
 
-  constructor(
-    baseUrl: string,
-    private readonly fetchImpl: typeof fetch = globalThis.fetch,
-  ) {
+  constructor(baseUrl: string) {
     // Most servers document their address as ".../v1"; we append /v1/... ourselves.
     this.baseUrl = baseUrl.replace(/\/v1\/?$/, '');
   }
@@ -54,7 +51,6 @@ export class OpenAIProvider implements ModelProvider {
       // the server will say what is wrong with the body
     }
     return streamChat({
-      fetchImpl: this.fetchImpl,
       url: `${this.baseUrl}/v1/chat/completions`,
       body,
       options,
@@ -64,7 +60,7 @@ export class OpenAIProvider implements ModelProvider {
   }
 
   async listModels(): Promise<ModelInfo[]> {
-    const list = await fetchJson({ fetchImpl: this.fetchImpl, url: `${this.baseUrl}/v1/models`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS });
+    const list = await fetchJson({ url: `${this.baseUrl}/v1/models`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS });
     if (!isObject(list) || !Array.isArray(list['data'])) {
       throw new ModelRequestError(`the server at ${this.baseUrl} answered /v1/models in an unexpected shape: check that --base-url points at an OpenAI-compatible server`, { url: `${this.baseUrl}/v1/models`, reason: 'malformed-reply' });
     }
@@ -88,6 +84,10 @@ export class OpenAIProvider implements ModelProvider {
       throw new ModelRequestError(message, { url: `${this.baseUrl}/v1/models`, reason: 'model-missing', status: 404 });
     }
     return found;
+  }
+
+  async modelDigest(name: string): Promise<string | null> {
+    return (await this.showModel(name)).digest;
   }
 
   serverVersion(): Promise<string | null> {

@@ -102,6 +102,12 @@ export interface ModelProvider {
    * A missing model → ModelRequestError with reason 'model-missing' and the pull hint.
    */
   showModel(name: string): Promise<ModelInfo>;
+  /**
+   * The digest checked before every model call, with no more requests than that needs (ollama:
+   * /api/tags only); a missing model fails as in showModel. embedded: loads the model, as
+   * showModel does.
+   */
+  modelDigest(name: string): Promise<string | null>;
   /** ollama: /api/version; openai: null; embedded: the engine's version. */
   serverVersion(): Promise<string | null>;
   /**

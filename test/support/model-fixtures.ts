@@ -42,6 +42,25 @@ export async function rejectsWith(promise: Promise<unknown>, reason: ModelFailur
   return caught;
 }
 
+/** A one-off server on 127.0.0.1 answering every request with `answer(path)`: a body and its headers. */
+export async function answering(answer: (path: string) => { body: string; headers?: Record<string, string> }): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    const { body, headers } = answer(req.url ?? '/');
+    res.writeHead(200, { 'content-type': 'application/json', ...headers });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 /** A URL on a port that was just free and is now closed, so connecting is refused. */
 export async function closedPortUrl(): Promise<string> {
   const server = createServer();

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { doctor, type Check, type CheckLevel } from '../../core/doctor.js';
+import { doctor, type CheckLevel } from '../../core/doctor.js';
 import { out, setResult } from '../print.js';
-import { startFacts } from '../start-facts.js';
 import { workflowEnv } from '../workflow-env.js';
 
 const MARK: Record<CheckLevel, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
@@ -16,18 +15,7 @@ export default async function doctorCommand(options: Options, command: Command):
     baseUrl: options.baseUrl,
     allowRemote: options.allowRemote === true,
   });
-  const startUp = startUpCheck();
-  if (startUp) checks.unshift(startUp);
   setResult({ checks });
   for (const check of checks) out(`${MARK[check.level]} ${check.message}`);
   return checks.some((check) => check.level === 'fail') ? 1 : 0;
-}
-
-/** The tool's own start-up: whether V8 took the build's code cache of the bundle. */
-function startUpCheck(): Check | null {
-  const facts = startFacts();
-  if (facts === null) return null;
-  if (facts.codeCache === 'accepted') return { level: 'ok', message: `start-up: the code cache of the CLI fits this Node (${process.version})` };
-  const why = facts.codeCache === 'missing' ? 'is missing' : `was made by another Node version than this one (${process.version}) or under other V8 flags`;
-  return { level: 'warn', message: `start-up: the code cache of the CLI (dist/cli/cli.cache) ${why}, so every command starts about 30 ms slower: run \`npm run build\` in the tool's folder to make it again` };
 }

@@ -77,6 +77,10 @@ export class EmbeddedProvider implements ModelProvider {
     };
   }
 
+  async modelDigest(name: string): Promise<string | null> {
+    return (await this.showModel(name)).digest;
+  }
+
   async verifyModelFile(name: string): Promise<{ path: string; sha256: string; bytes: number }> {
     const resolved = resolveModel(name, this.env);
     await this.load(name);
@@ -92,7 +96,7 @@ export class EmbeddedProvider implements ModelProvider {
   }
 
   /**
-   * Renders the chat with the model's template, so it needs the model loaded: showModel (which the
+   * Renders the chat with the model's template, so it needs the model loaded: modelDigest (which the
    * digest check before every call runs) does that first.
    */
   buildChatBody(input: ChatInput): string {
