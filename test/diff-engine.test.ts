@@ -434,3 +434,21 @@ test('a file the caller marks hidden is refused by name before any file content 
   ok(lines('--- /dev/null', '+++ b/new.txt', '@@ -0,0 +1 @@', '+hello'), {});
   assert.equal(repairReply(lines('--- /dev/null', '+++ b/new.txt', '@@ -0,0 +1 @@', '+hello'), files, { repoName: null, hidden }).ok, true);
 });
+
+test('a hunk that lost one of two blank context lines fits two alignments with the same result: taken as one, and logged', () => {
+  const base = lines('Q', 'R', 'A', '', '', 'B', 'S', 'T', 'U', 'V');
+  // Written from "A / '' / '' / +X / B / S / T" with the second blank line dropped.
+  const r = ok(['--- a/f.txt', '+++ b/f.txt', '@@ -3,6 +3,7 @@', ' A', ' ', '+X', ' B', ' S', ' T', ''].join('\n'), { 'f.txt': base });
+  assert.equal(post(r, 'f.txt'), lines('Q', 'R', 'A', '', '', 'X', 'B', 'S', 'T', 'U', 'V'));
+  const fix = r.fixes.find((f) => f.kind === 'same-result-readings');
+  assert.match(fix?.detail ?? '', /at line 3 in 2 ways .* taken as one/);
+  assert.deepEqual(repair(r.diff, { 'f.txt': base }).fixes, [], 'the repaired diff is clean');
+});
+
+test('alignments at the same line that give different files are still refused', () => {
+  const base = lines('Q', 'R', 'A', '', '', 'B', 'S', 'T', 'U', 'V');
+  // X between the two blank lines, or after both: each alignment reads one of them.
+  const r = repair(['--- a/f.txt', '+++ b/f.txt', '@@ -2,7 +2,8 @@', ' R', ' A', ' ', '+X', ' B', ' S', ' T', ''].join('\n'), { 'f.txt': base });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /fit the file at lines 2, 2/);
+});
