@@ -452,3 +452,12 @@ test('alignments at the same line that give different files are still refused', 
   assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
   assert.match(r.error ?? '', /fit the file at lines 2, 2/);
 });
+
+test('a context line dropped between added and removed lines goes where git would have it: removed lines never follow added ones', () => {
+  const base = lines('0', '1', '2', '3', 'K', 'M', 'E', '7', '8', '9', '10');
+  // Written from " 1 2 3 -K +K2 +A M -E +E2 7 8 9" with "M" dropped: "M" before "+A" or
+  // before "+K2" would leave "+A -E", which git never writes.
+  const r = ok(['--- a/f.txt', '+++ b/f.txt', '@@ -2,9 +2,10 @@', ' 1', ' 2', ' 3', '-K', '+K2', '+A', '-E', '+E2', ' 7', ' 8', ' 9', ''].join('\n'), { 'f.txt': base });
+  assert.equal(post(r, 'f.txt'), lines('0', '1', '2', '3', 'K2', 'A', 'M', 'E2', '7', '8', '9', '10'));
+  assert.ok(kinds(r).includes('place-dropped-context'));
+});
