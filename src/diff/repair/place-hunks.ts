@@ -15,7 +15,7 @@
  */
 import { exactPositions, trimKeyPositions, type BaseFile } from './base-file.js';
 import { checkNoDroppedLineReading } from './dropped-line-readings.js';
-import { candidate, countsAgree, statedStart, type Candidate, type HunkSpec } from './hunk-spec.js';
+import { candidate, countsAgree, countsAgreeWithBlanks, statedStart, type Candidate, type HunkSpec } from './hunk-spec.js';
 import { locate, type FileKeys, type Tier } from './locate-hunk.js';
 import { agreedHint } from './place-hints.js';
 import { refuseAmbiguous, refuseNotFound } from './place-refusals.js';
@@ -75,7 +75,7 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   // its header says; a header whose counts are wrong also needs one such hunk to vouch for it.
   const unique = [...chosen];
   const numbersBelievable = unique.every(([spec, c]) => statedStart(spec) === c.start);
-  const usableStart = (spec: HunkSpec): number | null => (numbersBelievable && (countsAgree(spec) || unique.length > 0) ? statedStart(spec) : null);
+  const usableStart = (spec: HunkSpec): number | null => (numbersBelievable && (countsAgree(spec) || countsAgreeWithBlanks(spec, lines) || unique.length > 0) ? statedStart(spec) : null);
 
   for (let progress = true; progress; ) {
     progress = false;
