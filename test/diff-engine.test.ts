@@ -461,3 +461,18 @@ test('a context line dropped between added and removed lines goes where git woul
   assert.equal(post(r, 'f.txt'), lines('0', '1', '2', '3', 'K2', 'A', 'M', 'E2', '7', '8', '9', '10'));
   assert.ok(kinds(r).includes('place-dropped-context'));
 });
+
+test('two identical regions: the hunk whose counts agree once its unmarked blank line is counted is placed by its numbers, and the other takes the place left', () => {
+  const region = ['import', '', 'func {', '\tR', '}', 'END', ''];
+  const base = lines('a', 'b', ...region, 'c', 'd', 'e', 'f', ...region, 'g');
+  // Blank context lines lost their space; hunk 1 also lost its "}".
+  const reply = [
+    '--- a/f.txt', '+++ b/f.txt',
+    '@@ -3,7 +3,7 @@', ' import', '', ' func {', '-\tR', '+\tS', ' END', '',
+    '@@ -14,7 +14,7 @@', ' import', '', ' func {', '-\tR', '+\tS', ' }', ' END', '',
+    '',
+  ].join('\n');
+  const r = ok(reply, { 'f.txt': base });
+  const changed = region.map((l) => (l === '\tR' ? '\tS' : l));
+  assert.equal(post(r, 'f.txt'), lines('a', 'b', ...changed, 'c', 'd', 'e', 'f', ...changed, 'g'));
+});
