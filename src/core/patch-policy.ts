@@ -34,6 +34,8 @@ const DIFF_GIT = /^diff --git a\/(\S+) b\/(\S+)\s*$/;
  */
 export function executableIndexPaths(text: string): string[] | null {
   const out: string[] = [];
+  // Most patches have no such line; a 5 MB patch is not split into lines to find that out.
+  if (!text.includes(' 100755')) return out;
   let current: string | null = null;
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
