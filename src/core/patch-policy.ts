@@ -24,8 +24,9 @@ export function rawReplyRefusal(reply: string): string | null {
   return null;
 }
 
-const INDEX_EXECUTABLE = /^index [0-9a-f]+\.\.[0-9a-f]+ 100755\s*$/;
-const DIFF_GIT = /^diff --git a\/(\S+) b\/(\S+)\s*$/;
+/** The lines that matter to executableIndexPaths, found without splitting the patch into lines. */
+const HEADER_OR_EXECUTABLE = /^(?:diff --git .*|index [0-9a-f]+\.\.[0-9a-f]+ 100755[ \t\r]*)$/gm;
+const DIFF_GIT = /^diff --git a\/(\S+) b\/(\S+)[ \t\r]*$/;
 
 /**
  * The old paths of the file patches in `text` that carry git's `index <a>..<b> 100755` line: a
@@ -34,28 +35,25 @@ const DIFF_GIT = /^diff --git a\/(\S+) b\/(\S+)\s*$/;
  */
 export function executableIndexPaths(text: string): string[] | null {
   const out: string[] = [];
-  // Most patches have no such line; a 5 MB patch is not split into lines to find that out.
+  // Most patches have no such line; a 5 MB patch is not searched line by line to find that out.
   if (!text.includes(' 100755')) return out;
   let current: string | null = null;
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  for (const [line] of text.matchAll(HEADER_OR_EXECUTABLE)) {
     if (line.startsWith('diff --git ')) current = DIFF_GIT.exec(line)?.[1] ?? null;
-    else if (INDEX_EXECUTABLE.test(line)) {
-      if (current === null) return null;
-      out.push(current);
-    }
+    else if (current === null) return null;
+    else out.push(current);
   }
   return out;
 }
 
 /**
  * Why a patch's `index … 100755` lines are refused, or null. Such a line says the file is and stays
- * executable, so it is accepted only for a file that is `100755` in the tree the patch applies to
- * (`modes`: each path's mode there); a new executable, or a mode change, is refused elsewhere.
+ * executable, so it is accepted only for a file that is `100755` in the tree the patch applies to.
+ * `found`: executableIndexPaths of each text looked at; `modes`: each path's mode in that tree. A
+ * new executable, or a mode change, is refused by rawReplyRefusal.
  */
-export function keptModeRefusal(texts: readonly string[], modes: ReadonlyMap<string, string>): string | null {
-  for (const text of texts) {
-    const paths = executableIndexPaths(text);
+export function keptModeRefusal(found: ReadonlyArray<readonly string[] | null>, modes: ReadonlyMap<string, string>): string | null {
+  for (const paths of found) {
     if (paths === null) return 'the patch has an `index … 100755` line that belongs to no `diff --git` header, so which file it makes executable cannot be told: not accepted';
     for (const p of paths) {
       const mode = modes.get(p);

@@ -86,10 +86,9 @@ async function repairAndValidateWith(
   // The output is held to the rules whatever the prompt (spec, context) told the model.
   const raw = rawReplyRefusal(reply) ?? (outcome.diff === reply ? null : rawReplyRefusal(outcome.diff)) ?? nulByteRefusal(outcome.diff);
   if (raw !== null) return { outcome, validation: null, error: raw };
-  const modeLines = [reply, outcome.diff];
-  const executables = modeLines.flatMap((text) => executableIndexPaths(text) ?? ['']);
-  if (executables.length > 0) {
-    const kept = keptModeRefusal(modeLines, await fileModesAt(repoRoot, state, executables));
+  const executables = (outcome.diff === reply ? [reply] : [reply, outcome.diff]).map(executableIndexPaths);
+  if (executables.some((paths) => paths === null || paths.length > 0)) {
+    const kept = keptModeRefusal(executables, await fileModesAt(repoRoot, state, executables.flatMap((paths) => paths ?? [])));
     if (kept !== null) return { outcome, validation: null, error: kept };
   }
   const touched = [...new Set(outcome.files.flatMap((file) => [file.oldPath, file.newPath]).filter((item): item is string => item !== null))];
