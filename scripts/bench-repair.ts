@@ -8,10 +8,15 @@
  *    `git apply --check` of the clean patch in the same run; the same at 250/500/1,000 files
  *    (cost grows with the patch) and in a repository with 20,000 more files (not with the repo).
  *
- * Options: --cases DIR, --jobs N, --speed-only, --corpus-only, --json FILE.
+ * 3. Real content: a repository of 1,000 files taken from the installed packages' sources
+ *    (node_modules, so real code and prose, not generated lines), every tenth line edited, through
+ *    the built CLI's check-patch as a user runs it, timed alternately with `git apply --check` of
+ *    the clean patch, with the peak memory (max RSS) of each process, from /usr/bin/time.
+ *
+ * Options: --cases DIR, --jobs N, --speed-only, --corpus-only, --real-only, --rounds N, --json FILE.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +30,8 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '2' },
     'speed-only': { type: 'boolean', default: false },
     'corpus-only': { type: 'boolean', default: false },
+    'real-only': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '3' },
     json: { type: 'string' },
   },
 });
@@ -115,11 +122,11 @@ function makeRepo(files: number, extraFiles: number): { repo: string; diff: stri
 }
 
 /** What small models do to a diff: no a/ b/ prefixes, no diff --git lines, counts off by one, a fence. */
-function corrupt(diff: string): string {
+function corrupt(diff: string, counts = true): string {
   const body = diff
     .split('\n')
     .filter((line) => !line.startsWith('diff --git') && !line.startsWith('index '))
-    .map((line) => line.replace(/^--- a\//, '--- ').replace(/^\+\+\+ b\//, '+++ ').replace(/^@@ -(\d+),(\d+) \+(\d+),(\d+) @@/, (_m, a, b, c, d) => `@@ -${a},${Number(b) + 1} +${c},${d} @@`))
+    .map((line) => line.replace(/^--- a\//, '--- ').replace(/^\+\+\+ b\//, '+++ ').replace(/^@@ -(\d+),(\d+) \+(\d+),(\d+) @@/, (m, a, b, c, d) => (counts ? `@@ -${a},${Number(b) + 1} +${c},${d} @@` : m)))
     .join('\n');
   return `Here is the patch:\n\`\`\`diff\n${body}\`\`\`\n`;
 }
@@ -173,7 +180,114 @@ async function speed() {
   return rows;
 }
 
+// ---------------------------------------------------------------- real content
+/** Text files of the installed packages, in path order: real code and prose of many authors. */
+function packageSources(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && /\.(js|mjs|cjs|ts|md)$/.test(e.name)) {
+        const size = statSync(p).size;
+        if (size > 1500 && size < 40000) out.push(p);
+      }
+    }
+  };
+  walk(realpathSync(path.join(projectRoot, 'node_modules')));
+  return out;
+}
+
+/** `files` package sources, spread over the list, committed; every tenth line edited as the clean diff. */
+function makeRealRepo(files: number): { repo: string; diff: string; sources: number } {
+  const all = packageSources();
+  if (all.length < files) throw new Error(`only ${all.length} package source files to build a ${files}-file patch from`);
+  const repo = mkdtempSync(path.join(tmpdir(), 'bench-real-'));
+  git(repo, 'init', '-q', '-b', 'main');
+  const rel = Array.from({ length: files }, (_, i) => {
+    const from = all[Math.floor((i * all.length) / files)]!;
+    const to = `src/d${i % 20}/${i}-${path.basename(from)}`;
+    mkdirSync(path.dirname(path.join(repo, to)), { recursive: true });
+    writeFileSync(path.join(repo, to), readFileSync(from));
+    return to;
+  });
+  git(repo, 'add', '-A');
+  git(repo, '-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-q', '-m', 'base');
+  for (const r of rel) {
+    const lines = readFileSync(path.join(repo, r), 'utf8').split('\n');
+    // Before a CRLF line's '\r', so the edit keeps the file's line endings.
+    for (let j = 3; j < lines.length - 1; j += 10) lines[j] = lines[j]!.replace(/(\r?)$/, ' /* edited */$1');
+    writeFileSync(path.join(repo, r), lines.join('\n'));
+  }
+  const diff = git(repo, 'diff', '--no-color').toString('utf8');
+  git(repo, 'checkout', '-q', '--', '.');
+  return { repo, diff, sources: all.length };
+}
+
+const TIME = '/usr/bin/time';
+
+/** One child process: wall time (ms) and peak RSS (MB, from /usr/bin/time; null without it). */
+function timedChild(cmd: string, argv: string[], cwd: string): { ms: number; mb: number | null; ok: boolean } {
+  const withTime = existsSync(TIME);
+  const start = process.hrtime.bigint();
+  const r = withTime
+    ? spawnSync(TIME, ['-f', '%M', cmd, ...argv], { cwd, encoding: 'utf8', maxBuffer: 1 << 30 })
+    : spawnSync(cmd, argv, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const kb = withTime ? Number((r.stderr ?? '').trim().split('\n').pop()) : NaN;
+  return { ms, mb: Number.isFinite(kb) ? kb / 1024 : null, ok: r.status === 0 };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function realContent() {
+  const files = 1000;
+  const { repo, diff, sources } = makeRealRepo(files);
+  const rounds = Math.max(1, Number(args.rounds));
+  const cli = path.join(projectRoot, 'dist/cli/main.js');
+  try {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-real-diffs-'));
+    const cleanFile = path.join(dir, 'clean.diff');
+    const brokenFile = path.join(dir, 'broken.diff');
+    writeFileSync(cleanFile, diff);
+    // Counts left as they are: on real code, a count one too high makes some hunk fit a second
+    // way with a line restored (a refusal, rightly), and a refusal is not what is timed here.
+    writeFileSync(brokenFile, corrupt(diff, false));
+    const hunks = (diff.match(/^@@ /gm) ?? []).length;
+    const rows: Array<{ name: string; ms: number; mb: number | null; ratio: number; ok: boolean }> = [];
+    const git: Array<{ ms: number; mb: number | null }> = [];
+    const ours: Record<'clean' | 'broken', Array<{ ms: number; mb: number | null; ok: boolean }>> = { clean: [], broken: [] };
+    // Alternately, so a change of load weighs on both sides of each ratio alike.
+    for (let r = 0; r < rounds; r++) {
+      for (const kind of ['clean', 'broken'] as const) {
+        git.push(timedChild('git', ['apply', '--check', cleanFile], repo));
+        ours[kind].push(timedChild(process.execPath, [cli, 'check-patch', '--out', path.join(dir, `${kind}.out.diff`), kind === 'clean' ? cleanFile : brokenFile], repo));
+      }
+    }
+    const gitMs = median(git.map((g) => g.ms));
+    const gitMb = git[0]!.mb === null ? null : Math.max(...git.map((g) => g.mb ?? 0));
+    rows.push({ name: 'git apply --check (clean)', ms: gitMs, mb: gitMb, ratio: 1, ok: true });
+    for (const kind of ['clean', 'broken'] as const) {
+      const runs = ours[kind];
+      // The ratio of each round's pair, then the median: load shifts during the run cancel out.
+      const ratios = runs.map((run, i) => run.ms / git[2 * i + (kind === 'clean' ? 0 : 1)]!.ms);
+      rows.push({ name: `check-patch (${kind})`, ms: median(runs.map((x) => x.ms)), mb: runs[0]!.mb === null ? null : Math.max(...runs.map((x) => x.mb ?? 0)), ratio: median(ratios), ok: runs.every((x) => x.ok) });
+    }
+    rmSync(dir, { recursive: true, force: true });
+    const lines = ['', `real content (broken: no a/ b/, no diff --git, fenced): ${files} files from ${sources} package sources in node_modules, ${(Buffer.byteLength(diff) / 1e6).toFixed(1)} MB patch, ${hunks} hunks; built CLI, median of ${rounds} alternating rounds`];
+    lines.push(`${'command'.padEnd(28)}${'ms'.padStart(8)}${'ratio'.padStart(8)}${'peak MB'.padStart(9)}  ok`);
+    for (const r of rows) lines.push(`${r.name.padEnd(28)}${r.ms.toFixed(0).padStart(8)}${r.ratio.toFixed(2).padStart(8)}${(r.mb === null ? '-' : r.mb.toFixed(0)).padStart(9)}  ${r.ok ? 'yes' : 'NO'}`);
+    const clean = rows[1]!;
+    lines.push(`target (clean, <= 4x git apply --check, peak <= 100 MB): ${clean.ratio <= 4 && clean.mb !== null && clean.mb <= 100 ? 'met' : 'NOT met'} (${clean.ratio.toFixed(1)}x, ${clean.mb === null ? '?' : clean.mb.toFixed(0)} MB)`);
+    process.stdout.write(lines.join('\n') + '\n');
+    return rows;
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
+}
+
 const report: Record<string, unknown> = {};
-if (!args['speed-only']) report.corpus = corpus();
-if (!args['corpus-only']) report.speed = await speed();
+if (!args['speed-only'] && !args['real-only']) report.corpus = corpus();
+if (!args['corpus-only'] && !args['real-only']) report.speed = await speed();
+if (!args['corpus-only']) report.real = await realContent();
 if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');

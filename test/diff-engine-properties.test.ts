@@ -187,3 +187,33 @@ test('repairReply and filesNeeded never throw, on arbitrary strings or diff-like
   const soup = fc.tuple(fc.array(line, { maxLength: 40 }), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([ls, sep, end]) => ls.join(sep) + (end ? sep : ''));
   fc.assert(fc.property(soup, check), { numRuns: runs(2500) });
 });
+
+/**
+ * Files full of equal lines (blank lines, "}") where a diff lost one context line: the hunk then
+ * fits in several alignments. Those that change the same lines into the same text are one
+ * reading and are taken; the result must be the intended file every time.
+ */
+test('alignments taken as one reading (same lines, same result) always give the intended file', () => {
+  const repeats = fc.record({ lines: fc.array(fc.constantFrom('', '', '}', 'a', 'b', '\tx := 1'), { minLength: 4, maxLength: 24 }), eol: fc.constant(true) }).map(norm);
+  const editArb = repeats.chain((a) =>
+    fc.record({ at: fc.nat(a.lines.length), del: fc.nat(1), ins: fc.array(fc.constantFrom('NEW', '', 'x = 2'), { minLength: 1, maxLength: 2 }) }).map((e) => {
+      const lines = [...a.lines];
+      lines.splice(Math.min(e.at, lines.length), e.del, ...e.ins);
+      return { a, b: norm({ lines, eol: true }) };
+    }),
+  );
+  let taken = 0;
+  fc.assert(
+    fc.property(editArb, fc.nat(100), ({ a, b }, p) => {
+      const diff = unifiedDiff('f.txt', a, b);
+      fc.pre(diff !== '');
+      const reply = `${CORRUPTIONS.dropContext!(p)(diff.slice(0, -1).split('\n')).join('\n')}\n`;
+      const r = repairReply(reply, sourceOf('f.txt', a), { repoName: null });
+      if (!r.ok || !r.fixes.some((f) => f.kind === 'same-result-readings')) return;
+      taken++;
+      assert.equal(r.expected[0]?.content?.toString('utf8'), render(b), `repaired to something else:\n${reply}\n---\n${r.diff}`);
+    }),
+    { numRuns: runs(3000) },
+  );
+  assert.ok(taken > 0, 'no case had alignments with the same result');
+});

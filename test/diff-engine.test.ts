@@ -434,3 +434,45 @@ test('a file the caller marks hidden is refused by name before any file content 
   ok(lines('--- /dev/null', '+++ b/new.txt', '@@ -0,0 +1 @@', '+hello'), {});
   assert.equal(repairReply(lines('--- /dev/null', '+++ b/new.txt', '@@ -0,0 +1 @@', '+hello'), files, { repoName: null, hidden }).ok, true);
 });
+
+test('a hunk that lost one of two blank context lines fits two alignments with the same result: taken as one, and logged', () => {
+  const base = lines('Q', 'R', 'A', '', '', 'B', 'S', 'T', 'U', 'V');
+  // Written from "A / '' / '' / +X / B / S / T" with the second blank line dropped.
+  const r = ok(['--- a/f.txt', '+++ b/f.txt', '@@ -3,6 +3,7 @@', ' A', ' ', '+X', ' B', ' S', ' T', ''].join('\n'), { 'f.txt': base });
+  assert.equal(post(r, 'f.txt'), lines('Q', 'R', 'A', '', '', 'X', 'B', 'S', 'T', 'U', 'V'));
+  const fix = r.fixes.find((f) => f.kind === 'same-result-readings');
+  assert.match(fix?.detail ?? '', /at line 3 in 2 ways .* taken as one/);
+  assert.deepEqual(repair(r.diff, { 'f.txt': base }).fixes, [], 'the repaired diff is clean');
+});
+
+test('alignments at the same line that give different files are still refused', () => {
+  const base = lines('Q', 'R', 'A', '', '', 'B', 'S', 'T', 'U', 'V');
+  // X between the two blank lines, or after both: each alignment reads one of them.
+  const r = repair(['--- a/f.txt', '+++ b/f.txt', '@@ -2,7 +2,8 @@', ' R', ' A', ' ', '+X', ' B', ' S', ' T', ''].join('\n'), { 'f.txt': base });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /fit the file at lines 2, 2/);
+});
+
+test('a context line dropped between added and removed lines goes where git would have it: removed lines never follow added ones', () => {
+  const base = lines('0', '1', '2', '3', 'K', 'M', 'E', '7', '8', '9', '10');
+  // Written from " 1 2 3 -K +K2 +A M -E +E2 7 8 9" with "M" dropped: "M" before "+A" or
+  // before "+K2" would leave "+A -E", which git never writes.
+  const r = ok(['--- a/f.txt', '+++ b/f.txt', '@@ -2,9 +2,10 @@', ' 1', ' 2', ' 3', '-K', '+K2', '+A', '-E', '+E2', ' 7', ' 8', ' 9', ''].join('\n'), { 'f.txt': base });
+  assert.equal(post(r, 'f.txt'), lines('0', '1', '2', '3', 'K2', 'A', 'M', 'E2', '7', '8', '9', '10'));
+  assert.ok(kinds(r).includes('place-dropped-context'));
+});
+
+test('two identical regions: the hunk whose counts agree once its unmarked blank line is counted is placed by its numbers, and the other takes the place left', () => {
+  const region = ['import', '', 'func {', '\tR', '}', 'END', ''];
+  const base = lines('a', 'b', ...region, 'c', 'd', 'e', 'f', ...region, 'g');
+  // Blank context lines lost their space; hunk 1 also lost its "}".
+  const reply = [
+    '--- a/f.txt', '+++ b/f.txt',
+    '@@ -3,7 +3,7 @@', ' import', '', ' func {', '-\tR', '+\tS', ' END', '',
+    '@@ -14,7 +14,7 @@', ' import', '', ' func {', '-\tR', '+\tS', ' }', ' END', '',
+    '',
+  ].join('\n');
+  const r = ok(reply, { 'f.txt': base });
+  const changed = region.map((l) => (l === '\tR' ? '\tS' : l));
+  assert.equal(post(r, 'f.txt'), lines('a', 'b', ...changed, 'c', 'd', 'e', 'f', ...changed, 'g'));
+});

@@ -13,13 +13,53 @@ const RAW_MARKERS: Array<[RegExp, string]> = [
   [/^Binary files .* differ\s*$/m, 'changes a binary file (Binary files … differ): only text changes are accepted'],
   [/^(old|new) mode [0-7]{6}\s*$/m, 'changes a file mode (old mode/new mode): mode changes are not accepted'],
   [/^(new|deleted) file mode (?!100644\s*$)[0-7]{6}\s*$/m, 'creates or deletes a file with a mode other than 100644 (an executable, a symlink or a submodule): not accepted'],
-  [/^index [0-9a-f]+\.\.[0-9a-f]+ (?!100644\s*$)[0-7]{6}\s*$/m, 'touches an entry whose mode is not 100644 (executable, symlink or submodule): not accepted'],
+  // 100755 on an index line keeps an executable's mode (checked against the tree by keptModeRefusal).
+  [/^index [0-9a-f]+\.\.[0-9a-f]+ (?!100644\s*$|100755\s*$)[0-7]{6}\s*$/m, 'touches an entry whose mode is neither 100644 nor 100755 (a symlink or a submodule): not accepted'],
   [/^[-+ ]?Subproject commit [0-9a-f]+/m, 'changes a submodule (Subproject commit): not accepted'],
 ];
 
 /** Why the raw reply is refused, or null. */
 export function rawReplyRefusal(reply: string): string | null {
   for (const [pattern, why] of RAW_MARKERS) if (pattern.test(reply)) return `the patch ${why}`;
+  return null;
+}
+
+/** The lines that matter to executableIndexPaths, found without splitting the patch into lines. */
+const HEADER_OR_EXECUTABLE = /^(?:diff --git .*|index [0-9a-f]+\.\.[0-9a-f]+ 100755[ \t\r]*)$/gm;
+const DIFF_GIT = /^diff --git a\/(\S+) b\/(\S+)[ \t\r]*$/;
+
+/**
+ * The old paths of the file patches in `text` that carry git's `index <a>..<b> 100755` line: a
+ * clean `git diff` of an executable file that stays executable. Null when such a line follows no
+ * `diff --git a/<path> b/<path>` header, so nothing says which file it is about.
+ */
+export function executableIndexPaths(text: string): string[] | null {
+  const out: string[] = [];
+  // Most patches have no such line; a 5 MB patch is not searched line by line to find that out.
+  if (!text.includes(' 100755')) return out;
+  let current: string | null = null;
+  for (const [line] of text.matchAll(HEADER_OR_EXECUTABLE)) {
+    if (line.startsWith('diff --git ')) current = DIFF_GIT.exec(line)?.[1] ?? null;
+    else if (current === null) return null;
+    else out.push(current);
+  }
+  return out;
+}
+
+/**
+ * Why a patch's `index … 100755` lines are refused, or null. Such a line says the file is and stays
+ * executable, so it is accepted only for a file that is `100755` in the tree the patch applies to.
+ * `found`: executableIndexPaths of each text looked at; `modes`: each path's mode in that tree. A
+ * new executable, or a mode change, is refused by rawReplyRefusal.
+ */
+export function keptModeRefusal(found: ReadonlyArray<readonly string[] | null>, modes: ReadonlyMap<string, string>): string | null {
+  for (const paths of found) {
+    if (paths === null) return 'the patch has an `index … 100755` line that belongs to no `diff --git` header, so which file it makes executable cannot be told: not accepted';
+    for (const p of paths) {
+      const mode = modes.get(p);
+      if (mode !== '100755') return `the patch says ${p} is executable (index … 100755), but it is ${mode === undefined ? 'not in the repository at base' : `mode ${mode} there`}: mode changes are not accepted`;
+    }
+  }
   return null;
 }
 

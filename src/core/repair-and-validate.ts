@@ -3,7 +3,8 @@ import { filesNeeded, repairReply, type RepairOutcome } from '../diff/engine.js'
 import { checkPatchPath } from '../diff/paths.js';
 import { withGitMemo, type GitMemo } from '../git/memo.js';
 import { readBlobs } from '../git/read-blobs.js';
-import { nulByteRefusal, rawReplyRefusal, treePathRefusal } from './patch-policy.js';
+import { executableIndexPaths, keptModeRefusal, nulByteRefusal, rawReplyRefusal, treePathRefusal } from './patch-policy.js';
+import { fileModesAt } from '../git/file-modes.js';
 import { buildStateTree, linkedPaths, validatePatch, type PatchValidation } from '../git/state-tree.js';
 
 export interface RepairedPatch {
@@ -85,6 +86,11 @@ async function repairAndValidateWith(
   // The output is held to the rules whatever the prompt (spec, context) told the model.
   const raw = rawReplyRefusal(reply) ?? (outcome.diff === reply ? null : rawReplyRefusal(outcome.diff)) ?? nulByteRefusal(outcome.diff);
   if (raw !== null) return { outcome, validation: null, error: raw };
+  const executables = (outcome.diff === reply ? [reply] : [reply, outcome.diff]).map(executableIndexPaths);
+  if (executables.some((paths) => paths === null || paths.length > 0)) {
+    const kept = keptModeRefusal(executables, await fileModesAt(repoRoot, state, executables.flatMap((paths) => paths ?? [])));
+    if (kept !== null) return { outcome, validation: null, error: kept };
+  }
   const touched = [...new Set(outcome.files.flatMap((file) => [file.oldPath, file.newPath]).filter((item): item is string => item !== null))];
   // Only a path that is or goes through a link or submodule can be refused; bulk listings find
   // those, and the policy then judges each of them (usually none) on its own.

@@ -18,6 +18,8 @@
  *   restore-context          context lines the model dropped inside a hunk restored from the file
  *   place-dropped-context    a dropped context line next to added lines restored on the one side
  *                            of them that gives the hunk git's shape (see place-dropped-line.ts)
+ *   same-result-readings     a hunk that fits in several alignments changing the same lines into the
+ *                            same text (one of two equal context lines dropped) taken as one
  *   context-marker           context lines that lost their leading space (blank or not) recognised
  *                            by the file
  *   context-whitespace       context lines whose whitespace drifted taken from the file

@@ -5,6 +5,7 @@
  * read or written; the only lasting effect is new objects in the object database.
  */
 import { createHash } from 'node:crypto';
+import { APPLY_MALLOC_ENV } from './apply-env.js';
 import { GitError } from '../errors.js';
 import { checkPatchPath } from '../diff/paths.js';
 import { addedLines, DiffParseError, displayPath, parseDiff, type ParsedDiff } from '../diff/parse.js';
@@ -38,7 +39,7 @@ async function gitOk(root: string, args: string[], env: Env, what: string): Prom
 /** `git apply` on the temporary index only. Whitespace config of the user must not loosen the check. */
 function applyCached(root: string, env: Env, patch: string) {
   const args = ['-c', 'apply.ignoreWhitespace=no', 'apply', '--cached', '--whitespace=nowarn', '-'];
-  return runGit(args, { cwd: root, env, input: patch });
+  return runGit(args, { cwd: root, env: { ...env, ...APPLY_MALLOC_ENV }, input: patch });
 }
 
 /** The tree of the base commit (the empty tree for a repository without commits). */

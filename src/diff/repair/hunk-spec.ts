@@ -5,7 +5,8 @@
  * the same file count as one place.
  */
 import type { Gap, OldLine } from './locate-hunk.js';
-import type { ReplyHunk } from './reply-diff.js';
+import { countedBeyondBody } from './hunk-ops.js';
+import type { DiffLine, ReplyHunk } from './reply-diff.js';
 
 export interface HunkSpec {
   hunk: ReplyHunk;
@@ -44,6 +45,17 @@ export function hunkSpec(hunk: ReplyHunk): HunkSpec {
 export function countsAgree(spec: HunkSpec): boolean {
   const r = spec.hunk.range;
   return r !== null && r.oldCount === spec.modelOld && r.newCount === spec.modelNew;
+}
+
+/**
+ * Whether the header's counts are the hunk's own once the blank lines right after its body are
+ * counted as its context (blank context lines that lost their leading space), as many as the
+ * header asks for: a header written for this hunk all the same.
+ */
+export function countsAgreeWithBlanks(spec: HunkSpec, lines: readonly DiffLine[]): boolean {
+  const more = countedBeyondBody(spec.hunk);
+  if (more === null || more <= 0 || more > spec.hunk.trailing.length) return false;
+  return spec.hunk.trailing.slice(0, more).every((i) => (lines[i]?.text ?? 'x').trim() === '');
 }
 
 /** The 0-based start the header claims; null without numbers or for the `@@ -1 +1 @@` placeholder. */

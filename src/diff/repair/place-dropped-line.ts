@@ -7,7 +7,9 @@
  * change and after its last one (U, 3 by default), fewer only where the file begins or ends, and
  * one U for the whole diff (so at least the most context any hunk of the reply shows). A dropped
  * line next to the first or last change makes exactly one reading fit that shape in the common
- * case (the other is one line short or long on that side). When exactly one reading fits, it is
+ * case (the other is one line short or long on that side). A second fact: git lists each change's
+ * removed lines before its added ones, so a reading that leaves an added line right before a
+ * removed one (the line restored between two changes) is not git's. When exactly one reading fits, it is
  * the hunk the model copied; when none or several do, the hunk is refused.
  */
 import { plain, type BaseFile } from './base-file.js';
@@ -40,13 +42,16 @@ export function placeDroppedLine(file: BaseFile, ops: Op[], d: DroppedBesideAdde
 
 /**
  * Whether some U ≥ contextSeen makes the hunk's leading and trailing context exactly min(U, lines
- * the file has on that side of the changes), as git writes hunks.
+ * the file has on that side of the changes), as git writes hunks; and whether every run of changes
+ * lists its removed lines before its added ones, as git writes each change (a removed line right
+ * after an added one never comes out of git).
  */
 export function gitShaped(file: BaseFile, ops: readonly Op[], contextSeen: number): boolean {
   const first = ops.findIndex((op) => op.kind !== 'context');
   let last = ops.length - 1;
   while (last >= 0 && ops[last]?.kind === 'context') last--;
   if (first < 0) return false;
+  for (let i = first + 1; i <= last; i++) if (ops[i]?.kind === 'removed' && ops[i - 1]?.kind === 'added') return false;
   return shaped(first, ops.length - 1 - last, changeStart(ops, first), file.lines.length - changeEnd(ops, last), contextSeen);
 }
 

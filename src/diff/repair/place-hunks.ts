@@ -15,12 +15,13 @@
  */
 import { exactPositions, trimKeyPositions, type BaseFile } from './base-file.js';
 import { checkNoDroppedLineReading } from './dropped-line-readings.js';
-import { candidate, countsAgree, statedStart, type Candidate, type HunkSpec } from './hunk-spec.js';
+import { candidate, countsAgree, countsAgreeWithBlanks, statedStart, type Candidate, type HunkSpec } from './hunk-spec.js';
 import { locate, type FileKeys, type Tier } from './locate-hunk.js';
 import { agreedHint } from './place-hints.js';
 import { refuseAmbiguous, refuseNotFound } from './place-refusals.js';
 import { refuse } from './refusal.js';
 import type { DiffLine } from './reply-diff.js';
+import { mergeSameResult } from './same-result.js';
 
 export { hunkSpec, type HunkSpec } from './hunk-spec.js';
 
@@ -32,6 +33,8 @@ export interface Chosen {
   start: number;
   end: number;
   tier: Tier | 'numbers';
+  /** How many alignments of the hunk gave this same edit of the same lines (see same-result.ts). */
+  alike: number;
 }
 
 /** `contextSeen`: the most context any hunk of the reply has on one side of its changes. */
@@ -42,8 +45,11 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
     exact: () => (exact ??= exactPositions(file, new Set(specs.flatMap((s) => s.old.map((o) => o.text))))),
     trim: () => (trim ??= trimKeyPositions(file, new Set(specs.flatMap((s) => s.old.map((o) => o.text.trim()))))),
   };
-  const options: Array<{ spec: HunkSpec; cands: Candidate[]; tier: Tier | 'numbers' }> = specs.map((spec) => {
-    if (spec.old.length === 0) return { spec, cands: insertionCandidates(file, spec, display), tier: 'numbers' };
+  const options: Array<{ spec: HunkSpec; cands: Candidate[]; all: Candidate[]; alike: Map<Candidate, number>; tier: Tier | 'numbers' }> = specs.map((spec) => {
+    if (spec.old.length === 0) {
+      const cands = insertionCandidates(file, spec, display);
+      return { spec, cands, all: cands, alike: new Map(cands.map((c) => [c, 1])), tier: 'numbers' };
+    }
     const found = locate(file, { old: spec.old, gaps: spec.gaps }, keys);
     if (found.overflow) {
       refuse(display, spec.hunk.ordinal, 'the hunk fits the file in too many ways once dropped context lines are allowed for; add the missing context lines');
@@ -58,7 +64,9 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
       const key = c.sig === c.sigNext ? c.sig : `${c.sig}/${c.sigNext}/${c.start}/${c.end}`;
       if (!bySig.has(key)) bySig.set(key, c);
     }
-    return { spec, cands: [...bySig.values()], tier: found.placements[0]?.tier ?? 'exact' };
+    const all = [...bySig.values()];
+    const same = mergeSameResult(file, lines, spec, all, contextSeen);
+    return { spec, cands: same.cands, all, alike: same.alike, tier: found.placements[0]?.tier ?? 'exact' };
   });
 
   const chosen = new Map<HunkSpec, Candidate>();
@@ -67,7 +75,7 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   // its header says; a header whose counts are wrong also needs one such hunk to vouch for it.
   const unique = [...chosen];
   const numbersBelievable = unique.every(([spec, c]) => statedStart(spec) === c.start);
-  const usableStart = (spec: HunkSpec): number | null => (numbersBelievable && (countsAgree(spec) || unique.length > 0) ? statedStart(spec) : null);
+  const usableStart = (spec: HunkSpec): number | null => (numbersBelievable && (countsAgree(spec) || countsAgreeWithBlanks(spec, lines) || unique.length > 0) ? statedStart(spec) : null);
 
   for (let progress = true; progress; ) {
     progress = false;
@@ -85,8 +93,9 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   return options.map((o) => {
     const c = chosen.get(o.spec);
     if (!c) refuseAmbiguous(file, o.spec, o.cands, display, usableStart(o.spec));
-    if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, o.cands, o.tier, keys, contextSeen, display);
-    return { spec: o.spec, positions: c.positions, start: c.start, end: c.end, tier: o.tier };
+    // Every alignment, merged ones too, may still question the hunk as written.
+    if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, o.all, o.tier, keys, contextSeen, display);
+    return { spec: o.spec, positions: c.positions, start: c.start, end: c.end, tier: o.tier, alike: o.alike.get(c) ?? 1 };
   });
 }
 

@@ -10,7 +10,7 @@ import { hunkLines, postImage } from './emit-hunks.js';
 import { settleEndOfFile } from './eof-newline.js';
 import { fileHeader } from './file-header.js';
 import { markersOf, type PlacedHunk } from './hunk-ops.js';
-import { hunkSpec, placeHunks } from './place-hunks.js';
+import { hunkSpec, placeHunks, type Chosen } from './place-hunks.js';
 import { refuse } from './refusal.js';
 import { buildOps, mergeOverlapping, padContext } from './restore-context.js';
 import type { ResolvedPaths } from './resolve-paths.js';
@@ -41,6 +41,7 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
   else if (r.kind === 'delete') placed = deletionHunk(base, diff, live, display, fixes);
   else {
     const chosen = placeHunks(base, diff.lines, live.map(hunkSpec), display, contextSeen);
+    for (const c of chosen) logSameResult(c, display, fixes);
     const built = chosen.map((c) => buildOps(base, diff.lines, c, display, fixes, contextSeen));
     for (const h of built) blanksUsed.set(h.reply, h.blanksUsed);
     const sorted = [...built].sort((a, b) => a.start - b.start || a.reply.ordinal - b.reply.ordinal);
@@ -76,6 +77,18 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
         : [{ path: r.newPath as string, content }];
   const leftover = hunks.flatMap((h) => h.trailing.slice(blanksUsed.get(h) ?? 0));
   return { lines: [...header, ...body.lines], leftover, crKept: body.crKept, crGained: body.crGained, expected, change: { oldPath: r.oldPath, newPath: r.newPath, kind: r.kind } };
+}
+
+function logSameResult(c: Chosen, display: string, fixes: Fix[]): void {
+  if (c.alike < 2) return;
+  fixes.push({
+    kind: 'same-result-readings',
+    file: display,
+    hunk: c.spec.hunk.ordinal,
+    detail: `the hunk fits the file at line ${c.start + 1} in ${c.alike} ways (which of two equal lines is the one it shows) that all change the same lines into the same text; taken as one`,
+    before: '',
+    after: '',
+  });
 }
 
 function readBase(source: FileSource, path: string, display: string): BaseFile {

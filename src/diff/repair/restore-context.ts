@@ -56,7 +56,8 @@ export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Cho
   // Unmarked lines after the hunk may be its context (see trailingContext).
   let end = positions.length > 0 ? (positions[positions.length - 1] as number) + 1 : chosen.start;
   const blanksUsed = positions.length > 0 ? trailingContext(file, lines, hunk, end) : 0;
-  refuseUnplacedTrailingContext(file, lines, hunk, end, blanksUsed, display);
+  const restored = drift.filter((d) => d.kind === 'restore-context' || d.kind === 'place-dropped-context').length;
+  refuseUnplacedTrailingContext(file, lines, hunk, end, blanksUsed, restored, display);
   for (const index of hunk.trailing.slice(0, blanksUsed)) {
     const text = lines[index]?.text ?? '';
     ops.push({ kind: 'context', line: end, from: { kind: 'context', text, index, unmarked: true }, noEol: false });
@@ -76,7 +77,7 @@ export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Cho
  * them for prose (or separators) would place the hunk as if nothing were lost; which was meant
  * cannot be told.
  */
-function refuseUnplacedTrailingContext(file: BaseFile, lines: readonly DiffLine[], hunk: PlacedHunk['reply'], end: number, used: number, display: string): void {
+function refuseUnplacedTrailingContext(file: BaseFile, lines: readonly DiffLine[], hunk: PlacedHunk['reply'], end: number, used: number, restored: number, display: string): void {
   const next = hunk.trailing[used];
   const text = next === undefined ? '' : (lines[next]?.text ?? '').trim();
   // Whatever the counts say: a line right after the hunk that is the file's line a few lines
@@ -92,7 +93,9 @@ function refuseUnplacedTrailingContext(file: BaseFile, lines: readonly DiffLine[
     }
   }
   const more = countedBeyondBody(hunk);
-  if (more === null || more <= used) return;
+  // Lines restored inside the hunk (where locating it found them dropped) are lines the header
+  // counts too: when they and the blank lines after the body make up the count, nothing is missing.
+  if (more === null || more <= used || more === used + restored) return;
   if (next === undefined) {
     // The hunk's end lost its marker and the header still counts lines the diff does not show: a
     // line was dropped, perhaps before those unmarked lines, which locating the hunk cannot see.
