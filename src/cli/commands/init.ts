@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import type { EditFormat } from '../../schema/run-files.js';
 import { UsageError } from '../../errors.js';
 import { initFromRun } from '../../core/init-from.js';
 import { initRun } from '../../core/init.js';
+import { parseEditFormat } from '../../core/edit-format/attempt-format.js';
 import { jsonMode, out, setResult, warn } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -22,6 +24,7 @@ export default async function init(options: Record<string, string | undefined>, 
     pack: options.pack,
     allowRemote: (options as Record<string, unknown>).allowRemote === true,
     checks: (options as Record<string, unknown>).check as string[],
+    ...editFormat(options),
   });
   for (const line of result.warnings) warn(line);
   setResult({ run_id: result.runId, run_dir: result.runDir });
@@ -43,6 +46,7 @@ async function initFrom(options: Record<string, string | undefined>, command: Co
     pack: options.pack,
     numCtx: tokens(options.numCtx),
     numPredict: tokens(options.numPredict),
+    ...editFormat(options),
   });
   for (const line of result.warnings) warn(line);
   setResult({ run_id: result.runId, run_dir: result.runDir, from: options.from, warnings: result.warnings });
@@ -54,4 +58,9 @@ function tokens(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`"${value}" is not a number of tokens: pass a positive whole number`);
   return Number(value);
+}
+
+function editFormat(options: Record<string, string | undefined>): { editFormat?: EditFormat } {
+  const format = parseEditFormat(options.editFormat);
+  return format === undefined ? {} : { editFormat: format };
 }
