@@ -1,4 +1,6 @@
-import { convertSearchReplaceReply, convertWholeReply, type ConversionResult } from '../../diff/edit-formats-stub.js';
+import { convertReply, type ConversionResult } from '../../diff/edit-formats/index.js';
+// TEMPORARY: f-formats' SEARCH/REPLACE reader is still a placeholder; the stub stands in until it lands.
+import { convertSearchReplaceReply } from '../../diff/edit-formats-stub.js';
 import type { RepairOutcome } from '../../diff/engine.js';
 import { checkPatchPath } from '../../diff/paths.js';
 import { withGitMemo, type GitMemo } from '../../git/memo.js';
@@ -43,8 +45,8 @@ export async function convertAndValidate(
       if (Buffer.from(text, 'utf8').equals(bytes)) texts.set(file, text);
       else binary.add(file);
     }
-    const convert = format === 'whole' ? convertWholeReply : convertSearchReplaceReply;
-    const result: ConversionResult = convert(reply, (file) => texts.get(file));
+    const readFile = (file: string): string | undefined => texts.get(file);
+    const result: ConversionResult = format === 'whole' ? convertReply(format, reply, readFile) : convertSearchReplaceReply(reply, readFile);
     if (!result.ok) return refused(record(result), located(result.reason, result.path, result.line));
 
     const conversion = record(result);
@@ -72,10 +74,10 @@ function record(result: ConversionResult): ConversionRecord {
   return { ok: false, reason: result.reason, path: result.path ?? null, line: result.line ?? null, steps, files: [] };
 }
 
-/** The refusal in one line, saying where: a person and the next attempt's model both need the place. */
+/** The refusal in one line, saying where (the file, the reply's line): a person and the next attempt's model both need the place. */
 function located(reason: string, file: string | undefined, line: number | undefined): string {
-  if (file === undefined || reason.includes(file)) return reason;
-  return `${file}${line === undefined ? '' : ` line ${line}`}: ${reason}`;
+  const at = line === undefined || /\bline \d/.test(reason) ? reason : `${reason} (line ${line} of the reply)`;
+  return file === undefined || at.includes(file) ? at : `${file}: ${at}`;
 }
 
 function refused(record: ConversionRecord, error: string): ConvertedPatch {
