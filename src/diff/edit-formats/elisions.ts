@@ -7,6 +7,8 @@
  * Only lines the reply adds are judged: a marker-like comment that is already in the file is
  * content. The rules are in docs/edit-formats.md.
  */
+import { refuse, type ReplyLine } from './reply-lines.js';
+import type { Op } from './unified.js';
 
 const ELLIPSIS = String.raw`(?:\.\s?\.\s?\.|…)`;
 
@@ -99,4 +101,30 @@ export function cutOffReason(before: string, after: string): string | null {
   const last = lastOf(after);
   if (CONTINUES.test(last) && !CONTINUES.test(lastOf(before))) return `its last line ${JSON.stringify(last)} ends as a line that continues`;
   return null;
+}
+
+/**
+ * A placeholder note among the lines the block adds, or an ellipsis line standing where the same
+ * change removes lines of the file, means the model left code out.
+ */
+export function refuseElisions(path: string, ops: readonly Op[], content: readonly ReplyLine[], original: string | undefined): void {
+  for (let s = 0; s < ops.length; ) {
+    if ((ops[s] as Op).op === ' ') {
+      s++;
+      continue;
+    }
+    let e = s;
+    while (e < ops.length && (ops[e] as Op).op !== ' ') e++;
+    const run = ops.slice(s, e);
+    const removes = run.some((o) => o.op === '-');
+    for (const o of run) {
+      if (o.op !== '+') continue;
+      const l = content[o.j] as ReplyLine;
+      if (isElisionNote(l.text) || (removes && isEllipsisLine(l.text))) {
+        const what = original === undefined ? 'the new file' : 'the file';
+        refuse(`line ${l.n} of the reply stands for code it leaves out of ${path} (${JSON.stringify(l.text.trim().slice(0, 80))}): give ${what}'s whole content, every line, with no placeholder`, path, l.n);
+      }
+    }
+    s = e;
+  }
 }

@@ -5,9 +5,9 @@
  */
 import { convertSearchReplaceReply, searchReplaceNames } from './search-replace.js';
 import { convertWholeReply, wholeReplyNames } from './whole.js';
-import type { ConversionResult, EditFormat, ReadFile } from './types.js';
+import type { ConversionOptions, ConversionResult, EditFormat, ReadFile } from './types.js';
 
-export type { ConversionResult, ConversionStep, EditFormat, ReadFile } from './types.js';
+export type { ConversionOptions, ConversionResult, ConversionStep, EditFormat, ReadFile } from './types.js';
 export { EDIT_FORMATS } from './types.js';
 export { convertWholeReply } from './whole.js';
 export { convertSearchReplaceReply } from './search-replace.js';
@@ -29,6 +29,6 @@ export function replyPathsNeeded(format: Exclude<EditFormat, 'diff'>, reply: str
   return [...out].sort();
 }
 
-export function convertReply(format: Exclude<EditFormat, 'diff'>, reply: string, readFile: ReadFile): ConversionResult {
-  return format === 'whole' ? convertWholeReply(reply, readFile) : convertSearchReplaceReply(reply, readFile);
+export function convertReply(format: Exclude<EditFormat, 'diff'>, reply: string, readFile: ReadFile, options: ConversionOptions = {}): ConversionResult {
+  return format === 'whole' ? convertWholeReply(reply, readFile, options) : convertSearchReplaceReply(reply, readFile, options);
 }

@@ -31,3 +31,12 @@ export type ConversionResult =
 
 /** Content of a path in the state tree (base + approved patches), undefined when it does not exist. */
 export type ReadFile = (path: string) => string | undefined;
+
+export interface ConversionOptions {
+  /**
+   * Why the reply may not change this existing path (the executor was not shown it), or null when
+   * it may. Asked of every existing path the reply names before any content of it is used, so a
+   * refusal quotes nothing of a file the executor did not see (as EngineOptions.hidden).
+   */
+  hidden?: (path: string) => string | null;
+}

@@ -6,7 +6,7 @@
  * without changing the meaning (prose, CRLF, trailing whitespace, a/ b/ ./ prefixes, a language
  * tag) is tolerated and logged; a reply that leaves part of a file out is refused, never filled in.
  */
-import { cutOffReason, isElisionNote, isEllipsisLine } from './elisions.js';
+import { cutOffReason, refuseElisions } from './elisions.js';
 import {
   bareName,
   closesFence,
@@ -23,7 +23,7 @@ import {
   type Fence,
   type ReplyLine,
 } from './reply-lines.js';
-import type { ConversionResult, ConversionStep, ReadFile } from './types.js';
+import type { ConversionOptions, ConversionResult, ConversionStep, ReadFile } from './types.js';
 import { editScript, filePatch, joinFile, joinPatches, splitFile, type FileLine, type Op } from './unified.js';
 
 interface FileBlock {
@@ -44,11 +44,11 @@ interface DeleteItem {
 
 type Item = FileBlock | DeleteItem;
 
-export function convertWholeReply(reply: string, readFile: ReadFile): ConversionResult {
+export function convertWholeReply(reply: string, readFile: ReadFile, options: ConversionOptions = {}): ConversionResult {
   const steps: ConversionStep[] = [];
   try {
     const items = readBlocks(reply, readFile, steps);
-    return convert(items, readFile, steps);
+    return convert(items, readFile, steps, options);
   } catch (error) {
     if (error instanceof ConversionRefusal) return refusal(error, steps);
     throw error;
@@ -155,8 +155,9 @@ function readBlock(lines: readonly ReplyLine[], i: number, fence: Fence, raw: st
   return refuse(`the block for ${raw} opened at line ${open.n} is never closed: the reply ends inside it, so the file is probably cut off; give the whole file and close its block with ${fenceText}`, raw, open.n);
 }
 
-function convert(items: Item[], readFile: ReadFile, steps: ConversionStep[]): ConversionResult {
+function convert(items: Item[], readFile: ReadFile, steps: ConversionStep[], options: ConversionOptions): ConversionResult {
   const resolved = resolvePaths(items.map((it) => ({ raw: it.raw, line: it.line })), readFile, steps);
+  refuseHidden(resolved, items, options);
   const seen = new Map<string, Item>();
   const patches: Array<{ path: string; patch: string }> = [];
   items.forEach((item, k) => {
@@ -275,28 +276,11 @@ function tailRemoved(ops: readonly Op[]): boolean {
   return false;
 }
 
-/**
- * A placeholder note among the lines the block adds, or an ellipsis line standing where the same
- * change removes lines of the file, means the model left code out.
- */
-export function refuseElisions(path: string, ops: readonly Op[], content: readonly ReplyLine[], original: string | undefined): void {
-  for (let s = 0; s < ops.length; ) {
-    if ((ops[s] as Op).op === ' ') {
-      s++;
-      continue;
-    }
-    let e = s;
-    while (e < ops.length && (ops[e] as Op).op !== ' ') e++;
-    const run = ops.slice(s, e);
-    const removes = run.some((o) => o.op === '-');
-    for (const o of run) {
-      if (o.op !== '+') continue;
-      const l = content[o.j] as ReplyLine;
-      if (isElisionNote(l.text) || (removes && isEllipsisLine(l.text))) {
-        const what = original === undefined ? 'the new file' : 'the file';
-        refuse(`line ${l.n} of the reply stands for code it leaves out of ${path} (${JSON.stringify(l.text.trim().slice(0, 80))}): give ${what}'s whole content, every line, with no placeholder`, path, l.n);
-      }
-    }
-    s = e;
-  }
+/** A reply may not touch an existing file the executor was not shown; asked before any content is used. */
+export function refuseHidden(resolved: ReadonlyArray<{ path: string; exists: boolean }>, items: ReadonlyArray<{ line: number }>, options: ConversionOptions): void {
+  if (!options.hidden) return;
+  resolved.forEach((r, k) => {
+    const why = r.exists ? (options.hidden?.(r.path) ?? null) : null;
+    if (why !== null) refuse(why, r.path, (items[k] as { line: number }).line);
+  });
 }
