@@ -1,6 +1,4 @@
-import { convertReply, type ConversionResult } from '../../diff/edit-formats/index.js';
-// TEMPORARY: f-formats' SEARCH/REPLACE reader is still a placeholder; the stub stands in until it lands.
-import { convertSearchReplaceReply } from '../../diff/edit-formats-stub.js';
+import { convertReply, replyPathsNeeded, type ConversionResult } from '../../diff/edit-formats/index.js';
 import type { RepairOutcome } from '../../diff/engine.js';
 import { checkPatchPath } from '../../diff/paths.js';
 import { withGitMemo, type GitMemo } from '../../git/memo.js';
@@ -35,18 +33,28 @@ export async function convertAndValidate(
 ): Promise<ConvertedPatch> {
   return withGitMemo(memo, async (m) => {
     const state = approvedPatches.length === 0 ? base : await buildStateTree(repoRoot, base, approvedPatches, m);
-    const shown = await readBlobs(repoRoot, state, visible, m);
+    const shownSet = new Set(visible);
+    // The paths the reply names are read too, only to know which exist: a file the executor was not
+    // shown must be refused as one, not taken for a new file, and nothing of it is handed over.
+    const named = replyPathsNeeded(format, reply).filter((file) => !/[\n\r\0]/.test(file) && checkPatchPath(file) === null && !shownSet.has(file));
+    const blobs = await readBlobs(repoRoot, state, [...visible, ...named], m);
     const texts = new Map<string, string>();
     const binary = new Set<string>();
-    for (const [file, bytes] of shown) {
+    const hiddenExisting = new Set<string>();
+    for (const [file, bytes] of blobs) {
       if (bytes === null) continue;
+      if (!shownSet.has(file)) {
+        hiddenExisting.add(file);
+        continue;
+      }
       const text = bytes.toString('utf8');
       // Lines of a file that is not UTF-8 cannot be written back byte for byte from their text.
       if (Buffer.from(text, 'utf8').equals(bytes)) texts.set(file, text);
       else binary.add(file);
     }
-    const readFile = (file: string): string | undefined => texts.get(file);
-    const result: ConversionResult = format === 'whole' ? convertReply(format, reply, readFile) : convertSearchReplaceReply(reply, readFile);
+    const readFile = (file: string): string | undefined => (hiddenExisting.has(file) ? '' : texts.get(file));
+    const hidden = (file: string): string | null => (hiddenExisting.has(file) ? hiddenFileRefusal(file) : null);
+    const result: ConversionResult = convertReply(format, reply, readFile, { hidden });
     if (!result.ok) return refused(record(result), located(result.reason, result.path, result.line));
 
     const conversion = record(result);
@@ -55,13 +63,12 @@ export async function convertAndValidate(
       if (unsafe !== null) return refused({ ...conversion, ok: false }, `${file} ${unsafe}`);
       if (binary.has(file)) return refused({ ...conversion, ok: false }, `${file} is not UTF-8 text, so a ${format} reply cannot be turned into its diff: run the task with \`--edit-format diff\``);
     }
-    // A file the executor was not shown reads as absent to the conversion (a whole file would pass
-    // for a new one): it is refused by name, as the diff engine refuses it.
-    const unseen = result.files.filter((file) => !texts.has(file));
+    // The converter refuses a hidden file itself; a path it resolved to some other name is caught here.
+    const unseen = result.files.filter((file) => !texts.has(file) && !shownSet.has(file));
     if (unseen.length > 0) {
       const existing = await readBlobs(repoRoot, state, unseen, m);
-      const hidden = unseen.find((file) => existing.get(file) instanceof Buffer);
-      if (hidden !== undefined) return refused({ ...conversion, ok: false }, `${hidden}: ${hiddenFileRefusal(hidden)}`);
+      const found = unseen.find((file) => existing.get(file) instanceof Buffer);
+      if (found !== undefined) return refused({ ...conversion, ok: false }, `${found}: ${hiddenFileRefusal(found)}`);
     }
     const repaired = await repairAndValidate(repoRoot, base, approvedPatches, result.diff, repoName, m, visible);
     return { ...repaired, conversion };
