@@ -150,6 +150,56 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
     await applyAndVerify(run);
   });
 
+  test('hostile replies: a file the executor was not shown, .git/, the runs folder and ../ are refused, quoting nothing hidden', async () => {
+    const run = await planApprovedRun(ws, ['--edit-format', 'search-replace']);
+    const attempt = async (reply: string, extra: string[] = []): Promise<string> => {
+      ws.fake.enqueueReply({ content: reply });
+      const result = await ws.cli(['run-task', '--run', run, '--task', 'T001', '--same', ...extra]);
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      assert.equal(lines(result.stderr).length, 1, result.stderr);
+      return result.stderr;
+    };
+    // secret/notes.txt exists but is not in the context: its lines must not come back in the refusal.
+    const hidden = await attempt(['secret/notes.txt', '<<<<<<< SEARCH', 'do not leak', '=======', 'leaked', '>>>>>>> REPLACE', ''].join('\n'));
+    assert.match(hidden, /secret\/notes\.txt.*add-context --file secret\/notes\.txt/);
+    assert.doesNotMatch(hidden, /leak me/);
+    const wholeHidden = await attempt('secret/notes.txt\n```\nreplaced\n```\n', ['--edit-format', 'whole']);
+    assert.match(wholeHidden, /secret\/notes\.txt.*add-context --file secret\/notes\.txt/, 'an existing file not shown is not taken for a new one');
+    const why: Array<[string, RegExp]> = [
+      ['.git/config', /cannot be turned into a patch: the path "\.git\/config" is inside \.git\//],
+      ['../outside.js', /cannot be turned into a patch: the path "\.\.\/outside\.js" contains a '\.\.' segment/],
+      [`runs/${run}/manifest.json`, /does not validate: runs\/.*is inside the runs directory/],
+    ];
+    for (const [name, pattern] of why) assert.match(await attempt(`${name}\n\`\`\`\nhostile\n\`\`\`\n`, ['--edit-format', 'whole']), pattern, name);
+    assert.ok(!existsSync(path.join(ws.root, '..', 'outside.js')));
+    assert.doesNotMatch(readFileSync(path.join(ws.root, '.git/config'), 'utf8'), /hostile/);
+    assert.equal(ws.read(run, 'manifest.json').includes('hostile'), false);
+    const verified = await ws.cli(['verify', '--run', run]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  });
+
+  test('the same refused reply twice: the third request would repeat the second, so --same is needed to send it', async () => {
+    const run = await planApprovedRun(ws, ['--edit-format', 'search-replace']);
+    const stale = block(["  return 'Hi ' + name;"], ["  return 'Hi ' + who;"]);
+    for (const n of [1, 2]) {
+      ws.fake.enqueueReply({ content: stale });
+      const refused = await ws.cli(['run-task', '--run', run, '--task', 'T001']);
+      assert.equal(refused.code, 1, `attempt ${n}: ${refused.stderr}`);
+      assert.match(refused.stderr, new RegExp(`T001 attempt ${n}: the search-replace reply cannot be turned into a patch: .*src/app\\.js`));
+    }
+    const sentBefore = chats().length;
+    const same = await ws.cli(['run-task', '--run', run, '--task', 'T001']);
+    assert.equal(same.code, 1);
+    assert.match(same.stderr, /would send exactly the request of attempt 2/);
+    assert.equal(chats().length, sentBefore, 'not sent');
+    ws.fake.enqueueReply({ content: SR_T001 });
+    await must(ws.cli(['run-task', '--run', run, '--task', 'T001', '--same']), 'run-task --same');
+    const feedback = lastMessages()[3]!.content;
+    assert.ok(feedback.includes(ws.json(run, 'executions/T001/attempt-002/exec.response.json').normalization.error), feedback);
+    assert.ok(feedback.includes('Copy each SEARCH line exactly'), "the search-replace format's feedback wording");
+    assert.equal(ws.json(run, 'executions/T001/attempt-003/exec.response.json').validation.ok, true);
+  });
+
   test('verify re-runs the conversion: a changed reply.raw.txt is found', async () => {
     const run = await planApprovedRun(ws, ['--edit-format', 'whole']);
     ws.fake.enqueueReply({ content: WHOLE_T001 });

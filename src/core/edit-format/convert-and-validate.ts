@@ -53,7 +53,7 @@ export async function convertAndValidate(
       else binary.add(file);
     }
     const readFile = (file: string): string | undefined => (hiddenExisting.has(file) ? '' : texts.get(file));
-    const hidden = (file: string): string | null => (hiddenExisting.has(file) ? hiddenFileRefusal(file) : null);
+    const hidden = (file: string): string | null => (hiddenExisting.has(file) ? `${file}: ${hiddenFileRefusal(file)}` : null);
     const result: ConversionResult = convertReply(format, reply, readFile, { hidden });
     if (!result.ok) return refused(record(result), located(result.reason, result.path, result.line));
 
