@@ -81,6 +81,8 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
     const view = ws.read(run, 'executions/T001/exec.md');
     assert.match(view, /- Edit format: whole/);
     assert.match(view, /## Conversion of the reply to a diff/);
+    const shown = await must(ws.cli(['show', '--run', run, '--task', 'T001']), 'show');
+    assert.match(shown.stdout, /^edit format: whole: the reply \(reply\.raw\.txt\) was turned into the patch in \d+ logged step\(s\)$/m);
 
     await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']), 'approve-task T001');
     ws.fake.enqueueReply({ content: WHOLE_T002 });
@@ -198,6 +200,19 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
     assert.ok(feedback.includes(ws.json(run, 'executions/T001/attempt-002/exec.response.json').normalization.error), feedback);
     assert.ok(feedback.includes('Copy each SEARCH line exactly'), "the search-replace format's feedback wording");
     assert.equal(ws.json(run, 'executions/T001/attempt-003/exec.response.json').validation.ok, true);
+  });
+
+  test('deterministic: the same whole-file reply on two runs gives byte-identical requests and attempt files', async () => {
+    const made: string[] = [];
+    for (const n of [1, 2]) {
+      const run = await planApprovedRun(ws, ['--edit-format', 'whole']);
+      ws.fake.enqueueReply({ content: WHOLE_T001 });
+      await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), `run-task in run ${n}`);
+      made.push(run);
+    }
+    for (const file of ['exec.request.json', 'exec.response.json', 'exec.md', 'artifacts/reply.raw.txt', 'artifacts/patch.diff', 'artifacts/patch.md']) {
+      assert.equal(ws.read(made[1]!, `executions/T001/${file}`), ws.read(made[0]!, `executions/T001/${file}`), file);
+    }
   });
 
   test('verify re-runs the conversion: a changed reply.raw.txt is found', async () => {
