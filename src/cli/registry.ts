@@ -149,6 +149,7 @@ export function registerCommands(program: Command): void {
     .option('--base <rev>', 'revision to validate against', 'HEAD')
     .option('--out <file>', 'write the repaired diff here (default: standard output)')
     .option('--report <file>', 'write the JSON report here')
+    .addOption(new Option('--format <format>', "the reply's edit format: a diff, whole files, or SEARCH/REPLACE blocks (converted to a diff first)").choices(['diff', 'whole', 'search-replace']).default('diff'))
     .action(lazy(() => import('./commands/check-patch.js')));
 
   command('verify', 'recompute the hash chain, artifact hashes, approvals and patches of a run; ❌ on any change', 'llm-orchestrator verify --run ID --head 3f2a…')

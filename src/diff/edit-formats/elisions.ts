@@ -92,7 +92,8 @@ export function cutOffReason(before: string, after: string): string | null {
   const was = bracketDebt(before);
   const now = bracketDebt(after);
   for (let k = 0; k < PAIRS.length; k++) {
-    if ((now[k] as number) > (was[k] as number)) {
+    // More openers than closers, and more than the file had: a stray closer removed is no cut.
+    if ((now[k] as number) > Math.max(was[k] as number, 0)) {
       const [open, close] = PAIRS[k] as [string, string];
       return `it leaves ${(now[k] as number) - (was[k] as number)} more '${open}' open than the file does (no matching '${close}')`;
     }

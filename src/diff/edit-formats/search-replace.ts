@@ -63,16 +63,26 @@ export function convertSearchReplaceReply(reply: string, readFile: ReadFile, opt
 
 /** The names a SEARCH/REPLACE reply gives, as written. */
 export function searchReplaceNames(reply: string): string[] {
+  const lines = replyLines(reply);
   const names: string[] = [];
-  for (const item of readItems(reply, null, true)) names.push(item.raw);
+  lines.forEach((l, i) => {
+    const del = deleteLine(l.text);
+    if (del !== null) names.push(del);
+    if (!SEARCH.test(l.text)) return;
+    // Any bare name before a marker: a superset of what the conversion may ask about.
+    for (let k = i - 1; k >= 0; k--) {
+      const t = (lines[k] as ReplyLine).text;
+      if (t.trim() === '' || /^\s*(?:`{3,}|~{3,})/.test(t) || REPLACE.test(t)) continue;
+      const name = bareName(t);
+      if (name !== null) names.push(name);
+      break;
+    }
+  });
   return names;
 }
 
-/**
- * The reply's blocks and DELETE lines. `readFile` null with `lenient`: only collect names (any
- * bare name before a block counts, and nothing is refused).
- */
-function readItems(reply: string, readFile: ReadFile | null, lenient = false): Item[] {
+/** The reply's blocks and DELETE lines. */
+function readItems(reply: string, readFile: ReadFile): Item[] {
   const lines = replyLines(reply);
   const items: Item[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -83,13 +93,11 @@ function readItems(reply: string, readFile: ReadFile | null, lenient = false): I
       continue;
     }
     if (DIVIDER.test(l.text) || REPLACE.test(l.text)) {
-      if (lenient) continue;
       refuse(`line ${l.n} (${JSON.stringify(l.text.trim())}) is outside any block: each block is a path line, ${'<<<<<<< SEARCH'}, the lines, =======, the new lines, >>>>>>> REPLACE`, undefined, l.n);
     }
     if (!SEARCH.test(l.text)) continue;
     const named = blockPath(lines, i, items, readFile);
     if (named === null) {
-      if (lenient) continue;
       refuse(`the block at line ${l.n} has no path line before it: put the file's path alone on the line before each block (or its fence)`, undefined, l.n);
     }
     const search: ReplyLine[] = [];
@@ -102,7 +110,6 @@ function readItems(reply: string, readFile: ReadFile | null, lenient = false): I
     }
     const divider = lines[j];
     if (divider === undefined || !DIVIDER.test(divider.text)) {
-      if (lenient) break;
       refuse(`the block at line ${l.n} for ${named.raw} has no ======= after its SEARCH lines${divider === undefined ? ': the reply ends inside it, so it is probably cut off' : ` (line ${divider.n} is ${JSON.stringify(divider.text.trim())})`}`, named.raw, l.n);
     }
     for (j++; j < lines.length && !REPLACE.test((lines[j] as ReplyLine).text); j++) {
@@ -110,18 +117,17 @@ function readItems(reply: string, readFile: ReadFile | null, lenient = false): I
       if (SEARCH.test(t)) break;
       // A second divider: the first was a line of the file (a heading underline), and where the
       // SEARCH really ends is a guess.
-      if (DIVIDER.test(t) && !lenient) refuse(`the block at line ${l.n} for ${named.raw} has a second ======= at line ${(lines[j] as ReplyLine).n}: a SEARCH or REPLACE line that is only = signs cannot be told from the divider; use the diff format for this change`, named.raw, (lines[j] as ReplyLine).n);
+      if (DIVIDER.test(t)) refuse(`the block at line ${l.n} for ${named.raw} has a second ======= at line ${(lines[j] as ReplyLine).n}: a SEARCH or REPLACE line that is only = signs cannot be told from the divider; use the diff format for this change`, named.raw, (lines[j] as ReplyLine).n);
       replace.push(lines[j] as ReplyLine);
     }
     const end = lines[j];
     if (end === undefined || !REPLACE.test(end.text)) {
-      if (lenient) break;
       refuse(`the block at line ${l.n} for ${named.raw} is never closed with >>>>>>> REPLACE${end === undefined ? ': the reply ends inside it, so it is probably cut off' : ` (line ${end.n} starts another block)`}`, named.raw, l.n);
     }
     items.push({ kind: 'block', raw: named.raw, line: named.line, at: l.n, search, replace });
     i = j;
   }
-  if (items.length === 0 && !lenient) {
+  if (items.length === 0) {
     const hint = /^(?:diff --git |@@ )/m.test(reply) ? ' (it looks like a diff; this run expects SEARCH/REPLACE blocks)' : '';
     refuse(`the reply has no SEARCH/REPLACE blocks${hint}: give each change as the file's path on a line, then <<<<<<< SEARCH, the exact lines, =======, the new lines, >>>>>>> REPLACE`);
   }
@@ -133,7 +139,7 @@ function readItems(reply: string, readFile: ReadFile | null, lenient = false): I
  * lines and fences, when that is a path; a block right after another block's REPLACE marker is for
  * the same file (several blocks in one fence).
  */
-function blockPath(lines: readonly ReplyLine[], i: number, items: readonly Item[], readFile: ReadFile | null): { raw: string; line: number } | null {
+function blockPath(lines: readonly ReplyLine[], i: number, items: readonly Item[], readFile: ReadFile): { raw: string; line: number } | null {
   for (let k = i - 1; k >= 0; k--) {
     const l = lines[k] as ReplyLine;
     const t = l.text.trim();
@@ -144,7 +150,7 @@ function blockPath(lines: readonly ReplyLine[], i: number, items: readonly Item[
     }
     const name = bareName(l.text);
     if (name === null) return null;
-    if (readFile !== null && !looksLikePath(name, readFile)) return null;
+    if (!looksLikePath(name, readFile)) return null;
     return { raw: name, line: l.n };
   }
   return null;
@@ -277,6 +283,10 @@ function place(path: string, file: BaseFile, block: Block, eol: '' | '\r', keys:
     refuse(`the SEARCH of the block at line ${block.at} matches ${path} in ${starts.length} places (lines ${shown.join(' and ')}${starts.length > 5 ? ', …' : ''}): add lines around it so it matches only one`, path, block.at);
   }
   const start = starts[0] as number;
+  const other = readingWithDroppedLine(file, search, start);
+  if (other !== null) {
+    refuse(`the SEARCH of the block at line ${block.at} matches ${path} at line ${start + 1}, but with one of its lines left out it would match at line ${other + 1} too: add lines around it so it can only mean one place`, path, block.at);
+  }
   const tier = found.placements[0]?.tier ?? 'exact';
   if (tier !== 'exact') {
     const ignored = tier === 'trim' ? 'whitespace at either end of its lines' : 'all whitespace';
@@ -320,4 +330,28 @@ function notFound(path: string, file: BaseFile, block: Block, old: readonly OldL
     path,
     (block.search[Math.min(i, block.search.length - 1)] as ReplyLine).n,
   );
+}
+
+/**
+ * Where else the SEARCH would fit had the model left one line out of it (a line of the file
+ * between two of its lines), or null. A model that drops a line from a SEARCH can leave lines
+ * that happen to match elsewhere as they stand; taking that place would change the wrong code, so
+ * when both readings exist the block is refused. Lines compare exactly (a '\r' aside).
+ */
+function readingWithDroppedLine(file: BaseFile, search: readonly string[], start: number): number | null {
+  const n = search.length;
+  if (n < 2) return null;
+  const lines = file.lines;
+  for (let p = 0; p + n < lines.length; p++) {
+    if (plain(lines[p] as string) !== search[0]) continue;
+    // The longest prefix in place from p, then the rest one line further on.
+    let k = 1;
+    while (k < n && plain(lines[p + k] as string) === search[k]) k++;
+    for (let skip = Math.min(k, n - 1); skip >= 1; skip--) {
+      let ok = true;
+      for (let i = skip; i < n && ok; i++) ok = plain(lines[p + i + 1] as string) === search[i];
+      if (ok && !(p === start && skip >= n)) return p;
+    }
+  }
+  return null;
 }
