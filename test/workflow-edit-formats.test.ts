@@ -163,13 +163,13 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
     };
     // secret/notes.txt exists but is not in the context: its lines must not come back in the refusal.
     const hidden = await attempt(['secret/notes.txt', '<<<<<<< SEARCH', 'do not leak', '=======', 'leaked', '>>>>>>> REPLACE', ''].join('\n'));
-    assert.match(hidden, /secret\/notes\.txt.*add-context --file secret\/notes\.txt/);
+    assert.match(hidden, /cannot see this file.*add-context --file secret\/notes\.txt/);
     assert.doesNotMatch(hidden, /leak me/);
     const wholeHidden = await attempt('secret/notes.txt\n```\nreplaced\n```\n', ['--edit-format', 'whole']);
-    assert.match(wholeHidden, /secret\/notes\.txt.*add-context --file secret\/notes\.txt/, 'an existing file not shown is not taken for a new one');
+    assert.match(wholeHidden, /cannot see this file.*add-context --file secret\/notes\.txt/, 'an existing file not shown is not taken for a new one');
     const why: Array<[string, RegExp]> = [
-      ['.git/config', /cannot be turned into a patch: the path "\.git\/config" is inside \.git\//],
-      ['../outside.js', /cannot be turned into a patch: the path "\.\.\/outside\.js" contains a '\.\.' segment/],
+      ['.git/config', /cannot be turned into a patch: (reply line 1: )?the path "\.git\/config" is inside \.git\//],
+      ['../outside.js', /cannot be turned into a patch: (reply line 1: )?the path "\.\.\/outside\.js" contains a '\.\.' segment/],
       [`runs/${run}/manifest.json`, /does not validate: runs\/.*is inside the runs directory/],
     ];
     for (const [name, pattern] of why) assert.match(await attempt(`${name}\n\`\`\`\nhostile\n\`\`\`\n`, ['--edit-format', 'whole']), pattern, name);

@@ -14,7 +14,7 @@ import { visibleText } from '../visible-text.js';
 import { executorOverflowAdvice, feedbackMessages, previousAttempt, readPersonFeedback, sameRequestRefusal } from './executor-feedback.js';
 import { loadRunPack } from './run-pack.js';
 import { attemptFormat, checkWholeFileLimit, runPackFor } from './edit-format/attempt-format.js';
-import { convertAndValidate, type ConversionRecord } from './edit-format/convert-and-validate.js';
+import { convertAttemptReply, type ConversionRecord } from './edit-format/convert-attempt.js';
 import type { EditFormat } from '../schema/run-files.js';
 import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and-validate.js';
@@ -121,7 +121,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     // A whole or search-replace reply becomes a diff first; from there it is checked as any diff is.
     const converted =
       result.done_reason !== 'length' && format !== 'diff'
-        ? await convertAndValidate(session.repoRoot, base, approvedTexts, result.content, format, runRepoName(session.manifest), undefined, shown)
+        ? await convertAttemptReply(session.repoRoot, base, approvedTexts, result.content, format, runRepoName(session.manifest), undefined, shown)
         : null;
     const conversion: ConversionRecord | null = converted?.conversion ?? null;
     const repaired = withinPatchLimit(

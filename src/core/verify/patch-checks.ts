@@ -8,7 +8,7 @@ import { countHunkHeaders } from '../../diff/hunk-count.js';
 import { attemptFiles } from '../layout.js';
 import { loadRunPack } from '../run-pack.js';
 import { repairAndValidate, runRepoName } from '../repair-and-validate.js';
-import { convertAndValidate } from '../edit-format/convert-and-validate.js';
+import { convertAttemptReply } from '../edit-format/convert-attempt.js';
 import type { EditFormat } from '../../schema/run-files.js';
 import type { AuditRecord } from './audit-log.js';
 import { fail, pass, short, skip, type Check } from './check.js';
@@ -231,7 +231,7 @@ async function compareWithEngine(
     ({ outcome } =
       format === 'diff'
         ? await repairAndValidate(repoRoot, base, before, reply, runRepoName(manifest), memo, visible)
-        : await convertAndValidate(repoRoot, base, before, reply, format, runRepoName(manifest), memo, visible ?? []));
+        : await convertAttemptReply(repoRoot, base, before, reply, format, runRepoName(manifest), memo, visible ?? []));
   } catch (error) {
     return [fail(files.patch, NORMALIZATION, `the engine could not be re-run: ${(error as Error).message}`)];
   }
