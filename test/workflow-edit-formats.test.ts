@@ -254,6 +254,12 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
     const refused = await ws.cli(['run-task', '--run', run, '--task', 'T001', '--edit-format', 'search-replace']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, new RegExp(`has no executor prompt for the search-replace format .*init --from ${run} --edit-format search-replace`));
+    // The advice works: the new run is on the shipped search-replace pack.
+    const from = await must(ws.cli(['init', '--from', run, '--edit-format', 'search-replace']), 'init --from --edit-format');
+    const next = from.stdout.trim();
+    assert.equal(ws.json(next, 'manifest.json').pack.id, 'search-replace');
+    assert.equal(ws.json(next, 'manifest.json').generation.edit_format, 'search-replace');
+    assert.equal(audit(next)[0].args.edit_format, 'search-replace');
   });
 
   test('the shipped packs carry the same prompts; only the format they start in differs', () => {
