@@ -74,7 +74,7 @@ test('a whole-file reply of any new content converts to a diff that reproduces i
       const after = render(b);
       // A block cannot empty a file (an empty block for a file is refused: DELETE or a diff says it),
       // and new content that drops the end and stops mid-structure is refused as cut off (the rule).
-      fc.pre(before !== after && (after !== '' || before === '') && cutOffReason(before, after) === null);
+      fc.pre(before !== after && (after !== '' || before === '') && cutOffReason(before, after, true) === null);
       const pre: Files = { 'f.txt': before, 'other.txt': 'x\n' };
       const reply = (WHOLE_FAULTS[fault] as Fault)(wholeReply([{ path: 'f.txt', before, after }]));
       const r = convertWholeReply(reply, reader(pre));
@@ -95,7 +95,7 @@ test('a whole-file reply creating or deleting files gives the files exactly, and
       const before = render(a);
       const after = render(b);
       fc.pre(before !== after);
-      fc.pre((after !== '' || before === '') && cutOffReason(before, after) === null);
+      fc.pre((after !== '' || before === '') && cutOffReason(before, after, true) === null);
       const pre: Files = { 'f.txt': before, 'gone.txt': 'bye\n' };
       // A new file gets no blank lines at its end from its block (see the conversion rules).
       const created = render({ lines: b.lines.slice(0, b.lines.length - trailingBlank(b.lines)), eol: true });
