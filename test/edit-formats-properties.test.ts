@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { runs } from './support/fc-seed.js';
 import { convertSearchReplaceReply, convertWholeReply, replyPathsNeeded } from '../src/diff/edit-formats/index.js';
 import { cutOffReason } from '../src/diff/edit-formats/elisions.js';
+import { unsafePath } from '../src/diff/edit-formats/reply-lines.js';
 import { engineApply, gitApply, reader, type Files } from './support/edit-format-check.js';
 import { minimalBlocks, searchReplaceReply, wholeReply } from './support/edit-format-replies.js';
 import { removeRepos } from './support/git-fixture.js';
@@ -142,14 +143,15 @@ test('minimal SEARCH/REPLACE blocks reproduce the new content exactly; their fau
 
 test('no reply makes a conversion throw, and it asks only about the paths replyPathsNeeded lists', () => {
   const line = fc.oneof(
-    fc.constantFrom('f.txt', './f.txt', 'b/f.txt', 'DELETE f.txt', '```', '```go', '~~~', '<<<<<<< SEARCH', '=======', '>>>>>>> REPLACE', '// ... existing code ...', '...', '', 'a', '}', '/etc/x', '../x', 'new.txt'),
+    fc.constantFrom('f.txt', './f.txt', 'b/f.txt', 'DELETE f.txt', '```', '```go', '~~~', '<<<<<<< SEARCH', '=======', '>>>>>>> REPLACE', '// ... existing code ...', '...', '', 'a', '}', '/etc/x', '../x', '..', '.git', 'new.txt', 'a//b.txt'),
     fc.string({ maxLength: 12 }),
   );
   fc.assert(
     fc.property(fc.array(line, { maxLength: 30 }), fc.boolean(), (lines, crlf) => {
       const reply = lines.join(crlf ? '\r\n' : '\n');
       for (const [format, convert] of [['whole', convertWholeReply], ['search-replace', convertSearchReplaceReply]] as const) {
-        const allowed = new Set(replyPathsNeeded(format, reply));
+        // What convertAndValidate reads: the listed paths that are safe to ask git about.
+        const allowed = new Set(replyPathsNeeded(format, reply).filter((p) => unsafePath(p) === null));
         const read = (p: string): string | undefined => {
           assert.ok(allowed.has(p), `${format} asked about ${JSON.stringify(p)}, not in ${JSON.stringify([...allowed])}`);
           return p === 'f.txt' ? 'a\n}\n' : undefined;

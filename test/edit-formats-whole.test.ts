@@ -137,6 +137,7 @@ test('hostile and unusable paths are refused, naming the line', () => {
   refused(pre, '/etc/passwd\n```\nroot\n```\n', /absolute/, 1);
   refused(pre, '../x.txt\n```\nx\n```\n', /'\.\.'/, 1);
   refused(pre, '.git/config\n```\nx\n```\n', /\.git/, 1);
+  refused(pre, '..\n```\nx\n```\n', /'\.\.'/, 1);
   refused(pre, 'src/\u001b[31mred.txt\n```\nx\n```\n', /control character/, 1);
   refused(pre, 'DELETE .git/HEAD\n', /\.git/, 1);
   refused(pre, 'Here is the file:\n```\nx\n```\n', /no path line/, 2);
