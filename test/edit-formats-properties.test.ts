@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { runs } from './support/fc-seed.js';
 import { convertSearchReplaceReply, convertWholeReply, replyPathsNeeded } from '../src/diff/edit-formats/index.js';
 import { cutOffReason } from '../src/diff/edit-formats/elisions.js';
+import { unsafePath } from '../src/diff/edit-formats/reply-lines.js';
 import { engineApply, gitApply, reader, type Files } from './support/edit-format-check.js';
 import { minimalBlocks, searchReplaceReply, wholeReply } from './support/edit-format-replies.js';
 import { removeRepos } from './support/git-fixture.js';
@@ -74,7 +75,7 @@ test('a whole-file reply of any new content converts to a diff that reproduces i
       const after = render(b);
       // A block cannot empty a file (an empty block for a file is refused: DELETE or a diff says it),
       // and new content that drops the end and stops mid-structure is refused as cut off (the rule).
-      fc.pre(before !== after && (after !== '' || before === '') && cutOffReason(before, after) === null);
+      fc.pre(before !== after && (after !== '' || before === '') && cutOffReason(before, after, true) === null);
       const pre: Files = { 'f.txt': before, 'other.txt': 'x\n' };
       const reply = (WHOLE_FAULTS[fault] as Fault)(wholeReply([{ path: 'f.txt', before, after }]));
       const r = convertWholeReply(reply, reader(pre));
@@ -95,7 +96,7 @@ test('a whole-file reply creating or deleting files gives the files exactly, and
       const before = render(a);
       const after = render(b);
       fc.pre(before !== after);
-      fc.pre((after !== '' || before === '') && cutOffReason(before, after) === null);
+      fc.pre((after !== '' || before === '') && cutOffReason(before, after, true) === null);
       const pre: Files = { 'f.txt': before, 'gone.txt': 'bye\n' };
       // A new file gets no blank lines at its end from its block (see the conversion rules).
       const created = render({ lines: b.lines.slice(0, b.lines.length - trailingBlank(b.lines)), eol: true });
@@ -142,14 +143,15 @@ test('minimal SEARCH/REPLACE blocks reproduce the new content exactly; their fau
 
 test('no reply makes a conversion throw, and it asks only about the paths replyPathsNeeded lists', () => {
   const line = fc.oneof(
-    fc.constantFrom('f.txt', './f.txt', 'b/f.txt', 'DELETE f.txt', '```', '```go', '~~~', '<<<<<<< SEARCH', '=======', '>>>>>>> REPLACE', '// ... existing code ...', '...', '', 'a', '}', '/etc/x', '../x', 'new.txt'),
+    fc.constantFrom('f.txt', './f.txt', 'b/f.txt', 'DELETE f.txt', '```', '```go', '~~~', '<<<<<<< SEARCH', '=======', '>>>>>>> REPLACE', '// ... existing code ...', '...', '', 'a', '}', '/etc/x', '../x', '..', '.git', 'new.txt', 'a//b.txt'),
     fc.string({ maxLength: 12 }),
   );
   fc.assert(
     fc.property(fc.array(line, { maxLength: 30 }), fc.boolean(), (lines, crlf) => {
       const reply = lines.join(crlf ? '\r\n' : '\n');
       for (const [format, convert] of [['whole', convertWholeReply], ['search-replace', convertSearchReplaceReply]] as const) {
-        const allowed = new Set(replyPathsNeeded(format, reply));
+        // What convertAndValidate reads: the listed paths that are safe to ask git about.
+        const allowed = new Set(replyPathsNeeded(format, reply).filter((p) => unsafePath(p) === null));
         const read = (p: string): string | undefined => {
           assert.ok(allowed.has(p), `${format} asked about ${JSON.stringify(p)}, not in ${JSON.stringify([...allowed])}`);
           return p === 'f.txt' ? 'a\n}\n' : undefined;

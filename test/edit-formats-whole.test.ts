@@ -80,12 +80,17 @@ test('the final newline and CRLF endings follow the file, and are logged', async
   assert.deepEqual(await gitApply(pre, r.diff, ['x.txt', 'w.txt']), post);
 });
 
-test('trailing whitespace a model drops, and blank lines before the closing fence, stay as in the file', () => {
-  const pre = { 'r.md': 'Title  \ntext\n' };
+test('whitespace at line ends is taken as written and flagged; blank lines before the closing fence are not the file\'s', () => {
+  // A block cannot tell a cleanup from a slip: the change is kept, and named for the reviewer.
+  const pre = { 'r.md': 'Title  \ntext\n', 'm.txt': 'a\r\nb\nc\r\n' };
   const r = ok(pre, 'r.md\n```md\nTitle\ntext\nmore\n\n\n```\n');
-  assert.deepEqual(r.steps.map((s) => s.fix).sort(), ['trailing-blank-lines', 'trailing-whitespace']);
-  assert.deepEqual(engineApply(pre, r.diff), { 'r.md': 'Title  \ntext\nmore\n' });
-  refused(pre, 'r.md\n```\nTitle\ntext\n```\n', /changes nothing/);
+  assert.deepEqual(r.steps.map((s) => s.fix).sort(), ['trailing-blank-lines', 'whitespace-only-lines']);
+  assert.equal(r.steps.find((s) => s.fix === 'whitespace-only-lines')?.line, 3);
+  assert.deepEqual(engineApply(pre, r.diff), { ...pre, 'r.md': 'Title\ntext\nmore\n' });
+  // A '\r' is a line ending: in a file with mixed endings, each unchanged line keeps its own.
+  const m = ok(pre, 'm.txt\n```\na\nb\nc\nd\n```\n');
+  assert.deepEqual(engineApply(pre, m.diff), { ...pre, 'm.txt': 'a\r\nb\nc\r\nd\n' });
+  refused(pre, 'm.txt\n```\na\nb\nc\n```\n', /changes nothing/);
 });
 
 test('new files, deleted files and empty files', async () => {
@@ -132,6 +137,7 @@ test('hostile and unusable paths are refused, naming the line', () => {
   refused(pre, '/etc/passwd\n```\nroot\n```\n', /absolute/, 1);
   refused(pre, '../x.txt\n```\nx\n```\n', /'\.\.'/, 1);
   refused(pre, '.git/config\n```\nx\n```\n', /\.git/, 1);
+  refused(pre, '..\n```\nx\n```\n', /'\.\.'/, 1);
   refused(pre, 'src/\u001b[31mred.txt\n```\nx\n```\n', /control character/, 1);
   refused(pre, 'DELETE .git/HEAD\n', /\.git/, 1);
   refused(pre, 'Here is the file:\n```\nx\n```\n', /no path line/, 2);

@@ -49,7 +49,11 @@ export interface SearchReplaceBlock {
  */
 export function minimalBlocks(path: string, before: string | null, after: string | null): SearchReplaceBlock[] | null {
   if (after === null) return null;
-  if (before === null) return [{ path, search: [], replace: splitFile(after).map((l) => l.text) }];
+  if (before === null) {
+    // A new file's block gets a final newline and no blank lines at its end.
+    if (after !== '' && (!after.endsWith('\n') || after.endsWith('\n\n'))) return null;
+    return [{ path, search: [], replace: splitFile(after).map((l) => l.text) }];
+  }
   const a = splitFile(before);
   const b = splitFile(after);
   if (a.length === 0) return null;

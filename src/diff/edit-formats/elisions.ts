@@ -84,20 +84,22 @@ function bracketDebt(text: string): number[] {
 const CONTINUES = /[{([,\\]$/;
 
 /**
- * Why a new version that drops the file's last lines looks cut off rather than shortened on
+ * Why a new version that removes lines of the file looks cut off rather than shortened on
  * purpose, or null: it leaves more brackets open than the file did (strings and comments with
- * brackets are in both, so they cancel out), or its last line ends as a line that continues does.
+ * brackets are in both, so they cancel out), or, when it drops the file's last lines, its last
+ * line ends as a line that continues does.
  */
-export function cutOffReason(before: string, after: string): string | null {
+export function cutOffReason(before: string, after: string, tailDropped: boolean): string | null {
   const was = bracketDebt(before);
   const now = bracketDebt(after);
   for (let k = 0; k < PAIRS.length; k++) {
     // More openers than closers, and more than the file had: a stray closer removed is no cut.
     if ((now[k] as number) > Math.max(was[k] as number, 0)) {
       const [open, close] = PAIRS[k] as [string, string];
-      return `it leaves ${(now[k] as number) - (was[k] as number)} more '${open}' open than the file does (no matching '${close}')`;
+      return `it leaves ${(now[k] as number) - Math.max(was[k] as number, 0)} more '${open}' open than the file does (no matching '${close}')`;
     }
   }
+  if (!tailDropped) return null;
   const lastOf = (s: string): string => s.trimEnd().split('\n').pop()?.trimEnd() ?? '';
   const last = lastOf(after);
   if (CONTINUES.test(last) && !CONTINUES.test(lastOf(before))) return `its last line ${JSON.stringify(last)} ends as a line that continues`;
@@ -117,15 +119,32 @@ export function refuseElisions(path: string, ops: readonly Op[], content: readon
     let e = s;
     while (e < ops.length && (ops[e] as Op).op !== ' ') e++;
     const run = ops.slice(s, e);
-    const removes = run.some((o) => o.op === '-');
     for (const o of run) {
       if (o.op !== '+') continue;
       const l = content[o.j] as ReplyLine;
-      if (isElisionNote(l.text) || (removes && isEllipsisLine(l.text))) {
+      if (isElisionNote(l.text) || (isEllipsisLine(l.text) && removesNear(ops, s, e))) {
         const what = original === undefined ? 'the new file' : 'the file';
         refuse(`line ${l.n} of the reply stands for code it leaves out of ${path} (${JSON.stringify(l.text.trim().slice(0, 80))}): give ${what}'s whole content, every line, with no placeholder`, path, l.n);
       }
     }
     s = e;
   }
+}
+
+/**
+ * Whether lines of the file are removed by the run of changes ops[s..e) or by one at most three
+ * unchanged lines away: the alignment may keep a blank line of the file between an ellipsis and
+ * the code it stands for.
+ */
+function removesNear(ops: readonly Op[], s: number, e: number): boolean {
+  const NEAR = 3;
+  for (const dir of [-1, 1] as const) {
+    let same = 0;
+    for (let k = dir < 0 ? e - 1 : s; k >= 0 && k < ops.length && same <= NEAR; k += dir) {
+      const op = (ops[k] as Op).op;
+      if (op === '-') return true;
+      same = op === ' ' ? same + 1 : 0;
+    }
+  }
+  return false;
 }

@@ -108,7 +108,8 @@ const KNOWN_NAMES = /^(?:[A-Za-z]*file|LICEN[CS]E|README|CHANGELOG|NOTICE|AUTHOR
  * well-known extensionless name. Anything else ("Here", "Output") is prose.
  */
 export function looksLikePath(name: string, readFile: ReadFile): boolean {
-  if (name.includes('/') || /\.[A-Za-z0-9_+-]+$/.test(name) || KNOWN_NAMES.test(name)) return true;
+  // An unsafe name is taken for a path, to be refused as one; it is never asked about.
+  if (name.includes('/') || /\.[A-Za-z0-9_+-]+$/.test(name) || KNOWN_NAMES.test(name) || unsafePath(name) !== null) return true;
   return readFile(name) !== undefined;
 }
 

@@ -210,30 +210,18 @@ function newContent(path: string, block: FileBlock, original: string | undefined
   }
   const lines: FileLine[] = content.map((l, k) => ({ text: l.text + eol, nl: k < content.length - 1 || finalNewline }));
   const old = original === undefined ? [] : splitFile(original);
-  // Lines that differ from the file's only in whitespace at the end (a model strips trailing
-  // spaces, or a mixed file's '\r') are the file's lines: aligned by their trimmed text, and taken
-  // from the file.
-  const ops = editScript(old, lines, (l) => `${l.text.trimEnd()}${l.nl ? '\n' : ''}`);
-  let drift = 0;
-  let first: number | null = null;
-  for (const o of ops) {
-    if (o.op !== ' ') continue;
-    const was = old[o.i] as FileLine;
-    const now = lines[o.j] as FileLine;
-    if (was.text === now.text) continue;
-    lines[o.j] = { text: was.text, nl: now.nl };
-    drift++;
-    first ??= (content[o.j] as ReplyLine).n;
-  }
-  if (drift > 0) {
-    steps.push({ fix: 'trailing-whitespace', message: `${drift} line(s) of the block for ${path} differed from the file only in whitespace at the line end; kept as in the file`, path, ...(first === null ? {} : { line: first }) });
-  }
+  // A '\r' is a line ending, not content: a line of a mixed-ending file that differs from the
+  // file's only by it is the file's line. Other whitespace is content: a block cannot tell a
+  // cleanup from a slip, so it is taken as written and flagged for the person reviewing.
+  const ops = editScript(old, lines, (l) => `${l.text.endsWith('\r') ? l.text.slice(0, -1) : l.text}${l.nl ? '\n' : ''}`);
+  for (const o of ops) if (o.op === ' ') lines[o.j] = { text: (old[o.i] as FileLine).text, nl: (lines[o.j] as FileLine).nl };
+  whitespaceOnly(path, old, lines, ops, content, steps);
   refuseElisions(path, ops, content, original);
   const after = joinFile(lines);
-  if (original !== undefined && original !== '' && tailRemoved(ops) && after !== '') {
-    const reason = cutOffReason(original, after);
+  if (original !== undefined && original !== '' && after !== '' && ops.some((o) => o.op === '-')) {
+    const reason = cutOffReason(original, after, tailRemoved(ops));
     const lastLine = content[content.length - 1] as ReplyLine;
-    if (reason !== null) refuse(`the block for ${path} drops the end of the file and looks cut off: ${reason}; give the file's whole content`, path, lastLine.n);
+    if (reason !== null) refuse(`the block for ${path} removes lines of the file and looks cut off: ${reason}; give the file's whole content`, path, lastLine.n);
   }
   return after;
 }
@@ -283,4 +271,33 @@ export function refuseHidden(resolved: ReadonlyArray<{ path: string; exists: boo
     const why = r.exists ? (options.hidden?.(r.path) ?? null) : null;
     if (why !== null) refuse(why, r.path, (items[k] as { line: number }).line);
   });
+}
+
+/**
+ * Lines the block changes only in whitespace at their end (a removed line and an added one that
+ * differ only there): taken as written, and named in a step, since a model that cannot see
+ * trailing spaces drops or adds them without meaning to.
+ */
+function whitespaceOnly(path: string, old: readonly FileLine[], lines: readonly FileLine[], ops: readonly Op[], content: readonly ReplyLine[], steps: ConversionStep[]): void {
+  const removed = new Map<string, string[]>();
+  for (const o of ops) {
+    if (o.op !== '-') continue;
+    const text = (old[o.i] as FileLine).text;
+    removed.set(text.trimEnd(), [...(removed.get(text.trimEnd()) ?? []), text]);
+  }
+  let n = 0;
+  let first: number | null = null;
+  for (const o of ops) {
+    if (o.op !== '+') continue;
+    const text = (lines[o.j] as FileLine).text;
+    const left = removed.get(text.trimEnd()) ?? [];
+    const k = left.findIndex((t) => t !== text);
+    if (k < 0) continue;
+    left.splice(k, 1);
+    n++;
+    first ??= (content[o.j] as ReplyLine).n;
+  }
+  if (n > 0) {
+    steps.push({ fix: 'whitespace-only-lines', message: `${n} line(s) of the block for ${path} differ from the file only in whitespace at the line end; taken as written (check that this is meant)`, path, ...(first === null ? {} : { line: first }) });
+  }
 }
