@@ -36,11 +36,27 @@ test('a template that cannot be read as meant is refused with the line and the r
   assert.equal(renderTemplate(parsed('function f() {{ return 1; }}\n'), {}), 'function f() {{ return 1; }}\n');
 });
 
-test("the shipped pack's feedback template parses and uses only known values", () => {
+test("the shipped pack's feedback templates, one per edit format, parse and use only known values", () => {
   const pack = loadPackFromDir(DEFAULT_PACK_DIR);
   assert.ok(pack.executorFeedback);
-  const text = readFileSync(path.join(DEFAULT_PACK_DIR, pack.manifest.prompts.executor_feedback!), 'utf8');
-  for (const [, name] of text.matchAll(/\{\{[#/]?([a-z_]+)\}\}/g)) assert.ok((EXECUTOR_FEEDBACK_VALUES as readonly string[]).includes(name!), name);
+  assert.ok(pack.formats.whole?.executorFeedback && pack.formats['search-replace']?.executorFeedback);
+  const names = [pack.manifest.prompts.executor_feedback!, ...Object.values(pack.manifest.prompts.edit_formats ?? {}).map((prompts) => prompts!.executor_feedback!)];
+  assert.equal(names.length, 3);
+  for (const file of names) {
+    const text = readFileSync(path.join(DEFAULT_PACK_DIR, file), 'utf8');
+    for (const [, name] of text.matchAll(/\{\{[#/]?([a-z_]+)\}\}/g)) assert.ok((EXECUTOR_FEEDBACK_VALUES as readonly string[]).includes(name!), name);
+  }
+});
+
+test('a pack set to an edit format it has no prompts for is refused, naming what to add', () => {
+  const manifest = JSON.parse(readFileSync(path.join(DEFAULT_PACK_DIR, 'manifest.json'), 'utf8'));
+  const read = (name: string) => readFileSync(path.join(DEFAULT_PACK_DIR, name));
+  manifest.generation.edit_format = 'search-replace';
+  delete manifest.prompts.edit_formats['search-replace'];
+  assert.throws(
+    () => parsePack(Buffer.from(JSON.stringify(manifest)), read, 'p'),
+    (error: unknown) => error instanceof OrchestratorError && /^p\/manifest\.json sets generation\.edit_format to search-replace but has no prompts\.edit_formats\.search-replace/.test(error.message),
+  );
 });
 
 test('a pack whose feedback template is broken is refused, naming the file; one without the key loads with none', () => {
@@ -50,7 +66,9 @@ test('a pack whose feedback template is broken is refused, naming the file; one 
     () => parsePack(Buffer.from(JSON.stringify(manifest)), read({ 'executor.feedback.txt': '{{attempt}}\n' }), 'p'),
     (error: unknown) => error instanceof OrchestratorError && /^p\/executor\.feedback\.txt is not a valid prompt template: line 1: unknown placeholder \{\{attempt\}\}/.test(error.message),
   );
+  // A pack from before feedback (and edit formats) existed.
   delete manifest.prompts.executor_feedback;
+  delete manifest.prompts.edit_formats;
   const old = parsePack(Buffer.from(JSON.stringify(manifest)), read({}), 'p');
   assert.equal(old.executorFeedback, null);
   assert.deepEqual([...old.files.keys()].sort(), ['executor.system.txt', 'manifest.json', 'planner.system.txt']);

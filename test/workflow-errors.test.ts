@@ -80,7 +80,7 @@ describe('bad input from a person', () => {
   test('a custom --pack is copied into the run; a broken one is refused clearly', async () => {
     const pack = path.join(ws.root, 'mypack');
     mkdirSync(pack);
-    for (const name of ['manifest.json', 'planner.system.txt', 'executor.system.txt', 'executor.feedback.txt']) {
+    for (const name of readdirSync(path.join(CLI, '../../../packs/core'))) {
       writeFileSync(path.join(pack, name), readFileSync(path.join(CLI, '../../../packs/core', name)));
     }
     writeFileSync(path.join(pack, 'planner.system.txt'), 'Plan tersely.\n');

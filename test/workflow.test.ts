@@ -27,7 +27,16 @@ describe('the whole workflow through the built CLI', () => {
     assert.equal(manifest.repository.base_kind, 'commit');
     assert.equal(manifest.generation.temperature, 0);
     assert.equal(manifest.spec.sha256, sha(ws.read(run, 'spec.md')));
-    assert.deepEqual(Object.keys(manifest.pack.files).sort(), ['executor.feedback.txt', 'executor.system.txt', 'manifest.json', 'planner.system.txt']);
+    assert.deepEqual(Object.keys(manifest.pack.files).sort(), [
+      'executor.feedback.txt',
+      'executor.search-replace.feedback.txt',
+      'executor.search-replace.system.txt',
+      'executor.system.txt',
+      'executor.whole.feedback.txt',
+      'executor.whole.system.txt',
+      'manifest.json',
+      'planner.system.txt',
+    ]);
     assert.deepEqual(ws.json(run, 'context/allowlist.json').files, []);
     const audit = ws.read(run, 'audit.log').trim().split('\n').map((line) => JSON.parse(line));
     assert.equal(audit[0].command, 'init');

@@ -51,6 +51,7 @@ export function registerCommands(program: Command): void {
     .addOption(new Option('--provider <provider>', 'model server protocol, or embedded: run GGUF models in-process (needs node-llama-cpp)').choices(['ollama', 'openai', 'embedded']).default('ollama'))
     .option('--base-url <url>', 'model server URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434)')
     .option('--pack <dir>', 'prompt pack folder (default: the shipped packs/core)')
+    .addOption(new Option('--edit-format <format>', "how the executor writes its change: diff, whole (each changed file in full) or search-replace; picks the shipped pack of that format (see docs/edit-formats.md)").choices(['diff', 'whole', 'search-replace']))
     .option('--allow-remote', 'allow a model server that is not on this machine (recorded in the manifest)')
     .option('--check <command>', 'a command (run with sh -c) to run on every validated patch in a throwaway copy, e.g. "npm test" (repeat for more; recorded in the manifest)', collect, [])
     .action(lazy(() => import('./commands/init.js')));
@@ -97,6 +98,7 @@ export function registerCommands(program: Command): void {
     .option('--same', 'send the request even if it is byte-identical to the last attempt\'s (recorded)')
     .option('--no-checks', "do not run the run's checks on this attempt's patch (recorded)")
     .option('--check-timeout <seconds>', 'time limit of each check, in seconds (default: 300)')
+    .addOption(new Option('--edit-format <format>', "this attempt's reply format in place of the run's: diff, whole or search-replace (recorded; the prompts are the run pack's for that format)").choices(['diff', 'whole', 'search-replace']))
     .option('--checks-only', "run the run's checks again on the latest attempt's patch, without a model call (recorded)")
     .option('--allow-model-change', 'use a model whose digest differs from the one the run recorded (recorded in the audit log)')
     .option('--base-url <url>', "the run's model server, if it moved (default: the one the run recorded; recorded in the audit log)")
@@ -164,6 +166,7 @@ export function registerCommands(program: Command): void {
     .option('--base <rev>', 'revision to validate against', 'HEAD')
     .option('--out <file>', 'write the repaired diff here (default: standard output)')
     .option('--report <file>', 'write the JSON report here')
+    .addOption(new Option('--format <format>', "the reply's edit format: a diff, whole files, or SEARCH/REPLACE blocks (converted to a diff first)").choices(['diff', 'whole', 'search-replace']).default('diff'))
     .action(lazy(() => import('./commands/check-patch.js')));
 
   command('verify', 'recompute the hash chain, artifact hashes, approvals and patches of a run; ❌ on any change', 'llm-orchestrator verify --run ID --head 3f2a…')

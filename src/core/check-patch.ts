@@ -3,6 +3,8 @@ import { fileProblem } from './person-feedback.js';
 import path from 'node:path';
 import { OrchestratorError } from '../errors.js';
 import { EMPTY_TREE, headCommit, resolveRevision } from '../git/repository.js';
+import type { ConversionResult, EditFormat } from '../diff/edit-formats/index.js';
+import { convertAndValidate } from './convert-reply.js';
 import { repairAndValidate, type RepairedPatch } from './repair-and-validate.js';
 import { outsideRunsDir } from './runs-dir-policy.js';
 import { openStore } from './session.js';
@@ -12,12 +14,17 @@ export interface CheckPatchOptions {
   /** A file path, or '-' for standard input. */
   input: string;
   base?: string;
+  /** The reply's edit format: a diff (default), whole files, or SEARCH/REPLACE blocks converted to one. */
+  format?: EditFormat;
   readStdin(): Buffer;
 }
 
 export interface CheckPatchResult extends RepairedPatch {
   repository: string;
   base: string;
+  format: EditFormat;
+  /** How a whole-file or SEARCH/REPLACE reply became the diff; null for a diff. */
+  conversion: ConversionResult | null;
 }
 
 /** `check-patch`: the run-task engine for any diff from any tool, against a revision of the repository. */
@@ -25,8 +32,14 @@ export async function checkPatch(env: WorkflowEnv, options: CheckPatchOptions): 
   const { repoRoot, store } = await openStore(env);
   const base = options.base ? await resolveRevision(repoRoot, options.base) : ((await headCommit(repoRoot)) ?? EMPTY_TREE);
   const reply = readInput(env, options).toString('utf8');
+  const format = options.format ?? 'diff';
+  if (format !== 'diff') {
+    const converted = await convertAndValidate(repoRoot, base, [], format, reply);
+    const result = outsideRunsDir(converted, repoRoot, store.runsDir);
+    return { ...result, repository: repoRoot, base, format, conversion: converted.conversion };
+  }
   const result = outsideRunsDir(await repairAndValidate(repoRoot, base, [], reply), repoRoot, store.runsDir);
-  return { ...result, repository: repoRoot, base };
+  return { ...result, repository: repoRoot, base, format, conversion: null };
 }
 
 function readInput(env: WorkflowEnv, options: CheckPatchOptions): Buffer {

@@ -4,9 +4,9 @@ import { resolveRevision } from '../git/repository.js';
 import { requireAllowedBaseUrl } from '../model/base-url.js';
 import { recordedModelName } from '../model/embedded/model-file.js';
 import { TOOL_NAME, TOOL_VERSION } from '../package-info.js';
-import { loadPackFromDir } from '../pack/load-pack.js';
 import { planTasks } from '../schema/plan.js';
-import { Allowlist, Manifest, PlanResponse, SCHEMA_VERSION, type PlanImport } from '../schema/run-files.js';
+import { Allowlist, Manifest, PlanResponse, SCHEMA_VERSION, type EditFormat, type PlanImport } from '../schema/run-files.js';
+import { choosePack } from './edit-format/choose-pack.js';
 import { sha256 } from '../store/run-store.js';
 import { selectCarried, type CarryCandidate } from './carry-over.js';
 import type { InitResult } from './init.js';
@@ -27,6 +27,8 @@ export interface InitFromOptions {
   pack?: string;
   numCtx?: number;
   numPredict?: number;
+  /** `--edit-format`: the shipped pack of that format, as if given with --pack. */
+  editFormat?: EditFormat;
 }
 
 /**
@@ -65,10 +67,11 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
     }
   }
 
-  const pack = options.pack ? loadPackFromDir(path.resolve(env.cwd, options.pack)) : loadRunPack(source);
+  const chosen = options.pack !== undefined || options.editFormat !== undefined ? choosePack(env.cwd, options.pack, options.editFormat) : null;
+  const pack = chosen ?? loadRunPack(source);
   // Without --pack the run's parameters are the source run's (which may carry overrides of its own).
   const overrides = { ...(options.numCtx === undefined ? {} : { num_ctx: options.numCtx }), ...(options.numPredict === undefined ? {} : { num_predict: options.numPredict }) };
-  const generation = { ...(options.pack ? pack.manifest.generation : sourceManifest.generation), ...overrides };
+  const generation = { ...(chosen ? pack.manifest.generation : sourceManifest.generation), ...overrides };
 
   const { provider } = sourceManifest;
   const embedded = provider === 'embedded';
@@ -137,6 +140,7 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
     planner_model: options.plannerModel,
     executor_model: options.executorModel,
     pack: options.pack,
+    edit_format: options.editFormat,
     num_ctx: options.numCtx,
     num_predict: options.numPredict,
   };

@@ -6,8 +6,9 @@ import { requireAllowedBaseUrl, resolveBaseUrl } from '../model/base-url.js';
 import { IN_PROCESS } from '../model/embedded/embedded-provider.js';
 import { recordedModelName } from '../model/embedded/model-file.js';
 import { DEFAULT_PACK_DIR, TOOL_NAME, TOOL_VERSION } from '../package-info.js';
-import { loadPackFromDir, type Pack } from '../pack/load-pack.js';
-import { overLimit, packLimits, SCHEMA_VERSION, type Manifest } from '../schema/run-files.js';
+import type { Pack } from '../pack/load-pack.js';
+import { overLimit, packLimits, SCHEMA_VERSION, type EditFormat, type Manifest } from '../schema/run-files.js';
+import { choosePack } from './edit-format/choose-pack.js';
 import { sha256 } from '../store/run-store.js';
 import { ALLOWLIST, MANIFEST, PACK_DIR, SPEC } from './layout.js';
 import { runsDirAdvice } from './runs-dir-advice.js';
@@ -25,6 +26,8 @@ export interface InitOptions {
   allowRemote?: boolean;
   /** `--check CMD` (repeatable): commands run on every validated patch, after the pack's own. */
   checks?: string[];
+  /** `--edit-format`: the shipped pack of that format (or, with --pack, the format that pack must have). */
+  editFormat?: EditFormat;
 }
 
 export interface InitResult {
@@ -43,7 +46,7 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
   const provider = parseProvider(options.provider);
   const specPath = path.resolve(env.cwd, options.spec);
   const spec = readSpec(specPath);
-  const pack = loadPackFromDir(options.pack ? path.resolve(env.cwd, options.pack) : DEFAULT_PACK_DIR);
+  const pack = choosePack(env.cwd, options.pack, options.editFormat);
   const { spec_bytes } = packLimits(pack.manifest);
   if (spec.length > spec_bytes) throw new OrchestratorError(overLimit(`spec ${options.spec}`, spec.length, 'spec_bytes', spec_bytes));
   const { repoRoot, store } = await openStore(env);
@@ -89,6 +92,7 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
     provider,
     base_url: baseUrl,
     pack: options.pack,
+    edit_format: options.editFormat,
     allow_remote: allowRemote ? true : undefined,
     check: options.checks && options.checks.length > 0 ? options.checks : undefined,
   };

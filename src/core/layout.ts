@@ -66,6 +66,8 @@ export function attemptFiles(taskId: string, attempt: number, root = 'executions
     thinking: `${dir}/thinking.txt`,
     markdown: `${dir}/exec.md`,
     rawPatch: `${dir}/artifacts/patch.raw.diff`,
+    /** The reply of a whole or search-replace attempt, byte for byte (a diff reply is rawPatch). */
+    replyRaw: `${dir}/artifacts/reply.raw.txt`,
     patch: `${dir}/artifacts/patch.diff`,
     notes: `${dir}/artifacts/notes.md`,
     patchMarkdown: `${dir}/artifacts/patch.md`,

@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../model/types.js';
 import type { Plan, PlanTask } from '../schema/plan.js';
+import type { EditFormat } from '../schema/pack-manifest.js';
 
 /**
  * The user messages around the pack's fixed system prompts. Nothing here may depend on the
@@ -62,7 +63,7 @@ export interface ContextFile {
  * `unseen`: files the task names that exist at the run's current state but are not in the context.
  * The model must not be told they are new: it would write them as new files, which cannot apply.
  */
-export function executorMessages(system: string, task: PlanTask, context: ContextFile[], unseen: readonly string[] = []): ChatMessage[] {
+export function executorMessages(system: string, task: PlanTask, context: ContextFile[], unseen: readonly string[] = [], format: EditFormat = 'diff'): ChatMessage[] {
   const lines = [
     `# Task ${task.id}: ${task.title}`,
     '',
@@ -79,12 +80,19 @@ export function executorMessages(system: string, task: PlanTask, context: Contex
   if (context.length === 0) lines.push('', unseen.length === 0 ? '(none: every file you change is new)' : '(none)');
   for (const file of context) lines.push('', `### ${file.path}`, ...fenced(file.content.replace(/\n$/, '')));
   if (unseen.length > 0) lines.push('', `These files of the task exist, but you are not shown them: ${unseen.join(', ')}. Do not write them as new files.`);
-  lines.push('', 'Reply with one unified diff (git format, paths prefixed a/ and b/) that carries out the task. No explanation.');
+  lines.push('', REPLY_SHAPE[format]);
   return [
     { role: 'system', content: system },
     { role: 'user', content: lines.join('\n') + '\n' },
   ];
 }
+
+/** The task's last line: the reply's shape, repeated where a small model reads it last. */
+const REPLY_SHAPE: Record<EditFormat, string> = {
+  diff: 'Reply with one unified diff (git format, paths prefixed a/ and b/) that carries out the task. No explanation.',
+  whole: 'Reply with each file you change: its path on a line, then its complete new content in a fenced code block, every line of it. No explanation.',
+  'search-replace': 'Reply with SEARCH/REPLACE blocks (the path on a line, then <<<<<<< SEARCH, the exact lines, =======, the new lines, >>>>>>> REPLACE) that carry out the task. No explanation.',
+};
 
 /**
  * A file's text between fences of more backticks than any run inside it (CommonMark closes a fence

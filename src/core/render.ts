@@ -38,6 +38,7 @@ export function renderExecMarkdown(task: PlanTask, response: ExecResponse, check
     `# ${line(task.id)}: ${line(task.title)} (attempt ${response.attempt})`,
     '',
     `- Model: ${line(response.model)}`,
+    ...(response.edit_format ? [`- Edit format: ${response.edit_format} (the reply is artifacts/reply.raw.txt; patch.diff is computed from it)`] : []),
     `- Diff found: ${normalization.ok ? 'yes' : `no (${line(String(normalization.error))})`}`,
     `- Validation: ${validation.ok ? `passes against ${validation.base.slice(0, 12)} + ${validation.approved_patches.length} approved patch(es)` : 'fails'}`,
   ];
@@ -57,6 +58,7 @@ export function renderExecMarkdown(task: PlanTask, response: ExecResponse, check
     }
   }
   if (response.feedback) lines.push(...renderFeedback(response.feedback));
+  if (response.conversion) lines.push(...renderConversion(response.conversion));
   lines.push('', '## Fixes made to the reply', '');
   if (normalization.fixes.length === 0) lines.push('None: the diff is exactly as the model wrote it.');
   for (const fix of normalization.fixes) {
@@ -66,6 +68,16 @@ export function renderExecMarkdown(task: PlanTask, response: ExecResponse, check
   lines.push('', '## Files', '');
   for (const file of normalization.files) lines.push(`- ${line(file.kind)}: \`${line(file.newPath ?? file.oldPath ?? '')}\``);
   return lines.join('\n') + '\n';
+}
+
+/** How a whole or search-replace reply became the diff, step by step, or where it was refused. */
+function renderConversion(conversion: NonNullable<ExecResponse['conversion']>): string[] {
+  const lines = ['', '## Conversion of the reply to a diff', ''];
+  const where = (file: string | null, at: number | null): string => (file === null ? '' : ` (\`${line(file)}\`${at === null ? '' : ` line ${at}`})`);
+  if (!conversion.ok) lines.push(`Refused${where(conversion.path, conversion.line)}: ${line(conversion.reason ?? '')}`, '');
+  if (conversion.steps.length === 0) lines.push(conversion.ok ? 'No step beyond reading the reply: it was exactly in the format.' : 'No step was taken before the refusal.');
+  for (const step of conversion.steps) lines.push(`- **${line(step.fix)}**${where(step.path, step.line)}: ${line(step.message)}`);
+  return lines;
 }
 
 /** What the request told the model about the previous attempt, besides re-sending its reply. */

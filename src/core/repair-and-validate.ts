@@ -46,7 +46,7 @@ export async function repairAndValidate(
 }
 
 /** Why a reply may not change `file`, an existing file the executor was not shown (one line, naming the file only). */
-function hiddenFileRefusal(file: string): string {
+export function hiddenFileRefusal(file: string): string {
   return `the executor cannot see this file, so its reply may not change it: add it with \`add-context --file ${file}\` and run the task again`;
 }
 

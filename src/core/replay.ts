@@ -141,7 +141,7 @@ function recordedCalls(run: Run, task: string | undefined): RecordedCall[] {
       const files = attemptFiles(exec[2]!, attempt, exec[1]);
       if (files.request !== file) continue;
       // `executions` sorts before `executions/rev-NNN`: earlier revisions' attempts first.
-      calls.push({ role: 'executor', request: file, content: textOr(run, files.rawPatch), thinking: textOr(run, files.thinking), response: files.response, key: `1 ${exec[1]} ${exec[2]} ${pad(attempt)}` });
+      calls.push({ role: 'executor', request: file, content: textOr(run, run.exists(files.replyRaw) ? files.replyRaw : files.rawPatch), thinking: textOr(run, files.thinking), response: files.response, key: `1 ${exec[1]} ${exec[2]} ${pad(attempt)}` });
     }
   }
   if (calls.length === 0) {

@@ -14,6 +14,9 @@ import { visibleText } from '../visible-text.js';
 import { executorOverflowAdvice, feedbackMessages, previousAttempt, sameRequestRefusal } from './executor-feedback.js';
 import { readPersonFeedback } from './person-feedback.js';
 import { loadRunPack } from './run-pack.js';
+import { attemptFormat, checkWholeFileLimit, runPackFor } from './edit-format/attempt-format.js';
+import { convertAttemptReply, type ConversionRecord } from './edit-format/convert-attempt.js';
+import type { EditFormat } from '../schema/run-files.js';
 import { isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
 import { repairAndValidate, runRepoName, type RepairedPatch } from './repair-and-validate.js';
 import { outsideRunsDir } from './runs-dir-policy.js';
@@ -42,6 +45,8 @@ export interface RunTaskOptions {
   noChecks?: boolean | undefined;
   /** `--check-timeout S`: each check's time limit, in seconds. */
   checkTimeout?: number | undefined;
+  /** `--edit-format`: this attempt's reply format, in place of the run's (recorded). */
+  editFormat?: EditFormat | undefined;
 }
 
 export async function runTask(env: WorkflowEnv, runId: string, taskId: string, options: RunTaskOptions = {}): Promise<RunTaskResult> {
@@ -56,6 +61,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     same: options.same === true ? true : undefined,
     no_checks: options.noChecks === true ? true : undefined,
     check_timeout: options.checkTimeout,
+    edit_format: options.editFormat,
   };
   return audited(session.run, env, 'run-task', args, async (record) => {
     const snapshot = loadSnapshot(session.run);
@@ -78,11 +84,13 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     }
     const shown = context.files.map((item) => item.path);
 
-    const pack = loadRunPack(session.run);
+    const format = attemptFormat(session.manifest, options.editFormat);
+    const pack = runPackFor(loadRunPack(session.run), format, runId);
+    if (format === 'whole') await checkWholeFileLimit(session.repoRoot, context.tree, task.task.files, pack, { runId, taskId });
     const attempt = task.attempts.length + 1;
     const previous = await previousAttempt(session.run, { root: session.repoRoot, name: runRepoName(session.manifest) }, pack, task, context, person);
     const messages = [
-      ...executorMessages(pack.executorSystem, task.task, context.files, unseen),
+      ...executorMessages(pack.executorSystem, task.task, context.files, unseen, format),
       ...(previous ? feedbackMessages(pack, taskId, previous) : []),
     ];
     const executions = snapshot.current!.executions;
@@ -102,19 +110,29 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     const files = attemptFiles(taskId, attempt, executions);
     const { run } = session;
     run.writeText(files.request, body);
-    run.writeText(files.rawPatch, result.content);
+    // Kept before anything reads it; a reply in another format is not a diff, so not named one.
+    run.writeText(format === 'diff' ? files.rawPatch : files.replyRaw, result.content);
     if (result.thinking) run.writeText(files.thinking, result.thinking);
 
     // A reply stopped by num_predict may end mid-hunk; a repaired version of it would be a smaller
     // patch than the model meant, so it is never repaired or validated.
     const base = session.manifest.repository.base_commit;
     const limits = packLimits(pack.manifest);
+    const approvedTexts = approved.map((item) => item.patch);
+    // A whole or search-replace reply becomes a diff first; from there it is checked as any diff is.
+    const converted =
+      result.done_reason !== 'length' && format !== 'diff'
+        ? await convertAttemptReply(session.repoRoot, base, approvedTexts, result.content, format, runRepoName(session.manifest), undefined, shown)
+        : null;
+    const conversion: ConversionRecord | null = converted?.conversion ?? null;
     const repaired = withinPatchLimit(
       result.done_reason === 'length'
         ? cutShort(session.manifest.generation.num_predict)
-        : (tooManyHunks(result.content, limits.reply_hunks) ??
+        : converted
+          ? outsideRunsDir(converted, session.repoRoot, path.dirname(run.dir))
+          : (tooManyHunks(result.content, limits.reply_hunks) ??
             outsideRunsDir(
-              await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest), undefined, shown),
+              await repairAndValidate(session.repoRoot, base, approvedTexts, result.content, runRepoName(session.manifest), undefined, shown),
               session.repoRoot,
               path.dirname(run.dir),
             )),
@@ -141,6 +159,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
       done_reason: result.done_reason,
       stats: result.stats,
       normalization: { ok: outcome.ok, error: outcome.error, refusal: outcome.refusal, fixes: outcome.fixes, files: outcome.files },
+      ...(format === 'diff' ? {} : { edit_format: format, ...(conversion ? { conversion } : {}) }),
       context_files: shown,
       validation,
       ...(previous ? { feedback: previous.feedback } : {}),
@@ -195,8 +214,9 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     if (interrupted !== null) throw interrupted;
     if (!validation.ok) {
       const reason = validation.errors[0];
+      const what = conversion?.ok === false ? `the ${format} reply cannot be turned into a patch` : 'the patch does not validate';
       throw new OrchestratorError(
-        `${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${files.response}: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model this failure with its reply and your note`,
+        `${taskId} attempt ${attempt}: ${what}: ${reason}; recorded in ${files.response}: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model this failure with its reply and your note`,
       );
     }
     return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings, run_dir: shownPath(env.cwd, run.dir) };

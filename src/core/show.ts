@@ -51,6 +51,10 @@ export interface PatchView {
   patch_sha256: string | null;
   no_patch_reason: string | null;
   fixes: ExecResponse['normalization']['fixes'];
+  /** The format the executor replied in (docs/edit-formats.md). */
+  edit_format: NonNullable<ExecResponse['edit_format']>;
+  /** How a whole or search-replace reply became the patch; null for a diff reply. */
+  conversion: ExecResponse['conversion'] | null;
   validation: PatchValidationRecord;
   undeclared_files: string[];
   /** Added lines holding control characters: where, and which (escaped). */
@@ -146,6 +150,8 @@ function patchView(run: Run, snapshot: RunSnapshot, taskId: string, wanted: numb
     patch_sha256: attempt.patchSha256,
     no_patch_reason: patch === null ? noPatchReason(response) : null,
     fixes: response.normalization.fixes,
+    edit_format: response.edit_format ?? 'diff',
+    conversion: response.conversion ?? null,
     validation: response.validation,
     undeclared_files: response.undeclared_files ?? [],
     // Recorded by run-task; found again for attempts recorded before run-task looked for them.

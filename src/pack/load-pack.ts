@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { OrchestratorError } from '../errors.js';
-import { PackManifest } from '../schema/run-files.js';
+import { PackManifest, type EditFormat } from '../schema/run-files.js';
 import { parseTemplate, type Template } from './template.js';
 
 /**
@@ -31,6 +31,23 @@ export interface Pack {
   executorSystem: string;
   /** Null for a pack written before executor feedback existed: its runs send none. */
   executorFeedback: Template | null;
+  /** The executor's prompts for the other edit formats (prompts.edit_formats), by format. */
+  formats: Partial<Record<Exclude<EditFormat, 'diff'>, ExecutorPrompts>>;
+}
+
+export interface ExecutorPrompts {
+  executorSystem: string;
+  executorFeedback: Template | null;
+}
+
+/**
+ * The pack as the executor sees it in `format`: its system prompt and feedback wording are that
+ * format's. Null when the pack has no prompts for it.
+ */
+export function packForFormat(pack: Pack, format: EditFormat): Pack | null {
+  if (format === 'diff') return pack;
+  const prompts = pack.formats[format];
+  return prompts ? { ...pack, ...prompts } : null;
 }
 
 /** Reads a prompt pack from a folder (the shipped `packs/core`, or `--pack DIR`). */
@@ -62,24 +79,33 @@ export function parsePack(manifestBytes: Buffer, read: (name: string) => Buffer,
   }
   const manifest = parsed.data;
   const feedbackName = manifest.prompts.executor_feedback;
-  for (const name of [manifest.prompts.planner_system, manifest.prompts.executor_system, ...(feedbackName ? [feedbackName] : [])]) {
+  const formatPrompts = Object.entries(manifest.prompts.edit_formats ?? {}).filter((entry): entry is [Exclude<EditFormat, 'diff'>, { executor_system: string; executor_feedback?: string }] => entry[1] !== undefined);
+  const names = [manifest.prompts.planner_system, manifest.prompts.executor_system, ...(feedbackName ? [feedbackName] : [])];
+  for (const [, prompts] of formatPrompts) names.push(prompts.executor_system, ...(prompts.executor_feedback ? [prompts.executor_feedback] : []));
+  for (const name of names) {
     if (name !== path.basename(name)) throw new OrchestratorError(`pack prompt "${name}" must be a file name in the pack folder, not a path`);
   }
   const files = new Map<string, Buffer>([['manifest.json', manifestBytes]]);
-  files.set(manifest.prompts.planner_system, read(manifest.prompts.planner_system));
-  files.set(manifest.prompts.executor_system, read(manifest.prompts.executor_system));
-  let executorFeedback: Template | null = null;
-  if (feedbackName) {
-    files.set(feedbackName, read(feedbackName));
-    const parsed = parseTemplate(files.get(feedbackName)!.toString('utf8'), EXECUTOR_FEEDBACK_VALUES);
-    if (typeof parsed === 'string') throw new OrchestratorError(`${where}/${feedbackName} is not a valid prompt template: ${parsed}; fix the pack`);
-    executorFeedback = parsed;
+  for (const name of names) if (!files.has(name)) files.set(name, read(name));
+  const text = (name: string): string => files.get(name)!.toString('utf8');
+  const template = (name: string | undefined): Template | null => {
+    if (!name) return null;
+    const parsed = parseTemplate(text(name), EXECUTOR_FEEDBACK_VALUES);
+    if (typeof parsed === 'string') throw new OrchestratorError(`${where}/${name} is not a valid prompt template: ${parsed}; fix the pack`);
+    return parsed;
+  };
+  const formats: Pack['formats'] = {};
+  for (const [format, prompts] of formatPrompts) formats[format] = { executorSystem: text(prompts.executor_system), executorFeedback: template(prompts.executor_feedback) };
+  const own = manifest.generation.edit_format ?? 'diff';
+  if (own !== 'diff' && !formats[own]) {
+    throw new OrchestratorError(`${where}/manifest.json sets generation.edit_format to ${own} but has no prompts.edit_formats.${own}: add that format's executor prompt to the pack`);
   }
   return {
     manifest,
     files,
-    plannerSystem: files.get(manifest.prompts.planner_system)!.toString('utf8'),
-    executorSystem: files.get(manifest.prompts.executor_system)!.toString('utf8'),
-    executorFeedback,
+    plannerSystem: text(manifest.prompts.planner_system),
+    executorSystem: text(manifest.prompts.executor_system),
+    executorFeedback: template(feedbackName),
+    formats,
   };
 }

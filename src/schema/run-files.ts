@@ -2,7 +2,7 @@ import './zod.js';
 import * as z from 'zod/mini';
 import { PlanTask } from './plan.js';
 import { Bool, NullableNumber, NullableText, Num, PositiveInt, SCHEMA_VERSION, Sha256, Text, Version } from './leaves.js';
-import { CheckCommand, CheckLink, GenerationParams } from './pack-manifest.js';
+import { CheckCommand, CheckLink, EditFormat, GenerationParams } from './pack-manifest.js';
 
 export { SCHEMA_VERSION } from './leaves.js';
 export * from './pack-manifest.js';
@@ -214,6 +214,23 @@ export const ExecResponse = z.strictObject({
     fixes: z.array(FixRecord),
     files: z.array(z.strictObject({ oldPath: NullableText, newPath: NullableText, kind: Text })),
   }),
+  /** The format the executor was asked to reply in; absent: diff (the reply is in patch.raw.diff). */
+  edit_format: z.optional(EditFormat),
+  /**
+   * For a whole or search-replace reply (kept in artifacts/reply.raw.txt): how it was turned into a
+   * unified diff, each step logged like a repair, or why it was refused (with where). The diff it
+   * gave then went through the engine and git as any reply does (normalization, validation).
+   */
+  conversion: z.optional(
+    z.strictObject({
+      ok: Bool,
+      reason: NullableText,
+      path: NullableText,
+      line: NullableNumber,
+      steps: z.array(z.strictObject({ fix: Text, message: Text, path: NullableText, line: NullableNumber })),
+      files: z.array(Text),
+    }),
+  ),
   /** Files the patch changes that the task did not declare: approve-task then needs --ack-undeclared. */
   undeclared_files: z.optional(z.array(Text)),
   /**

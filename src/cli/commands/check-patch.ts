@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { checkPatch, type CheckPatchResult } from '../../core/check-patch.js';
+import type { EditFormat } from '../../diff/edit-formats/index.js';
 import { canonicalJson } from '../../model/canonical-json.js';
 import { OrchestratorError } from '../../errors.js';
 import { visibleLine } from '../../visible-text.js';
@@ -16,6 +17,7 @@ export default async function checkPatchCommand(options: Options, command: Comma
   const result = await checkPatch(env, {
     input: command.args[0]!,
     ...(options.base ? { base: options.base } : {}),
+    format: options.format as EditFormat,
     readStdin: () => readFileSync(0),
   });
   const report = toReport(result, command.args[0]!);
@@ -25,17 +27,23 @@ export default async function checkPatchCommand(options: Options, command: Comma
 
   setResult({ ...report, diff: ok ? result.outcome.diff : null });
   if (!jsonMode()) {
+    for (const step of result.conversion?.steps ?? []) {
+      const where = [step.path, step.line === undefined ? null : `reply line ${step.line}`].filter(Boolean).join(', ');
+      process.stderr.write(`${visibleLine(`converted ${step.fix}${where ? ` (${where})` : ''}: ${step.message}`)}\n`);
+    }
     for (const fix of result.outcome.fixes) {
       const where = [fix.file, fix.hunk === null ? null : `hunk ${fix.hunk}`].filter(Boolean).join(' ');
       process.stderr.write(`${visibleLine(`fixed ${fix.kind}${where ? ` (${where})` : ''}: ${fix.detail}`)}\n`);
     }
     if (ok && !options.out) outRaw(result.outcome.diff);
-    if (ok) process.stderr.write(`ok: validates against ${result.base.slice(0, 12)} (${result.validation?.files.length ?? 0} file(s), ${result.outcome.fixes.length} fix(es))\n`);
+    const converted = result.conversion ? `converted from ${result.format} (${result.conversion.steps.length} step(s)), ` : '';
+    if (ok) process.stderr.write(`ok: ${converted}validates against ${result.base.slice(0, 12)} (${result.validation?.files.length ?? 0} file(s), ${result.outcome.fixes.length} fix(es))\n`);
   }
   if (!ok) throw new OrchestratorError(refusalLine(result));
 }
 
 function refusalLine(result: CheckPatchResult): string {
+  if (result.conversion && !result.conversion.ok) return `the reply is refused: ${result.error}`;
   const refusal = result.outcome.refusal;
   if (!refusal) return `the patch does not validate: ${result.error}`;
   const where = [refusal.file, refusal.hunk === null ? null : `hunk ${refusal.hunk}`].filter(Boolean).join(' ');
@@ -52,6 +60,8 @@ function toReport(result: CheckPatchResult, input: string) {
     input,
     repository: result.repository,
     base: result.base,
+    format: result.format,
+    conversion: result.conversion === null ? null : { ok: result.conversion.ok, steps: result.conversion.steps, ...(result.conversion.ok ? { files: result.conversion.files } : { reason: result.conversion.reason, path: result.conversion.path ?? null, line: result.conversion.line ?? null }) },
     error: result.error,
     refusal: result.outcome.refusal,
     fixes: result.outcome.fixes,

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import type { EditFormat } from '../../schema/run-files.js';
 import { UsageError } from '../../errors.js';
 import { initFromRun } from '../../core/init-from.js';
 import { initRun } from '../../core/init.js';
+import { parseEditFormat } from '../../core/edit-format/attempt-format.js';
 import { jsonMode, out, setResult, warn } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -18,6 +20,7 @@ interface Options {
   pack?: string;
   allowRemote?: boolean;
   check: string[];
+  editFormat?: string;
 }
 
 export default async function init(options: Options, command: Command): Promise<void> {
@@ -34,6 +37,7 @@ export default async function init(options: Options, command: Command): Promise<
     pack: options.pack,
     allowRemote: options.allowRemote === true,
     checks: options.check,
+    ...editFormat(options),
   });
   for (const line of result.warnings) warn(line);
   setResult({ run_id: result.runId, run_dir: result.runDir });
@@ -61,6 +65,7 @@ async function initFrom(from: string, options: Options, command: Command): Promi
     pack: options.pack,
     numCtx: tokens(options.numCtx),
     numPredict: tokens(options.numPredict),
+    ...editFormat(options),
   });
   for (const line of result.warnings) warn(line);
   setResult({ run_id: result.runId, run_dir: result.runDir, from, warnings: result.warnings });
@@ -72,4 +77,9 @@ function tokens(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`"${value}" is not a number of tokens: pass a positive whole number`);
   return Number(value);
+}
+
+function editFormat(options: Options): { editFormat?: EditFormat } {
+  const format = parseEditFormat(options.editFormat);
+  return format === undefined ? {} : { editFormat: format };
 }

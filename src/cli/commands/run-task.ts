@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { checkVerdict } from '../../core/run-checks.js';
 import { runTask } from '../../core/run-task.js';
 import { checksOnly } from '../../core/checks-only.js';
+import { parseEditFormat } from '../../core/edit-format/attempt-format.js';
 import { out, setResult, warn } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -17,6 +18,7 @@ interface Options {
   checks: boolean;
   checkTimeout?: string;
   checksOnly?: boolean;
+  editFormat?: string;
 }
 
 export default async function runTaskCommand(options: Options, command: Command): Promise<void> {
@@ -27,10 +29,16 @@ export default async function runTaskCommand(options: Options, command: Command)
     same: options.same === true,
     noChecks: !options.checks,
     checkTimeout: seconds(options.checkTimeout),
+    editFormat: parseEditFormat(options.editFormat),
   });
   setResult(result);
   for (const line of result.warnings) warn(line);
   const fixes = result.response.normalization.fixes;
+  const conversion = result.response.conversion;
+  if (conversion) {
+    out(`${result.task} attempt ${result.attempt}: the ${result.response.edit_format} reply was turned into a diff of ${conversion.files.length} file(s) in ${conversion.steps.length} logged step(s)`);
+    for (const step of conversion.steps) out(`  ${step.fix}${step.path ? ` in ${step.path}${step.line === null ? '' : ` line ${step.line}`}` : ''}: ${step.message}`);
+  }
   out(`${result.task} attempt ${result.attempt}: the patch validates (${result.response.validation.files.length} file(s), ${fixes.length} fix(es) to the reply)`);
   for (const fix of fixes) out(`  fixed ${fix.kind}${fix.file ? ` in ${fix.file}` : ''}: ${fix.detail}`);
   for (const check of result.response.checks ?? []) {
@@ -47,7 +55,7 @@ function seconds(value: string | undefined): number | undefined {
 }
 
 async function checksOnlyCommand(options: Options, command: Command): Promise<void> {
-  for (const [given, flag] of [[options.feedback, '--feedback'], [options.feedbackFile, '--feedback-file'], [options.same, '--same'], [options.checks ? undefined : true, '--no-checks']] as const) {
+  for (const [given, flag] of [[options.feedback, '--feedback'], [options.feedbackFile, '--feedback-file'], [options.same, '--same'], [options.editFormat, '--edit-format'], [options.checks ? undefined : true, '--no-checks']] as const) {
     if (given !== undefined) throw new UsageError(`${flag} cannot be used with --checks-only: no model is called`);
   }
   const result = await checksOnly(workflowEnv(command), options.run, options.task, { checkTimeout: seconds(options.checkTimeout) });

@@ -74,7 +74,11 @@ function printPatch(view: PatchView, c: Colours): void {
     out(paint`${c.yellow('warning')}: changes ${view.hook_files.join(', ')}, ${what} that the next commit runs (apply-task needs --allow-hook-change)`);
   }
   printChecks(view, c);
-  if (view.fixes.length === 0) out('fixes: none: the patch is exactly the diff the model wrote');
+  if (view.conversion) {
+    out(`edit format: ${view.edit_format}: the reply (reply.raw.txt) ${view.conversion.ok ? `was turned into the patch in ${view.conversion.steps.length} logged step(s)` : 'could not be turned into a patch'}`);
+    for (const step of view.conversion.steps) out(`  ${step.fix}${step.path === null ? '' : ` (${step.path}${step.line === null ? '' : `, reply line ${step.line}`})`}: ${step.message}`);
+  }
+  if (view.fixes.length === 0) out(view.conversion ? 'fixes: none: the engine took the computed diff as it is' : 'fixes: none: the patch is exactly the diff the model wrote');
   else out(`fixes: ${view.fixes.length} made to the reply`);
   for (const fix of view.fixes) {
     const where = [fix.file, fix.hunk === null ? null : `hunk ${fix.hunk}`].filter(Boolean).join(' ');

@@ -124,7 +124,8 @@ function readLatest(run: Run, taskId: string, facts: AttemptFacts | null): Lates
     patchPath: files.patch,
     response: run.readJson(files.response, ExecResponse),
     patch: run.exists(files.patch) ? run.readText(files.patch) : null,
-    rawPatch: run.exists(files.rawPatch) ? run.readText(files.rawPatch) : null,
+    // A whole or search-replace reply is kept as reply.raw.txt instead.
+    rawPatch: run.exists(files.rawPatch) ? run.readText(files.rawPatch) : run.exists(files.replyRaw) ? run.readText(files.replyRaw) : null,
   };
   result.checks = checkViews(run, attemptChecks(run, files, result.response).checks);
   return result;

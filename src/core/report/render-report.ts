@@ -156,7 +156,7 @@ ${response.undeclared_files && response.undeclared_files.length > 0 ? html`<p cl
 ${controlsWarning(latest)}
 ${checksList(latest)}
 ${latest.patch !== null ? html`<div class="diff">${renderDiff(diff, latest.patch)}</div>` : html`<p class="empty">No patch: the reply could not be turned into a diff.</p>`}
-${latest.rawPatch !== null && latest.rawPatch !== latest.patch ? html`<details><summary>The reply as the model wrote it (<code>patch.raw.diff</code>)</summary><pre class="text">${latest.rawPatch}</pre></details>` : ''}
+${latest.rawPatch !== null && latest.rawPatch !== latest.patch ? html`<details><summary>The reply as the model wrote it (<code>patch.raw.diff</code> or <code>reply.raw.txt</code>)</summary><pre class="text">${latest.rawPatch}</pre></details>` : ''}
 ${task.attempts.length > 1 ? earlierAttempts(task.attempts.slice(0, -1)) : ''}
 </article>`;
 }

@@ -8,6 +8,8 @@ import { countHunkHeaders } from '../../diff/hunk-count.js';
 import { attemptFiles } from '../layout.js';
 import { loadRunPack } from '../run-pack.js';
 import { repairAndValidate, runRepoName } from '../repair-and-validate.js';
+import { convertAttemptReply } from '../edit-format/convert-attempt.js';
+import type { EditFormat } from '../../schema/run-files.js';
 import type { AuditRecord } from './audit-log.js';
 import { fail, pass, short, skip, type Check } from './check.js';
 import type { RecordedApproval } from './record-checks.js';
@@ -18,7 +20,9 @@ const VALIDATION = 'validation';
 interface Attempt {
   task: string;
   files: ReturnType<typeof attemptFiles>;
-  /** The audit line that wrote its patch.raw.diff: when it ran, relative to the approvals. */
+  /** The reply as the model wrote it: patch.raw.diff, or reply.raw.txt for a whole or search-replace reply. */
+  raw: string;
+  /** The audit line that wrote it: when it ran, relative to the approvals. */
   line: number | null;
 }
 
@@ -120,13 +124,13 @@ function isInside(run: Run, rel: string): boolean {
 function attempts({ files, record }: PatchCheckInput): Attempt[] {
   const found: Attempt[] = [];
   for (const file of files) {
-    const m = /^(executions(?:\/rev-\d+)?)\/([^/]+)\/(?:attempt-(\d+)\/)?artifacts\/patch\.raw\.diff$/.exec(file);
+    const m = /^(executions(?:\/rev-\d+)?)\/([^/]+)\/(?:attempt-(\d+)\/)?artifacts\/(?:patch\.raw\.diff|reply\.raw\.txt)$/.exec(file);
     if (!m) continue;
     const layout = attemptFiles(m[2]!, m[3] ? Number(m[3]) : 1, m[1]);
-    if (layout.rawPatch !== file) continue;
-    found.push({ task: m[2]!, files: layout, line: record?.writes.get(file)?.[0]?.line ?? null });
+    if (layout.rawPatch !== file && layout.replyRaw !== file) continue;
+    found.push({ task: m[2]!, files: layout, raw: file, line: record?.writes.get(file)?.[0]?.line ?? null });
   }
-  return found.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.files.rawPatch < b.files.rawPatch ? -1 : 1));
+  return found.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.raw < b.raw ? -1 : 1));
 }
 
 function approvedPatches({ run, record, approvals }: PatchCheckInput): ApprovedPatch[] {
@@ -156,16 +160,20 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
   const perAttempt = attempts(input).map(async (attempt): Promise<Check[]> => {
     const { files } = attempt;
     const response = looseJson(run, files.response);
+    const format = attempt.raw === files.replyRaw ? replyFormat(response) : 'diff';
+    if (format === null) {
+      return [fail(files.replyRaw, NORMALIZATION, `exists, but ${files.response} names no whole or search-replace edit_format to convert it with`)];
+    }
     if (response?.['done_reason'] === 'length') {
       // A reply cut short by num_predict is never repaired, so there must be no patch made of it.
       return run.exists(files.patch) ? [fail(files.patch, NORMALIZATION, 'exists, but the reply was cut short and is never repaired')] : [];
     }
-    if (hunkLimit !== null && run.exists(files.rawPatch) && countHunkHeaders(run.readText(files.rawPatch)) > hunkLimit) {
+    if (format === 'diff' && hunkLimit !== null && run.exists(files.rawPatch) && countHunkHeaders(run.readText(files.rawPatch)) > hunkLimit) {
       // Over limits.reply_hunks, run-task never gave the reply to the engine; neither does verify.
       return run.exists(files.patch) ? [fail(files.patch, NORMALIZATION, "exists, but the reply has more hunks than the pack's limits.reply_hunks and is never repaired")] : [];
     }
     if (attempt.line === null) {
-      return [fail(files.rawPatch, NORMALIZATION, 'cannot tell which approved patches it was made on: no audit.log line wrote it')];
+      return [fail(attempt.raw, NORMALIZATION, 'cannot tell which approved patches it was made on: no audit.log line wrote it')];
     }
     const epoch = [...epochs].reverse().find((candidate) => candidate.line < attempt.line!)!;
     const before = [...epoch.carried, ...epoch.own.filter((item) => item.line !== null && item.line < attempt.line!)];
@@ -181,14 +189,14 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
     if (recordedOn !== null && recordedOn !== actualOn) {
       checks.push(fail(files.response, NORMALIZATION, `records validation on [${recordedOn}], but the patches approved before this attempt are [${actualOn}]`));
     }
-    checks.push(...(await compareWithEngine(run, manifest, repoRoot, files, before.map((item) => item.text!), recordedContextFiles(response), memo)));
+    checks.push(...(await compareWithEngine(run, manifest, repoRoot, attempt, format, before.map((item) => item.text!), recordedContextFiles(response), memo)));
     compared++;
     return checks;
   });
   // Reported in attempt order, whichever finished first.
   const checks = (await Promise.all(perAttempt)).flat();
   if (!checks.some((check) => check.level === 'fail')) {
-    const what = `the engine, re-run on ${compared} patch.raw.diff file(s), gives the recorded patch.diff byte for byte`;
+    const what = `the engine, re-run on ${compared} patch.raw.diff or reply.raw.txt file(s), gives the recorded patch.diff byte for byte`;
     checks.push(pass('patches', NORMALIZATION, `${what} (repository ${repoRoot})`));
   }
   return checks;
@@ -207,25 +215,40 @@ async function compareWithEngine(
   run: Run,
   manifest: Manifest,
   repoRoot: string,
-  files: Attempt['files'],
+  attempt: Attempt,
+  format: EditFormat,
   before: string[],
   visible: string[] | null,
   memo: GitMemo,
 ): Promise<Check[]> {
+  const { files } = attempt;
+  const name = path.basename(attempt.raw);
   let outcome;
   try {
-    ({ outcome } = await repairAndValidate(repoRoot, manifest.repository.base_commit, before, run.readText(files.rawPatch), runRepoName(manifest), memo, visible));
+    const reply = run.readText(attempt.raw);
+    const base = manifest.repository.base_commit;
+    // A converted reply was always made with the list of files shown (context_files): none means every one was hidden.
+    ({ outcome } =
+      format === 'diff'
+        ? await repairAndValidate(repoRoot, base, before, reply, runRepoName(manifest), memo, visible)
+        : await convertAttemptReply(repoRoot, base, before, reply, format, runRepoName(manifest), memo, visible ?? []));
   } catch (error) {
     return [fail(files.patch, NORMALIZATION, `the engine could not be re-run: ${(error as Error).message}`)];
   }
   const recorded = run.exists(files.patch) ? run.readBytes(files.patch) : null;
   if (!outcome.ok) {
-    return recorded === null ? [] : [fail(files.patch, NORMALIZATION, `exists, but the engine now refuses patch.raw.diff: ${outcome.error ?? 'no diff'}`)];
+    return recorded === null ? [] : [fail(files.patch, NORMALIZATION, `exists, but the engine now refuses ${name}: ${outcome.error ?? 'no diff'}`)];
   }
-  if (recorded === null) return [fail(files.patch, NORMALIZATION, 'missing, but the engine makes a patch of patch.raw.diff')];
+  if (recorded === null) return [fail(files.patch, NORMALIZATION, `missing, but the engine makes a patch of ${name}`)];
   const difference = firstDifference(recorded, Buffer.from(outcome.diff, 'utf8'));
-  if (difference) return [fail(files.patch, NORMALIZATION, `is not what the engine makes of patch.raw.diff: first difference ${describeDifference(difference, 'engine')}`)];
+  if (difference) return [fail(files.patch, NORMALIZATION, `is not what the engine makes of ${name}: first difference ${describeDifference(difference, 'engine')}`)];
   return [];
+}
+
+/** The format a reply.raw.txt was written in, as its exec.response.json records it; null when it names none that converts. */
+function replyFormat(response: Record<string, unknown> | null): Exclude<EditFormat, 'diff'> | null {
+  const format = response?.['edit_format'];
+  return format === 'whole' || format === 'search-replace' ? format : null;
 }
 
 async function validationChecks(input: PatchCheckInput, epochs: Epoch[], memo: GitMemo): Promise<Check[]> {
