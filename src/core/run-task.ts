@@ -2,7 +2,8 @@ import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import type { RepairOutcome } from '../diff/engine.js';
 import { countHunkHeaders } from '../diff/hunk-count.js';
-import { pathKindAt } from '../git/state-tree.js';
+import { withGitMemo } from '../git/memo.js';
+import { pathKinds } from '../git/state-tree.js';
 import { overLimit, packLimits, SCHEMA_VERSION, type ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
 import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { attemptFiles } from './layout.js';
@@ -56,15 +57,17 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     no_checks: options.noChecks === true ? true : undefined,
     check_timeout: options.checkTimeout,
   };
-  return audited(session.run, env, 'run-task', args, async (record) => {
+  // One memo for the command's git work: one reader of objects, and the approved state built once.
+  return audited(session.run, env, 'run-task', args, (record) => withGitMemo(undefined, async (memo) => {
     const snapshot = loadSnapshot(session.run);
     const task = runnableTask(snapshot, taskId);
     const approved = loadApprovedPatches(session.run, snapshot);
-    const context = await approvedContext(session, approved);
+    const context = await approvedContext(session, approved, memo);
     const unseen: string[] = [];
+    const kinds = await pathKinds(session.repoRoot, context.tree, task.task.files, memo);
     for (const file of task.task.files) {
       if (context.files.some((item) => item.path === file)) continue;
-      const kind = await pathKindAt(session.repoRoot, context.tree, file);
+      const kind = kinds.get(file) ?? null;
       if (kind !== null) unseen.push(file);
       // A withheld file has its own warning (below), naming --allow-secret.
       if (kind === 'file' && !context.withheld.some((item) => item.path === file)) {
@@ -113,7 +116,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
         ? cutShort(session.manifest.generation.num_predict)
         : (tooManyHunks(result.content, limits.reply_hunks) ??
             outsideRunsDir(
-              await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest), undefined, shown),
+              await repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), result.content, runRepoName(session.manifest), memo, shown),
               session.repoRoot,
               path.dirname(run.dir),
             )),
@@ -199,7 +202,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
       );
     }
     return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings, run_dir: shownPath(env.cwd, run.dir) };
-  });
+  }));
 }
 
 /** Paths the patch touches that are not in the task's `files`. */

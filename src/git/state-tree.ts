@@ -86,9 +86,33 @@ function applyOnto(root: string, tree: string, patch: string, memo: GitMemo): Pr
   );
 }
 
+/**
+ * Names of base + each prefix of `patches`: chained digests, so naming every prefix of a long
+ * history costs one pass over it (element i names the first i patches).
+ */
+function stateKeys(root: string, base: string, patches: readonly string[]): string[] {
+  const keys = [createHash('sha256').update(`${root}\0${base}`).digest('hex')];
+  for (const patch of patches) keys.push(createHash('sha256').update(keys.at(-1)!).update(createHash('sha256').update(patch).digest('hex')).digest('hex'));
+  return keys;
+}
+
+/**
+ * Tells the memo that base + `patches` is `tree`, so building that state (or one that extends it)
+ * applies nothing up to there. The caller vouches for the tree: run-task and approve-task take it
+ * from a validation record that audit.log records (src/core/approved-state.ts); verify never seeds.
+ */
+export function seedStateTree(memo: GitMemo, root: string, base: string, patches: readonly string[], tree: string): void {
+  void memo.once(['state', stateKeys(root, base, patches).at(-1)!], () => Promise.resolve(tree));
+}
+
 async function stateTree(root: string, base: string, patches: readonly string[], memo: GitMemo): Promise<string> {
-  let tree = await baseTree(root, base, memo);
+  const keys = stateKeys(root, base, patches);
+  // The longest known prefix of the history, else the base.
+  let from = patches.length;
+  while (from > 0 && !memo.has(['state', keys[from]!])) from--;
+  let tree = from === 0 ? await baseTree(root, base, memo) : await memo.once<string>(['state', keys[from]!], () => Promise.reject(new GitError('unreachable')));
   for (const [i, patch] of patches.entries()) {
+    if (i < from) continue;
     const applied = await applyOnto(root, tree, patch, memo);
     if (!applied.ok && applied.writing) throw new GitError(`writing the state tree failed in ${root}: ${oneLine(applied.stderr)}`);
     if (!applied.ok) {
@@ -97,8 +121,46 @@ async function stateTree(root: string, base: string, patches: readonly string[],
       );
     }
     tree = applied.tree;
+    seedStateTree(memo, root, base, patches.slice(0, i + 1), tree);
   }
   return tree;
+}
+
+/**
+ * Whether every object of `tree` that the base commit does not hold is in the repository: the
+ * trees on the way to every changed path, and the changed files' blobs. A state tree is reachable
+ * from no ref, so `git gc` may have pruned it (or part of it) since it was written. Read through a
+ * reader of its own: a missing object read through a command's memo would stay missing there
+ * after the state is rebuilt.
+ */
+export async function treeIsComplete(root: string, base: string, tree: string): Promise<boolean> {
+  return withGitMemo(undefined, async (memo) => {
+    try {
+      if ((await treeOf(root, tree, memo)) !== tree) return false;
+      const changed = await changedPaths(root, await baseTree(root, base, memo), tree, memo);
+      const blobs = [...changed.values()].filter((oid) => !/^0+$/.test(oid));
+      const found = await Promise.all(blobs.map((oid) => memo.reader(root).read(oid)));
+      return found.every((object) => object !== null && object.type === 'blob');
+    } catch (error) {
+      if (error instanceof GitError) return false;
+      throw error;
+    }
+  });
+}
+
+/** The kind of each of `paths` in `tree` (null: absent, or under a file), read through the memo's one reader. */
+export async function pathKinds(root: string, tree: string, paths: readonly string[], memo: GitMemo): Promise<Map<string, PathKind | null>> {
+  const plain = paths.filter((file) => file !== '' && !/[\0\n\r]/.test(file) && !file.split('/').includes(''));
+  const entries = await entriesAlong(root, tree, plain, memo);
+  return new Map(
+    paths.map((file): [string, PathKind | null] => {
+      const entry = entries.get(file);
+      if (entry === undefined) return [file, null];
+      if (entry.type === 'tree') return [file, 'dir'];
+      if (entry.type === 'commit') return [file, 'submodule'];
+      return [file, entry.mode === '120000' ? 'symlink' : 'file'];
+    }),
+  );
 }
 
 /** Tree sha of base + approved patches, applied in order. */
