@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLI } from '../test/support/cli.js';
+import { manyTaskId, manyTaskPlan, manyTaskReply } from '../test/support/many-tasks.js';
 import { workspace, MODEL, type Workspace } from '../test/support/workflow-fixture.js';
 
 const { values: args } = parseArgs({
@@ -95,27 +96,7 @@ function step(ws: Workspace, argv: string[]): Promise<Step & { stdout: string }>
   });
 }
 
-const id = (i: number): string => `T${String(i).padStart(3, '0')}`;
-const file = (i: number): string => `src/mod-${String(i).padStart(3, '0')}.js`;
-
-function plan(size: number): Record<string, unknown> {
-  const tasks = Array.from({ length: size }, (_, n) => ({
-    id: id(n + 1),
-    title: `Module ${n + 1}`,
-    description: `Add module ${n + 1}.`,
-    files: [file(n + 1)],
-    depends_on: [],
-    acceptance: [`module ${n + 1} exports its number`],
-    artifacts: ['patch.diff'],
-  }));
-  return { summary: `Add ${size} modules.`, milestones: [{ id: 'M1', title: 'Modules', tasks }] };
-}
-
-/** Task i's reply: a new file, as a model writes it (a fence, a line of prose). */
-function reply(i: number): string {
-  const lines = [`export const value${i} = ${i};`, `export function twice${i}() {`, `  return value${i} * 2;`, '}'];
-  return ['```diff', `diff --git a/${file(i)} b/${file(i)}`, 'new file mode 100644', '--- /dev/null', `+++ b/${file(i)}`, `@@ -0,0 +1,${lines.length} @@`, ...lines.map((l) => `+${l}`), '```', 'Adds the module.'].join('\n');
-}
+const id = manyTaskId;
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -140,13 +121,13 @@ async function measure(size: number): Promise<Row> {
   const started = Date.now();
   try {
     const run = (await step(ws, ['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL])).stdout.trim();
-    ws.fake.enqueueReply({ content: JSON.stringify(plan(size)) });
+    ws.fake.enqueueReply({ content: JSON.stringify(manyTaskPlan(size)) });
     await step(ws, ['plan', '--run', run]);
     await step(ws, ['approve-plan', '--run', run, '--by', 'Bench']);
     const runTask: Step[] = [];
     const approveTask: Step[] = [];
     for (let i = 1; i <= size; i++) {
-      ws.fake.enqueueReply({ content: reply(i) });
+      ws.fake.enqueueReply({ content: manyTaskReply(i) });
       const ran = await step(ws, ['run-task', '--run', run, '--task', id(i)]);
       const approved = await step(ws, ['approve-task', '--run', run, '--task', id(i), '--by', 'Bench']);
       // The last three tasks: k = size-3 .. size-1 approved patches before them.
