@@ -9,6 +9,8 @@ import { verifyRun } from '../src/core/verify/verify-run.js';
 import type { WorkflowEnv } from '../src/core/workflow-env.js';
 import { createProvider } from '../src/model/create-provider.js';
 import { gitProcessesStarted } from '../src/git/run-git.js';
+import { lineHash, splitLog } from '../src/store/audit-chain.js';
+import { sha256 } from '../src/store/run-store.js';
 import { git } from './support/git-fixture.js';
 import { must } from './support/complete-run.js';
 import { manyTaskId, manyTaskPlan, manyTaskReply } from './support/many-tasks.js';
@@ -73,6 +75,13 @@ describe('the git work of run-task and approve-task does not grow with the run',
     assert.equal(counts.at(-1)!.ran, counts[1]!.ran, 'run-task starts as many git processes at the last task as at the second');
   });
 
+  test('verify proves every state from the base with a bounded number of git processes', async () => {
+    const { value, started } = await counted(() => verifyRun(env(ws), { run }));
+    assert.deepEqual(value.checks.filter((check) => check.level !== 'ok'), [], 'every check passes');
+    // One reader of objects, then read-tree, apply and write-tree of every approved patch in one pass.
+    assert.ok(started <= 4, `verify of ${SIZE - 1} approved patches started ${started} git processes; at most 4 expected`);
+  });
+
   test('with the recorded state pruned, run-task rebuilds it from the base and gives the same result', async () => {
     // A copy of the repository and run where the state trees are gone, as `git gc` leaves them
     // once they are old: no ref reaches them.
@@ -131,5 +140,39 @@ describe('a validation record is believed only as audit.log recorded it', () => 
     assert.match(request, /value2 = 2/, "the executor was shown T002's file");
     const { checks } = await verifyRun(env(ws), { run });
     assert.ok(checks.some((check) => check.level === 'fail' && check.message.includes('exec.response.json')), 'verify reports the edited record');
+  });
+});
+
+describe('a validation record rewritten with the audit chain', () => {
+  let ws: Workspace;
+  let run: string;
+
+  before(async () => {
+    ws = await workspace({ 'src/app.js': 'export const app = 1;\n' });
+    run = await ws.init();
+    ws.fake.enqueueReply({ content: JSON.stringify(manyTaskPlan(3)) });
+    await must(ws.cli(['plan', '--run', run]), 'plan');
+    await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
+    for (let i = 1; i <= 2; i++) await runAndApprove(ws, run, i);
+  });
+  after(() => ws.close());
+
+  test('is caught by verify, which proves every state from the base', async () => {
+    const dir = path.join(ws.root, 'runs', run);
+    const rel = `executions/${manyTaskId(2)}/exec.response.json`;
+    const before = readFileSync(path.join(dir, rel));
+    const record = JSON.parse(before.toString('utf8'));
+    record.validation.result_tree = record.validation.state_tree;
+    const after = Buffer.from(JSON.stringify(record, null, 2) + '\n');
+    writeFileSync(path.join(dir, rel), after);
+    // The attacker rewrites every line from the one that recorded the file: the chain is intact.
+    const lines = splitLog(readFileSync(path.join(dir, 'audit.log'))).map((line) => line.toString('utf8').replace(sha256(before), sha256(after)));
+    for (let i = 1; i < lines.length; i++) lines[i] = lines[i]!.replace(/^\{"prev":"[0-9a-f]{64}"/, `{"prev":"${lineHash(Buffer.from(lines[i - 1]!))}"`);
+    writeFileSync(path.join(dir, 'audit.log'), lines.join('\n') + '\n');
+
+    const { checks } = await verifyRun(env(ws), { run });
+    const failed = checks.filter((check) => check.level === 'fail').map((check) => check.message);
+    assert.deepEqual(failed.length, 1, `one failure: ${failed.join('; ')}`);
+    assert.match(failed[0]!, new RegExp(`^${rel}: state trees: records state_tree \\w+ and result_tree ${record.validation.state_tree.slice(0, 12)}, but`));
   });
 });

@@ -12,6 +12,8 @@ import { EMPTY_TREE } from './repository.js';
 import { withGitMemo, type GitMemo } from './memo.js';
 import { changedPaths, entriesAlong, readBlobs, treeOf, type TreeEntry } from './read-blobs.js';
 import { oneLine, runGit } from './run-git.js';
+import { filesNeeded, repairReply } from '../diff/engine.js';
+import { NotInProcess, treeWithChanges } from './tree-in-process.js';
 
 export interface PatchValidation {
   ok: boolean;
@@ -68,9 +70,10 @@ type Applied = { ok: true; tree: string } | { ok: false; stderr: string; writing
  * re-read only when it does not already hold that tree (a chain of patches applies one after
  * another without reading anything back).
  */
-function applyOnto(root: string, tree: string, patch: string, memo: GitMemo): Promise<Applied> {
-  return memo.once(['apply', root, tree, patch], () =>
-    memo.withIndex(async (index): Promise<Applied> => {
+function applyOnto(root: string, tree: string, patch: string, memo: GitMemo, expected?: readonly ExpectedFile[]): Promise<Applied> {
+  return memo.once(['apply', root, tree, patch], async () => {
+    if (memo.inProcess) return applyInProcess(root, tree, patch, memo, expected);
+    return memo.withIndex(async (index): Promise<Applied> => {
       // Unknown until written: git writes nothing when a hunk fails, but that is not relied on.
       const held = index.holds;
       index.holds = null;
@@ -82,8 +85,35 @@ function applyOnto(root: string, tree: string, patch: string, memo: GitMemo): Pr
       const after = written.stdout.toString('utf8').trim();
       index.holds = `${root}\0${after}`;
       return { ok: true, tree: after };
-    }),
-  );
+    });
+  });
+}
+
+/**
+ * The patch applied by the engine instead of git (verify: memo.inProcess): its post-images, given
+ * by the caller or made by the engine from the patch as written, hashed into a tree in process.
+ * A patch the engine would change, or a change git would make otherwise, is not applied: the memo
+ * notes it (fellBack), and its caller does the work again with git.
+ */
+async function applyInProcess(root: string, tree: string, patch: string, memo: GitMemo, expected?: readonly ExpectedFile[]): Promise<Applied> {
+  const fallBack = (): Applied => {
+    memo.fellBack = true;
+    return { ok: false, stderr: 'the patch could not be applied in process', writing: false };
+  };
+  let post = expected;
+  if (post === undefined) {
+    const needed = filesNeeded(patch, { repoName: null }).filter((file) => checkPatchPath(file) === null);
+    const blobs = await readBlobs(root, tree, needed, memo);
+    const outcome = repairReply(patch, { get: (file) => blobs.get(file) }, { repoName: null });
+    if (!outcome.ok || outcome.fixes.length > 0) return fallBack();
+    post = outcome.expected;
+  }
+  try {
+    return { ok: true, tree: await treeWithChanges(root, tree, new Map(post.map((file) => [file.path, file.content])), memo) };
+  } catch (error) {
+    if (error instanceof NotInProcess) return fallBack();
+    throw error;
+  }
 }
 
 /**
@@ -161,6 +191,25 @@ export async function pathKinds(root: string, tree: string, paths: readonly stri
       return [file, entry.mode === '120000' ? 'symlink' : 'file'];
     }),
   );
+}
+
+/**
+ * The tree git writes when it applies `patches` to the base in one `git apply --cached` (their
+ * texts one after the other: git applies a later patch of a file to the result of the earlier
+ * ones), or null when git refuses them so. Three git processes however many patches: verify's
+ * check that git agrees with the states it made in process.
+ */
+export function applyInOnePass(root: string, base: string, patches: readonly string[], memo: GitMemo): Promise<string | null> {
+  if (base.startsWith('-')) return Promise.resolve(null);
+  const text = patches.map((patch) => (patch.endsWith('\n') ? patch : `${patch}\n`)).join('');
+  return memo.withIndex(async (index) => {
+    index.holds = null;
+    const read = base === EMPTY_TREE ? ['read-tree', '--empty'] : ['read-tree', `${base}^{tree}`];
+    await gitOk(root, read, index.env, `reading base ${base.slice(0, 12)}`);
+    const applied = await applyCached(root, index.env, text);
+    if (applied.exitCode !== 0) return null;
+    return gitOk(root, ['write-tree'], index.env, 'writing the state tree');
+  });
 }
 
 /** Tree sha of base + approved patches, applied in order. */
@@ -264,7 +313,7 @@ export async function validatePatch(
     report.state_tree = state;
     const onto = approvedPatches.length === 0 ? `base ${base.slice(0, 12)}` : `base ${base.slice(0, 12)} plus ${approvedPatches.length} approved patch${approvedPatches.length === 1 ? '' : 'es'}`;
     // One pass: `git apply` changes nothing when any hunk fails, and the tree it gives is kept apart.
-    const applied = await applyOnto(root, state, patch, m);
+    const applied = await applyOnto(root, state, patch, m, expected);
     if (!applied.ok && applied.writing) throw new GitError(`writing the result tree failed in ${root}: ${oneLine(applied.stderr)}`);
     if (!applied.ok) return refuse(`the patch does not apply to ${onto}: ${oneLine(applied.stderr)}`);
     const after = applied.tree;
