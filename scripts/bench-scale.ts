@@ -27,7 +27,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLI } from '../test/support/cli.js';
 import { manyTaskId, manyTaskPlan, manyTaskReply } from '../test/support/many-tasks.js';
-import { workspace, MODEL, type Workspace } from '../test/support/workflow-fixture.js';
+import { packCopy, workspace, MODEL, type Workspace } from '../test/support/workflow-fixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -120,7 +120,9 @@ async function measure(size: number): Promise<Row> {
   const ws = await workspace({ 'src/app.js': 'export const app = 1;\n' });
   const started = Date.now();
   try {
-    const run = (await step(ws, ['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL])).stdout.trim();
+    // A plan of 100 tasks is longer than the core pack's num_predict lets the planner write.
+    const pack = packCopy(ws, 'bench-pack', (manifest) => Object.assign(manifest.generation, { num_ctx: 32768, num_predict: 16384 }));
+    const run = (await step(ws, ['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL, '--pack', pack])).stdout.trim();
     ws.fake.enqueueReply({ content: JSON.stringify(manyTaskPlan(size)) });
     await step(ws, ['plan', '--run', run]);
     await step(ws, ['approve-plan', '--run', run, '--by', 'Bench']);
@@ -177,7 +179,8 @@ async function main(): Promise<void> {
   for (const size of sizes) {
     const row = await measure(size);
     rows.push(row);
-    console.error(`size ${size}: built in ${row.build_s.toFixed(1)} s`);
+    // As each size is done: a long bench on a busy machine still leaves its first results.
+    console.error(`size ${size}: built in ${row.build_s.toFixed(1)} s: ${JSON.stringify(row.steps)}`);
   }
   const labels = Object.keys(rows[0]!.steps);
   console.log(`${cli}: time as a ratio to node -e '' timed just before each step (median), git processes started; Node ${process.version}`);
