@@ -40,6 +40,8 @@ async function rebuild(root: string, oid: string | null, changes: Array<[string[
     if (existing !== undefined && (existing.type !== 'blob' || existing.mode === '120000')) throw new NotInProcess(`${name} is not a regular file`);
     if (content === null) {
       if (existing === undefined) throw new NotInProcess(`${name} is not there to delete`);
+      // Renamed, an executable keeps its mode at its new path, which the post-images do not say.
+      if (existing.mode !== '100644') throw new NotInProcess(`${name} has mode ${existing.mode}`);
       entries.delete(name!);
     } else {
       entries.set(name!, { mode: existing?.mode ?? '100644', type: 'blob', oid: store(memo, algorithm, 'blob', content) });

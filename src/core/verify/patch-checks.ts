@@ -266,6 +266,8 @@ async function compareWithEngine(
   // run-task and approve-task start from the tree an approved attempt recorded (approved-state.ts):
   // each recorded tree must be the one proved here from the base.
   if (trees !== null && validation?.ok && (validation.state_tree !== trees.state || validation.result_tree !== trees.result)) {
+    // Trees made in process that differ from the ones git recorded: git's word, patch by patch, decides.
+    if (memo.inProcess) memo.fellBack = true;
     return [
       fail(
         files.response,
