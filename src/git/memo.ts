@@ -38,6 +38,8 @@ export class GitMemo {
   /** A patch in-process application could not take (the caller redoes its work with git). */
   fellBack = false;
   readonly made = new Map<string, GitObject>();
+  /** Names of states (state-tree.ts), by the name of the state before and the patch applied to it. */
+  readonly stateKeys = new Map<string, string>();
 
   /** The answer for `parts`, computed on the first call; failures are kept too, as git's answer. */
   once<T>(parts: readonly string[], compute: () => Promise<T>): Promise<T> {

@@ -120,9 +120,18 @@ async function applyInProcess(root: string, tree: string, patch: string, memo: G
  * Names of base + each prefix of `patches`: chained digests, so naming every prefix of a long
  * history costs one pass over it (element i names the first i patches).
  */
-function stateKeys(root: string, base: string, patches: readonly string[]): string[] {
+function stateKeys(root: string, base: string, patches: readonly string[], memo: GitMemo): string[] {
   const keys = [createHash('sha256').update(`${root}\0${base}`).digest('hex')];
-  for (const patch of patches) keys.push(createHash('sha256').update(keys.at(-1)!).update(createHash('sha256').update(patch).digest('hex')).digest('hex'));
+  // verify names the prefixes of one history again for every attempt: each link is hashed once.
+  for (const patch of patches) {
+    const link = `${keys.at(-1)!}\0${patch}`;
+    let key = memo.stateKeys.get(link);
+    if (key === undefined) {
+      key = createHash('sha256').update(link).digest('hex');
+      memo.stateKeys.set(link, key);
+    }
+    keys.push(key);
+  }
   return keys;
 }
 
@@ -132,11 +141,11 @@ function stateKeys(root: string, base: string, patches: readonly string[]): stri
  * from a validation record that audit.log records (src/core/approved-state.ts); verify never seeds.
  */
 export function seedStateTree(memo: GitMemo, root: string, base: string, patches: readonly string[], tree: string): void {
-  void memo.once(['state', stateKeys(root, base, patches).at(-1)!], () => Promise.resolve(tree));
+  void memo.once(['state', stateKeys(root, base, patches, memo).at(-1)!], () => Promise.resolve(tree));
 }
 
 async function stateTree(root: string, base: string, patches: readonly string[], memo: GitMemo): Promise<string> {
-  const keys = stateKeys(root, base, patches);
+  const keys = stateKeys(root, base, patches, memo);
   // The longest known prefix of the history, else the base.
   let from = patches.length;
   while (from > 0 && !memo.has(['state', keys[from]!])) from--;
@@ -151,7 +160,8 @@ async function stateTree(root: string, base: string, patches: readonly string[],
       );
     }
     tree = applied.tree;
-    seedStateTree(memo, root, base, patches.slice(0, i + 1), tree);
+    const known = tree;
+    void memo.once(['state', keys[i + 1]!], () => Promise.resolve(known));
   }
   return tree;
 }
