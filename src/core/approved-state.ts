@@ -1,12 +1,14 @@
 import { RunFileError } from '../errors.js';
-import { readFileAt, buildStateTree } from '../git/state-tree.js';
-import { Allowlist, ExecResponse } from '../schema/run-files.js';
+import type { GitMemo } from '../git/memo.js';
+import { readBlobs } from '../git/read-blobs.js';
+import { buildStateTree, seedStateTree, treeIsComplete } from '../git/state-tree.js';
+import { Allowlist, ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
 import { WorkflowError } from '../errors.js';
 import { sha256 as hashOf, type Run } from '../store/run-store.js';
 import { parseDiff } from '../diff/parse.js';
 import { ALLOWLIST } from './layout.js';
 import { visiblePaths } from './context-paths.js';
-import { readRecordedJson } from './recorded-files.js';
+import { readRecordedJson, unrecordedReason } from './recorded-files.js';
 import type { ContextFile } from './prompts.js';
 import { approvedAttempts, type RunSnapshot } from './run-snapshot.js';
 import { secretReason } from './secret-files.js';
@@ -18,6 +20,11 @@ export interface ApprovedPatch {
   sha256: string;
   /** Paths that exist after the patch (added or modified): the executor may see them. */
   touched: string[];
+  /**
+   * The validation its attempt recorded, when audit.log records that exec.response.json as it is
+   * now and git built the result; null for a carried patch or an unrecorded record.
+   */
+  validated: PatchValidationRecord | null;
 }
 
 /** The approved patches, in approval order, read from the run. */
@@ -34,14 +41,46 @@ export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPa
     }
     const patch = bytes.toString('utf8');
     // A carried patch has no attempt of this revision: what it touches is read from the patch.
-    const files = attempt ? run.readJson(attempt.files.response, ExecResponse).normalization.files : parseDiff(patch).files;
+    const responseBytes = attempt ? run.readBytes(attempt.files.response) : null;
+    const response = attempt ? run.parseJson(attempt.files.response, responseBytes!.toString('utf8'), ExecResponse) : null;
+    const files = response ? response.normalization.files : parseDiff(patch).files;
+    const recorded = response !== null && unrecordedReason(snapshot.recorded, attempt!.files.response, responseBytes!) === null;
     return {
       task: taskId,
       patch,
       sha256,
       touched: files.flatMap((file) => (file.kind === 'delete' || !file.newPath ? [] : [file.newPath])),
+      validated: recorded && response.validation.ok && response.validation.result_tree !== null ? response.validation : null,
     };
   });
+}
+
+/**
+ * Lets `memo` start from the state recorded at the latest approval instead of applying every
+ * approved patch again: an approved attempt's validation record holds the tree of base + the
+ * patches it was validated on + its own patch. That tree is taken only when
+ * - audit.log records the exec.response.json as it is (loadApprovedPatches), so an edited record
+ *   is never believed: pointing the state at another tree takes rewriting the audit chain, which
+ *   `verify` (that proves every state from the base again, and checks each recorded tree against
+ *   it) and an anchored head both reveal;
+ * - it was validated on the same base and exactly the patches approved before it now (task and
+ *   sha256, in order): an attempt approved after another patch was approved since it ran was
+ *   re-validated on a state its record does not name;
+ * - its objects are all still in the repository (`git gc` prunes trees no ref reaches).
+ * Otherwise the state is rebuilt from the base, as before. Returns the number of approved patches
+ * the seeded state covers (0: none).
+ */
+export async function seedApprovedState(repoRoot: string, base: string, approved: readonly ApprovedPatch[], memo: GitMemo): Promise<number> {
+  for (let i = approved.length - 1; i >= 0; i--) {
+    const validated = approved[i]!.validated;
+    if (validated === null || validated.base !== base || validated.approved_patches.length !== i) continue;
+    const before = approved.slice(0, i);
+    if (validated.approved_patches.some((item, j) => item.task !== before[j]!.task || item.sha256 !== before[j]!.sha256)) continue;
+    if (!(await treeIsComplete(repoRoot, base, validated.result_tree!))) continue;
+    seedStateTree(memo, repoRoot, base, approved.slice(0, i + 1).map((item) => item.patch), validated.result_tree!);
+    return i + 1;
+  }
+  return 0;
 }
 
 /**
@@ -53,19 +92,20 @@ export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPa
 export async function approvedContext(
   session: RunSession,
   approved: ApprovedPatch[],
+  memo: GitMemo,
 ): Promise<{ tree: string; files: ContextFile[]; withheld: Array<{ path: string; reason: string }> }> {
-  const tree = await buildStateTree(
-    session.repoRoot,
-    session.manifest.repository.base_commit,
-    approved.map((item) => item.patch),
-  );
+  const base = session.manifest.repository.base_commit;
+  await seedApprovedState(session.repoRoot, base, approved, memo);
+  const tree = await buildStateTree(session.repoRoot, base, approved.map((item) => item.patch), memo);
   const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
   const allowed = new Set(allowlist.files.map((entry) => entry.path));
   const paths = visiblePaths(allowlist, approved);
+  // Every file at once, through the memo's one reader; a name git cannot be asked about is no file.
+  const contents = await readBlobs(session.repoRoot, tree, paths.filter((file) => file !== '' && !/[\0\n\r]/.test(file)), memo);
   const files: ContextFile[] = [];
   const withheld: Array<{ path: string; reason: string }> = [];
   for (const file of paths) {
-    const content = await readFileAt(session.repoRoot, tree, file);
+    const content = contents.get(file) ?? null;
     if (content === null) continue;
     // An allowlisted file passed the checks, or a person said it is not a secret (--allow-secret).
     const reason = allowed.has(file) ? null : secretReason(file, content);
@@ -74,4 +114,3 @@ export async function approvedContext(
   }
   return { tree, files, withheld };
 }
-

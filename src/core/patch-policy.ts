@@ -1,4 +1,5 @@
-import { pathKindAt } from '../git/state-tree.js';
+import type { GitMemo } from '../git/memo.js';
+import { pathKinds } from '../git/state-tree.js';
 import { addedLineWithNul } from '../diff/added-controls.js';
 
 /**
@@ -67,16 +68,18 @@ export function keptModeRefusal(found: ReadonlyArray<readonly string[] | null>, 
  * Why touching `file` at `tree` is refused, or null: a path through a symlinked folder (which may
  * lead out of the repository), a symlink itself, or a submodule.
  */
-export async function treePathRefusal(repoRoot: string, tree: string, file: string): Promise<string | null> {
+export async function treePathRefusal(repoRoot: string, tree: string, file: string, memo: GitMemo): Promise<string | null> {
   const parts = file.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const parent = parts.slice(0, i).join('/');
-    const kind = await pathKindAt(repoRoot, tree, parent);
+  const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+  // Read from the tree objects through the memo (the tree may be one verify made in process).
+  const kinds = await pathKinds(repoRoot, tree, [...parents, file], memo);
+  for (const parent of parents) {
+    const kind = kinds.get(parent) ?? null;
     if (kind === 'symlink') return `${file} goes through ${parent}, a symbolic link (it may lead outside the repository): not accepted`;
     if (kind === 'submodule') return `${file} is inside the submodule ${parent}: submodules are not changed`;
     if (kind !== 'dir') break; // the rest of the path does not exist yet
   }
-  const kind = await pathKindAt(repoRoot, tree, file);
+  const kind = kinds.get(file) ?? null;
   if (kind === 'symlink') return `${file} is a symbolic link: only regular files are changed`;
   if (kind === 'submodule') return `${file} is a submodule: submodules are not changed`;
   return null;

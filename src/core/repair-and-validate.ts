@@ -98,7 +98,7 @@ async function repairAndValidateWith(
   const unlisted = touched.filter((file) => !listed.has(file));
   const linked = new Set([...neededLinked, ...(unlisted.length > 0 ? await linkedPaths(repoRoot, state, unlisted, memo) : [])]);
   for (const file of touched.filter((item) => linked.has(item))) {
-    const refusal = await treePathRefusal(repoRoot, state, file);
+    const refusal = await treePathRefusal(repoRoot, state, file, memo);
     if (refusal !== null) return { outcome, validation: null, error: refusal };
   }
 

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import type { RepairOutcome } from '../diff/engine.js';
 import { countHunkHeaders } from '../diff/hunk-count.js';
-import { pathKindAt } from '../git/state-tree.js';
+import { withGitMemo } from '../git/memo.js';
+import { pathKinds } from '../git/state-tree.js';
 import { overLimit, packLimits, SCHEMA_VERSION, type ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
 import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { attemptFiles } from './layout.js';
@@ -63,15 +64,17 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     check_timeout: options.checkTimeout,
     edit_format: options.editFormat,
   };
-  return audited(session.run, env, 'run-task', args, async (record) => {
+  // One memo for the command's git work: one reader of objects, and the approved state built once.
+  return audited(session.run, env, 'run-task', args, (record) => withGitMemo(undefined, async (memo) => {
     const snapshot = loadSnapshot(session.run);
     const task = runnableTask(snapshot, taskId);
     const approved = loadApprovedPatches(session.run, snapshot);
-    const context = await approvedContext(session, approved);
+    const context = await approvedContext(session, approved, memo);
     const unseen: string[] = [];
+    const kinds = await pathKinds(session.repoRoot, context.tree, task.task.files, memo);
     for (const file of task.task.files) {
       if (context.files.some((item) => item.path === file)) continue;
-      const kind = await pathKindAt(session.repoRoot, context.tree, file);
+      const kind = kinds.get(file) ?? null;
       if (kind !== null) unseen.push(file);
       // A withheld file has its own warning (below), naming --allow-secret.
       if (kind === 'file' && !context.withheld.some((item) => item.path === file)) {
@@ -122,7 +125,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     // A whole or search-replace reply becomes a diff first; from there it is checked as any diff is.
     const converted =
       result.done_reason !== 'length' && format !== 'diff'
-        ? await convertAttemptReply(session.repoRoot, base, approvedTexts, result.content, format, runRepoName(session.manifest), undefined, shown)
+        ? await convertAttemptReply(session.repoRoot, base, approvedTexts, result.content, format, runRepoName(session.manifest), memo, shown)
         : null;
     const conversion: ConversionRecord | null = converted?.conversion ?? null;
     const repaired = withinPatchLimit(
@@ -132,7 +135,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
           ? outsideRunsDir(converted, session.repoRoot, path.dirname(run.dir))
           : (tooManyHunks(result.content, limits.reply_hunks) ??
             outsideRunsDir(
-              await repairAndValidate(session.repoRoot, base, approvedTexts, result.content, runRepoName(session.manifest), undefined, shown),
+              await repairAndValidate(session.repoRoot, base, approvedTexts, result.content, runRepoName(session.manifest), memo, shown),
               session.repoRoot,
               path.dirname(run.dir),
             )),
@@ -220,7 +223,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
       );
     }
     return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings, run_dir: shownPath(env.cwd, run.dir) };
-  });
+  }));
 }
 
 /** Paths the patch touches that are not in the task's `files`. */

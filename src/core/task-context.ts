@@ -3,7 +3,7 @@ import { withGitMemo, type GitMemo } from '../git/memo.js';
 import { readBlobs } from '../git/read-blobs.js';
 import { buildStateTree, linkedPaths } from '../git/state-tree.js';
 import { Allowlist } from '../schema/run-files.js';
-import { loadApprovedPatches, type ApprovedPatch } from './approved-state.js';
+import { loadApprovedPatches, seedApprovedState, type ApprovedPatch } from './approved-state.js';
 import { visiblePaths } from './context-paths.js';
 import { ALLOWLIST } from './layout.js';
 import { readRecordedJson } from './recorded-files.js';
@@ -49,7 +49,9 @@ export async function taskFileStates(session: RunSession, task: TaskFacts, appro
 export async function stateFiles(session: RunSession, approved: ApprovedPatch[], paths: readonly string[], memo: GitMemo): Promise<Map<string, Buffer | null>> {
   const unique = [...new Set(paths)];
   const safe = unique.filter((file) => checkPatchPath(file) === null && !/[\n\r]/.test(file));
-  const tree = await buildStateTree(session.repoRoot, session.manifest.repository.base_commit, approved.map((item) => item.patch), memo);
+  const base = session.manifest.repository.base_commit;
+  await seedApprovedState(session.repoRoot, base, approved, memo);
+  const tree = await buildStateTree(session.repoRoot, base, approved.map((item) => item.patch), memo);
   const linked = new Set(await linkedPaths(session.repoRoot, tree, safe, memo));
   const contents = await readBlobs(session.repoRoot, tree, safe.filter((file) => !linked.has(file)), memo);
   return new Map(unique.map((file) => [file, contents.get(file) ?? null]));

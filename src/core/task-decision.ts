@@ -3,7 +3,8 @@ import { UsageError, WorkflowError } from '../errors.js';
 import { attemptChecks, checkVerdict } from './run-checks.js';
 import { ExecResponse, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
-import { loadApprovedPatches } from './approved-state.js';
+import { withGitMemo } from '../git/memo.js';
+import { loadApprovedPatches, seedApprovedState } from './approved-state.js';
 import { repairAndValidate, runRepoName } from './repair-and-validate.js';
 import { decisionRecord } from './identity.js';
 import { latestAttempt, loadSnapshot } from './run-snapshot.js';
@@ -70,8 +71,14 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
       const patch = session.run.readBytes(files.patch);
       // Re-checked against what is approved now: another patch may have been approved since this
       // one was validated. The patch must still apply exactly as written, with no repair at all.
+      const base = session.manifest.repository.base_commit;
+      // Applied onto the state recorded at the latest approval when it can be trusted (approved-state.ts).
+      const validated = await withGitMemo(undefined, async (memo) => {
+        await seedApprovedState(session.repoRoot, base, approved, memo);
+        return repairAndValidate(session.repoRoot, base, approved.map((item) => item.patch), patch.toString('utf8'), runRepoName(session.manifest), memo);
+      });
       const check = outsideRunsDir(
-        await repairAndValidate(session.repoRoot, session.manifest.repository.base_commit, approved.map((item) => item.patch), patch.toString('utf8'), runRepoName(session.manifest)),
+        validated,
         session.repoRoot,
         path.dirname(session.run.dir),
       );

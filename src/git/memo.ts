@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitError } from '../errors.js';
-import { ObjectReader } from './object-reader.js';
+import { ObjectReader, type GitObject } from './object-reader.js';
 
 export interface TempIndex {
   /** GIT_INDEX_FILE, so the user's real index is never read or written. */
@@ -29,6 +29,17 @@ export class GitMemo {
   private indexQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly readers = new Map<string, ObjectReader>();
+  /**
+   * Set by verify: patches are applied in process from the engine's post-images, and the trees
+   * they give are hashed here (tree-in-process.ts) and kept in `made`, never written to the
+   * repository; every read goes through `read`, which finds them there first.
+   */
+  inProcess = false;
+  /** A patch in-process application could not take (the caller redoes its work with git). */
+  fellBack = false;
+  readonly made = new Map<string, GitObject>();
+  /** Names of states (state-tree.ts), by the name of the state before and the patch applied to it. */
+  readonly stateKeys = new Map<string, string>();
 
   /** The answer for `parts`, computed on the first call; failures are kept too, as git's answer. */
   once<T>(parts: readonly string[], compute: () => Promise<T>): Promise<T> {
@@ -55,6 +66,17 @@ export class GitMemo {
       this.readers.set(root, reader);
     }
     return reader;
+  }
+
+  /**
+   * The object `name` names (an id, or `<id>^{tree}`/`<id>^{commit}`): one made in process, else
+   * read from `root` through the memo's reader; null when there is none.
+   */
+  read(root: string, name: string): Promise<GitObject | null> {
+    const peeled = /^([0-9a-f]+)(?:\^\{(tree|commit)\})?$/.exec(name);
+    const made = peeled ? this.made.get(peeled[1]!) : undefined;
+    if (made !== undefined) return Promise.resolve(peeled![2] === undefined || peeled![2] === made.type ? made : null);
+    return this.reader(root).read(name);
   }
 
   /** Runs `fn` with the memo's temporary index to itself. */

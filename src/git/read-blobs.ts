@@ -29,7 +29,7 @@ export function readBlobs(root: string, tree: string, paths: readonly string[], 
 
 function blob(root: string, oid: string, memo: GitMemo): Promise<Buffer> {
   return memo.once(['blob', root, oid], async () => {
-    const object = await memo.reader(root).read(oid);
+    const object = await memo.read(root, oid);
     if (object === null || object.type !== 'blob') {
       throw new GitError(`git cat-file could not read object ${oid} in ${root}: the repository may be damaged (run \`git fsck\`)`);
     }
@@ -110,18 +110,18 @@ export function changedPaths(root: string, from: string, to: string, memo: GitMe
 export async function hasCommit(root: string, rev: string, memo: GitMemo): Promise<boolean> {
   // A name with whitespace is no object id, and the reader refuses it: no commit by that name.
   if (rev === '' || /\s/.test(rev)) return false;
-  return (await memo.reader(root).read(`${rev}^{commit}`)) !== null;
+  return (await memo.read(root, `${rev}^{commit}`)) !== null;
 }
 
 /** The object id of the tree a commit (or a tree) holds, or null when `root` has no such object. */
 export function treeOf(root: string, treeish: string, memo: GitMemo): Promise<string | null> {
-  return memo.once(['tree-of', root, treeish], async () => (await memo.reader(root).read(`${treeish}^{tree}`))?.oid ?? null);
+  return memo.once(['tree-of', root, treeish], async () => (await memo.read(root, `${treeish}^{tree}`))?.oid ?? null);
 }
 
 /** One tree object's entries by name, read and parsed once per memo. */
-function treeEntries(root: string, oid: string, memo: GitMemo): Promise<Map<string, Omit<TreeEntry, 'path'>>> {
+export function treeEntries(root: string, oid: string, memo: GitMemo): Promise<Map<string, Omit<TreeEntry, 'path'>>> {
   return memo.once(['tree', root, oid], async () => {
-    const object = await memo.reader(root).read(oid);
+    const object = await memo.read(root, oid);
     if (object === null || object.type !== 'tree') throw new GitError(`cannot list files of ${oid.slice(0, 12)} in ${root}: not a tree there`);
     return parseTree(object.content, oid.length / 2);
   });

@@ -13,6 +13,8 @@ import { EMPTY_TREE } from './repository.js';
 import { withGitMemo, type GitMemo } from './memo.js';
 import { changedPaths, entriesAlong, readBlobs, treeOf, type TreeEntry } from './read-blobs.js';
 import { oneLine, runGit } from './run-git.js';
+import { filesNeeded, repairReply } from '../diff/engine.js';
+import { NotInProcess, treeWithChanges } from './tree-in-process.js';
 
 export interface PatchValidation {
   ok: boolean;
@@ -69,9 +71,10 @@ type Applied = { ok: true; tree: string } | { ok: false; stderr: string; writing
  * re-read only when it does not already hold that tree (a chain of patches applies one after
  * another without reading anything back).
  */
-function applyOnto(root: string, tree: string, patch: string, memo: GitMemo): Promise<Applied> {
-  return memo.once(['apply', root, tree, patch], () =>
-    memo.withIndex(async (index): Promise<Applied> => {
+function applyOnto(root: string, tree: string, patch: string, memo: GitMemo, expected?: readonly ExpectedFile[]): Promise<Applied> {
+  return memo.once(['apply', root, tree, patch], async () => {
+    if (memo.inProcess) return applyInProcess(root, tree, patch, memo, expected);
+    return memo.withIndex(async (index): Promise<Applied> => {
       // Unknown until written: git writes nothing when a hunk fails, but that is not relied on.
       const held = index.holds;
       index.holds = null;
@@ -83,13 +86,73 @@ function applyOnto(root: string, tree: string, patch: string, memo: GitMemo): Pr
       const after = written.stdout.toString('utf8').trim();
       index.holds = `${root}\0${after}`;
       return { ok: true, tree: after };
-    }),
-  );
+    });
+  });
+}
+
+/**
+ * The patch applied by the engine instead of git (verify: memo.inProcess): its post-images, given
+ * by the caller or made by the engine from the patch as written, hashed into a tree in process.
+ * A patch the engine would change, or a change git would make otherwise, is not applied: the memo
+ * notes it (fellBack), and its caller does the work again with git.
+ */
+async function applyInProcess(root: string, tree: string, patch: string, memo: GitMemo, expected?: readonly ExpectedFile[]): Promise<Applied> {
+  const fallBack = (): Applied => {
+    memo.fellBack = true;
+    return { ok: false, stderr: 'the patch could not be applied in process', writing: false };
+  };
+  let post = expected;
+  if (post === undefined) {
+    const needed = filesNeeded(patch, { repoName: null }).filter((file) => checkPatchPath(file) === null);
+    const blobs = await readBlobs(root, tree, needed, memo);
+    const outcome = repairReply(patch, { get: (file) => blobs.get(file) }, { repoName: null });
+    if (!outcome.ok || outcome.fixes.length > 0) return fallBack();
+    post = outcome.expected;
+  }
+  try {
+    return { ok: true, tree: await treeWithChanges(root, tree, new Map(post.map((file) => [file.path, file.content])), memo) };
+  } catch (error) {
+    if (error instanceof NotInProcess) return fallBack();
+    throw error;
+  }
+}
+
+/**
+ * Names of base + each prefix of `patches`: chained digests, so naming every prefix of a long
+ * history costs one pass over it (element i names the first i patches).
+ */
+function stateKeys(root: string, base: string, patches: readonly string[], memo: GitMemo): string[] {
+  const keys = [createHash('sha256').update(`${root}\0${base}`).digest('hex')];
+  // verify names the prefixes of one history again for every attempt: each link is hashed once.
+  for (const patch of patches) {
+    const link = `${keys.at(-1)!}\0${patch}`;
+    let key = memo.stateKeys.get(link);
+    if (key === undefined) {
+      key = createHash('sha256').update(link).digest('hex');
+      memo.stateKeys.set(link, key);
+    }
+    keys.push(key);
+  }
+  return keys;
+}
+
+/**
+ * Tells the memo that base + `patches` is `tree`, so building that state (or one that extends it)
+ * applies nothing up to there. The caller vouches for the tree: run-task and approve-task take it
+ * from a validation record that audit.log records (src/core/approved-state.ts); verify never seeds.
+ */
+export function seedStateTree(memo: GitMemo, root: string, base: string, patches: readonly string[], tree: string): void {
+  void memo.once(['state', stateKeys(root, base, patches, memo).at(-1)!], () => Promise.resolve(tree));
 }
 
 async function stateTree(root: string, base: string, patches: readonly string[], memo: GitMemo): Promise<string> {
-  let tree = await baseTree(root, base, memo);
+  const keys = stateKeys(root, base, patches, memo);
+  // The longest known prefix of the history, else the base.
+  let from = patches.length;
+  while (from > 0 && !memo.has(['state', keys[from]!])) from--;
+  let tree = from === 0 ? await baseTree(root, base, memo) : await memo.once<string>(['state', keys[from]!], () => Promise.reject(new GitError('unreachable')));
   for (const [i, patch] of patches.entries()) {
+    if (i < from) continue;
     const applied = await applyOnto(root, tree, patch, memo);
     if (!applied.ok && applied.writing) throw new GitError(`writing the state tree failed in ${root}: ${oneLine(applied.stderr)}`);
     if (!applied.ok) {
@@ -98,8 +161,66 @@ async function stateTree(root: string, base: string, patches: readonly string[],
       );
     }
     tree = applied.tree;
+    const known = tree;
+    void memo.once(['state', keys[i + 1]!], () => Promise.resolve(known));
   }
   return tree;
+}
+
+/**
+ * Whether every object of `tree` that the base commit does not hold is in the repository: the
+ * trees on the way to every changed path, and the changed files' blobs. A state tree is reachable
+ * from no ref, so `git gc` may have pruned it (or part of it) since it was written. Read through a
+ * reader of its own: a missing object read through a command's memo would stay missing there
+ * after the state is rebuilt.
+ */
+export async function treeIsComplete(root: string, base: string, tree: string): Promise<boolean> {
+  return withGitMemo(undefined, async (memo) => {
+    try {
+      if ((await treeOf(root, tree, memo)) !== tree) return false;
+      const changed = await changedPaths(root, await baseTree(root, base, memo), tree, memo);
+      const blobs = [...changed.values()].filter((oid) => !/^0+$/.test(oid));
+      const found = await Promise.all(blobs.map((oid) => memo.reader(root).read(oid)));
+      return found.every((object) => object !== null && object.type === 'blob');
+    } catch (error) {
+      if (error instanceof GitError) return false;
+      throw error;
+    }
+  });
+}
+
+/** The kind of each of `paths` in `tree` (null: absent, or under a file), read through the memo's one reader. */
+export async function pathKinds(root: string, tree: string, paths: readonly string[], memo: GitMemo): Promise<Map<string, PathKind | null>> {
+  const plain = paths.filter((file) => file !== '' && !/[\0\n\r]/.test(file) && !file.split('/').includes(''));
+  const entries = await entriesAlong(root, tree, plain, memo);
+  return new Map(
+    paths.map((file): [string, PathKind | null] => {
+      const entry = entries.get(file);
+      if (entry === undefined) return [file, null];
+      if (entry.type === 'tree') return [file, 'dir'];
+      if (entry.type === 'commit') return [file, 'submodule'];
+      return [file, entry.mode === '120000' ? 'symlink' : 'file'];
+    }),
+  );
+}
+
+/**
+ * The tree git writes when it applies `patches` to the base in one `git apply --cached` (their
+ * texts one after the other: git applies a later patch of a file to the result of the earlier
+ * ones), or null when git refuses them so. Three git processes however many patches: verify's
+ * check that git agrees with the states it made in process.
+ */
+export function applyInOnePass(root: string, base: string, patches: readonly string[], memo: GitMemo): Promise<string | null> {
+  if (base.startsWith('-')) return Promise.resolve(null);
+  const text = patches.map((patch) => (patch.endsWith('\n') ? patch : `${patch}\n`)).join('');
+  return memo.withIndex(async (index) => {
+    index.holds = null;
+    const read = base === EMPTY_TREE ? ['read-tree', '--empty'] : ['read-tree', `${base}^{tree}`];
+    await gitOk(root, read, index.env, `reading base ${base.slice(0, 12)}`);
+    const applied = await applyCached(root, index.env, text);
+    if (applied.exitCode !== 0) return null;
+    return gitOk(root, ['write-tree'], index.env, 'writing the state tree');
+  });
 }
 
 /** Tree sha of base + approved patches, applied in order. */
@@ -203,7 +324,7 @@ export async function validatePatch(
     report.state_tree = state;
     const onto = approvedPatches.length === 0 ? `base ${base.slice(0, 12)}` : `base ${base.slice(0, 12)} plus ${approvedPatches.length} approved patch${approvedPatches.length === 1 ? '' : 'es'}`;
     // One pass: `git apply` changes nothing when any hunk fails, and the tree it gives is kept apart.
-    const applied = await applyOnto(root, state, patch, m);
+    const applied = await applyOnto(root, state, patch, m, expected);
     if (!applied.ok && applied.writing) throw new GitError(`writing the result tree failed in ${root}: ${oneLine(applied.stderr)}`);
     if (!applied.ok) return refuse(`the patch does not apply to ${onto}: ${oneLine(applied.stderr)}`);
     const after = applied.tree;

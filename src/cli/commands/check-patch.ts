@@ -10,14 +10,14 @@ import { jsonMode, outRaw, setResult } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
-interface Options { base?: string; out?: string; report?: string }
+interface Options { base?: string; out?: string; report?: string; format: EditFormat }
 
 export default async function checkPatchCommand(options: Options, command: Command): Promise<void> {
   const env = workflowEnv(command);
   const result = await checkPatch(env, {
     input: command.args[0]!,
     ...(options.base ? { base: options.base } : {}),
-    format: options.format as EditFormat,
+    format: options.format,
     readStdin: () => readFileSync(0),
   });
   const report = toReport(result, command.args[0]!);

@@ -1,6 +1,6 @@
 import path from 'node:path/posix';
-import type { GitMemo } from '../../git/memo.js';
-import { buildStateTree } from '../../git/state-tree.js';
+import { withGitMemo, type GitMemo } from '../../git/memo.js';
+import { applyInOnePass, buildStateTree } from '../../git/state-tree.js';
 import { CarryOver, packLimits, type Manifest } from '../../schema/run-files.js';
 import { sha256, type Run } from '../../store/run-store.js';
 import { describeDifference, firstDifference } from '../first-difference.js';
@@ -16,6 +16,7 @@ import type { RecordedApproval } from './record-checks.js';
 
 const NORMALIZATION = 'normalization';
 const VALIDATION = 'validation';
+const STATE_TREES = 'state trees';
 
 interface Attempt {
   task: string;
@@ -57,6 +58,40 @@ export interface PatchCheckInput {
  * checks run at once, so git's reads overlap the applies (which take turns on one index).
  */
 export async function patchChecks(input: PatchCheckInput): Promise<Check[]> {
+  // First with every patch applied in process from the engine's post-images, and git asked once
+  // per revision whether it applies the approved patches to the same trees; where that cannot be
+  // said (a patch the engine would change, git disagreeing), again as run-task did it, with git
+  // applying each patch: the answer then is git's, patch by patch.
+  input.memo.inProcess = true;
+  const checks = await checksWith(input);
+  if (!input.memo.fellBack && (await gitAgrees(input))) return checks;
+  return withGitMemo(undefined, (memo) => checksWith({ ...input, memo }));
+}
+
+/**
+ * Whether git, applying each revision's approved patches to the base in one pass, writes the tree
+ * made in process for them. A revision whose patches are missing or already fail is left to the
+ * checks that report it.
+ */
+async function gitAgrees(input: PatchCheckInput): Promise<boolean> {
+  const { repoRoot, memo } = input;
+  const base = input.manifest.repository.base_commit;
+  for (const epoch of approvalEpochs(input)) {
+    const approved = [...epoch.carried, ...epoch.own];
+    if (approved.length === 0 || approved.some((item) => item.text === null || !item.intact)) continue;
+    const texts = approved.map((item) => item.text!);
+    let made: string;
+    try {
+      made = await buildStateTree(repoRoot, base, texts, memo);
+    } catch {
+      continue;
+    }
+    if (memo.fellBack || (await applyInOnePass(repoRoot, base, texts, memo)) !== made) return false;
+  }
+  return true;
+}
+
+async function checksWith(input: PatchCheckInput): Promise<Check[]> {
   const epochs = approvalEpochs(input);
   const { memo } = input;
   // The approved history in force at the end, applied in order, is the state every later attempt
@@ -189,7 +224,8 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
     if (recordedOn !== null && recordedOn !== actualOn) {
       checks.push(fail(files.response, NORMALIZATION, `records validation on [${recordedOn}], but the patches approved before this attempt are [${actualOn}]`));
     }
-    checks.push(...(await compareWithEngine(run, manifest, repoRoot, attempt, format, before.map((item) => item.text!), recordedContextFiles(response), memo)));
+    const trees = recordedOn === actualOn ? recordedTrees(response) : null;
+    checks.push(...(await compareWithEngine(run, manifest, repoRoot, attempt, format, before.map((item) => item.text!), recordedContextFiles(response), trees, memo)));
     compared++;
     return checks;
   });
@@ -219,16 +255,18 @@ async function compareWithEngine(
   format: EditFormat,
   before: string[],
   visible: string[] | null,
+  trees: RecordedTrees | null,
   memo: GitMemo,
 ): Promise<Check[]> {
   const { files } = attempt;
   const name = path.basename(attempt.raw);
   let outcome;
+  let validation;
   try {
     const reply = run.readText(attempt.raw);
     const base = manifest.repository.base_commit;
     // A converted reply was always made with the list of files shown (context_files): none means every one was hidden.
-    ({ outcome } =
+    ({ outcome, validation } =
       format === 'diff'
         ? await repairAndValidate(repoRoot, base, before, reply, runRepoName(manifest), memo, visible)
         : await convertAttemptReply(repoRoot, base, before, reply, format, runRepoName(manifest), memo, visible ?? []));
@@ -242,6 +280,19 @@ async function compareWithEngine(
   if (recorded === null) return [fail(files.patch, NORMALIZATION, `missing, but the engine makes a patch of ${name}`)];
   const difference = firstDifference(recorded, Buffer.from(outcome.diff, 'utf8'));
   if (difference) return [fail(files.patch, NORMALIZATION, `is not what the engine makes of ${name}: first difference ${describeDifference(difference, 'engine')}`)];
+  // run-task and approve-task start from the tree an approved attempt recorded (approved-state.ts):
+  // each recorded tree must be the one proved here from the base.
+  if (trees !== null && validation?.ok && (validation.state_tree !== trees.state || validation.result_tree !== trees.result)) {
+    // Trees made in process that differ from the ones git recorded: git's word, patch by patch, decides.
+    if (memo.inProcess) memo.fellBack = true;
+    return [
+      fail(
+        files.response,
+        STATE_TREES,
+        `records state_tree ${short(trees.state)} and result_tree ${short(trees.result)}, but the base and the patches before it give ${short(validation.state_tree!)}, and its patch ${short(validation.result_tree!)}`,
+      ),
+    ];
+  }
   return [];
 }
 
@@ -307,6 +358,18 @@ function recordedApprovedPatches(response: Record<string, unknown> | null): stri
   const list = (response?.['validation'] as { approved_patches?: unknown } | undefined)?.approved_patches;
   if (!Array.isArray(list)) return null;
   return list.map((item: { task?: unknown; sha256?: unknown }) => `${String(item.task)}:${short(String(item.sha256))}`).join(', ');
+}
+
+interface RecordedTrees {
+  state: string;
+  result: string;
+}
+
+/** The trees a validated attempt recorded (exec.response.json's validation), or null. */
+function recordedTrees(response: Record<string, unknown> | null): RecordedTrees | null {
+  const validation = response?.['validation'] as { ok?: unknown; state_tree?: unknown; result_tree?: unknown } | undefined;
+  if (validation?.ok !== true || typeof validation.state_tree !== 'string' || typeof validation.result_tree !== 'string') return null;
+  return { state: validation.state_tree, result: validation.result_tree };
 }
 
 /**

@@ -1,0 +1,205 @@
+/**
+ * `npm run bench:scale`: how the cost of each step grows with the size of a run. For each size N
+ * (default 5, 20, 50, 100) it builds a run of N tasks through the built CLI against the test
+ * suite's fake Ollama (an instant model): plan, approve-plan, then run-task and approve-task for
+ * every task, each task creating a file of its own, so at task k the executor is shown the k-1
+ * files the approved patches made. It prints, per size:
+ *
+ * - run-task and approve-task at the last tasks of the run (k = N-1 approved patches before them):
+ *   time as a ratio to a bare `node -e ''` timed just before each step (median over the last
+ *   three tasks), and the git processes the step started;
+ * - status, show, verify, report and export on the finished run, the same way (median of
+ *   --rounds rounds);
+ *
+ * then the per-task slope of each (milliseconds per task, least squares over the sizes).
+ *
+ * git processes are counted by a `git` on PATH that logs a line and runs the real git: the CLI is
+ * measured with it in place (one `sh` start more per git process), so a step that starts many git
+ * processes pays a little more than it would without it.
+ *
+ * Options: --sizes 5,20,50,100, --rounds N (default 3), --json FILE, --cli FILE (another build's
+ * main.js, to compare before and after on the same machine).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CLI } from '../test/support/cli.js';
+import { manyTaskId, manyTaskPlan, manyTaskReply } from '../test/support/many-tasks.js';
+import { packCopy, workspace, MODEL, type Workspace } from '../test/support/workflow-fixture.js';
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '5,20,50,100' },
+    rounds: { type: 'string', default: '3' },
+    json: { type: 'string' },
+    cli: { type: 'string', default: CLI },
+  },
+});
+const cli = path.resolve(args.cli!);
+const sizes = args.sizes!.split(',').map(Number);
+const rounds = Number(args.rounds);
+if (sizes.some((size) => !Number.isInteger(size) || size < 1)) throw new Error('--sizes takes whole numbers of at least 1, comma-separated');
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number of at least 1');
+
+/** A `git` that counts itself: one line per start in $BENCH_GIT_LOG, then the real git. */
+function gitShim(): { dir: string; log: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-scale-git-'));
+  const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+  if (real === '') throw new Error('git not found on PATH');
+  writeFileSync(path.join(dir, 'git'), `#!/bin/sh\necho >> "$BENCH_GIT_LOG"\nexec ${JSON.stringify(real)} "$@"\n`);
+  chmodSync(path.join(dir, 'git'), 0o755);
+  return { dir, log: path.join(dir, 'count.log') };
+}
+
+const shim = gitShim();
+
+function gitCount(): number {
+  try {
+    return readFileSync(shim.log, 'utf8').length;
+  } catch {
+    return 0;
+  }
+}
+
+function bareMs(cwd: string): number {
+  const started = process.hrtime.bigint();
+  spawnSync(process.execPath, ['-e', ''], { cwd, stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+interface Step {
+  ms: number;
+  bare: number;
+  git: number;
+}
+
+/** One CLI command, timed start to exit, with the git processes it started; a failure stops the bench. */
+function step(ws: Workspace, argv: string[]): Promise<Step & { stdout: string }> {
+  const bare = bareMs(ws.root);
+  const gitBefore = gitCount();
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, NO_COLOR: '1', OLLAMA_HOST: ws.fake.url, PATH: `${shim.dir}${path.delimiter}${process.env['PATH']}`, BENCH_GIT_LOG: shim.log };
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [cli, ...argv], { cwd: ws.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`${argv.join(' ')} exited ${code}: ${stdout}${stderr}`));
+      else resolve({ ms, bare, git: gitCount() - gitBefore, stdout });
+    });
+  });
+}
+
+const id = manyTaskId;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+interface Row {
+  size: number;
+  steps: Record<string, { ratio: number; ms: number; git: number }>;
+  build_s: number;
+}
+
+const summarize = (samples: Step[]) => ({
+  ratio: median(samples.map((s) => s.ms / s.bare)),
+  ms: median(samples.map((s) => s.ms)),
+  git: Math.max(...samples.map((s) => s.git)),
+});
+
+async function measure(size: number): Promise<Row> {
+  const ws = await workspace({ 'src/app.js': 'export const app = 1;\n' });
+  const started = Date.now();
+  try {
+    // A plan of 100 tasks is longer than the core pack's num_predict lets the planner write.
+    const pack = packCopy(ws, 'bench-pack', (manifest) => Object.assign(manifest.generation, { num_ctx: 32768, num_predict: 16384 }));
+    const run = (await step(ws, ['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL, '--pack', pack])).stdout.trim();
+    ws.fake.enqueueReply({ content: JSON.stringify(manyTaskPlan(size)) });
+    await step(ws, ['plan', '--run', run]);
+    await step(ws, ['approve-plan', '--run', run, '--by', 'Bench']);
+    const runTask: Step[] = [];
+    const approveTask: Step[] = [];
+    for (let i = 1; i <= size; i++) {
+      ws.fake.enqueueReply({ content: manyTaskReply(i) });
+      const ran = await step(ws, ['run-task', '--run', run, '--task', id(i)]);
+      const approved = await step(ws, ['approve-task', '--run', run, '--task', id(i), '--by', 'Bench']);
+      // The last three tasks: k = size-3 .. size-1 approved patches before them.
+      if (i > size - 3) {
+        runTask.push(ran);
+        approveTask.push(approved);
+      }
+    }
+    const build_s = (Date.now() - started) / 1000;
+    const steps: Row['steps'] = { 'run-task': summarize(runTask), 'approve-task': summarize(approveTask) };
+    const out = mkdtempSync(path.join(tmpdir(), 'bench-scale-out-'));
+    const commands: Array<[string, (round: number) => string[]]> = [
+      ['status', () => ['status', '--run', run]],
+      ['show', () => ['show', '--run', run]],
+      ['verify', () => ['verify', '--run', run]],
+      ['report', (round) => ['report', '--run', run, '--out', path.join(out, `report-${round}.html`)]],
+      ['export', (round) => ['export', '--run', run, '--out', path.join(out, `run-${round}.tar.gz`)]],
+    ];
+    try {
+      for (const [label, argv] of commands) {
+        const samples: Step[] = [];
+        for (let round = 0; round < rounds; round++) samples.push(await step(ws, argv(round)));
+        steps[label] = summarize(samples);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+    return { size, steps, build_s };
+  } finally {
+    await ws.close();
+  }
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return num / den;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  for (const size of sizes) {
+    const row = await measure(size);
+    rows.push(row);
+    // As each size is done: a long bench on a busy machine still leaves its first results.
+    console.error(`size ${size}: built in ${row.build_s.toFixed(1)} s: ${JSON.stringify(row.steps)}`);
+  }
+  const labels = Object.keys(rows[0]!.steps);
+  console.log(`${cli}: time as a ratio to node -e '' timed just before each step (median), git processes started; Node ${process.version}`);
+  console.log(`| step | ${rows.map((row) => `N=${row.size}`).join(' | ')} | slope (ms/task) |`);
+  console.log(`| --- | ${rows.map(() => '---').join(' | ')} | --- |`);
+  for (const label of labels) {
+    const cells = rows.map((row) => {
+      const s = row.steps[label]!;
+      return `${s.ratio.toFixed(1)}× (${s.ms.toFixed(0)} ms), ${s.git} git`;
+    });
+    const perTask = slope(rows.map((row) => [row.size, row.steps[label]!.ms]));
+    console.log(`| ${label} | ${cells.join(' | ')} | ${Number.isNaN(perTask) ? '–' : perTask.toFixed(2)} |`);
+  }
+  console.log(`| building the run | ${rows.map((row) => `${row.build_s.toFixed(1)} s`).join(' | ')} | |`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ cli, node: process.version, rows }, null, 2) + '\n');
+}
+
+try {
+  await main();
+} finally {
+  rmSync(shim.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,71 @@
+/**
+ * Trees made in process: `tree` with some files replaced or deleted, hashed as git's write-tree
+ * would write them from an index, without a git process. verify proves a run's history from the
+ * base again, patch after patch; with the engine's post-images in hand, asking git to apply and
+ * write each state started two processes per patch. The objects are kept in the memo only
+ * (memo.made), never written to the repository; verify has git apply the run's approved patches
+ * in one pass at the end and compares the tree git writes with the one made here.
+ */
+import { createHash } from 'node:crypto';
+import type { GitMemo } from './memo.js';
+import { treeEntries, type TreeEntry } from './read-blobs.js';
+
+/** A change this module does not make as git would (a file where a folder is, a link): left to git. */
+export class NotInProcess extends Error {}
+
+type Entry = Omit<TreeEntry, 'path'>;
+
+/**
+ * The id of `tree` with each path of `changes` set to its content (a regular file; an existing
+ * file keeps its mode, a new one is 100644) or deleted (null). Folders left empty disappear, as
+ * in git. Throws NotInProcess for a change git would make otherwise or refuse.
+ */
+export async function treeWithChanges(root: string, tree: string, changes: ReadonlyMap<string, Buffer | null>, memo: GitMemo): Promise<string> {
+  const algorithm = tree.length === 64 ? 'sha256' : 'sha1';
+  const split = [...changes].map(([path, content]): [string[], Buffer | null] => [path.split('/'), content]);
+  if (split.some(([parts]) => parts.includes(''))) throw new NotInProcess('a path of unusual shape');
+  return (await rebuild(root, tree, split, memo, algorithm)) ?? store(memo, algorithm, 'tree', Buffer.alloc(0));
+}
+
+async function rebuild(root: string, oid: string | null, changes: Array<[string[], Buffer | null]>, memo: GitMemo, algorithm: string): Promise<string | null> {
+  const entries = new Map<string, Entry>(oid === null ? [] : await treeEntries(root, oid, memo));
+  const deeper = new Map<string, Array<[string[], Buffer | null]>>();
+  for (const [[name, ...rest], content] of changes) {
+    if (rest.length > 0) {
+      deeper.set(name!, [...(deeper.get(name!) ?? []), [rest, content]]);
+      continue;
+    }
+    const existing = entries.get(name!);
+    // Only regular files are changed in process; a link, a submodule or a folder in the way is git's to judge.
+    if (existing !== undefined && (existing.type !== 'blob' || existing.mode === '120000')) throw new NotInProcess(`${name} is not a regular file`);
+    if (content === null) {
+      if (existing === undefined) throw new NotInProcess(`${name} is not there to delete`);
+      // Renamed, an executable keeps its mode at its new path, which the post-images do not say.
+      if (existing.mode !== '100644') throw new NotInProcess(`${name} has mode ${existing.mode}`);
+      entries.delete(name!);
+    } else {
+      entries.set(name!, { mode: existing?.mode ?? '100644', type: 'blob', oid: store(memo, algorithm, 'blob', content) });
+    }
+  }
+  for (const [name, below] of deeper) {
+    const existing = entries.get(name);
+    if (existing !== undefined && existing.type !== 'tree') throw new NotInProcess(`${name} is not a folder`);
+    const made = await rebuild(root, existing?.oid ?? null, below, memo, algorithm);
+    if (made === null) entries.delete(name);
+    else entries.set(name, { mode: '040000', type: 'tree', oid: made });
+  }
+  if (entries.size === 0) return null;
+  // git sorts a folder's name as if it ended in '/'.
+  const key = (name: string, entry: Entry) => Buffer.from(entry.type === 'tree' ? `${name}/` : name);
+  const sorted = [...entries].sort(([a, x], [b, y]) => Buffer.compare(key(a, x), key(b, y)));
+  const content = Buffer.concat(
+    sorted.map(([name, entry]) => Buffer.concat([Buffer.from(`${entry.type === 'tree' ? '40000' : entry.mode} ${name}\0`), Buffer.from(entry.oid, 'hex')])),
+  );
+  return store(memo, algorithm, 'tree', content);
+}
+
+function store(memo: GitMemo, algorithm: string, type: 'blob' | 'tree', content: Buffer): string {
+  const oid = createHash(algorithm).update(`${type} ${content.length}\0`).update(content).digest('hex');
+  if (!memo.made.has(oid)) memo.made.set(oid, { oid, type, content });
+  return oid;
+}
