@@ -285,7 +285,8 @@ const SEARCH_REPLACE: Record<string, { maker: Maker; elision?: boolean }> = {
       return searchReplaceReply([{ path: e.path, search, replace: replaceLines }]);
     },
   },
-  'elided: cut off inside a block': { elision: true, maker: (c) => { const r = sr(c, (b) => b); return r === null ? null : r.slice(0, r.lastIndexOf('=======')); } },
+  // n/a when the reply has no block to cut (only DELETE lines).
+  'elided: cut off inside a block': { elision: true, maker: (c) => { const r = sr(c, (b) => b); return r === null || !r.includes('=======') ? null : r.slice(0, r.lastIndexOf('=======')); } },
 };
 
 type Status = 'exact' | 'refused' | 'wrong';

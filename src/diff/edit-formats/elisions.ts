@@ -17,7 +17,7 @@ const LEADER = /^(?:\/\/+|#+|\/\*+|\*+|--+|<!--|;+|%+|"""|'''|\{\/\*|rem\s)\s*/i
 const CLOSER = /\s*(?:\*+\/\}?|-->|"""|''')$/;
 const BRACKETS: ReadonlyArray<[string, string]> = [['[', ']'], ['(', ')'], ['{', '}']];
 
-const SUBJECT = /\b(?:rest|remainder|remaining|existing|other|previous|original|earlier|same)\b/;
+const SUBJECT = /\b(?:rest|remainder|remaining|existing|other|previous|original|earlier)\b/;
 const UNCHANGED = /\b(?:unchanged|omitted|elided|truncated|brevity|as before|as-is|as is|the same|not shown|skipped|remains|stays)\b/;
 const SHORT_NOTE = /^(?:the\s+)?(?:existing|remaining|previous|original|other|unchanged|more)\s+(?:code|content|implementation|methods|functions|imports|tests|lines|logic|fields|cases|definitions|declarations|statements|members|properties|handlers)(?:\s+here)?$/;
 const STARTS_ELLIPSIS = new RegExp(`^${ELLIPSIS}`);

@@ -218,10 +218,12 @@ function newContent(path: string, block: FileBlock, original: string | undefined
   whitespaceOnly(path, old, lines, ops, content, steps);
   refuseElisions(path, ops, content, original);
   const after = joinFile(lines);
-  if (original !== undefined && original !== '' && after !== '' && ops.some((o) => o.op === '-')) {
+  // A cut can fall in lines the block adds as well as in lines it keeps: the bracket count is
+  // judged for every changed file, the last line only where the file's end is dropped.
+  if (original !== undefined && original !== '' && after !== '') {
     const reason = cutOffReason(original, after, tailRemoved(ops));
     const lastLine = content[content.length - 1] as ReplyLine;
-    if (reason !== null) refuse(`the block for ${path} removes lines of the file and looks cut off: ${reason}; give the file's whole content`, path, lastLine.n);
+    if (reason !== null) refuse(`the block for ${path} looks cut off: ${reason}; give the file's whole content`, path, lastLine.n);
   }
   return after;
 }
