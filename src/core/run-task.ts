@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { OrchestratorError, WorkflowError } from '../errors.js';
+import { RecordedFailure, WorkflowError } from '../errors.js';
 import type { RepairOutcome } from '../diff/engine.js';
 import { countHunkHeaders } from '../diff/hunk-count.js';
 import { pathKindAt } from '../git/state-tree.js';
@@ -25,8 +25,12 @@ export interface RunTaskResult {
   task: string;
   attempt: number;
   valid: boolean;
+  /** Why the patch does not validate; null when it does. */
+  reason: string | null;
   response: ExecResponse;
   files: ReturnType<typeof attemptFiles>;
+  /** The run's files this attempt wrote (of `files`, only these exist). */
+  written: string[];
   warnings: string[];
   /** The run's folder as the person opens it from the current folder (shown-path.ts). */
   run_dir: string;
@@ -192,13 +196,15 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     renderView(() => run.writeText(files.markdown, renderExecMarkdown(task.task, response, checkViews(run, response.checks ?? []))), record.warnings);
 
     if (interrupted !== null) throw interrupted;
+    const reason = validation.ok ? null : (validation.errors[0] ?? 'no reason recorded');
+    const attemptResult: RunTaskResult = { task: taskId, attempt, valid: validation.ok, reason, response, files, written: run.writtenSoFar(), warnings: record.warnings, run_dir: shownPath(env.cwd, run.dir) };
     if (!validation.ok) {
-      const reason = validation.errors[0];
-      throw new OrchestratorError(
+      throw new RecordedFailure(
         `${taskId} attempt ${attempt}: the patch does not validate: ${reason}; recorded in ${files.response}: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model this failure with its reply and your note`,
+        attemptResult,
       );
     }
-    return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings, run_dir: shownPath(env.cwd, run.dir) };
+    return attemptResult;
   });
 }
 

@@ -7,10 +7,12 @@ import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot
 import { audited, openSession, type RunSession } from './session.js';
 import { hiddenTaskFiles } from './context-paths.js';
 import { shownPath } from './shown-path.js';
-import { deriveStatus, type RunStatus } from './state.js';
+import { deriveStatus, type RunStatus, type TaskStatus } from './state.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
-export interface StatusReport extends RunStatus {
+export interface StatusReport extends Omit<RunStatus, 'tasks'> {
+  /** Each task's status, and whether apply-task has applied its approved patch (audit.log says so). */
+  tasks: Array<TaskStatus & { applied: boolean }>;
   /** Another command at work on the run right now (its lock is held by a live process), else null. */
   busy: { command: string; pid: number; since: string } | null;
   /** The current plan revision's file warnings, as recorded with it (no git is asked). */
@@ -32,6 +34,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const again = `llm-orchestrator status --run ${runId}`;
     return {
       ...status,
+      tasks: withApplied(session.run, status),
       busy: { command: holder.command, pid: holder.pid, since: holder.since },
       plan_warnings: snapshot.current?.fileWarnings ?? [],
       checks: [],
@@ -43,8 +46,13 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
     const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : await withContextFirst(session, snapshot, status);
-    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), next };
+    return { ...status, tasks: withApplied(session.run, status), busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), next };
   });
+}
+
+function withApplied(run: Run, status: RunStatus): StatusReport['tasks'] {
+  const applied = new Set(appliedTasks(run));
+  return status.tasks.map((task) => ({ ...task, applied: applied.has(task.id) }));
 }
 
 /** What the checks said about each patch a person still has to decide: read from its exec.response.json. */

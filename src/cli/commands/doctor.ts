@@ -24,7 +24,8 @@ export default async function doctorCommand(options: Record<string, string | und
 function startUpCheck(): Check | null {
   const facts = startFacts();
   if (facts === null) return null;
-  if (facts.codeCache === 'accepted') return { level: 'ok', message: `start-up: the code cache of the CLI fits this Node (${process.version})` };
+  const data = { code_cache: facts.codeCache, node: process.version };
+  if (facts.codeCache === 'accepted') return { id: 'start_up', level: 'ok', message: `start-up: the code cache of the CLI fits this Node (${process.version})`, data };
   const why = facts.codeCache === 'missing' ? 'is missing' : `was made by another Node version than this one (${process.version}) or under other V8 flags`;
-  return { level: 'warn', message: `start-up: the code cache of the CLI (dist/cli/cli.cache) ${why}, so every command starts about 30 ms slower: run \`npm run build\` in the tool's folder to make it again` };
+  return { id: 'start_up', level: 'warn', data, message: `start-up: the code cache of the CLI (dist/cli/cli.cache) ${why}, so every command starts about 30 ms slower: run \`npm run build\` in the tool's folder to make it again` };
 }

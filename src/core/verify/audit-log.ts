@@ -57,7 +57,7 @@ export function readAuditLog(run: Run): { record: AuditRecord | null; checks: Ch
   });
   if (lines.length === 0) broken ??= fail(LOG, CHECK, 'empty: the run has no recorded history');
   const head = record.hashes.at(-1);
-  return { record, checks: [broken ?? pass(LOG, CHECK, `intact: ${lines.length} line(s), head ${head}`)] };
+  return { record, checks: [broken ?? pass(LOG, CHECK, `intact: ${lines.length} line(s), head ${head}`, { lines: lines.length, head: head ?? null })] };
 }
 
 function parseEntry(bytes: Buffer): { entry: AuditEntry | null; problem: string | null } {
@@ -82,11 +82,12 @@ export function anchoredHeadCheck(record: AuditRecord | null, head: string): Che
   const wanted = headPrefix(head);
   // A prefix (the report shows 12 digits) names the line whose hash starts with it.
   const lines = (record?.hashes ?? []).flatMap((hash, at) => (hash.startsWith(wanted) ? [at + 1] : []));
-  if (lines.length === 0) return fail(LOG, 'anchored head', `${wanted} is not the hash of any line: the log was changed or rewritten since that head was noted`);
+  const data = { head: wanted, lines };
+  if (lines.length === 0) return fail(LOG, 'anchored head', `${wanted} is not the hash of any line: the log was changed or rewritten since that head was noted`, data);
   if (lines.length > 1) {
-    return skip(LOG, 'anchored head', `not checked: ${wanted} starts the hashes of lines ${lines.join(', ')}, so it names no one line: give more digits of the head`);
+    return skip(LOG, 'anchored head', `not checked: ${wanted} starts the hashes of lines ${lines.join(', ')}, so it names no one line: give more digits of the head`, data);
   }
-  return pass(LOG, 'anchored head', `${short(wanted)} is line ${lines[0]} of ${record!.hashes.length}: the lines up to it are the ones anchored`);
+  return pass(LOG, 'anchored head', `${short(wanted)} is line ${lines[0]} of ${record!.hashes.length}: the lines up to it are the ones anchored`, data);
 }
 
 /** Fewer digits than the report shows would name a line by chance, not by record. */
