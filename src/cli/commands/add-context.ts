@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addContext } from '../../core/context.js';
 import { out, setResult, warn } from '../print.js';
+import { addContextJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function addContextCommand(options: Record<string, unknown>, command: Command): Promise<void> {
@@ -9,7 +10,7 @@ export default async function addContextCommand(options: Record<string, unknown>
     ...(typeof options.task === 'string' ? { task: options.task } : {}),
     allowSecret: options.allowSecret === true,
   });
-  setResult(result);
+  setResult(addContextJson(result));
   for (const line of result.warnings) warn(line);
   for (const entry of result.added) out(`added ${entry.path} (sha256 ${entry.sha256})`);
   for (const file of result.already) out(`${file} is already in the context`);

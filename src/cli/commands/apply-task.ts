@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { applyTask } from '../../core/apply-task.js';
 import { out, setResult, warn } from '../print.js';
+import { applyTaskJson } from '../json-results.js';
 import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -8,7 +9,7 @@ export default async function applyTaskCommand(options: CommandOptions, command:
   const commit = (options as Record<string, unknown>).commit === true;
   const allowHookChange = (options as Record<string, unknown>).allowHookChange === true;
   const result = await applyTask(workflowEnv(command), options.run!, options.task!, { commit, allowHookChange });
-  setResult(result);
+  setResult(applyTaskJson(result));
   for (const line of result.warnings) warn(line);
   for (const file of result.files) {
     const path = file.kind === 'rename' ? `${file.oldPath} -> ${file.newPath}` : (file.newPath ?? file.oldPath);

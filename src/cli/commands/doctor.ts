@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { doctor, type Check, type CheckLevel } from '../../core/doctor.js';
-import { out, setResult } from '../print.js';
+import { doctor, type Check } from '../../core/doctor.js';
+import { failWith, setResult } from '../print.js';
+import { doctorJson } from '../json-results.js';
+import { failedChecks, printChecks } from '../print-checks.js';
 import { startFacts } from '../start-facts.js';
 import { workflowEnv } from '../workflow-env.js';
-
-const MARK: Record<CheckLevel, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
 
 export default async function doctorCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const checks = await doctor(workflowEnv(command), {
@@ -15,9 +15,8 @@ export default async function doctorCommand(options: Record<string, string | und
   });
   const startUp = startUpCheck();
   if (startUp) checks.unshift(startUp);
-  setResult({ checks });
-  for (const check of checks) out(`${MARK[check.level]} ${check.message}`);
-  if (checks.some((check) => check.level === 'fail')) process.exitCode = 1;
+  setResult(doctorJson(checks));
+  if (printChecks(checks)) failWith(failedChecks('doctor', checks));
 }
 
 /** The tool's own start-up: whether V8 took the build's code cache of the bundle. */

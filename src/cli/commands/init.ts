@@ -3,6 +3,8 @@ import { UsageError } from '../../errors.js';
 import { initFromRun } from '../../core/init-from.js';
 import { initRun } from '../../core/init.js';
 import { jsonMode, out, setResult, warn } from '../print.js';
+import { initJson } from '../json-results.js';
+import { shownPath } from '../../core/shown-path.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function init(options: Record<string, string | undefined>, command: Command): Promise<void> {
@@ -13,7 +15,8 @@ export default async function init(options: Record<string, string | undefined>, 
   for (const [flag, key] of [['--spec <file>', 'spec'], ['--planner-model <model>', 'plannerModel'], ['--executor-model <model>', 'executorModel']] as const) {
     if (options[key] === undefined) throw new UsageError(`required option '${flag}' not specified (or pass --from RUN to start from an existing run)`);
   }
-  const result = await initRun(workflowEnv(command), {
+  const env = workflowEnv(command);
+  const result = await initRun(env, {
     spec: options.spec!,
     plannerModel: options.plannerModel!,
     executorModel: options.executorModel!,
@@ -24,7 +27,7 @@ export default async function init(options: Record<string, string | undefined>, 
     checks: (options as Record<string, unknown>).check as string[],
   });
   for (const line of result.warnings) warn(line);
-  setResult({ run_id: result.runId, run_dir: result.runDir });
+  setResult(initJson(result.runId, shownPath(env.cwd, result.runDir), null));
   out(result.runId);
   if (!jsonMode()) process.stderr.write(`created ${result.runDir}\nnext: llm-orchestrator plan --run ${result.runId}\n`);
 }
@@ -36,7 +39,8 @@ async function initFrom(options: Record<string, string | undefined>, command: Co
   }
   if (((options as Record<string, unknown>).check as string[]).length > 0) throw new UsageError("--check cannot be used with --from: the new run keeps the source run's checks");
   if (command.getOptionValueSource('provider') === 'cli') throw new UsageError("--provider cannot be used with --from: the new run keeps the source run's");
-  const result = await initFromRun(workflowEnv(command), {
+  const env = workflowEnv(command);
+  const result = await initFromRun(env, {
     from: options.from!,
     plannerModel: options.plannerModel,
     executorModel: options.executorModel,
@@ -45,7 +49,7 @@ async function initFrom(options: Record<string, string | undefined>, command: Co
     numPredict: tokens(options.numPredict),
   });
   for (const line of result.warnings) warn(line);
-  setResult({ run_id: result.runId, run_dir: result.runDir, from: options.from, warnings: result.warnings });
+  setResult(initJson(result.runId, shownPath(env.cwd, result.runDir), options.from!));
   out(result.runId);
   if (!jsonMode()) process.stderr.write(`created ${result.runDir} from run ${options.from}\nnext: review the imported plan, then llm-orchestrator approve-plan --run ${result.runId}\n`);
 }

@@ -2,10 +2,11 @@ import { setResult } from '../print.js';
 import type { Command } from 'commander';
 import { planRun } from '../../core/plan.js';
 import { printPlan } from '../print-plan.js';
+import { planJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function plan(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const result = await planRun(workflowEnv(command), options.run!);
-  setResult(result);
+  setResult(planJson(options.run!, result));
   printPlan(options.run!, result);
 }

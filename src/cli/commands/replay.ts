@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { describeDifference } from '../../core/first-difference.js';
 import { replayRun } from '../../core/replay.js';
-import { out, setResult } from '../print.js';
+import { failWith, out, setResult } from '../print.js';
+import { replayJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function replayCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
@@ -9,7 +10,7 @@ export default async function replayCommand(options: Record<string, string | und
     run: options.run!,
     ...(options.task ? { task: options.task } : {}),
   });
-  setResult({ report, report_path: reportPath });
+  setResult(replayJson(report, reportPath));
   for (const call of report.calls) {
     if (call.identical) out(`✅ ${call.request}: identical reply`);
     else if (call.error !== null) out(`❌ ${call.request}: the call failed: ${call.error}`);
@@ -20,5 +21,5 @@ export default async function replayCommand(options: Record<string, string | und
   }
   const { calls, identical, different, failed } = report.summary;
   out(`${identical} of ${calls} call(s) identical, ${different} different, ${failed} failed; report: ${reportPath}`);
-  if (identical !== calls) process.exitCode = 1;
+  if (identical !== calls) failWith(`replay: ${calls - identical} of ${calls} call(s) did not get the recorded reply (${different} different, ${failed} failed): see ${reportPath}`);
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { reportRun } from '../../core/report/report-run.js';
 import { UsageError } from '../../errors.js';
 import { jsonMode, out, outRaw, setResult } from '../print.js';
+import { reportJson } from '../json-results.js';
 import { stdoutIsTerminal } from '../stdout.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -11,9 +12,7 @@ export default async function reportCommand(options: Record<string, string | und
     throw new UsageError('the report is one HTML file: pass --out report.html, or redirect standard output (> report.html)');
   }
   const result = await reportRun(workflowEnv(command), { run: options.run!, ...(options.out !== undefined ? { out: options.out } : {}) });
-  // The page itself is in the result only when it went nowhere else.
-  const { html, ...written } = result;
-  setResult(result.out === null ? { ...written, html } : written);
+  setResult(reportJson(result));
   if (result.out === null) outRaw(result.html);
   else out(`wrote ${result.out}: ${result.bytes} bytes, sha256 ${result.sha256}`);
 }

@@ -2,10 +2,11 @@ import { setResult } from '../print.js';
 import type { Command } from 'commander';
 import { revisePlan } from '../../core/plan.js';
 import { printPlan } from '../print-plan.js';
+import { planJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function revise(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const result = await revisePlan(workflowEnv(command), options.run!, { feedback: options.feedback, feedbackFile: options.feedbackFile });
-  setResult(result);
+  setResult(planJson(options.run!, result));
   printPlan(options.run!, result);
 }

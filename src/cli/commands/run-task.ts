@@ -1,23 +1,35 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { RecordedFailure, UsageError } from '../../errors.js';
 import { checkVerdict } from '../../core/run-checks.js';
-import { runTask } from '../../core/run-task.js';
+import { runTask, type RunTaskResult } from '../../core/run-task.js';
 import { checksOnly } from '../../core/checks-only.js';
 import { out, setResult, warn } from '../print.js';
+import { recheckJson, runTaskJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function runTaskCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const flags = command.opts<{ same?: boolean; checks?: boolean; checksOnly?: boolean }>();
   if (flags.checksOnly === true) return checksOnlyCommand(options, command, flags);
-  const result = await runTask(workflowEnv(command), options.run!, options.task!, {
-    feedback: options.feedback,
-    feedbackFile: options.feedbackFile,
-    same: flags.same === true,
-    noChecks: flags.checks === false,
-    checkTimeout: seconds(options.checkTimeout),
-  });
-  setResult(result);
+  let result: RunTaskResult;
+  try {
+    result = await runTask(workflowEnv(command), options.run!, options.task!, {
+      feedback: options.feedback,
+      feedbackFile: options.feedbackFile,
+      same: flags.same === true,
+      noChecks: flags.checks === false,
+      checkTimeout: seconds(options.checkTimeout),
+    });
+  } catch (error) {
+    // An attempt whose patch does not validate is still an attempt: --json returns what was recorded.
+    if (error instanceof RecordedFailure) {
+      const attempt = error.recorded as RunTaskResult;
+      setResult(runTaskJson(attempt));
+      for (const line of attempt.warnings) warn(line);
+    }
+    throw error;
+  }
+  setResult(runTaskJson(result));
   for (const line of result.warnings) warn(line);
   const fixes = result.response.normalization.fixes;
   out(`${result.task} attempt ${result.attempt}: the patch validates (${result.response.validation.files.length} file(s), ${fixes.length} fix(es) to the reply)`);
@@ -40,7 +52,7 @@ async function checksOnlyCommand(options: Record<string, string | undefined>, co
     if (given !== undefined) throw new UsageError(`${flag} cannot be used with --checks-only: no model is called`);
   }
   const result = await checksOnly(workflowEnv(command), options.run!, options.task!, { checkTimeout: seconds(options.checkTimeout) });
-  setResult(result);
+  setResult(recheckJson(result));
   for (const line of result.warnings) warn(line);
   out(`${result.task} attempt ${result.attempt}: checks run again, recorded in ${result.record}`);
   for (const check of result.checks) {

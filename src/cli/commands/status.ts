@@ -2,11 +2,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { runStatus } from '../../core/status.js';
 import { out, setResult } from '../print.js';
+import { statusJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function status(options: Record<string, string | undefined>, command: Command): Promise<void> {
   const result = await runStatus(workflowEnv(command), options.run!);
-  setResult(result);
+  setResult(statusJson(result));
   out(`run ${result.run_id}: ${result.state}${result.plan_revision ? ` (plan revision ${result.plan_revision})` : ''}`);
   for (const task of result.tasks) {
     const deps = task.depends_on.length > 0 ? ` after ${task.depends_on.join(', ')}` : '';
