@@ -79,10 +79,10 @@ describe('verify on a run made by the built CLI', () => {
 
   test('--head: a prefix that starts two lines\' hashes is said to be ambiguous, not reported as a changed log', () => {
     const hashes = [`${'0'.repeat(12)}${'1'.repeat(52)}`, `${'0'.repeat(12)}${'2'.repeat(52)}`, 'f'.repeat(64)];
-    const check = anchoredHeadCheck({ hashes, writes: new Map(), entries: [] }, '0'.repeat(12));
+    const check = anchoredHeadCheck({ hashes, writes: new Map(), entries: [], broken: null }, '0'.repeat(12));
     assert.equal(check.level, 'warn');
     assert.equal(check.message, `audit.log: anchored head: not checked: ${'0'.repeat(12)} starts the hashes of lines 1, 2, so it names no one line: give more digits of the head`);
-    assert.equal(anchoredHeadCheck({ hashes, writes: new Map(), entries: [] }, `${'0'.repeat(12)}2`).level, 'ok');
+    assert.equal(anchoredHeadCheck({ hashes, writes: new Map(), entries: [], broken: null }, `${'0'.repeat(12)}2`).level, 'ok');
   });
 
   test('a copy at another path verifies exactly like the original', async () => {

@@ -2,7 +2,7 @@ import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { TOOL_VERSION } from '../package-info.js';
 import { installSignalHandlers } from './interrupt.js';
 import { clearLive, jsonMode, printJsonOutcome } from './print.js';
-import { registerCommands } from './registry.js';
+import { commandExitCode, registerCommands } from './registry.js';
 import { refuseMistypedOption } from './mistyped-option.js';
 import { reportError } from './report-error.js';
 import { recordStartFacts, type StartFacts } from './start-facts.js';
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     await program.parseAsync(argv);
-    const code = process.exitCode === undefined ? 0 : Number(process.exitCode);
+    const code = commandExitCode();
     if (jsonMode()) printJsonOutcome(code, null);
     return code;
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { Check, CheckLevel } from '../core/doctor.js';
+import type { Check, CheckLevel } from '../schema/check.js';
 import { out } from './print.js';
 
 const MARK: Record<CheckLevel, string> = { ok: '✅', warn: '⚠️', fail: '❌' };

@@ -75,14 +75,15 @@ export function setResult(value: unknown): void {
 }
 
 /**
- * Ends a command that found a problem it reports rather than throws (a ❌ check, a reply that
- * differs): exit 1, and the one line saying why on standard error and as --json's `error`.
+ * For a command that found a problem it reports rather than throws (a ❌ check, a reply that
+ * differs): the one line saying why, on standard error and as --json's `error`; returns the exit
+ * code (1) for the command to return.
  */
-export function failWith(message: string): void {
+export function failWith(message: string): number {
   clearLive();
   process.stderr.write(`error: ${visibleLine(message)}\n`);
   state.failure = message;
-  process.exitCode = 1;
+  return 1;
 }
 
 /** Replaces the live line on stderr (a terminal): carriage return, erase line, no newline. */

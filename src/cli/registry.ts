@@ -1,17 +1,28 @@
 import { Command, Option } from 'commander';
 import { configureOutput } from './print.js';
 
-export type CommandOptions = Record<string, string | undefined>;
-type Handler = (options: CommandOptions, command: Command) => Promise<void>;
+/**
+ * A command's handler: its options as commander parsed them (each module declares their type,
+ * matching the options registered below), and the command for positional arguments. It returns
+ * the exit code when that is not 0 without an error (doctor or verify found a ❌, replay a
+ * difference), or throws; `main.ts` alone turns that into the process's exit code.
+ */
+type Handler<O> = (options: O, command: Command) => Promise<number | void>;
+
+let exitCode = 0;
+/** The exit code the command that ran returned (0 when it returned none). */
+export function commandExitCode(): number {
+  return exitCode;
+}
 
 /** Each command's module is imported only when it runs, so `--help` and `status` start fast. */
-function lazy(load: () => Promise<{ default: Handler }>): (...args: unknown[]) => Promise<void> {
+function lazy<O extends object>(load: () => Promise<{ default: Handler<O> }>): (...args: unknown[]) => Promise<void> {
   // commander passes positional arguments first and the command last; handlers read both from it.
   return async (...args) => {
     const command = args.at(-1) as Command;
     const opts = command.opts<Record<string, unknown>>();
     configureOutput({ json: opts['json'] === true, quiet: opts['quiet'] === true, command: command.name() });
-    return (await load()).default(command.opts<CommandOptions>(), command);
+    exitCode = (await (await load()).default(command.opts() as O, command)) ?? 0;
   };
 }
 

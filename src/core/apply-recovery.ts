@@ -19,7 +19,7 @@ import { parseDiff } from '../diff/parse.js';
 import { Manifest } from '../schema/run-files.js';
 import type { LockHolder } from '../store/run-lock.js';
 import { sha256, type Run } from '../store/run-store.js';
-import { appliedTasks } from './apply-task.js';
+import { appliedTasks } from './applied-tasks.js';
 import { readRecordedManifest } from './recorded-files.js';
 import { approvedAttempts, loadSnapshot } from './run-snapshot.js';
 import type { WorkflowEnv } from './workflow-env.js';

@@ -6,6 +6,7 @@ import { applyPatch, checkApply, commitIndex, stagedPaths, uncommittedPaths } fr
 import { sha256, type Run } from '../store/run-store.js';
 import { guardApply } from './apply-guard.js';
 import { recordAlreadyApplied } from './apply-recovery.js';
+import { appliedTasks } from './applied-tasks.js';
 import { planFiles } from './layout.js';
 import { unrecordedReason } from './recorded-files.js';
 import { approvedAttempts, isTaskApproved, latestAttempt, loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.js';
@@ -138,23 +139,6 @@ function approvedTask(snapshot: RunSnapshot, taskId: string): TaskFacts {
   throw new WorkflowError(`${taskId} is not approved (${why}): only an approved patch is applied; review it with \`show --task ${taskId}\` and \`approve-task\` it first`);
 }
 
-/** The tasks `apply-task` applied to a working tree, in the order its audit lines record them. */
-export function appliedTasks(run: Run): string[] {
-  const applied: string[] = [];
-  for (const line of run.readAudit()) {
-    // Every command adds a line (status too), so a long-lived run's log is mostly lines that
-    // cannot be an application: only those that name apply-task are worth parsing.
-    if (!line.includes('apply-task')) continue;
-    // A damaged line is verify's business; here it only cannot count as an application.
-    try {
-      const entry = JSON.parse(line) as { command?: unknown; outcome?: unknown; args?: { task?: unknown } };
-      if (entry.command === 'apply-task' && entry.outcome === 'ok' && typeof entry.args?.task === 'string') applied.push(entry.args.task);
-    } catch {
-      continue;
-    }
-  }
-  return applied;
-}
 
 /** Tasks approved before this one (whose patches it was validated on) that apply-task has not applied. */
 function earlierNotApplied(run: Run, snapshot: RunSnapshot, taskId: string): string[] {

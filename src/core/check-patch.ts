@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readPersonFile } from '../files/person-files.js';
+import { fileProblem } from './person-feedback.js';
 import path from 'node:path';
 import { OrchestratorError } from '../errors.js';
 import { EMPTY_TREE, headCommit, resolveRevision } from '../git/repository.js';
@@ -30,9 +31,7 @@ export async function checkPatch(env: WorkflowEnv, options: CheckPatchOptions): 
 
 function readInput(env: WorkflowEnv, options: CheckPatchOptions): Buffer {
   if (options.input === '-') return options.readStdin();
-  try {
-    return readFileSync(path.resolve(env.cwd, options.input));
-  } catch {
-    throw new OrchestratorError(`cannot read the diff ${options.input}: pass a file, or - for standard input`);
-  }
+  const file = readPersonFile(env.cwd, options.input);
+  if (!file.ok) throw new OrchestratorError(`cannot read the diff ${options.input} (${fileProblem(file)}): pass a file, or - for standard input`);
+  return file.bytes;
 }

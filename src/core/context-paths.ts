@@ -1,5 +1,5 @@
-import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
+import { isWorkingFile } from '../files/repository-files.js';
 import { checkPatchPath } from '../diff/paths.js';
 import { Allowlist, ExecResponse } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
@@ -66,13 +66,4 @@ async function approvedChanges(run: Run, snapshot: RunSnapshot): Promise<{ touch
     }
   }
   return { touched, gone };
-}
-
-function isWorkingFile(repoRoot: string, file: string): boolean {
-  const full = path.join(repoRoot, ...file.split('/'));
-  try {
-    return existsSync(full) && lstatSync(full).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isFile, pathExists, readWorkingFile, realPath } from '../files/repository-files.js';
 import { OrchestratorError, UnsafePathError, UsageError, WorkflowError } from '../errors.js';
 import { withGitMemo } from '../git/memo.js';
 import { Allowlist, overLimit, packLimits } from '../schema/run-files.js';
@@ -162,11 +162,8 @@ function knownTask(snapshot: RunSnapshot, taskId: string): TaskFacts {
 
 /** The working tree's copy's sha256, or null when there is none (deleted since the base commit). */
 function workingDigest(repoRoot: string, file: string): string | null {
-  try {
-    return sha256(readFileSync(path.join(repoRoot, ...file.split('/'))));
-  } catch {
-    return null;
-  }
+  const bytes = readWorkingFile(repoRoot, file);
+  return bytes === null ? null : sha256(bytes);
 }
 
 /**
@@ -176,8 +173,8 @@ function workingDigest(repoRoot: string, file: string): string | null {
  */
 function namedPath(repoRoot: string, cwd: string, given: string): string {
   const absolute = path.resolve(cwd, given);
-  if (existsSync(absolute)) return repositoryPath(repoRoot, absolute, given);
-  const relative = path.relative(realpathSync(repoRoot), path.resolve(realpathSync(cwd), given));
+  if (pathExists(absolute)) return repositoryPath(repoRoot, absolute, given);
+  const relative = path.relative(realPath(repoRoot) ?? repoRoot, path.resolve(realPath(cwd) ?? cwd, given));
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
     throw new UnsafePathError(`${given} is outside the repository ${repoRoot}: only repository files can be context`);
   }
@@ -188,20 +185,16 @@ function namedPath(repoRoot: string, cwd: string, given: string): string {
 
 /** A person's path, checked: inside the repository (symlinks resolved), not in .git, a file. */
 export function repositoryPath(repoRoot: string, absolute: string, asGiven: string): string {
-  let real: string;
-  try {
-    real = realpathSync(absolute);
-  } catch {
-    throw new OrchestratorError(`${asGiven} does not exist: pass a file of the repository`);
-  }
-  const root = realpathSync(repoRoot);
+  const real = realPath(absolute);
+  if (real === null) throw new OrchestratorError(`${asGiven} does not exist: pass a file of the repository`);
+  const root = realPath(repoRoot) ?? repoRoot;
   const relative = path.relative(root, real);
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
     throw new UnsafePathError(`${asGiven} is outside the repository ${root}: only repository files can be context`);
   }
   const parts = relative.split(path.sep);
   if (parts.includes('.git')) throw new UnsafePathError(`${asGiven} is inside .git/: git's own files are never context`);
-  if (!statSync(real).isFile()) throw new OrchestratorError(`${asGiven} is not a file: add files one at a time`);
+  if (!isFile(real)) throw new OrchestratorError(`${asGiven} is not a file: add files one at a time`);
   return parts.join('/');
 }
 

@@ -1,6 +1,6 @@
 import type { LockHolder } from '../store/run-lock.js';
 import type { Run } from '../store/run-store.js';
-import { LOG, readAuditLog } from './verify/audit-log.js';
+import { AUDIT_LOG as LOG, readAuditRecord } from '../store/audit-record.js';
 
 export const CRASHED_DIR = 'crashed';
 
@@ -12,7 +12,7 @@ export const CRASHED_DIR = 'crashed';
  * Returns the warning for the audit line, or null when the crash left nothing behind.
  */
 export function setAsideCrashLeftovers(run: Run, holder: LockHolder): string | null {
-  const { record } = readAuditLog(run);
+  const record = readAuditRecord(run);
   const recorded = record?.writes ?? new Map<string, unknown>();
   const orphans = run.listAllFiles().files.filter((file) => file !== LOG && !recorded.has(file));
   if (orphans.length === 0) return null;

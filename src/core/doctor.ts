@@ -1,6 +1,7 @@
 import { headCommit, resolveRevision } from '../git/repository.js';
 import { requireAllowedBaseUrl, resolveBaseUrl } from '../model/base-url.js';
 import type { ModelInfo, ModelProvider } from '../model/types.js';
+import type { Check } from '../schema/check.js';
 import type { Manifest } from '../schema/run-files.js';
 import { sha256, type Run } from '../store/run-store.js';
 import { UsageError } from '../errors.js';
@@ -11,15 +12,7 @@ import { runBaseUrl } from './server-url.js';
 import { audited, openStore } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
-export type CheckLevel = 'ok' | 'warn' | 'fail';
-export interface Check {
-  /** What is checked, stable across versions and runs (`planner_model`, `base_commit`): a script keys on it. Several checks may share one (verify: one per file). */
-  id: string;
-  level: CheckLevel;
-  message: string;
-  /** The facts behind the message, for --json: a script reads these, not the prose. */
-  data: Record<string, unknown>;
-}
+export type { Check, CheckLevel } from '../schema/check.js';
 
 export interface DoctorOptions {
   run?: string;

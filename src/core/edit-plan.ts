@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readPersonFile } from '../files/person-files.js';
 import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import { canonicalJson } from '../model/canonical-json.js';
@@ -125,18 +125,11 @@ export async function editPlan(env: WorkflowEnv, runId: string, edit: PlanEdit):
 }
 
 function readPlanFile(env: WorkflowEnv, file: string, limit: number): string {
-  const full = path.resolve(env.cwd, file);
-  let size: number;
-  try {
-    const stat = statSync(full);
-    if (!stat.isFile()) throw new Error('not a file');
-    size = stat.size;
-  } catch {
-    throw new OrchestratorError(`cannot read plan file ${file}: check the path, or run \`edit-plan\` without --file to open an editor`);
-  }
-  // Asked before reading: a path like /dev/zero or a huge log must not be read whole.
-  if (size > limit) throw new OrchestratorError(overLimit(`plan file ${file}`, size, 'reply_bytes', limit));
-  return readFileSync(full, 'utf8');
+  const read = readPersonFile(env.cwd, file, limit);
+  if (read.ok) return read.bytes.toString('utf8');
+  // Sized before reading: a path like /dev/zero or a huge log is never read whole.
+  if (read.problem === 'too-large') throw new OrchestratorError(overLimit(`plan file ${file}`, read.size, 'reply_bytes', limit));
+  throw new OrchestratorError(`cannot read plan file ${file}: check the path, or run \`edit-plan\` without --file to open an editor`);
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {

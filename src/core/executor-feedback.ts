@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OrchestratorError, UsageError, WorkflowError } from '../errors.js';
 import { filesNeeded } from '../diff/engine.js';
@@ -22,29 +21,6 @@ import type { TaskFacts } from './run-snapshot.js';
  * what was wrong with it (the engine's failure, the reviewer's reason, the person's note). With
  * greedy decoding and a fixed seed, that is what lets a new attempt differ from the last.
  */
-
-export interface FeedbackOptions {
-  feedback?: string | undefined;
-  feedbackFile?: string | undefined;
-}
-
-/** The person's note from --feedback or --feedback-file, or null; read before anything else runs. */
-export function readPersonFeedback(cwd: string, options: FeedbackOptions): string | null {
-  if (options.feedback !== undefined && options.feedbackFile !== undefined) {
-    throw new UsageError('give either --feedback or --feedback-file, not both');
-  }
-  let text = options.feedback;
-  if (options.feedbackFile !== undefined) {
-    try {
-      text = readFileSync(path.resolve(cwd, options.feedbackFile), 'utf8');
-    } catch {
-      throw new OrchestratorError(`cannot read feedback file ${options.feedbackFile}: check the path, or give the text with --feedback`);
-    }
-  }
-  if (text === undefined) return null;
-  if (text.trim() === '') throw new UsageError('the feedback is empty: say what the model should do differently');
-  return text.trim();
-}
 
 export interface PreviousAttempt {
   attempt: number;

@@ -1,7 +1,7 @@
-import { copyFileSync, constants, existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { create } from 'tar';
 import { OrchestratorError } from '../errors.js';
+import { discard, folderExists, outputTarget, placeNew, readOutput } from '../files/output-files.js';
+import { writeRunArchive } from '../store/run-archive.js';
 import { sha256 } from '../store/run-store.js';
 import { readRecordedManifest } from './recorded-files.js';
 import { openStoreAnywhere } from './session.js';
@@ -25,8 +25,9 @@ export async function exportRun(env: WorkflowEnv, options: { run: string; out: s
   const run = store.openRun(options.run);
   const manifest = readRecordedManifest(run);
   const out = path.resolve(env.cwd, options.out);
-  if (existsSync(out)) throw new OrchestratorError(`${options.out} already exists: export never overwrites a file; choose another --out`);
-  if (!existsSync(path.dirname(out))) throw new OrchestratorError(`the folder of --out ${options.out} does not exist: create it first`);
+  const exists = `${options.out} already exists: export never overwrites a file; choose another --out`;
+  if (outputTarget(out) !== 'absent') throw new OrchestratorError(exists);
+  if (!folderExists(out)) throw new OrchestratorError(`the folder of --out ${options.out} does not exist: create it first`);
   if (out.startsWith(run.dir + path.sep)) throw new OrchestratorError(`--out ${options.out} is inside the run it archives: write the archive elsewhere`);
 
   const { files, links } = run.listAllFiles();
@@ -38,35 +39,12 @@ export async function exportRun(env: WorkflowEnv, options: { run: string; out: s
   // --out created meanwhile is still never overwritten.
   const partial = `${out}.partial-${process.pid}`;
   try {
-    await create(
-      {
-        gzip: true,
-        file: partial,
-        cwd: store.runsDir,
-        portable: true,
-        noDirRecurse: true,
-        mtime,
-        onWriteEntry: (entry) => {
-          if (entry.stat) entry.stat.mode = (entry.stat.mode & ~0o7777) | 0o644;
-        },
-      },
-      files.map((file) => `${run.id}/${file}`),
-    );
-    publish(partial, out, options.out);
-  } finally {
-    rmSync(partial, { force: true });
-  }
-  const bytes = readFileSync(out);
-  return { out, files: files.length, bytes: bytes.length, sha256: sha256(bytes) };
-}
-
-function publish(partial: string, out: string, asGiven: string): void {
-  try {
-    linkSync(partial, out);
+    await writeRunArchive(run, files, partial, mtime);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new OrchestratorError(`${asGiven} already exists: export never overwrites a file; choose another --out`);
-    // A file system without hard links: an exclusive copy still refuses to overwrite.
-    copyFileSync(partial, out, constants.COPYFILE_EXCL);
+    discard(partial);
+    throw error;
   }
+  if (!placeNew(partial, out)) throw new OrchestratorError(exists);
+  const bytes = readOutput(out);
+  return { out, files: files.length, bytes: bytes.length, sha256: sha256(bytes) };
 }

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readPersonFile } from '../files/person-files.js';
 import path from 'node:path';
 import { OrchestratorError, UsageError } from '../errors.js';
 import { EMPTY_TREE, headCommit } from '../git/repository.js';
@@ -125,14 +125,10 @@ function parseProvider(value: string | undefined): 'ollama' | 'openai' | 'embedd
 }
 
 function readSpec(specPath: string): Buffer {
-  let stat;
-  try {
-    stat = statSync(specPath);
-  } catch {
-    throw new OrchestratorError(`spec file ${specPath} not found: pass --spec with the path of a Markdown spec`);
-  }
-  if (!stat.isFile()) throw new OrchestratorError(`spec ${specPath} is not a file: pass --spec with the path of a Markdown spec`);
-  const bytes = readFileSync(specPath);
+  const file = readPersonFile('/', specPath);
+  if (!file.ok && file.problem === 'not-a-file') throw new OrchestratorError(`spec ${specPath} is not a file: pass --spec with the path of a Markdown spec`);
+  if (!file.ok) throw new OrchestratorError(`spec file ${specPath} not found: pass --spec with the path of a Markdown spec`);
+  const bytes = file.bytes;
   if (bytes.toString('utf8').trim().length === 0) throw new OrchestratorError(`spec file ${specPath} is empty: write what you want built first`);
   return bytes;
 }

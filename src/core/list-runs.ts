@@ -1,5 +1,5 @@
 import type { Run, RunStore } from '../store/run-store.js';
-import { appliedTasks } from './apply-task.js';
+import { appliedTasks } from './applied-tasks.js';
 import { readRecordedManifest } from './recorded-files.js';
 import { approvedAttempts, loadSnapshot } from './run-snapshot.js';
 import { openStoreAnywhere } from './session.js';

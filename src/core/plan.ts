@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OrchestratorError, UsageError, WorkflowError } from '../errors.js';
 import type { ChatMessage } from '../model/types.js';
@@ -10,6 +9,7 @@ import { planFiles, SPEC, taskFile } from './layout.js';
 import { callModel } from './model-call.js';
 import { parsePlanReply } from './plan-reply.js';
 import { planFileWarnings } from './plan-file-warnings.js';
+import { readPersonFeedback } from './person-feedback.js';
 import { plannerMessages, revisionMessages, type PreviousRevision } from './prompts.js';
 import { renderPlanMarkdown } from './render.js';
 import { baseFiles, repositoryFilesText } from './repo-files.js';
@@ -87,18 +87,8 @@ function previousRevision(run: Run, latest: RevisionFacts): PreviousRevision {
 }
 
 function readFeedback(env: WorkflowEnv, options: ReviseOptions): string {
-  if (options.feedback !== undefined && options.feedbackFile !== undefined) {
-    throw new UsageError('give either --feedback or --feedback-file, not both');
-  }
-  let feedback = options.feedback;
-  if (options.feedbackFile !== undefined) {
-    try {
-      feedback = readFileSync(path.resolve(env.cwd, options.feedbackFile), 'utf8');
-    } catch {
-      throw new OrchestratorError(`cannot read feedback file ${options.feedbackFile}: check the path`);
-    }
-  }
-  if (feedback === undefined || feedback.trim() === '') throw new UsageError('revise-plan needs --feedback TEXT or --feedback-file FILE saying what to change');
+  const feedback = readPersonFeedback(env.cwd, options);
+  if (feedback === null) throw new UsageError('revise-plan needs --feedback TEXT or --feedback-file FILE saying what to change');
   return feedback;
 }
 

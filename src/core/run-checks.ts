@@ -1,7 +1,6 @@
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { networkIsolationAvailable, runCheck, type CheckRun } from '../checks/run-check.js';
+import { createWorkspace, linkInto } from '../checks/workspace.js';
 import { OrchestratorError } from '../errors.js';
 import { exportTree } from '../git/export-tree.js';
 import { CheckRerun, type CheckRecord, type ExecResponse } from '../schema/run-files.js';
@@ -27,18 +26,6 @@ export interface ChecksInput {
   artifactsDir: string;
 }
 
-/** Folders to remove if the process exits before a `finally` can (a second Ctrl-C exits at once). */
-const live = new Set<string>();
-let exitHook = false;
-function track(dir: string): void {
-  live.add(dir);
-  if (exitHook) return;
-  exitHook = true;
-  process.on('exit', () => {
-    for (const item of live) rmSync(item, { recursive: true, force: true });
-  });
-}
-
 /** Thrown when Ctrl-C stopped a check: nothing of the checks is recorded, the command exits 130. */
 export class ChecksInterrupted extends OrchestratorError {
   constructor(message: string) {
@@ -56,16 +43,14 @@ export class ChecksInterrupted extends OrchestratorError {
 export async function runChecks(run: Run, input: ChecksInput): Promise<CheckRecord[]> {
   // Cut off from the network where the platform allows; recorded either way.
   const isolate = await networkIsolationAvailable();
-  const top = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-checks-'));
-  track(top);
+  const workspace = createWorkspace();
   try {
     const copies = new Map<string, string>();
     const copyAt = async (name: string, tree: string): Promise<string> => {
       const existing = copies.get(name);
       if (existing !== undefined) return existing;
-      const dir = path.join(top, name);
-      mkdirSync(dir);
-      await exportTree(input.repoRoot, tree, dir, path.join(top, `${name}.index`));
+      const dir = workspace.folder(name);
+      await exportTree(input.repoRoot, tree, dir, path.join(workspace.top, `${name}.index`));
       linkInto(input.repoRoot, dir, input.links);
       copies.set(name, dir);
       return dir;
@@ -86,8 +71,7 @@ export async function runChecks(run: Run, input: ChecksInput): Promise<CheckReco
       return record;
     });
   } finally {
-    rmSync(top, { recursive: true, force: true });
-    live.delete(top);
+    workspace.dispose();
   }
 }
 
@@ -107,44 +91,6 @@ function written(run: Run, log: string, result: CheckRun, isolated: boolean): Om
     output_bytes: result.outputBytes,
     network: isolated ? 'none' : 'host',
   };
-}
-
-/**
- * Each of `links` that exists in the repository becomes a symbolic link in the copy, so checks
- * need no install step. A link, not a copy: a check that writes there writes into the repository's
- * folder. A path git already holds is left as the patch made it.
- */
-function linkInto(repoRoot: string, dir: string, links: readonly string[]): void {
-  for (const link of links) {
-    const source = path.join(repoRoot, link);
-    const target = path.join(dir, link);
-    if (!exists(source) || exists(target) || throughLink(dir, link)) continue;
-    mkdirSync(path.dirname(target), { recursive: true });
-    symlinkSync(source, target);
-  }
-}
-
-/** Whether a folder on the way to `link` in the copy is a symbolic link the patch may have added. */
-function throughLink(dir: string, link: string): boolean {
-  const parts = link.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const at = path.join(dir, ...parts.slice(0, i));
-    try {
-      if (lstatSync(at).isSymbolicLink()) return true;
-    } catch {
-      return false;
-    }
-  }
-  return false;
-}
-
-function exists(file: string): boolean {
-  try {
-    lstatSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The end of a failed check's output for the next attempt: at most `lines` lines. */

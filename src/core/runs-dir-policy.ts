@@ -4,7 +4,7 @@
  * Part of the patch policy: run-task refuses such a patch (the attempt is invalid), check-patch
  * reports it, and apply-task refuses it again whatever was recorded.
  */
-import { realpathSync } from 'node:fs';
+import { realExistingPath as realExisting } from '../files/repository-files.js';
 import path from 'node:path';
 import type { RepairedPatch } from './repair-and-validate.js';
 
@@ -27,22 +27,6 @@ export function runsDirRefusal(files: readonly string[], runsDir: string | null)
   const inside = files.find((file) => file.toLowerCase().startsWith(prefix) || file.toLowerCase() === runsDir.toLowerCase());
   if (inside === undefined) return null;
   return `${inside} is inside the runs directory (${runsDir === '' ? 'the repository root' : `${runsDir}/`}), where the tool keeps its records: a patch never writes there`;
-}
-
-/** The path with the longest existing prefix resolved through symbolic links. */
-function realExisting(file: string): string {
-  const resolved = path.resolve(file);
-  const rest: string[] = [];
-  for (let current = resolved; ; ) {
-    try {
-      return path.join(realpathSync(current), ...rest);
-    } catch {
-      const parent = path.dirname(current);
-      if (parent === current) return resolved;
-      rest.unshift(path.basename(current));
-      current = parent;
-    }
-  }
 }
 
 /** The repaired patch, refused like one that does not validate when it touches the runs directory. */

@@ -2,7 +2,7 @@ import { ExecResponse } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { attemptChecks, checkVerdict } from './run-checks.js';
 import { liveLockHolder } from '../store/run-lock.js';
-import { appliedTasks } from './apply-task.js';
+import { appliedTasks } from './applied-tasks.js';
 import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession, type RunSession } from './session.js';
 import { hiddenTaskFiles } from './context-paths.js';

@@ -4,7 +4,10 @@ import { out, setResult, warn } from '../print.js';
 import { addContextJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function addContextCommand(options: Record<string, unknown>, command: Command): Promise<void> {
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; file: string[]; task?: string; allowSecret?: boolean }
+
+export default async function addContextCommand(options: Options, command: Command): Promise<void> {
   const result = await addContext(workflowEnv(command), options.run as string, {
     files: (options.file as string[] | undefined) ?? [],
     ...(typeof options.task === 'string' ? { task: options.task } : {}),

@@ -2,13 +2,15 @@ import type { Command } from 'commander';
 import { applyTask } from '../../core/apply-task.js';
 import { out, setResult, warn } from '../print.js';
 import { applyTaskJson } from '../json-results.js';
-import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function applyTaskCommand(options: CommandOptions, command: Command): Promise<void> {
-  const commit = (options as Record<string, unknown>).commit === true;
-  const allowHookChange = (options as Record<string, unknown>).allowHookChange === true;
-  const result = await applyTask(workflowEnv(command), options.run!, options.task!, { commit, allowHookChange });
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; task: string; commit?: boolean; allowHookChange?: boolean }
+
+export default async function applyTaskCommand(options: Options, command: Command): Promise<void> {
+  const commit = options.commit === true;
+  const allowHookChange = options.allowHookChange === true;
+  const result = await applyTask(workflowEnv(command), options.run, options.task, { commit, allowHookChange });
   setResult(applyTaskJson(result));
   for (const line of result.warnings) warn(line);
   for (const file of result.files) {

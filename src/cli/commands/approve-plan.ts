@@ -4,8 +4,11 @@ import { out, setResult, warn } from '../print.js';
 import { approvePlanJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function approvePlan(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const { approval, carryOver, warnings } = await decidePlan(workflowEnv(command), options.run!, { decision: 'approved', by: options.by });
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; by?: string }
+
+export default async function approvePlan(options: Options, command: Command): Promise<void> {
+  const { approval, carryOver, warnings } = await decidePlan(workflowEnv(command), options.run, { decision: 'approved', by: options.by });
   setResult(approvePlanJson(approval, carryOver));
   for (const line of warnings) warn(line);
   out(`plan revision ${approval.subject.plan_revision} approved by ${approval.by} (plan.json sha256 ${approval.subject.sha256})`);

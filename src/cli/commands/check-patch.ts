@@ -7,10 +7,12 @@ import { OrchestratorError } from '../../errors.js';
 import { visibleLine } from '../../visible-text.js';
 import { jsonMode, outRaw, setResult } from '../print.js';
 import { checkPatchReport } from '../json-results.js';
-import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function checkPatchCommand(options: CommandOptions, command: Command): Promise<void> {
+/** The options commander parsed (see registry.ts). */
+interface Options { base?: string; out?: string; report?: string }
+
+export default async function checkPatchCommand(options: Options, command: Command): Promise<void> {
   const env = workflowEnv(command);
   const result = await checkPatch(env, {
     input: command.args[0]!,

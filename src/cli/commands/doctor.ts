@@ -6,17 +6,20 @@ import { failedChecks, printChecks } from '../print-checks.js';
 import { startFacts } from '../start-facts.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function doctorCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
+/** The options commander parsed (see registry.ts). */
+interface Options { run?: string; provider?: 'ollama' | 'openai' | 'embedded'; baseUrl?: string; allowRemote?: boolean }
+
+export default async function doctorCommand(options: Options, command: Command): Promise<number> {
   const checks = await doctor(workflowEnv(command), {
     run: options.run,
     provider: options.provider as 'ollama' | 'openai' | undefined,
     baseUrl: options.baseUrl,
-    allowRemote: (options as Record<string, unknown>).allowRemote === true,
+    allowRemote: options.allowRemote === true,
   });
   const startUp = startUpCheck();
   if (startUp) checks.unshift(startUp);
   setResult(doctorJson(checks));
-  if (printChecks(checks)) failWith(failedChecks('doctor', checks));
+  return printChecks(checks) ? failWith(failedChecks('doctor', checks)) : 0;
 }
 
 /** The tool's own start-up: whether V8 took the build's code cache of the bundle. */

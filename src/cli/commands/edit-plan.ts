@@ -7,16 +7,18 @@ import { OrchestratorError } from '../../errors.js';
 import { setResult } from '../print.js';
 import { printPlan } from '../print-plan.js';
 import { planJson } from '../json-results.js';
-import type { CommandOptions } from '../registry.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /**
  * The terminal side of edit-plan: with --file the core reads the file; without it, the person's
  * editor is opened here on the latest revision, and what they saved is handed to the core.
  */
-export default async function editPlanCommand(options: CommandOptions, command: Command): Promise<void> {
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; file?: string; by?: string }
+
+export default async function editPlanCommand(options: Options, command: Command): Promise<void> {
   const env = workflowEnv(command);
-  const runId = options.run!;
+  const runId = options.run;
   const result =
     options.file !== undefined ? await editPlan(env, runId, { file: options.file, by: options.by }) : await editInEditor(env, runId, options.by);
   setResult(planJson(runId, result));

@@ -4,7 +4,10 @@ import { out, setResult } from '../print.js';
 import { removeContextJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function removeContextCommand(options: Record<string, unknown>, command: Command): Promise<void> {
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; file: string[] }
+
+export default async function removeContextCommand(options: Options, command: Command): Promise<void> {
   const result = await removeContext(workflowEnv(command), options.run as string, (options.file as string[] | undefined) ?? []);
   setResult(removeContextJson(result));
   for (const file of result.removed) out(`removed ${file}: the executor no longer sees it`);

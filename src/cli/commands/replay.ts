@@ -5,9 +5,12 @@ import { failWith, out, setResult } from '../print.js';
 import { replayJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function replayCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; task?: string }
+
+export default async function replayCommand(options: Options, command: Command): Promise<number> {
   const { report, reportPath } = await replayRun(workflowEnv(command), {
-    run: options.run!,
+    run: options.run,
     ...(options.task ? { task: options.task } : {}),
   });
   setResult(replayJson(report, reportPath));
@@ -21,5 +24,5 @@ export default async function replayCommand(options: Record<string, string | und
   }
   const { calls, identical, different, failed } = report.summary;
   out(`${identical} of ${calls} call(s) identical, ${different} different, ${failed} failed; report: ${reportPath}`);
-  if (identical !== calls) failWith(`replay: ${calls - identical} of ${calls} call(s) did not get the recorded reply (${different} different, ${failed} failed): see ${reportPath}`);
+  return identical === calls ? 0 : failWith(`replay: ${calls - identical} of ${calls} call(s) did not get the recorded reply (${different} different, ${failed} failed): see ${reportPath}`);
 }

@@ -5,8 +5,11 @@ import { printPlan } from '../print-plan.js';
 import { planJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function revise(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const result = await revisePlan(workflowEnv(command), options.run!, { feedback: options.feedback, feedbackFile: options.feedbackFile });
-  setResult(planJson(options.run!, result));
-  printPlan(options.run!, result);
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; feedback?: string; feedbackFile?: string }
+
+export default async function revise(options: Options, command: Command): Promise<void> {
+  const result = await revisePlan(workflowEnv(command), options.run, { feedback: options.feedback, feedbackFile: options.feedbackFile });
+  setResult(planJson(options.run, result));
+  printPlan(options.run, result);
 }

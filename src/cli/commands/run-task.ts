@@ -8,16 +8,27 @@ import { out, setResult, warn } from '../print.js';
 import { recheckJson, runTaskJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function runTaskCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const flags = command.opts<{ same?: boolean; checks?: boolean; checksOnly?: boolean }>();
-  if (flags.checksOnly === true) return checksOnlyCommand(options, command, flags);
+/** The options commander parsed (see registry.ts); `checks` is false with --no-checks. */
+interface Options {
+  run: string;
+  task: string;
+  feedback?: string;
+  feedbackFile?: string;
+  same?: boolean;
+  checks: boolean;
+  checkTimeout?: string;
+  checksOnly?: boolean;
+}
+
+export default async function runTaskCommand(options: Options, command: Command): Promise<void> {
+  if (options.checksOnly === true) return checksOnlyCommand(options, command);
   let result: RunTaskResult;
   try {
-    result = await runTask(workflowEnv(command), options.run!, options.task!, {
+    result = await runTask(workflowEnv(command), options.run, options.task, {
       feedback: options.feedback,
       feedbackFile: options.feedbackFile,
-      same: flags.same === true,
-      noChecks: flags.checks === false,
+      same: options.same === true,
+      noChecks: !options.checks,
       checkTimeout: seconds(options.checkTimeout),
     });
   } catch (error) {
@@ -47,11 +58,11 @@ function seconds(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-async function checksOnlyCommand(options: Record<string, string | undefined>, command: Command, flags: { same?: boolean; checks?: boolean }): Promise<void> {
-  for (const [given, flag] of [[options.feedback, '--feedback'], [options.feedbackFile, '--feedback-file'], [flags.same, '--same'], [flags.checks === false ? true : undefined, '--no-checks']] as const) {
+async function checksOnlyCommand(options: Options, command: Command): Promise<void> {
+  for (const [given, flag] of [[options.feedback, '--feedback'], [options.feedbackFile, '--feedback-file'], [options.same, '--same'], [options.checks ? undefined : true, '--no-checks']] as const) {
     if (given !== undefined) throw new UsageError(`${flag} cannot be used with --checks-only: no model is called`);
   }
-  const result = await checksOnly(workflowEnv(command), options.run!, options.task!, { checkTimeout: seconds(options.checkTimeout) });
+  const result = await checksOnly(workflowEnv(command), options.run, options.task, { checkTimeout: seconds(options.checkTimeout) });
   setResult(recheckJson(result));
   for (const line of result.warnings) warn(line);
   out(`${result.task} attempt ${result.attempt}: checks run again, recorded in ${result.record}`);

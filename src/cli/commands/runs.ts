@@ -4,7 +4,7 @@ import { out, setResult } from '../print.js';
 import { runsJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function runs(_options: Record<string, string | undefined>, command: Command): Promise<void> {
+export default async function runs(_options: object, command: Command): Promise<void> {
   const listing = await listRuns(workflowEnv(command));
   setResult(runsJson(listing));
   if (listing.runs.length === 0) {

@@ -6,15 +6,17 @@ import { UsageError } from '../../errors.js';
 import { visibleLine } from '../../visible-text.js';
 import { colourDiff, paint, stdoutColours, type Colours, type Painted } from '../colour.js';
 import { out, outRaw, setResult } from '../print.js';
-import { showJson } from '../json-results.js';
 import { printTaskView } from '../print-task-view.js';
-import type { CommandOptions } from '../registry.js';
+import { showJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function show(options: CommandOptions, command: Command): Promise<void> {
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; task?: string; attempt?: string }
+
+export default async function show(options: Options, command: Command): Promise<void> {
   const attempt = options.attempt === undefined ? undefined : Number(options.attempt);
-  if (attempt !== undefined && !/^\d+$/.test(options.attempt!)) throw new UsageError(`--attempt must be a positive whole number, not "${options.attempt}"`);
-  const result = await showRun(workflowEnv(command), options.run!, { task: options.task, attempt });
+  if (options.attempt !== undefined && !/^\d+$/.test(options.attempt)) throw new UsageError(`--attempt must be a positive whole number, not "${options.attempt}"`);
+  const result = await showRun(workflowEnv(command), options.run, { task: options.task, attempt });
   setResult(showJson(result));
   const c = await stdoutColours();
   if (result.kind === 'plan') printPlan(result, c);

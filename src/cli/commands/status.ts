@@ -5,8 +5,11 @@ import { out, setResult } from '../print.js';
 import { statusJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function status(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const result = await runStatus(workflowEnv(command), options.run!);
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string }
+
+export default async function status(options: Options, command: Command): Promise<void> {
+  const result = await runStatus(workflowEnv(command), options.run);
   setResult(statusJson(result));
   out(`run ${result.run_id}: ${result.state}${result.plan_revision ? ` (plan revision ${result.plan_revision})` : ''}`);
   for (const task of result.tasks) {

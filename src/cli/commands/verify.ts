@@ -5,8 +5,11 @@ import { verifyRun } from '../../core/verify/verify-run.js';
 import { failedChecks, printChecks } from '../print-checks.js';
 import { workflowEnv } from '../workflow-env.js';
 
-export default async function verifyCommand(options: Record<string, string | undefined>, command: Command): Promise<void> {
-  const result = await verifyRun(workflowEnv(command), { run: options.run!, ...(options.head ? { head: options.head } : {}) });
+/** The options commander parsed (see registry.ts). */
+interface Options { run: string; head?: string }
+
+export default async function verifyCommand(options: Options, command: Command): Promise<number> {
+  const result = await verifyRun(workflowEnv(command), { run: options.run, ...(options.head ? { head: options.head } : {}) });
   setResult(verifyJson(result));
-  if (printChecks(result.checks)) failWith(failedChecks('verify', result.checks));
+  return printChecks(result.checks) ? failWith(failedChecks('verify', result.checks)) : 0;
 }

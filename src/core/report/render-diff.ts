@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { LineMatchingType } from 'diff2html/lib/types.js';
+import { readPackageAsset } from '../../files/package-assets.js';
 import { loadPackage } from '../../load-package.js';
 
 export interface DiffRenderer {
@@ -20,7 +19,7 @@ export interface DiffRenderer {
  */
 export async function loadDiffRenderer(): Promise<DiffRenderer> {
   const { html } = await loadPackage<typeof import('diff2html')>('diff2html');
-  const css = readFileSync(createRequire(import.meta.url).resolve('diff2html/bundles/css/diff2html.min.css'), 'utf8');
+  const css = readPackageAsset('diff2html/bundles/css/diff2html.min.css');
   return {
     css,
     sideBySide: (diff, scope) => {

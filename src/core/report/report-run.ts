@@ -1,7 +1,6 @@
-import { existsSync, lstatSync, openSync, readSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { OrchestratorError } from '../../errors.js';
+import { fileHeadIncludes, folderExists, outputTarget, replaceOutput } from '../../files/output-files.js';
 import { sha256 } from '../../store/run-store.js';
 import { audited, openStoreAnywhere } from '../session.js';
 import type { WorkflowEnv } from '../workflow-env.js';
@@ -37,7 +36,7 @@ export async function reportRun(env: WorkflowEnv, options: ReportOptions): Promi
   const body = async (): Promise<ReportResult> => {
     const data = collectReport(run);
     const page = renderReport(data, await loadDiffRenderer());
-    if (out !== null) await writeFileAtomic(out, page);
+    if (out !== null) await replaceOutput(out, page);
     return { html: page, out, bytes: Buffer.byteLength(page), sha256: sha256(page) };
   };
   // A run whose audit.log is gone gets no new one (that would start a fresh chain over a lost history).
@@ -53,20 +52,10 @@ function checkOut(out: string, asGiven: string, runDir: string): void {
   if (out === runDir || out.startsWith(runDir + path.sep)) {
     throw new OrchestratorError(`--out ${asGiven} is inside the run: a run holds only what its commands recorded (verify would report the file); write the report elsewhere`);
   }
-  if (!existsSync(path.dirname(out))) throw new OrchestratorError(`the folder of --out ${asGiven} does not exist: create it first`);
-  if (!existsSync(out)) return;
-  if (!lstatSync(out).isFile() || !startsWithMark(out)) {
+  if (!folderExists(out)) throw new OrchestratorError(`the folder of --out ${asGiven} does not exist: create it first`);
+  const target = outputTarget(out);
+  if (target === 'absent') return;
+  if (target !== 'file' || !fileHeadIncludes(out, GENERATOR_MARK)) {
     throw new OrchestratorError(`${asGiven} exists and is not a report written by llm-orchestrator: choose another --out, or remove it first`);
-  }
-}
-
-function startsWithMark(file: string): boolean {
-  const head = Buffer.alloc(1024);
-  const fd = openSync(file, 'r');
-  try {
-    const read = readSync(fd, head, 0, head.length, 0);
-    return head.subarray(0, read).toString('utf8').includes(GENERATOR_MARK);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,6 +1,6 @@
-import type { Check } from '../doctor.js';
+import type { Check } from '../../schema/check.js';
 
-export type { Check, CheckLevel } from '../doctor.js';
+export type { Check, CheckLevel } from '../../schema/check.js';
 
 /**
  * verify prints doctor's ✅/⚠️/❌ lines. Every message starts with the file it is about (or the
