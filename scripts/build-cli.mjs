@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { build } from 'esbuild';
+import { bundledLicenses } from './bundled-licenses.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist', 'cli');
@@ -28,13 +29,28 @@ const bundle = path.join(outdir, 'cli.js');
 const cache = path.join(outdir, 'cli.cache');
 const start = path.join(outdir, 'main.js');
 const packageJson = path.join(outdir, 'package.json');
+const licenses = path.join(outdir, 'LICENSES.txt');
 
 /**
- * Packages kept out of the bundle and loaded from node_modules as they are: ones with native code
- * or that find files next to themselves at run time (diff2html's templates use __filename), which
- * a bundle would break. They are imported lazily by the one command that needs them.
+ * Packages kept out of the bundle and loaded from node_modules as they are: ones with native code,
+ * which a bundle would break. They are imported lazily by the one command that needs them. All
+ * else is in the bundle, so an installed tool needs nothing from node_modules but these.
  */
-const EXTERNAL = ['diff2html', 'node-llama-cpp', 'playwright-core'];
+const EXTERNAL = ['node-llama-cpp', 'playwright-core'];
+
+/**
+ * src/files/diff2html-css.ts reads diff2html's stylesheet from node_modules, which an
+ * installed tool does not have: in the bundle it returns the stylesheet's text, read here.
+ */
+const diff2htmlCssInBundle = {
+  name: 'diff2html-css-in-bundle',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]files[\\/]diff2html-css\.ts$/ }, () => {
+      const css = readFileSync(Module.createRequire(import.meta.url).resolve('diff2html/bundles/css/diff2html.min.css'), 'utf8');
+      return { contents: `export function diff2htmlCss() { return ${JSON.stringify(css)}; }`, loader: 'js' };
+    });
+  },
+};
 
 /**
  * src/load-package.ts imports a package with import(), which a script compiled from a code cache
@@ -119,7 +135,7 @@ const result = await build({
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [packageLoaderFromStart, ...replacedImports],
+  plugins: [packageLoaderFromStart, diff2htmlCssInBundle, ...replacedImports],
 });
 
 // An ASCII bundle is read as latin1 by start.cjs: a one-byte string at once, where UTF-8 decoding
@@ -132,6 +148,7 @@ if (nonAscii !== -1) {
 }
 
 writeFileSync(packageJson, '{\n  "type": "commonjs"\n}\n');
+writeFileSync(licenses, bundledLicenses(root, Object.keys(result.metafile.inputs)));
 copyFileSync(path.join(root, 'src', 'cli', 'start.cjs'), start);
 chmodSync(start, 0o755);
 // The text start.cjs compiles, so V8 accepts the cache there. The cache holds
@@ -147,7 +164,7 @@ writeFileSync(cache, script.createCachedData());
 // Whatever else is in dist/ (an older build's chunks, tsc's file-by-file output) is removed after
 // the new files are in place, so no stale module can be loaded and a CLI started a moment ago
 // during the build still finds its own.
-const written = new Set([...Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)), packageJson, start, cache]);
+const written = new Set([...Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)), packageJson, start, cache, licenses]);
 for (const entry of readdirSync(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
   const file = path.join(entry.parentPath, entry.name);
   if (entry.isFile() && !written.has(file)) rmSync(file);

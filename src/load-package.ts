@@ -1,5 +1,5 @@
 /**
- * Loads a package kept out of the bundle (node-llama-cpp, diff2html) when a command first needs it.
+ * Loads a package kept out of the bundle (node-llama-cpp) when a command first needs it.
  *
  * In the built CLI this module is replaced (scripts/build-cli.mjs) by one that calls the loader
  * dist/cli/main.js hands to the bundle: the bundle runs as a vm.Script with V8's code cache, and

@@ -73,11 +73,15 @@ export interface Workspace {
   close(): Promise<void>;
 }
 
-export async function workspace(files: Record<string, string> = { 'src/app.js': APP_JS, 'secret/notes.txt': 'do not leak me\n' }): Promise<Workspace> {
+/** `options.cli`: the tool's bin to run, when not this checkout's (an installed copy). */
+export async function workspace(
+  files: Record<string, string> = { 'src/app.js': APP_JS, 'secret/notes.txt': 'do not leak me\n' },
+  options: { cli?: string } = {},
+): Promise<Workspace> {
   const { root } = await makeRepo(files, { commit: Object.keys(files).length > 0 });
   const fake = await startFakeOllama();
   writeFileSync(path.join(root, 'spec.md'), '# Greeting\n\nMake greet() default to "world".\n');
-  const cli = (args: string[]) => runCli(args, { cwd: root, env: { OLLAMA_HOST: fake.url } });
+  const cli = (args: string[]) => runCli(args, { cwd: root, env: { OLLAMA_HOST: fake.url }, cli: options.cli });
   const read = (runId: string, rel: string) => readFileSync(path.join(root, 'runs', runId, rel), 'utf8');
   return {
     root,

@@ -1,6 +1,5 @@
 import type { LineMatchingType } from 'diff2html/lib/types.js';
-import { readPackageAsset } from '../../files/package-assets.js';
-import { loadPackage } from '../../load-package.js';
+import { diff2htmlCss } from '../../files/diff2html-css.js';
 
 export interface DiffRenderer {
   /** diff2html's stylesheet, inlined into the report so it needs no other file. */
@@ -18,10 +17,9 @@ export interface DiffRenderer {
  * (and a bundler can leave it out of the start-up path).
  */
 export async function loadDiffRenderer(): Promise<DiffRenderer> {
-  const { html } = await loadPackage<typeof import('diff2html')>('diff2html');
-  const css = readPackageAsset('diff2html/bundles/css/diff2html.min.css');
+  const { html } = await import('diff2html');
   return {
-    css,
+    css: diff2htmlCss(),
     sideBySide: (diff, scope) => {
       const page = html(diff, {
         outputFormat: 'side-by-side',
