@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stdoutColours, type Colours } from '../src/cli/colour.js';
 import { runCli } from '../test/support/cli.js';
 import { startFakeOllama } from '../test/support/fake-ollama.js';
 
@@ -57,14 +58,19 @@ const commandsReply = [
   '+}',
 ].join('\n');
 
+// Bold on a terminal only, as the tool colours: a pipe or a file gets plain text (NO_COLOR, FORCE_COLOR as for the CLI).
+let c: Colours;
 function banner(text: string): void {
-  process.stdout.write(`\n\x1b[1m${text}\x1b[0m\n`);
+  process.stdout.write(`\n${c.bold(text).text}\n`);
 }
 
+let repo: string | null = null;
+
 async function main(): Promise<void> {
+  c = await stdoutColours();
   banner('llm-orchestrator demo — the model is a SCRIPTED stand-in replaying fixed replies, not a real model');
-  const repo = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-demo-'));
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
+  repo = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-demo-'));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo!, stdio: 'ignore' });
   git('init', '-q', '-b', 'main');
   git('config', 'user.name', 'Demo User');
   git('config', 'user.email', 'demo@example.invalid');
@@ -77,7 +83,7 @@ async function main(): Promise<void> {
   fake.enqueueReply({ content: JSON.stringify(plan) }, { content: storeReply }, { content: commandsReply });
   const step = async (args: string[]): Promise<string> => {
     process.stdout.write(`\n$ llm-orchestrator ${args.join(' ')}\n`);
-    const result = await runCli(args, { cwd: repo, env: { OLLAMA_HOST: fake.url } });
+    const result = await runCli(args, { cwd: repo!, env: { OLLAMA_HOST: fake.url } });
     process.stdout.write(result.stdout + result.stderr);
     if (result.code !== 0) throw new Error(`demo step failed with exit ${result.code}`);
     return result.stdout.trim();
@@ -102,6 +108,7 @@ async function main(): Promise<void> {
   } finally {
     await fake.close();
   }
+  process.stdout.write(`\nthe demo's repository stays in ${repo} to look around; remove it with: rm -rf ${repo}\n`);
 }
 
 function walk(dir: string, prefix = ''): string[] {
@@ -112,6 +119,7 @@ function walk(dir: string, prefix = ''): string[] {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`demo failed: ${(error as Error).message}\n`);
+  const where = repo === null ? '' : ` (its repository is ${repo}; remove it with: rm -rf ${repo})`;
+  process.stderr.write(`demo failed: ${(error as Error).message}${where}\n`);
   process.exitCode = 1;
 });

@@ -11,6 +11,18 @@ export class OrchestratorError extends Error {
   }
 }
 
+/**
+ * A command that failed after it recorded something (a run-task attempt whose patch does not
+ * validate): the error carries that record, so `--json` can return it beside the message.
+ */
+export class RecordedFailure<T> extends OrchestratorError {
+  readonly recorded: T;
+  constructor(message: string, recorded: T) {
+    super(message);
+    this.recorded = recorded;
+  }
+}
+
 /** Bad arguments: exit 2. */
 export class UsageError extends OrchestratorError {
   constructor(message: string) {

@@ -119,6 +119,8 @@ describe('status always names the next command', () => {
       assert.equal(ws.read(run, 'audit.log'), auditBefore, 'status wrote to a run another command holds');
       const json = JSON.parse((await must(ws.cli(['status', '--run', run, '--json']), 'status --json while busy')).stdout);
       assert.deepEqual(json.result.busy, { command: 'run-task', pid: process.pid, since: '2026-01-31T12:00:00.000Z' });
+      // For a script: the command to run once the other is done; `busy` says what to wait for.
+      assert.deepEqual(json.result.next, [{ command: 'status', args: ['--run', run], shell: `llm-orchestrator status --run ${run}` }]);
     } finally {
       rmSync(lock);
     }

@@ -102,6 +102,20 @@ describe('report: the run as one self-contained HTML page', () => {
     assert.ok(page.includes('.d2h-file-side-diff{'), "diff2html's stylesheet is inlined");
   });
 
+  test('every id in the page is unique, though both patches change src/app.js; every anchor link finds its id', () => {
+    // The start tags' attributes, read as an HTML parser reads them (quoted, unquoted or bare).
+    const attributes = [...page.matchAll(/<[a-zA-Z][\w-]*((?:\s+[^\s=>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*)\s*\/?>/g)].flatMap((tag) =>
+      [...tag[1]!.matchAll(/([^\s=>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g)].map((attr) => [attr[1]!.toLowerCase(), attr[2] ?? attr[3] ?? attr[4] ?? ''] as const),
+    );
+    const ids = attributes.filter(([name]) => name === 'id').map(([, value]) => value);
+    assert.ok(ids.includes('task-T001') && ids.includes('task-T002'));
+    assert.equal(ws.json(run, 'executions/T001/exec.response.json').validation.files[0], 'src/app.js');
+    assert.equal(ws.json(run, 'executions/T002/attempt-002/exec.response.json').validation.files[0], 'src/app.js');
+    assert.deepEqual(ids.filter((id, at) => ids.indexOf(id) !== at), [], 'no id twice');
+    const links = attributes.filter(([name, value]) => name === 'href' && value.startsWith('#')).map(([, value]) => value.slice(1));
+    assert.deepEqual(links.filter((id) => !ids.includes(id)), [], 'no link to a missing id');
+  });
+
   test('report is recorded in the audit log, writes nothing into the run, and the run still verifies', async () => {
     const now = lines(ws.read(run, 'audit.log'));
     assert.equal(now.length, auditBefore.length + 1);

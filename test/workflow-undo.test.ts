@@ -94,7 +94,7 @@ describe('undo-task through the built CLI', () => {
     assert.match(await statusLine('T001'), /\[undone\]$/);
     assert.doesNotMatch(await statusLine('T002'), /applied|undone/);
     const status = JSON.parse((await must(cli(['status', '--run', run, '--json']), 'status --json')).stdout);
-    assert.deepEqual(status.result.applied, [{ task: 'T001', state: 'undone' }]);
+    assert.deepEqual(status.result.tasks.map((task: { id: string; applied: boolean; application: string | null }) => [task.id, task.applied, task.application]), [['T001', false, 'undone']]);
     assert.match((await must(cli(['runs']), 'runs')).stdout, /2\/2 approved, 1 undone/);
 
     assert.match(await refused(['undo-task', '--run', run, '--task', 'T001']), /T001 was undone already \(undo\/T001\/undo-001\.json\): apply it again with `apply-task --run \S+ --task T001`/);

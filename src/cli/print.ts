@@ -15,10 +15,12 @@ interface OutputState {
   command: string | null;
   result: unknown;
   warnings: string[];
+  /** Why a command that ends with exit 1 without throwing (doctor, verify, replay) failed. */
+  failure: string | null;
   live: boolean;
 }
 
-const state: OutputState = { json: false, quiet: false, command: null, result: null, warnings: [], live: false };
+const state: OutputState = { json: false, quiet: false, command: null, result: null, warnings: [], failure: null, live: false };
 
 /** Set once per process by the command wrapper, from the command's own --json / --quiet. */
 export function configureOutput(options: { json: boolean; quiet: boolean; command: string }): void {
@@ -64,9 +66,24 @@ export function warn(line: string): void {
   state.warnings.push(line);
 }
 
-/** The command's result for --json; the text output is printed by the command as usual. */
+/**
+ * The command's result for --json, shaped as src/schema/json-output.ts says (json-results.ts);
+ * the text output is printed by the command as usual.
+ */
 export function setResult(value: unknown): void {
   state.result = value;
+}
+
+/**
+ * For a command that found a problem it reports rather than throws (a ❌ check, a reply that
+ * differs): the one line saying why, on standard error and as --json's `error`; returns the exit
+ * code (1) for the command to return.
+ */
+export function failWith(message: string): number {
+  clearLive();
+  process.stderr.write(`error: ${visibleLine(message)}\n`);
+  state.failure = message;
+  return 1;
 }
 
 /** Replaces the live line on stderr (a terminal): carriage return, erase line, no newline. */
@@ -88,7 +105,7 @@ export function clearLive(): void {
  */
 export function printJsonOutcome(exitCode: number, error: string | null, command: string | null = state.command): void {
   clearLive();
-  const outcome = { ok: exitCode === 0, command, exit_code: exitCode, result: state.result ?? null, error, warnings: state.warnings };
+  const outcome = { ok: exitCode === 0, command, exit_code: exitCode, result: state.result ?? null, error: error ?? (exitCode === 0 ? null : state.failure), warnings: state.warnings };
   writeStdout(`${jsonWithoutControls(JSON.stringify(outcome))}\n`);
 }
 

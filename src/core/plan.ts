@@ -28,6 +28,8 @@ export interface PlanResult {
   fileWarnings: string[];
   /** The run's folder as the person opens it from the current folder (shown-path.ts). */
   run_dir: string;
+  /** The run's files this command wrote (of `files`, only these exist). */
+  written: string[];
 }
 
 export async function planRun(env: WorkflowEnv, runId: string): Promise<PlanResult> {
@@ -147,5 +149,5 @@ export function writePlanRevision(run: Run, revision: number, plan: Plan, fileWa
   } catch (error) {
     record.warnings.push(`could not render ${files.markdown}: ${(error as Error).message}`);
   }
-  return { revision, plan, planSha256: sha256(run.readBytes(files.plan)), files, fileWarnings, run_dir: shownPath(cwd, run.dir) };
+  return { revision, plan, planSha256: sha256(run.readBytes(files.plan)), files, fileWarnings, run_dir: shownPath(cwd, run.dir), written: run.writtenSoFar() };
 }

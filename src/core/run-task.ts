@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { OrchestratorError, WorkflowError } from '../errors.js';
+import { RecordedFailure, WorkflowError } from '../errors.js';
 import type { RepairOutcome } from '../diff/engine.js';
 import { countHunkHeaders } from '../diff/hunk-count.js';
 import { withGitMemo } from '../git/memo.js';
@@ -30,8 +30,12 @@ export interface RunTaskResult {
   task: string;
   attempt: number;
   valid: boolean;
+  /** Why the patch does not validate; null when it does. */
+  reason: string | null;
   response: ExecResponse;
   files: ReturnType<typeof attemptFiles>;
+  /** The run's files this attempt wrote (of `files`, only these exist). */
+  written: string[];
   warnings: string[];
   /** The run's folder as the person opens it from the current folder (shown-path.ts). */
   run_dir: string;
@@ -215,14 +219,16 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     renderView(() => run.writeText(files.markdown, renderExecMarkdown(task.task, response, checkViews(run, response.checks ?? []))), record.warnings);
 
     if (interrupted !== null) throw interrupted;
+    const reason = validation.ok ? null : (validation.errors[0] ?? 'no reason recorded');
+    const attemptResult: RunTaskResult = { task: taskId, attempt, valid: validation.ok, reason, response, files, written: run.writtenSoFar(), warnings: record.warnings, run_dir: shownPath(env.cwd, run.dir) };
     if (!validation.ok) {
-      const reason = validation.errors[0];
       const what = conversion?.ok === false ? `the ${format} reply cannot be turned into a patch` : 'the patch does not validate';
-      throw new OrchestratorError(
+      throw new RecordedFailure(
         `${taskId} attempt ${attempt}: ${what}: ${reason}; recorded in ${files.response}: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model this failure with its reply and your note`,
+        attemptResult,
       );
     }
-    return { task: taskId, attempt, valid: true, response, files, warnings: record.warnings, run_dir: shownPath(env.cwd, run.dir) };
+    return attemptResult;
   }));
 }
 

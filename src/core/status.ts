@@ -7,10 +7,15 @@ import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot
 import { audited, openSession, type RunSession } from './session.js';
 import { hiddenTaskFiles } from './context-paths.js';
 import { shownPath } from './shown-path.js';
-import { deriveStatus, type RunStatus } from './state.js';
+import { deriveStatus, type RunStatus, type TaskStatus } from './state.js';
 import type { WorkflowEnv } from './workflow-env.js';
 
-export interface StatusReport extends RunStatus {
+export interface StatusReport extends Omit<RunStatus, 'tasks'> {
+  /**
+   * Each task's status, whether its approved patch is applied now, and how, as audit.log records it
+   * (apply-task, undo-task): committed, in the working tree, undone, or null when never applied.
+   */
+  tasks: Array<TaskStatus & { applied: boolean; application: ApplicationState }>;
   /** Another command at work on the run right now (its lock is held by a live process), else null. */
   busy: { command: string; pid: number; since: string } | null;
   /** The current plan revision's file warnings, as recorded with it (no git is asked). */
@@ -19,8 +24,6 @@ export interface StatusReport extends RunStatus {
   checks: Array<{ task: string; attempt: number; passed: number; failed: Array<{ command: string; verdict: string }>; skipped: 'no-checks' | 'interrupted' | null }>;
   /** The run's folder as the person opens it from the current folder (shown-path.ts). */
   run_dir: string;
-  /** Each task's application as the audit log records it (apply-task, undo-task); null: never applied. */
-  applied: Array<{ task: string; state: Exclude<ApplicationState, null> }>;
 }
 
 /** The run's state and, whatever the state, the command to run next. */
@@ -34,11 +37,11 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const again = `llm-orchestrator status --run ${runId}`;
     return {
       ...status,
+      tasks: withApplied(session.run, status),
       busy: { command: holder.command, pid: holder.pid, since: holder.since },
       plan_warnings: snapshot.current?.fileWarnings ?? [],
       checks: [],
       run_dir: shownPath(env.cwd, session.run.dir),
-      applied: appliedList(session.run, status),
       next: [`wait for ${holder.command} (pid ${holder.pid}) to finish, then: ${again}`],
     };
   }
@@ -46,15 +49,15 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
     const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : await withContextFirst(session, snapshot, status);
-    return { ...status, busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), applied: appliedList(session.run, status), next };
+    return { ...status, tasks: withApplied(session.run, status), busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), next };
   });
 }
 
-function appliedList(run: Run, status: RunStatus): StatusReport['applied'] {
+function withApplied(run: Run, status: RunStatus): StatusReport['tasks'] {
   const applications = taskApplications(run);
-  return status.tasks.flatMap((task) => {
-    const state = applicationState(applications, task.id);
-    return state === null ? [] : [{ task: task.id, state }];
+  return status.tasks.map((task) => {
+    const application = applicationState(applications, task.id);
+    return { ...task, applied: application === 'applied-committed' || application === 'applied-working-tree', application };
   });
 }
 

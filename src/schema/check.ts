@@ -4,7 +4,9 @@
  */
 export type CheckLevel = 'ok' | 'warn' | 'fail';
 export interface Check {
+  /** What is checked, stable across versions and runs (`planner_model`, `base_commit`): a script keys on it. Several checks may share one (verify: one per file). */
+  id: string;
   level: CheckLevel;
   message: string;
-  data?: Record<string, unknown>;
+  data: Record<string, unknown>;
 }

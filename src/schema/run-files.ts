@@ -193,6 +193,16 @@ export const CheckRerun = z.strictObject({
 });
 export type CheckRerun = z.infer<typeof CheckRerun>;
 
+
+/** How a whole or search-replace reply became a unified diff (each step logged like a repair), or why it could not. */
+export const ConversionRecord = z.strictObject({
+  ok: Bool,
+  reason: NullableText,
+  path: NullableText,
+  line: NullableNumber,
+  steps: z.array(z.strictObject({ fix: Text, message: Text, path: NullableText, line: NullableNumber })),
+  files: z.array(Text),
+});
 export const ExecResponse = z.strictObject({
   schema_version: Version,
   task: Text,
@@ -221,16 +231,7 @@ export const ExecResponse = z.strictObject({
    * unified diff, each step logged like a repair, or why it was refused (with where). The diff it
    * gave then went through the engine and git as any reply does (normalization, validation).
    */
-  conversion: z.optional(
-    z.strictObject({
-      ok: Bool,
-      reason: NullableText,
-      path: NullableText,
-      line: NullableNumber,
-      steps: z.array(z.strictObject({ fix: Text, message: Text, path: NullableText, line: NullableNumber })),
-      files: z.array(Text),
-    }),
-  ),
+  conversion: z.optional(ConversionRecord),
   /** Files the patch changes that the task did not declare: approve-task then needs --ack-undeclared. */
   undeclared_files: z.optional(z.array(Text)),
   /**

@@ -243,6 +243,11 @@ export class Run {
     return parsed.data;
   }
 
+  /** What this command has written so far (its audit line is not written yet): a result names only these. */
+  writtenSoFar(): string[] {
+    return this.written.map((artifact) => artifact.path);
+  }
+
   takeWritten(): WrittenArtifact[] {
     const written = this.written;
     this.written = [];

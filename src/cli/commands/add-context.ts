@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addContext } from '../../core/context.js';
 import { out, setResult, warn } from '../print.js';
+import { addContextJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -12,7 +13,7 @@ export default async function addContextCommand(options: Options, command: Comma
     ...(typeof options.task === 'string' ? { task: options.task } : {}),
     allowSecret: options.allowSecret === true,
   });
-  setResult(result);
+  setResult(addContextJson(result));
   for (const line of result.warnings) warn(line);
   for (const entry of result.added) out(`added ${entry.path} (sha256 ${entry.sha256})`);
   for (const file of result.already) out(`${file} is already in the context`);

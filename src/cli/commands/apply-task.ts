@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { applyTask } from '../../core/apply-task.js';
 import { out, setResult, warn } from '../print.js';
+import { applyTaskJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -10,7 +11,7 @@ export default async function applyTaskCommand(options: Options, command: Comman
   const commit = options.commit === true;
   const allowHookChange = options.allowHookChange === true;
   const result = await applyTask(workflowEnv(command), options.run, options.task, { commit, allowHookChange });
-  setResult(result);
+  setResult(applyTaskJson(result));
   for (const line of result.warnings) warn(line);
   for (const file of result.files) {
     const path = file.kind === 'rename' ? `${file.oldPath} -> ${file.newPath}` : (file.newPath ?? file.oldPath);

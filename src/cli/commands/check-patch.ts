@@ -7,6 +7,7 @@ import { canonicalJson } from '../../model/canonical-json.js';
 import { OrchestratorError } from '../../errors.js';
 import { visibleLine } from '../../visible-text.js';
 import { jsonMode, outRaw, setResult } from '../print.js';
+import { checkPatchReport } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -20,7 +21,7 @@ export default async function checkPatchCommand(options: Options, command: Comma
     format: options.format,
     readStdin: () => readFileSync(0),
   });
-  const report = toReport(result, command.args[0]!);
+  const report = checkPatchReport(result, command.args[0]!);
   if (options.report) writeFileSync(path.resolve(env.cwd, options.report), canonicalJson(report));
   const ok = result.error === null;
   if (ok && options.out) writeFileSync(path.resolve(env.cwd, options.out), result.outcome.diff);
@@ -52,21 +53,4 @@ function refusalLine(result: CheckPatchResult): string {
   if (refusal.found !== null) parts.push(`found ${JSON.stringify(refusal.found)}`);
   if (refusal.closest) parts.push(`closest match at line ${refusal.closest.line}: ${JSON.stringify(refusal.closest.text)}`);
   return `the patch is refused: ${parts.join('; ')}`;
-}
-
-function toReport(result: CheckPatchResult, input: string) {
-  return {
-    ok: result.error === null,
-    input,
-    repository: result.repository,
-    base: result.base,
-    format: result.format,
-    conversion: result.conversion === null ? null : { ok: result.conversion.ok, steps: result.conversion.steps, ...(result.conversion.ok ? { files: result.conversion.files } : { reason: result.conversion.reason, path: result.conversion.path ?? null, line: result.conversion.line ?? null }) },
-    error: result.error,
-    refusal: result.outcome.refusal,
-    fixes: result.outcome.fixes,
-    files: result.outcome.files,
-    notes: result.outcome.notes,
-    validation: result.validation,
-  };
 }

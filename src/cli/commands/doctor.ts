@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { doctor, type CheckLevel } from '../../core/doctor.js';
-import { out, setResult } from '../print.js';
+import { doctor } from '../../core/doctor.js';
+import { failWith, setResult } from '../print.js';
+import { doctorJson } from '../json-results.js';
+import { failedChecks, printChecks } from '../print-checks.js';
 import { workflowEnv } from '../workflow-env.js';
-
-const MARK: Record<CheckLevel, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
 
 /** The options commander parsed (see registry.ts). */
 interface Options { run?: string; provider?: 'ollama' | 'openai' | 'embedded'; baseUrl?: string; allowRemote?: boolean }
@@ -11,11 +11,11 @@ interface Options { run?: string; provider?: 'ollama' | 'openai' | 'embedded'; b
 export default async function doctorCommand(options: Options, command: Command): Promise<number> {
   const checks = await doctor(workflowEnv(command), {
     run: options.run,
-    provider: options.provider as 'ollama' | 'openai' | undefined,
+    provider: options.provider,
     baseUrl: options.baseUrl,
     allowRemote: options.allowRemote === true,
   });
-  setResult({ checks });
-  for (const check of checks) out(`${MARK[check.level]} ${check.message}`);
-  return checks.some((check) => check.level === 'fail') ? 1 : 0;
+  setResult(doctorJson(checks));
+  return printChecks(checks) ? failWith(failedChecks('doctor', checks)) : 0;
 }
+

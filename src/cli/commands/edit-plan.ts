@@ -6,6 +6,7 @@ import { editPlan, planDraft, PlanEditError } from '../../core/edit-plan.js';
 import { OrchestratorError } from '../../errors.js';
 import { setResult } from '../print.js';
 import { printPlan } from '../print-plan.js';
+import { planJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /**
@@ -20,7 +21,7 @@ export default async function editPlanCommand(options: Options, command: Command
   const runId = options.run;
   const result =
     options.file !== undefined ? await editPlan(env, runId, { file: options.file, by: options.by }) : await editInEditor(env, runId, options.by);
-  setResult(result);
+  setResult(planJson(runId, result));
   printPlan(runId, result);
 }
 

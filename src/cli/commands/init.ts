@@ -5,6 +5,8 @@ import { initFromRun } from '../../core/init-from.js';
 import { initRun } from '../../core/init.js';
 import { parseEditFormat } from '../../core/edit-format/attempt-format.js';
 import { jsonMode, out, setResult, warn } from '../print.js';
+import { initJson } from '../json-results.js';
+import { shownPath } from '../../core/shown-path.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -40,7 +42,7 @@ export default async function init(options: Options, command: Command): Promise<
     ...editFormat(options),
   });
   for (const line of result.warnings) warn(line);
-  setResult({ run_id: result.runId, run_dir: result.runDir });
+  setResult(initJson(result.runId, shownPath(process.cwd(), result.runDir), null));
   out(result.runId);
   if (!jsonMode()) process.stderr.write(`created ${result.runDir}\nnext: llm-orchestrator plan --run ${result.runId}\n`);
 }
@@ -68,7 +70,7 @@ async function initFrom(from: string, options: Options, command: Command): Promi
     ...editFormat(options),
   });
   for (const line of result.warnings) warn(line);
-  setResult({ run_id: result.runId, run_dir: result.runDir, from, warnings: result.warnings });
+  setResult(initJson(result.runId, shownPath(process.cwd(), result.runDir), from));
   out(result.runId);
   if (!jsonMode()) process.stderr.write(`created ${result.runDir} from run ${from}\nnext: review the imported plan, then llm-orchestrator approve-plan --run ${result.runId}\n`);
 }

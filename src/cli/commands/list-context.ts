@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { listContext } from '../../core/context.js';
 import { out, setResult } from '../print.js';
+import { listContextJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -8,7 +9,7 @@ interface Options { run: string }
 
 export default async function listContextCommand(options: Options, command: Command): Promise<void> {
   const listing = await listContext(workflowEnv(command), options.run);
-  setResult(listing);
+  setResult(listContextJson(listing));
   if (listing.allowlisted.length === 0 && listing.from_approved_patches.length === 0) {
     out('the executor sees no repository file yet: add some with add-context --file PATH or add-context --task TNNN');
   }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { describeDifference } from '../../core/first-difference.js';
 import { replayRun } from '../../core/replay.js';
-import { out, setResult } from '../print.js';
+import { failWith, out, setResult } from '../print.js';
+import { replayJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -12,7 +13,7 @@ export default async function replayCommand(options: Options, command: Command):
     run: options.run,
     ...(options.task ? { task: options.task } : {}),
   });
-  setResult({ report, report_path: reportPath });
+  setResult(replayJson(report, reportPath));
   for (const call of report.calls) {
     if (call.identical) out(`✅ ${call.request}: identical reply`);
     else if (call.error !== null) out(`❌ ${call.request}: the call failed: ${call.error}`);
@@ -23,5 +24,5 @@ export default async function replayCommand(options: Options, command: Command):
   }
   const { calls, identical, different, failed } = report.summary;
   out(`${identical} of ${calls} call(s) identical, ${different} different, ${failed} failed; report: ${reportPath}`);
-  return identical === calls ? 0 : 1;
+  return identical === calls ? 0 : failWith(`replay: ${calls - identical} of ${calls} call(s) did not get the recorded reply (${different} different, ${failed} failed): see ${reportPath}`);
 }

@@ -3,6 +3,7 @@ import { reportRun } from '../../core/report/report-run.js';
 import { UsageError } from '../../errors.js';
 import { jsonMode, out, outRaw, setResult } from '../print.js';
 import { stdoutIsTerminal } from '../stdout.js';
+import { reportJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -14,9 +15,7 @@ export default async function reportCommand(options: Options, command: Command):
     throw new UsageError('the report is one HTML file: pass --out report.html, or redirect standard output (> report.html)');
   }
   const result = await reportRun(workflowEnv(command), { run: options.run, ...(options.out !== undefined ? { out: options.out } : {}) });
-  // The page itself is in the result only when it went nowhere else.
-  const { html, ...written } = result;
-  setResult(result.out === null ? { ...written, html } : written);
+  setResult(reportJson(result));
   if (result.out === null) outRaw(result.html);
   else out(`wrote ${result.out}: ${result.bytes} bytes, sha256 ${result.sha256}`);
 }

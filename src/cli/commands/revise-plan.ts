@@ -2,6 +2,7 @@ import { setResult } from '../print.js';
 import type { Command } from 'commander';
 import { revisePlan } from '../../core/plan.js';
 import { printPlan } from '../print-plan.js';
+import { planJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -9,6 +10,6 @@ interface Options { run: string; feedback?: string; feedbackFile?: string }
 
 export default async function revise(options: Options, command: Command): Promise<void> {
   const result = await revisePlan(workflowEnv(command), options.run, { feedback: options.feedback, feedbackFile: options.feedbackFile });
-  setResult(result);
+  setResult(planJson(options.run, result));
   printPlan(options.run, result);
 }

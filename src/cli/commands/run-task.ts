@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { RecordedFailure, UsageError } from '../../errors.js';
 import { checkVerdict } from '../../core/run-checks.js';
-import { runTask } from '../../core/run-task.js';
+import { runTask, type RunTaskResult } from '../../core/run-task.js';
 import { checksOnly } from '../../core/checks-only.js';
 import { parseEditFormat } from '../../core/edit-format/attempt-format.js';
 import { out, setResult, warn } from '../print.js';
+import { recheckJson, runTaskJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts); `checks` is false with --no-checks. */
@@ -23,15 +24,26 @@ interface Options {
 
 export default async function runTaskCommand(options: Options, command: Command): Promise<void> {
   if (options.checksOnly === true) return checksOnlyCommand(options, command);
-  const result = await runTask(workflowEnv(command), options.run, options.task, {
-    feedback: options.feedback,
-    feedbackFile: options.feedbackFile,
-    same: options.same === true,
-    noChecks: !options.checks,
-    checkTimeout: seconds(options.checkTimeout),
-    editFormat: parseEditFormat(options.editFormat),
-  });
-  setResult(result);
+  let result: RunTaskResult;
+  try {
+    result = await runTask(workflowEnv(command), options.run, options.task, {
+      feedback: options.feedback,
+      feedbackFile: options.feedbackFile,
+      same: options.same === true,
+      noChecks: !options.checks,
+      checkTimeout: seconds(options.checkTimeout),
+      editFormat: parseEditFormat(options.editFormat),
+    });
+  } catch (error) {
+    // An attempt whose patch does not validate is still an attempt: --json returns what was recorded.
+    if (error instanceof RecordedFailure) {
+      const attempt = error.recorded as RunTaskResult;
+      setResult(runTaskJson(attempt));
+      for (const line of attempt.warnings) warn(line);
+    }
+    throw error;
+  }
+  setResult(runTaskJson(result));
   for (const line of result.warnings) warn(line);
   const fixes = result.response.normalization.fixes;
   const conversion = result.response.conversion;
@@ -59,7 +71,7 @@ async function checksOnlyCommand(options: Options, command: Command): Promise<vo
     if (given !== undefined) throw new UsageError(`${flag} cannot be used with --checks-only: no model is called`);
   }
   const result = await checksOnly(workflowEnv(command), options.run, options.task, { checkTimeout: seconds(options.checkTimeout) });
-  setResult(result);
+  setResult(recheckJson(result));
   for (const line of result.warnings) warn(line);
   out(`${result.task} attempt ${result.attempt}: checks run again, recorded in ${result.record}`);
   for (const check of result.checks) {

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { listRuns } from '../../core/list-runs.js';
 import { out, setResult } from '../print.js';
+import { runsJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 export default async function runs(_options: object, command: Command): Promise<void> {
   const listing = await listRuns(workflowEnv(command));
-  setResult(listing);
+  setResult(runsJson(listing));
   if (listing.runs.length === 0) {
     out(`no runs in ${listing.runs_dir}: start one with llm-orchestrator init --spec FILE --planner-model M --executor-model M`);
     return;

@@ -7,6 +7,7 @@ import { visibleLine } from '../../visible-text.js';
 import { colourDiff, paint, stdoutColours, type Colours, type Painted } from '../colour.js';
 import { out, outRaw, setResult } from '../print.js';
 import { printTaskView } from '../print-task-view.js';
+import { showJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -16,7 +17,7 @@ export default async function show(options: Options, command: Command): Promise<
   const attempt = options.attempt === undefined ? undefined : Number(options.attempt);
   if (options.attempt !== undefined && !/^\d+$/.test(options.attempt)) throw new UsageError(`--attempt must be a positive whole number, not "${options.attempt}"`);
   const result = await showRun(workflowEnv(command), options.run, { task: options.task, attempt });
-  setResult(result);
+  setResult(showJson(result));
   const c = await stdoutColours();
   if (result.kind === 'plan') printPlan(result, c);
   else if (result.kind === 'task') printTaskView(result, c);

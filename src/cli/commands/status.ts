@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { runStatus } from '../../core/status.js';
 import { out, setResult } from '../print.js';
+import { statusJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
@@ -9,12 +10,12 @@ interface Options { run: string }
 
 export default async function status(options: Options, command: Command): Promise<void> {
   const result = await runStatus(workflowEnv(command), options.run);
-  setResult(result);
+  setResult(statusJson(result));
   out(`run ${result.run_id}: ${result.state}${result.plan_revision ? ` (plan revision ${result.plan_revision})` : ''}`);
   for (const task of result.tasks) {
     const deps = task.depends_on.length > 0 ? ` after ${task.depends_on.join(', ')}` : '';
     const carried = task.carried_over ? ` [carried over from ${task.carried_over.run_id ? `run ${task.carried_over.run_id}, ` : ''}plan revision ${task.carried_over.plan_revision}]` : '';
-    const applied = APPLIED[result.applied.find((item) => item.task === task.id)?.state ?? 'none'];
+    const applied = APPLIED[task.application ?? 'none'];
     out(`  ${task.id} ${task.state.padEnd(15)} ${task.title}${deps}${task.attempts > 0 ? ` [${task.attempts} attempt(s)]` : ''}${carried}${applied}`);
   }
   // The patch a person is asked to decide on, where it really is (attempt-NNN/, rev-NNN/).

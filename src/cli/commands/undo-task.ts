@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { undoTask } from '../../core/undo-task.js';
+import { undoTaskJson } from '../json-results.js';
 import { out, setResult, warn } from '../print.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -9,7 +10,7 @@ interface Options { run: string; task: string; allowHookChange?: boolean }
 export default async function undoTaskCommand(options: Options, command: Command): Promise<void> {
   const allowHookChange = options.allowHookChange === true;
   const result = await undoTask(workflowEnv(command), options.run, options.task, { allowHookChange });
-  setResult(result);
+  setResult(undoTaskJson(result));
   for (const line of result.warnings) warn(line);
   if (result.changed) {
     for (const file of result.files) out(`  ${file.kind} ${file.kind === 'rename' ? `${file.old_path} -> ${file.new_path}` : (file.new_path ?? file.old_path)}`);

@@ -4,8 +4,12 @@ import { diff2htmlCss } from '../../files/diff2html-css.js';
 export interface DiffRenderer {
   /** diff2html's stylesheet, inlined into the report so it needs no other file. */
   css: string;
-  /** A unified diff as side-by-side HTML; diff2html escapes every line and file name itself. */
-  sideBySide(diff: string): string;
+  /**
+   * A unified diff as side-by-side HTML; diff2html escapes every line and file name itself. Its
+   * ids are `<scope>-file-N`: diff2html's own come from a short hash of the file name, so two
+   * patches of one page that change the same file (or two names that hash alike) would share one.
+   */
+  sideBySide(diff: string, scope: string): string;
 }
 
 /**
@@ -16,12 +20,16 @@ export async function loadDiffRenderer(): Promise<DiffRenderer> {
   const { html } = await import('diff2html');
   return {
     css: diff2htmlCss(),
-    sideBySide: (diff) =>
-      html(diff, {
+    sideBySide: (diff, scope) => {
+      const page = html(diff, {
         outputFormat: 'side-by-side',
         drawFileList: false,
         // Pairs changed lines so the words that changed are marked, as a reviewer reads them.
         matching: 'lines' as LineMatchingType,
-      }),
+      });
+      // Without the file list nothing links to these ids, so they can be renumbered freely.
+      let file = 0;
+      return page.replace(/<div id="d2h-[-0-9]*"/g, () => `<div id="${scope}-file-${++file}"`);
+    },
   };
 }

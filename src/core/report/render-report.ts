@@ -155,7 +155,7 @@ ${fixes(response)}
 ${response.undeclared_files && response.undeclared_files.length > 0 ? html`<p class="warn">Changes files the task did not declare: ${response.undeclared_files.map((file, i) => html`${i > 0 ? ', ' : ''}<code>${file}</code>`)}</p>` : ''}
 ${controlsWarning(latest)}
 ${checksList(latest)}
-${latest.patch !== null ? html`<div class="diff">${renderDiff(diff, latest.patch)}</div>` : html`<p class="empty">No patch: the reply could not be turned into a diff.</p>`}
+${latest.patch !== null ? html`<div class="diff">${renderDiff(diff, latest.patch, anchor('task', task.task.id))}</div>` : html`<p class="empty">No patch: the reply could not be turned into a diff.</p>`}
 ${latest.rawPatch !== null && latest.rawPatch !== latest.patch ? html`<details><summary>The reply as the model wrote it (<code>patch.raw.diff</code> or <code>reply.raw.txt</code>)</summary><pre class="text">${latest.rawPatch}</pre></details>` : ''}
 ${task.attempts.length > 1 ? earlierAttempts(task.attempts.slice(0, -1)) : ''}
 </article>`;
@@ -229,10 +229,10 @@ ${fix.before || fix.after ? html`<details><summary>before / after</summary><div 
  * diff2html escapes the lines and names it renders; a diff it cannot read (it throws, or finds
  * no file) is shown as text instead, so a strange patch never hides from the reviewer.
  */
-function renderDiff(diff: DiffRenderer, patch: string): Html {
+function renderDiff(diff: DiffRenderer, patch: string, scope: string): Html {
   try {
     // diff2html escapes markup, not control characters: those are made visible first.
-    const rendered = diff.sideBySide(visibleText(patch));
+    const rendered = diff.sideBySide(visibleText(patch), scope);
     if (rendered.includes('d2h-file-wrapper')) return trusted(rendered);
   } catch {
     // falls through to the text view

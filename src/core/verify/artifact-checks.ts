@@ -28,7 +28,7 @@ export function recordedHashChecks(run: Run, record: AuditRecord): Check[] {
       continue;
     }
     if (bytes === null) {
-      checks.push(fail(path, RECORDED, `missing: ${LOG} line ${last.line} recorded it with sha256 ${short(last.sha256)}`));
+      checks.push(fail(path, RECORDED, `missing: ${LOG} line ${last.line} recorded it with sha256 ${short(last.sha256)}`, { line: last.line, recorded_sha256: last.sha256, sha256: null }));
       continue;
     }
     const actual = sha256(bytes);
@@ -36,11 +36,11 @@ export function recordedHashChecks(run: Run, record: AuditRecord): Check[] {
     const older = writes.slice(0, -1).find((write) => write.sha256 === actual);
     checks.push(
       older
-        ? fail(path, RECORDED, `is the version ${LOG} line ${older.line} recorded, not the last one (line ${last.line}, sha256 ${short(last.sha256)})`)
-        : fail(path, RECORDED, `the file hashes to ${short(actual)}, ${LOG} line ${last.line} recorded ${short(last.sha256)}: it was changed after it was written`),
+        ? fail(path, RECORDED, `is the version ${LOG} line ${older.line} recorded, not the last one (line ${last.line}, sha256 ${short(last.sha256)})`, { line: last.line, recorded_sha256: last.sha256, sha256: actual })
+        : fail(path, RECORDED, `the file hashes to ${short(actual)}, ${LOG} line ${last.line} recorded ${short(last.sha256)}: it was changed after it was written`, { line: last.line, recorded_sha256: last.sha256, sha256: actual }),
     );
   }
-  if (checks.length === 0) checks.push(pass('artifacts', RECORDED, `all ${record.writes.size} file(s) ${LOG} names exist with the sha256 it recorded`));
+  if (checks.length === 0) checks.push(pass('artifacts', RECORDED, `all ${record.writes.size} file(s) ${LOG} names exist with the sha256 it recorded`, { files: record.writes.size }));
   return checks;
 }
 

@@ -13,7 +13,8 @@ export function readAuditLog(run: Run): { record: AuditRecord | null; checks: Ch
     return { record: null, checks: [fail(LOG, CHECK, "missing: the run's history is gone; restore audit.log from a copy of the run")] };
   }
   if (record.broken !== null) return { record, checks: [fail(LOG, CHECK, record.broken)] };
-  return { record, checks: [pass(LOG, CHECK, `intact: ${record.hashes.length} line(s), head ${record.hashes.at(-1)}`)] };
+  const head = record.hashes.at(-1) ?? null;
+  return { record, checks: [pass(LOG, CHECK, `intact: ${record.hashes.length} line(s), head ${head}`, { lines: record.hashes.length, head })] };
 }
 
 /**
@@ -24,11 +25,12 @@ export function anchoredHeadCheck(record: AuditRecord | null, head: string): Che
   const wanted = headPrefix(head);
   // A prefix (the report shows 12 digits) names the line whose hash starts with it.
   const lines = (record?.hashes ?? []).flatMap((hash, at) => (hash.startsWith(wanted) ? [at + 1] : []));
-  if (lines.length === 0) return fail(LOG, 'anchored head', `${wanted} is not the hash of any line: the log was changed or rewritten since that head was noted`);
+  const data = { head: wanted, lines };
+  if (lines.length === 0) return fail(LOG, 'anchored head', `${wanted} is not the hash of any line: the log was changed or rewritten since that head was noted`, data);
   if (lines.length > 1) {
-    return skip(LOG, 'anchored head', `not checked: ${wanted} starts the hashes of lines ${lines.join(', ')}, so it names no one line: give more digits of the head`);
+    return skip(LOG, 'anchored head', `not checked: ${wanted} starts the hashes of lines ${lines.join(', ')}, so it names no one line: give more digits of the head`, data);
   }
-  return pass(LOG, 'anchored head', `${short(wanted)} is line ${lines[0]} of ${record!.hashes.length}: the lines up to it are the ones anchored`);
+  return pass(LOG, 'anchored head', `${short(wanted)} is line ${lines[0]} of ${record!.hashes.length}: the lines up to it are the ones anchored`, data);
 }
 
 /** Fewer digits than the report shows would name a line by chance, not by record. */
