@@ -62,6 +62,7 @@ describe('undo-task through the built CLI', () => {
     const undone = await must(cli(['undo-task', '--run', run, '--task', 'T001', '--json']), 'undo-task T001');
     const outcome = JSON.parse(undone.stdout);
     assert.equal(outcome.ok, true);
+    assert.deepEqual(outcome.warnings, []);
     const patchSha = createHash('sha256').update(readFileSync(path.join(ws.root, 'runs', run, 'executions/T001/artifacts/patch.diff'))).digest('hex');
     assert.deepEqual(outcome.result, {
       run_id: run,
@@ -73,7 +74,6 @@ describe('undo-task through the built CLI', () => {
       applied_commit: null,
       revert_commit: null,
       record: 'undo/T001/undo-001.json',
-      warnings: [],
     });
     assert.equal(app(), APP_JS, 'the patch is out');
     assert.equal(readFileSync(path.join(ws.root, 'notes.txt'), 'utf8'), 'mine\n', 'an unrelated change is kept');
@@ -94,7 +94,7 @@ describe('undo-task through the built CLI', () => {
     assert.match(await statusLine('T001'), /\[undone\]$/);
     assert.doesNotMatch(await statusLine('T002'), /applied|undone/);
     const status = JSON.parse((await must(cli(['status', '--run', run, '--json']), 'status --json')).stdout);
-    assert.deepEqual(status.result.tasks.map((task: { id: string; applied: boolean; application: string | null }) => [task.id, task.applied, task.application]), [['T001', false, 'undone']]);
+    assert.deepEqual(status.result.tasks.map((task: { id: string; applied: boolean; application: string | null }) => [task.id, task.applied, task.application]), [['T001', false, 'undone'], ['T002', false, null]]);
     assert.match((await must(cli(['runs']), 'runs')).stdout, /2\/2 approved, 1 undone/);
 
     assert.match(await refused(['undo-task', '--run', run, '--task', 'T001']), /T001 was undone already \(undo\/T001\/undo-001\.json\): apply it again with `apply-task --run \S+ --task T001`/);

@@ -174,7 +174,8 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     const undeclared = undeclaredFiles(outcome.files, task.task.files);
     if (undeclared.length > 0) {
       response.undeclared_files = undeclared;
-      record.warnings.push(`${taskId} attempt ${attempt} changes ${undeclared.join(', ')}, which the task does not declare: approving it needs \`approve-task --ack-undeclared\``);
+      // Only a patch that validates can be approved; for one that does not, the refusal is the news.
+      if (validation.ok) record.warnings.push(`${taskId} attempt ${attempt} changes ${undeclared.join(', ')}, which the task does not declare: approving it needs \`approve-task --ack-undeclared\``);
     }
     const controls = outcome.ok ? addedLineControls(outcome.diff) : [];
     if (controls.length > 0) {
