@@ -4,7 +4,7 @@
  * and a hostile name by one rule.
  */
 import { checkPatchPath } from '../paths.js';
-import type { ConversionStep, ReadFile } from './types.js';
+import type { ConversionResult, ConversionStep, ReadFile } from './types.js';
 
 export interface ReplyLine {
   /** The line without its '\n' and without a '\r' before it. */
@@ -175,6 +175,26 @@ export function resolvePaths(names: readonly NamedPath[], readFile: ReadFile, st
 }
 
 const DELETE_RE = /^\s*(?:[-*+]\s+)?(?:\*\*)?DELETE(?:\*\*)?:?\s+(.+?)\s*$/;
+
+/** A `DELETE path` line of a reply, in either format. */
+export interface DeleteItem {
+  kind: 'delete';
+  raw: string;
+  line: number;
+}
+
+/**
+ * Runs a conversion whose refusals are thrown as ConversionRefusal (from wherever in the reply they
+ * are found) and gives them back as a refused result, with the steps taken up to them.
+ */
+export function converting(steps: ConversionStep[], convert: () => ConversionResult): ConversionResult {
+  try {
+    return convert();
+  } catch (error) {
+    if (!(error instanceof ConversionRefusal)) throw error;
+    return { ok: false, reason: error.reason, ...(error.path === undefined ? {} : { path: error.path }), ...(error.line === undefined ? {} : { line: error.line }), steps };
+  }
+}
 
 /** The name on a `DELETE path` line, or null when the line is not one. */
 export function deleteLine(text: string): string | null {

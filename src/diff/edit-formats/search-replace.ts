@@ -14,7 +14,6 @@ import { refuseElisions } from './elisions.js';
 import {
   bareName,
   closesFence,
-  ConversionRefusal,
   deleteLine,
   fileEol,
   looksLikePath,
@@ -23,9 +22,11 @@ import {
   replyLines,
   resolvePaths,
   type ReplyLine,
+  converting,
+  type DeleteItem,
 } from './reply-lines.js';
 import type { ConversionOptions, ConversionResult, ConversionStep, ReadFile } from './types.js';
-import { refuseHidden, refusal } from './whole.js';
+import { refuseHidden } from './whole.js';
 import { editScript, filePatch, joinFile, joinPatches, splitFile, type FileLine, type Op } from './unified.js';
 
 const SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
@@ -43,22 +44,11 @@ interface Block {
   replace: ReplyLine[];
 }
 
-interface DeleteItem {
-  kind: 'delete';
-  raw: string;
-  line: number;
-}
-
 type Item = Block | DeleteItem;
 
 export function convertSearchReplaceReply(reply: string, readFile: ReadFile, options: ConversionOptions = {}): ConversionResult {
   const steps: ConversionStep[] = [];
-  try {
-    return convert(readItems(reply, readFile), readFile, steps, options);
-  } catch (error) {
-    if (error instanceof ConversionRefusal) return refusal(error, steps);
-    throw error;
-  }
+  return converting(steps, () => convert(readItems(reply, readFile), readFile, steps, options));
 }
 
 /** The names a SEARCH/REPLACE reply gives, as written. */

@@ -10,7 +10,6 @@ import { cutOffReason, refuseElisions } from './elisions.js';
 import {
   bareName,
   closesFence,
-  ConversionRefusal,
   deleteLine,
   fileEol,
   looksLikePath,
@@ -22,6 +21,8 @@ import {
   unindent,
   type Fence,
   type ReplyLine,
+  converting,
+  type DeleteItem,
 } from './reply-lines.js';
 import type { ConversionOptions, ConversionResult, ConversionStep, ReadFile } from './types.js';
 import { editScript, filePatch, joinFile, joinPatches, splitFile, type FileLine, type Op } from './unified.js';
@@ -36,27 +37,11 @@ interface FileBlock {
   content: ReplyLine[];
 }
 
-interface DeleteItem {
-  kind: 'delete';
-  raw: string;
-  line: number;
-}
-
 type Item = FileBlock | DeleteItem;
 
 export function convertWholeReply(reply: string, readFile: ReadFile, options: ConversionOptions = {}): ConversionResult {
   const steps: ConversionStep[] = [];
-  try {
-    const items = readBlocks(reply, readFile, steps);
-    return convert(items, readFile, steps, options);
-  } catch (error) {
-    if (error instanceof ConversionRefusal) return refusal(error, steps);
-    throw error;
-  }
-}
-
-export function refusal(error: ConversionRefusal, steps: ConversionStep[]): ConversionResult {
-  return { ok: false, reason: error.reason, ...(error.path === undefined ? {} : { path: error.path }), ...(error.line === undefined ? {} : { line: error.line }), steps };
+  return converting(steps, () => convert(readBlocks(reply, readFile, steps), readFile, steps, options));
 }
 
 /** The repository paths a whole-file reply names, as written (the caller fetches these and their a/ b/ ./-less forms). */
