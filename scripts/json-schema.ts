@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonOutputSchema } from '../src/schema/json-output.js';
+import { jsonOutputSchema } from '../src/schema/json-envelope.js';
 
 const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/json-schema.json');
 writeFileSync(file, `${JSON.stringify(jsonOutputSchema(), null, 2)}\n`);

@@ -4,7 +4,8 @@ import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitError } from '../src/errors.js';
 import { EMPTY_TREE } from '../src/git/repository.js';
-import { buildStateTree, linkedPaths, pathKindAt, readFileAt, validatePatch } from '../src/git/state-tree.js';
+import { buildStateTree, validatePatch } from '../src/git/state-tree.js';
+import { linkedPaths, pathKindAt, readFileAt } from '../src/git/tree-paths.js';
 import { git, makeRepo, removeRepos } from './support/git-fixture.js';
 
 after(removeRepos);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { OrchestratorError, UsageError, WorkflowError } from '../errors.js';
 import { filesNeeded } from '../diff/engine.js';
 import { checkPatchPath } from '../diff/paths.js';
-import { pathKindAt } from '../git/state-tree.js';
+import { pathKindAt } from '../git/tree-paths.js';
 import { estimateTextTokens, type ContextOverflow } from '../model/estimate-tokens.js';
 import type { ChatMessage } from '../model/types.js';
 import type { Pack } from '../pack/load-pack.js';

@@ -1,5 +1,5 @@
 import type { GitMemo } from '../git/memo.js';
-import { pathKinds } from '../git/state-tree.js';
+import { pathKinds } from '../git/tree-paths.js';
 import { addedLineWithNul } from '../diff/added-controls.js';
 
 /**

@@ -5,7 +5,8 @@ import { withGitMemo, type GitMemo } from '../git/memo.js';
 import { readBlobs } from '../git/read-blobs.js';
 import { executableIndexPaths, keptModeRefusal, nulByteRefusal, rawReplyRefusal, treePathRefusal } from './patch-policy.js';
 import { fileModesAt } from '../git/file-modes.js';
-import { buildStateTree, linkedPaths, validatePatch, type PatchValidation } from '../git/state-tree.js';
+import { buildStateTree, validatePatch, type PatchValidation } from '../git/state-tree.js';
+import { linkedPaths } from '../git/tree-paths.js';
 
 export interface RepairedPatch {
   outcome: RepairOutcome;

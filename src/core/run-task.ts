@@ -3,7 +3,7 @@ import { RecordedFailure, WorkflowError } from '../errors.js';
 import type { RepairOutcome } from '../diff/engine.js';
 import { countHunkHeaders } from '../diff/hunk-count.js';
 import { withGitMemo } from '../git/memo.js';
-import { pathKinds } from '../git/state-tree.js';
+import { pathKinds } from '../git/tree-paths.js';
 import { overLimit, packLimits, SCHEMA_VERSION, type ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
 import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { attemptFiles } from './layout.js';

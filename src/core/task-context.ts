@@ -1,7 +1,8 @@
 import { checkPatchPath } from '../diff/paths.js';
 import { withGitMemo, type GitMemo } from '../git/memo.js';
 import { readBlobs } from '../git/read-blobs.js';
-import { buildStateTree, linkedPaths } from '../git/state-tree.js';
+import { buildStateTree } from '../git/state-tree.js';
+import { linkedPaths } from '../git/tree-paths.js';
 import { Allowlist } from '../schema/run-files.js';
 import { loadApprovedPatches, seedApprovedState, type ApprovedPatch } from './approved-state.js';
 import { visiblePaths } from './context-paths.js';

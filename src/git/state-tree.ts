@@ -8,13 +8,16 @@ import { createHash } from 'node:crypto';
 import { APPLY_MALLOC_ENV } from './apply-env.js';
 import { GitError } from '../errors.js';
 import { checkPatchPath } from '../diff/paths.js';
-import { addedLines, DiffParseError, displayPath, parseDiff, type ParsedDiff } from '../diff/parse.js';
+import { DiffParseError, displayPath, parseDiff, type ParsedDiff } from '../diff/parse.js';
 import { EMPTY_TREE } from './repository.js';
 import { withGitMemo, type GitMemo } from './memo.js';
-import { changedPaths, entriesAlong, readBlobs, treeOf, type TreeEntry } from './read-blobs.js';
+import { changedPaths, readBlobs, treeOf } from './read-blobs.js';
 import { oneLine, runGit } from './run-git.js';
 import { filesNeeded, repairReply } from '../diff/engine.js';
 import { NotInProcess, treeWithChanges } from './tree-in-process.js';
+import { compareWithExpected, findLostChanges, type ExpectedFile } from './post-image-checks.js';
+
+export type { ExpectedFile };
 
 export interface PatchValidation {
   ok: boolean;
@@ -30,7 +33,6 @@ export interface PatchValidation {
 }
 
 type Env = Record<string, string>;
-export type PathKind = 'file' | 'dir' | 'symlink' | 'submodule';
 
 async function gitOk(root: string, args: string[], env: Env, what: string): Promise<string> {
   const result = await runGit(args, { cwd: root, env });
@@ -189,21 +191,6 @@ export async function treeIsComplete(root: string, base: string, tree: string): 
   });
 }
 
-/** The kind of each of `paths` in `tree` (null: absent, or under a file), read through the memo's one reader. */
-export async function pathKinds(root: string, tree: string, paths: readonly string[], memo: GitMemo): Promise<Map<string, PathKind | null>> {
-  const plain = paths.filter((file) => file !== '' && !/[\0\n\r]/.test(file) && !file.split('/').includes(''));
-  const entries = await entriesAlong(root, tree, plain, memo);
-  return new Map(
-    paths.map((file): [string, PathKind | null] => {
-      const entry = entries.get(file);
-      if (entry === undefined) return [file, null];
-      if (entry.type === 'tree') return [file, 'dir'];
-      if (entry.type === 'commit') return [file, 'submodule'];
-      return [file, entry.mode === '120000' ? 'symlink' : 'file'];
-    }),
-  );
-}
-
 /**
  * The tree git writes when it applies `patches` to the base in one `git apply --cached` (their
  * texts one after the other: git applies a later patch of a file to the result of the earlier
@@ -226,68 +213,6 @@ export function applyInOnePass(root: string, base: string, patches: readonly str
 /** Tree sha of base + approved patches, applied in order. */
 export function buildStateTree(root: string, base: string, patches: string[], memo?: GitMemo): Promise<string> {
   return withGitMemo(memo, (m) => stateTree(root, base, patches, m));
-}
-
-async function lsTree(root: string, tree: string, path: string): Promise<{ mode: string; type: string; sha: string } | null> {
-  const clean = path.replace(/\/+$/, '');
-  if (clean === '' || path.includes('\0')) return null;
-  // Literal pathspecs: a path like "src/*.ts" from a model must not glob.
-  const result = await runGit(['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', tree, '--', clean], { cwd: root });
-  if (result.exitCode !== 0) throw new GitError(`cannot list ${tree.slice(0, 12)} in ${root}: ${oneLine(result.stderr)}`);
-  for (const entry of result.stdout.toString('utf8').split('\0')) {
-    const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(entry);
-    if (m && m[4] === clean) return { mode: m[1] as string, type: m[2] as string, sha: m[3] as string };
-  }
-  return null;
-}
-
-export async function pathKindAt(root: string, tree: string, path: string): Promise<PathKind | null> {
-  const entry = await lsTree(root, tree, path);
-  if (!entry) return null;
-  if (entry.type === 'tree') return 'dir';
-  if (entry.type === 'commit') return 'submodule';
-  return entry.mode === '120000' ? 'symlink' : 'file';
-}
-
-/**
- * The paths among `files` that are, or lead through, a symbolic link or a submodule in `tree`:
- * the only ones a path policy can refuse for what the tree holds. Read from the tree objects on
- * the way, each once, where asking about each path and each of its folders starts a git process
- * per name (minutes on a 1,000-file patch). A path of unusual shape is returned, to be looked at alone.
- */
-export async function linkedPaths(root: string, tree: string, files: readonly string[], memo?: GitMemo): Promise<string[]> {
-  const plain = files.filter((file) => file !== '' && !file.includes('\0') && !file.split('/').includes(''));
-  const ordinary = new Set(plain);
-  const listed = await entriesAlong(root, tree, plain, memo);
-  return files.filter((file) => {
-    if (!ordinary.has(file)) return true;
-    // The first part of the path that is not a folder decides: absent, the rest does not exist yet.
-    const parts = file.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const entry = listed.get(parts.slice(0, i).join('/'));
-      if (entry?.type !== 'tree') return isLinkOrSubmodule(entry);
-    }
-    return isLinkOrSubmodule(listed.get(file));
-  });
-}
-
-function isLinkOrSubmodule(entry: TreeEntry | undefined): boolean {
-  return entry !== undefined && (entry.mode === '120000' || entry.type === 'commit');
-}
-
-/** The blob at `path` in `tree` (a symlink's target text), or null when absent or a directory/submodule. */
-export async function readFileAt(root: string, tree: string, path: string): Promise<Buffer | null> {
-  const entry = await lsTree(root, tree, path);
-  if (!entry || entry.type !== 'blob') return null;
-  const result = await runGit(['cat-file', 'blob', entry.sha], { cwd: root });
-  if (result.exitCode !== 0) throw new GitError(`cannot read ${path} from ${tree.slice(0, 12)} in ${root}: ${oneLine(result.stderr)}`);
-  return result.stdout;
-}
-
-/** The post-image a patch must produce, as computed independently of git (null: the file is deleted). */
-export interface ExpectedFile {
-  path: string;
-  content: Buffer | null;
 }
 
 /**
@@ -347,94 +272,4 @@ function precheckFiles(parsed: ParsedDiff, paths: string[]): string | null {
     return `the diff for ${name} lacks the a/ and b/ path prefixes, so git would patch a different path: write '--- a/${name}' and '+++ b/${name}'`;
   }
   return null;
-}
-
-/**
- * `git apply` succeeding is not enough (it accepts a last hunk whose counts are too low and drops
- * the extra '+' lines): git's result must be exactly the post-image computed without git, and
- * git must have changed no other path.
- */
-async function compareWithExpected(root: string, state: string, after: string, expected: readonly ExpectedFile[], memo: GitMemo): Promise<string | null> {
-  const changed = await changedPaths(root, state, after, memo);
-  const wanted = new Map(expected.map((file) => [file.path, file.content]));
-  for (const path of changed.keys()) {
-    if (!wanted.has(path)) return `git changed ${path}, which the diff does not describe`;
-  }
-  // Compare object ids rather than reading git's result back: hashing in process is far cheaper
-  // than a second round of blob reads; only a mismatch is read, to say where it differs.
-  const mismatched: string[] = [];
-  for (const [path, content] of wanted) {
-    const oid = changed.get(path);
-    if (content === null) {
-      if (oid === undefined || !/^0+$/.test(oid)) return `git accepted the patch but ${path} still exists after its deletion`;
-    } else if (oid === undefined || /^0+$/.test(oid) || oid !== blobId(content, oid.length)) {
-      mismatched.push(path);
-    }
-  }
-  if (mismatched.length === 0) return null;
-  const blobs = await readBlobs(root, after, mismatched, memo);
-  for (const path of mismatched) {
-    const got = blobs.get(path) ?? null;
-    const want = wanted.get(path)!;
-    if (got === null) return `git accepted the patch but ${path} is missing from the result`;
-    if (!got.equals(want)) return `git's result for ${path} differs from the post-image the diff describes (${firstDifference(got, want)})`;
-  }
-  return null;
-}
-
-/** git's object id of a blob: SHA-1 (40 hex digits) or, in SHA-256 repositories, SHA-256. */
-function blobId(content: Buffer, hexLength: number): string {
-  return createHash(hexLength === 64 ? 'sha256' : 'sha1')
-    .update(`blob ${content.length}\0`)
-    .update(content)
-    .digest('hex');
-}
-
-function firstDifference(got: Buffer, want: Buffer): string {
-  // Lines without the empty string split() leaves after a final newline, so the end reads as such.
-  const lines = (buffer: Buffer) => buffer.toString('utf8').replace(/\n$/, '').split('\n');
-  const a = lines(got);
-  const b = lines(want);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return `line ${i + 1}: expected ${JSON.stringify((b[i] ?? '(end of file)').slice(0, 80))}, git wrote ${JSON.stringify((a[i] ?? '(end of file)').slice(0, 80))}`;
-  }
-  return 'they differ in bytes only';
-}
-
-/**
- * Without an independently computed post-image, at least every added line must be in git's
- * result, in order: git silently drops '+' lines beyond a last hunk's too-low counts.
- */
-async function findLostChanges(root: string, tree: string, parsed: ParsedDiff, memo: GitMemo): Promise<string | null> {
-  const blobs = await readBlobs(
-    root,
-    tree,
-    parsed.files.map((file) => (file.kind === 'delete' ? displayPath(file) : file.newPath)).filter((path): path is string => !!path),
-    memo,
-  );
-  for (const file of parsed.files) {
-    const name = displayPath(file);
-    if (file.kind === 'delete') {
-      if ((blobs.get(name) ?? null) !== null) return `git accepted the patch but ${name} still exists after its deletion`;
-      continue;
-    }
-    if (file.binary || file.newPath === null) continue;
-    const blob = blobs.get(file.newPath) ?? null;
-    if (blob === null) return `git accepted the patch but ${name} is missing from the result`;
-    const have = blob.toString('utf8').split('\n').map(dropCR);
-    let at = 0;
-    for (const line of addedLines(parsed, file)) {
-      const want = dropCR(line);
-      while (at < have.length && have[at] !== want) at++;
-      if (at === have.length) {
-        return `git accepted the patch but dropped added lines of ${name} (first missing: ${JSON.stringify(line.slice(0, 80))}): the hunk line counts are probably wrong`;
-      }
-      at++;
-    }
-  }
-  return null;
-}
-
-function dropCR(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
