@@ -116,6 +116,39 @@ test('a clean diff of any edit passes through byte for byte, with zero fixes and
   );
 });
 
+/** Lines that may end in '\r' each: a file that mixes CRLF and LF endings, and edits that keep, add or drop '\r's. */
+const crWords = fc.constantFrom('a', 'b', '}', '', 'x = 1').chain((w) => fc.constantFrom(w, `${w}\r`));
+const mixedCaseArb = fc.record({ lines: fc.array(crWords, { minLength: 1, maxLength: 20 }), eol: fc.boolean() }).map(norm).chain((a) =>
+  fc
+    .array(fc.record({ at: fc.nat(a.lines.length), del: fc.nat(2), ins: fc.array(fc.constantFrom('NEW', 'NEW\r', 'b\r', '\r', 'x = 2'), { maxLength: 3 }) }), { minLength: 1, maxLength: 3 })
+    .chain((edits) => fc.boolean().map((eol) => {
+      const lines = [...a.lines];
+      for (const e of edits) lines.splice(Math.min(e.at, lines.length), e.del, ...e.ins);
+      return { a, b: norm({ lines, eol }) };
+    })),
+);
+
+test('a clean diff of a file with mixed line endings passes through byte for byte: a \\r an added line carries is kept', () => {
+  fc.assert(
+    fc.property(mixedCaseArb, ({ a, b }) => {
+      const diff = unifiedDiff('f.txt', a, b);
+      fc.pre(diff !== '');
+      // The one case taken otherwise (documented): every line of the base ends CRLF and no added
+      // line carries '\r' — a model that cannot see line endings writes exactly that.
+      const terminated = a.eol ? a.lines : a.lines.slice(0, -1);
+      const baseCrlf = terminated.length > 0 && terminated.every((l) => l.endsWith('\r'));
+      const added = diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
+      fc.pre(!(baseCrlf && !added.some((l) => l.endsWith('\r'))));
+      const r = repairReply(diff, sourceOf('f.txt', a), { repoName: null });
+      assert.equal(r.ok, true, r.error ?? '');
+      assert.equal(r.diff, diff);
+      assert.deepEqual(r.fixes, []);
+      assert.equal(r.expected[0]?.content?.toString('utf8'), render(b));
+    }),
+    { numRuns: runs(800) },
+  );
+});
+
 type Corruption = (lines: string[]) => string[];
 const hunkBodyIndexes = (lines: string[], c: string): number[] => lines.flatMap((l, k) => (l[0] === c && !l.startsWith('--- ') && !l.startsWith('+++ ') ? [k] : []));
 const CORRUPTIONS: Record<string, (pick: number) => Corruption> = {

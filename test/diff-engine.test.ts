@@ -131,6 +131,39 @@ test('CRLF: a file with CRLF endings keeps them; added lines get them too', () =
   assert.deepEqual(ok(r.diff, { 'a.txt': crlf }).fixes, []);
 });
 
+test('CRLF: a clean git diff of a file that mixes line endings passes through unchanged, each added line ending as written', () => {
+  const mixed = 'a\nb\r\nc\r\nd\r\ne\nf\n';
+  const git = ['diff --git a/m.txt b/m.txt', '--- a/m.txt', '+++ b/m.txt', '@@ -1,6 +1,7 @@', ' a', ' b\r', ' c\r', '-d\r', '+DD\r', '+lf', ' e', ' f', ''].join('\n');
+  const r = ok(git, { 'm.txt': mixed });
+  assert.equal(r.diff, git);
+  assert.deepEqual(r.fixes, []);
+  assert.equal(post(r, 'm.txt'), 'a\nb\r\nc\r\nDD\r\nlf\ne\nf\n');
+  // The same reply come through something that wrote CRLF everywhere (its headers too): the '\r's
+  // are transport, so the added lines follow the file, which has no one ending: LF.
+  const transported = ok(git.replaceAll('\n', '\r\n').replaceAll('\r\r', '\r'), { 'm.txt': mixed });
+  assert.equal(post(transported, 'm.txt'), 'a\nb\r\nc\r\nDD\nlf\ne\nf\n');
+  assert.deepEqual(kinds(transported), ['crlf']);
+});
+
+test('CRLF: an added line that carries its \\r in an LF file or a new file is kept as written', () => {
+  const lf = ['diff --git a/a.txt b/a.txt', '--- a/a.txt', '+++ b/a.txt', '@@ -3,3 +3,3 @@', ' three', '-four', '+FOUR\r', ' five', ''].join('\n');
+  const r = ok(lf, { 'a.txt': A });
+  assert.equal(r.diff, lf);
+  assert.equal(post(r, 'a.txt'), A.replace('four\n', 'FOUR\r\n'));
+  const created = ['diff --git a/n.txt b/n.txt', 'new file mode 100644', '--- /dev/null', '+++ b/n.txt', '@@ -0,0 +1,2 @@', '+one\r', '+two\r', ''].join('\n');
+  const n = ok(created, { 'n.txt': null });
+  assert.equal(n.diff, created);
+  assert.equal(post(n, 'n.txt'), 'one\r\ntwo\r\n');
+});
+
+test('CRLF: in a CRLF file, an added line written without \\r keeps LF when another added line shows the model writes endings', () => {
+  const crlf = A.replaceAll('\n', '\r\n');
+  const git = ['diff --git a/a.txt b/a.txt', '--- a/a.txt', '+++ b/a.txt', '@@ -3,3 +3,4 @@', ' three\r', '-four\r', '+FOUR\r', '+lf', ' five\r', ''].join('\n');
+  const r = ok(git, { 'a.txt': crlf });
+  assert.equal(r.diff, git);
+  assert.deepEqual(r.fixes, []);
+});
+
 test('missing a/ b/ prefixes, missing diff --git line and missing ---/+++ lines are added', () => {
   const noPrefix = ['--- src/a.txt', '+++ src/a.txt', '@@ -1,2 +1,2 @@', '-one', '+ONE', ' two', ''].join('\n');
   const r1 = ok(noPrefix, { 'src/a.txt': A });

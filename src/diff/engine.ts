@@ -5,11 +5,12 @@
  * The rule above all others: the repaired patch removes the same lines and adds the same lines as
  * the model's diff, at a place located without ambiguity, or the reply is refused. Context and
  * removed lines are taken from the file (whitespace drift aside they must match it); added lines
- * are exactly what the model wrote (only the line ending follows the file: CRLF files get CRLF).
+ * are exactly what the model wrote, '\r' included (see repair/added-line-endings.ts for when the
+ * line ending follows the file instead).
  * A clean diff passes through byte for byte with no fixes.
  *
  * Fix kinds (Fix.kind), stable identifiers, in the order the steps run:
- *   crlf                     the reply's CRLF line endings were converted (headers; lines of LF files)
+ *   crlf                     the reply's CRLF line endings were converted (its headers ended in CRLF: transport)
  *   strip-think              a <think> block was removed (from extract.ts)
  *   strip-prose              prose around the diff moved to notes (from extract.ts)
  *   strip-fences             the diff was taken out of a Markdown fence (from extract.ts)
@@ -42,7 +43,7 @@
  *   placeholder-hunk-header  a `@@` line without usable numbers got the located ones
  *   hunk-line-numbers        wrong start lines in a `@@` line corrected
  *   hunk-counts              wrong line counts in a `@@` line corrected
- *   crlf-file                lines of a CRLF base file given CRLF endings like the file
+ *   crlf-file                added lines of a CRLF base file, none written with '\r', given CRLF like the file
  *   drop-stray-lines         lines inside the diff that belong to no file or hunk moved to notes
  *   trailing-newline         the diff's missing final newline added
  */

@@ -3,6 +3,7 @@
  * diff the engine emits and the content it expects git to produce cannot disagree.
  */
 import type { Fix } from '../types.js';
+import type { AddedEnding } from './added-line-endings.js';
 import type { BaseFile } from './base-file.js';
 import { NO_NEWLINE_MARKER } from './eof-newline.js';
 import { counts, type Op, type PlacedHunk } from './hunk-ops.js';
@@ -16,7 +17,7 @@ export interface HunkText {
   crGained: number;
 }
 
-export function hunkLines(file: BaseFile, hunks: readonly PlacedHunk[], lines: readonly DiffLine[], display: string, fixes: Fix[]): HunkText {
+export function hunkLines(file: BaseFile, hunks: readonly PlacedHunk[], ending: AddedEnding, lines: readonly DiffLine[], display: string, fixes: Fix[]): HunkText {
   const out: string[] = [];
   let crKept = 0;
   let crGained = 0;
@@ -29,7 +30,7 @@ export function hunkLines(file: BaseFile, hunks: readonly PlacedHunk[], lines: r
     delta += c.new - c.old;
     out.push(hunkHeader(h, lines[h.reply.header]?.text ?? null, oldStart, c.old, newStart, c.new, display, fixes));
     for (const op of h.ops) {
-      const text = opLine(file, op);
+      const text = opLine(file, op, ending);
       out.push(text);
       if (op.from && text.endsWith('\r')) {
         if (lines[op.from.index]?.cr === true) crKept++;
@@ -41,8 +42,8 @@ export function hunkLines(file: BaseFile, hunks: readonly PlacedHunk[], lines: r
   return { lines: out, crKept, crGained };
 }
 
-function opLine(file: BaseFile, op: Op): string {
-  if (op.kind === 'added') return `+${op.text}${op.noEol ? '' : file.eol}`;
+function opLine(file: BaseFile, op: Op, ending: AddedEnding): string {
+  if (op.kind === 'added') return `+${op.text}${ending(op)}`;
   return `${op.kind === 'removed' ? '-' : ' '}${file.lines[op.line] as string}`;
 }
 
@@ -70,14 +71,14 @@ function hunkHeader(h: PlacedHunk, before: string | null, oldStart: number, oldC
 }
 
 /** The file after the hunks, as lines (with the file's '\r' where it has them). */
-export function postImage(file: BaseFile, hunks: readonly PlacedHunk[]): string[] {
+export function postImage(file: BaseFile, hunks: readonly PlacedHunk[], ending: AddedEnding): string[] {
   const out: string[] = [];
   let next = 0;
   for (const h of hunks) {
     for (; next < h.start; next++) out.push(file.lines[next] as string);
     for (const op of h.ops) {
       if (op.kind === 'context') out.push(file.lines[op.line] as string);
-      else if (op.kind === 'added') out.push(op.noEol ? op.text : op.text + file.eol);
+      else if (op.kind === 'added') out.push(op.text + ending(op));
     }
     next = h.end;
   }

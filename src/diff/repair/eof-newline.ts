@@ -7,6 +7,7 @@
  * the file contradicts where the hunk fits, and is refused too.
  */
 import type { Fix } from '../types.js';
+import type { AddedEnding } from './added-line-endings.js';
 import { plain, type BaseFile } from './base-file.js';
 import { isOld, type AddOp, type Marker, type Op, type OldOp, type PlacedHunk } from './hunk-ops.js';
 import { q, refuse } from './refusal.js';
@@ -18,16 +19,16 @@ export interface EofResult {
 
 const MARK = '\\ No newline at end of file';
 
-export function settleEndOfFile(file: BaseFile, isNew: boolean, hunks: PlacedHunk[], display: string, fixes: Fix[]): EofResult {
+export function settleEndOfFile(file: BaseFile, isNew: boolean, hunks: PlacedHunk[], ending: AddedEnding, display: string, fixes: Fix[]): EofResult {
   const why = new Map<PlacedHunk, string[]>();
-  const result = settle(file, isNew, hunks, display, fixes, (h, reason) => why.set(h, [...(why.get(h) ?? []), reason]));
+  const result = settle(file, isNew, hunks, ending, display, fixes, (h, reason) => why.set(h, [...(why.get(h) ?? []), reason]));
   for (const h of hunks) logMarkerChange(h, why.get(h) ?? [], display, fixes);
   return result;
 }
 
 type Note = (h: PlacedHunk, reason: string) => void;
 
-function settle(file: BaseFile, isNew: boolean, hunks: PlacedHunk[], display: string, fixes: Fix[], note: Note): EofResult {
+function settle(file: BaseFile, isNew: boolean, hunks: PlacedHunk[], ending: AddedEnding, display: string, fixes: Fix[], note: Note): EofResult {
   const n = file.lines.length;
   const baseNoEol = n > 0 && !file.finalNewline;
   const last = hunks[hunks.length - 1];
@@ -80,7 +81,7 @@ function settle(file: BaseFile, isNew: boolean, hunks: PlacedHunk[], display: st
     // hunk says the new file's last line (an added one) has none, wherever it was put.
     newLacks = markers.length > 0;
     if (newLacks && afterOld.length > 0) note(last, 'the base file does end with a newline, so the marker can only be about the new file');
-    if (!newLacks && lastOld?.kind === 'removed' && lastOld.line === n - 1 && plain(file.lines[n - 1] as string) === plain(lastAdded.text)) {
+    if (!newLacks && lastOld?.kind === 'removed' && lastOld.line === n - 1 && file.lines[n - 1] === lastAdded.text + ending(lastAdded)) {
       refuse(display, ordinal, `the hunk removes the file's last line ${q(plain(file.lines[n - 1] as string))} and adds it back unchanged as the last line; that only makes sense if the new file should end without a newline, but the ${q(MARK)} line is missing`, {
         expected: `+${lastAdded.text}`,
         found: plain(file.lines[n - 1] as string),
@@ -106,11 +107,12 @@ function settle(file: BaseFile, isNew: boolean, hunks: PlacedHunk[], display: st
  * which a diff can only say by removing it and adding it back (what `git diff` writes, too).
  */
 function reAddLastLine(file: BaseFile, hunk: PlacedHunk, op: OldOp, display: string, fixes: Fix[]): void {
-  const text = plain(file.lines[op.line] as string);
+  const line = file.lines[op.line] as string;
+  const text = plain(line);
   op.kind = 'removed';
   op.noEol = true;
   const i = hunk.ops.indexOf(op);
-  const again: AddOp = { kind: 'added', text, from: null, noEol: false };
+  const again: AddOp = { kind: 'added', text, from: null, noEol: false, fileCr: line !== text };
   hunk.ops.splice(i + 1, 0, again);
   fixes.push({
     kind: 'eof-newline',

@@ -21,6 +21,8 @@ export type AddOp = {
   text: string;
   from: BodyLine | null;
   noEol: boolean;
+  /** A line the engine adds back from the file (from is null): whether the file's line ends in '\r'. */
+  fileCr?: boolean;
 };
 
 export type Op = OldOp | AddOp;

@@ -5,6 +5,7 @@
  */
 import type { FileChange, Fix } from '../types.js';
 import type { ExpectedFile, FileSource } from './api-types.js';
+import { addedLineEnding } from './added-line-endings.js';
 import { decodeBase, joinLines, type BaseFile } from './base-file.js';
 import { hunkLines, postImage } from './emit-hunks.js';
 import { settleEndOfFile } from './eof-newline.js';
@@ -58,7 +59,8 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
     placed = mergeOverlapping(sorted, display, fixes);
     padContext(base, placed, display, fixes);
   }
-  const eof = settleEndOfFile(base, r.kind === 'add', placed, display, fixes);
+  const ending = addedLineEnding(base, file, hunks, placed, diff.lines);
+  const eof = settleEndOfFile(base, r.kind === 'add', placed, ending, display, fixes);
 
   const modeChange = file.extended.some((i) => diff.lines[i]?.text.startsWith('old mode '));
   if (placed.length === 0 && r.kind === 'modify' && !modeChange) {
@@ -66,9 +68,9 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
     return null;
   }
   const header = fileHeader(diff, file, r, placed.length > 0, display, fixes);
-  const body = hunkLines(base, placed, diff.lines, display, fixes);
+  const body = hunkLines(base, placed, ending, diff.lines, display, fixes);
 
-  const content = joinLines(postImage(base, placed), eof.finalNewline);
+  const content = joinLines(postImage(base, placed, ending), eof.finalNewline);
   const expected: ExpectedFile[] =
     r.kind === 'delete'
       ? [{ path: r.oldPath as string, content: null }]
