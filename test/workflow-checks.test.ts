@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { launchChromium } from './support/browser.js';
 import { CLI, runCli } from './support/cli.js';
@@ -237,6 +237,34 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     assert.equal(response.checks_skipped, 'interrupted');
     assert.deepEqual(readdirSync(path.join(ws.root, 'runs', run, 'executions/T001/artifacts')).filter((name) => name.startsWith('check-')), []);
     assert.equal(audit(run).at(-1).outcome, 'error');
+    const refused = await ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /checks were interrupted.*--ack-failed-checks/);
+    await verified(run);
+  });
+
+  test('a second Ctrl-C during a check: exit 130 at once, the check and its children killed, the copy removed, the attempt recorded as interrupted', async () => {
+    const run = await planApprovedRun(ws, ['--check', 'echo started; sleep 37; sleep 37']);
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    const child = spawn(process.execPath, [CLI, 'run-task', '--run', run, '--task', 'T001'], {
+      cwd: ws.root,
+      env: { ...process.env, NO_COLOR: '1', OLLAMA_HOST: ws.fake.url, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
+    while (leftovers().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill('SIGINT');
+    child.kill('SIGINT');
+    assert.equal(await code, 130, stderr);
+    assert.deepEqual(leftovers(), []);
+    const sleeping = spawnSync('pgrep', ['-f', 'sleep 37'], { encoding: 'utf8' });
+    assert.equal(sleeping.stdout.trim(), '', 'no process of the check is left running');
+    const last = audit(run).at(-1);
+    assert.deepEqual([last.command, last.outcome], ['run-task', 'error'], 'the interrupted command is in the audit log');
+    assert.equal(ws.json(run, 'executions/T001/exec.response.json').checks_skipped, 'interrupted');
     const refused = await ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /checks were interrupted.*--ack-failed-checks/);
