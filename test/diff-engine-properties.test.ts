@@ -88,16 +88,18 @@ function norm(t: Text): Text {
 }
 const textArb = fc.record({ lines: fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 30 }), eol: fc.boolean() }).map(norm);
 
-/** A base text and an edit of it: a few replaced, inserted and removed lines. */
-const caseArb = textArb.chain((a) =>
-  fc
-    .array(fc.record({ at: fc.nat(a.lines.length), del: fc.nat(3), ins: fc.array(fc.constantFrom('NEW', 'b', '', 'x = 2', '\tnew'), { maxLength: 3 }) }), { minLength: 1, maxLength: 3 })
-    .chain((edits) => fc.boolean().map((eol) => {
-      const lines = [...a.lines];
-      for (const e of edits) lines.splice(Math.min(e.at, lines.length), e.del, ...e.ins);
-      return { a, b: norm({ lines, eol }) };
-    })),
-);
+/** A base text and an edit of it: a few replaced, inserted and removed lines (up to `del` removed at a place). */
+const editedArb = (base: fc.Arbitrary<Text>, del: number, inserted: readonly string[]) =>
+  base.chain((a) =>
+    fc
+      .array(fc.record({ at: fc.nat(a.lines.length), del: fc.nat(del), ins: fc.array(fc.constantFrom(...inserted), { maxLength: 3 }) }), { minLength: 1, maxLength: 3 })
+      .chain((edits) => fc.boolean().map((eol) => {
+        const lines = [...a.lines];
+        for (const e of edits) lines.splice(Math.min(e.at, lines.length), e.del, ...e.ins);
+        return { a, b: norm({ lines, eol }) };
+      })),
+  );
+const caseArb = editedArb(textArb, 3, ['NEW', 'b', '', 'x = 2', '\tnew']);
 
 const sourceOf = (path: string, a: Text): FileSource => ({ get: (p) => (p === path ? Buffer.from(render(a)) : null) });
 
@@ -118,15 +120,7 @@ test('a clean diff of any edit passes through byte for byte, with zero fixes and
 
 /** Lines that may end in '\r' each: a file that mixes CRLF and LF endings, and edits that keep, add or drop '\r's. */
 const crWords = fc.constantFrom('a', 'b', '}', '', 'x = 1').chain((w) => fc.constantFrom(w, `${w}\r`));
-const mixedCaseArb = fc.record({ lines: fc.array(crWords, { minLength: 1, maxLength: 20 }), eol: fc.boolean() }).map(norm).chain((a) =>
-  fc
-    .array(fc.record({ at: fc.nat(a.lines.length), del: fc.nat(2), ins: fc.array(fc.constantFrom('NEW', 'NEW\r', 'b\r', '\r', 'x = 2'), { maxLength: 3 }) }), { minLength: 1, maxLength: 3 })
-    .chain((edits) => fc.boolean().map((eol) => {
-      const lines = [...a.lines];
-      for (const e of edits) lines.splice(Math.min(e.at, lines.length), e.del, ...e.ins);
-      return { a, b: norm({ lines, eol }) };
-    })),
-);
+const mixedCaseArb = editedArb(fc.record({ lines: fc.array(crWords, { minLength: 1, maxLength: 20 }), eol: fc.boolean() }).map(norm), 2, ['NEW', 'NEW\r', 'b\r', '\r', 'x = 2']);
 
 test('a clean diff of a file with mixed line endings passes through byte for byte: a \\r an added line carries is kept', () => {
   fc.assert(

@@ -34,6 +34,21 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
   const cli = (args: string[]) => runCli(args, { cwd: ws.root, env: { OLLAMA_HOST: ws.fake.url, TMPDIR: tmp } });
   const audit = (run: string) => lines(ws.read(run, 'audit.log')).map((line) => JSON.parse(line));
   const leftovers = () => readdirSync(tmp).filter((name) => name.startsWith('llm-orchestrator-checks-'));
+  /** run-task of T001 started, returned once its check is running (its copy exists and the shell has had time to start). */
+  const runTaskInCheck = async (run: string) => {
+    ws.fake.enqueueReply({ content: T001_REPLY });
+    const child = spawn(process.execPath, [CLI, 'run-task', '--run', run, '--task', 'T001'], {
+      cwd: ws.root,
+      env: { ...process.env, NO_COLOR: '1', OLLAMA_HOST: ws.fake.url, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const ended = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (exit) => resolve({ code: exit, stderr })));
+    while (leftovers().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { child, ended };
+  };
   const verified = async (run: string) => {
     const result = await ws.cli(['verify', '--run', run]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
@@ -214,21 +229,11 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
 
   test('Ctrl-C during a check: exit 130, the copy removed, the attempt recorded without checks, nothing half-written', async () => {
     const run = await planApprovedRun(ws, ['--check', 'echo started; sleep 30']);
-    ws.fake.enqueueReply({ content: T001_REPLY });
-    const child = spawn(process.execPath, [CLI, 'run-task', '--run', run, '--task', 'T001'], {
-      cwd: ws.root,
-      env: { ...process.env, NO_COLOR: '1', OLLAMA_HOST: ws.fake.url, TMPDIR: tmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
-    // The check is running once its copy exists and the shell has had time to start.
-    while (leftovers().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { child, ended } = await runTaskInCheck(run);
     const started = Date.now();
     child.kill('SIGINT');
-    assert.equal(await code, 130, stderr);
+    const { code, stderr } = await ended;
+    assert.equal(code, 130, stderr);
     assert.ok(Date.now() - started < 3000, 'the check was stopped, not waited for');
     assert.match(stderr, /interrupted during the check `echo started; sleep 30`/);
     assert.deepEqual(leftovers(), []);
@@ -245,20 +250,11 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
 
   test('a second Ctrl-C during a check: exit 130 at once, the check and its children killed, the copy removed, the attempt recorded as interrupted', async () => {
     const run = await planApprovedRun(ws, ['--check', 'echo started; sleep 37; sleep 37']);
-    ws.fake.enqueueReply({ content: T001_REPLY });
-    const child = spawn(process.execPath, [CLI, 'run-task', '--run', run, '--task', 'T001'], {
-      cwd: ws.root,
-      env: { ...process.env, NO_COLOR: '1', OLLAMA_HOST: ws.fake.url, TMPDIR: tmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
-    while (leftovers().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { child, ended } = await runTaskInCheck(run);
     child.kill('SIGINT');
     child.kill('SIGINT');
-    assert.equal(await code, 130, stderr);
+    const { code, stderr } = await ended;
+    assert.equal(code, 130, stderr);
     assert.deepEqual(leftovers(), []);
     const sleeping = spawnSync('pgrep', ['-f', 'sleep 37'], { encoding: 'utf8' });
     assert.equal(sleeping.stdout.trim(), '', 'no process of the check is left running');
