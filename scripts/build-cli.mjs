@@ -23,6 +23,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist', 'cli');
 const bundle = path.join(outdir, 'cli.js');
 const start = path.join(outdir, 'main.js');
+const onDemand = path.join(outdir, 'libraries.js');
 const packageJson = path.join(outdir, 'package.json');
 const licenses = path.join(outdir, 'LICENSES.txt');
 
@@ -34,16 +35,37 @@ const licenses = path.join(outdir, 'LICENSES.txt');
 const EXTERNAL = ['node-llama-cpp', 'playwright-core'];
 
 /**
- * src/files/diff2html-css.ts reads diff2html's stylesheet from node_modules, which an
- * installed tool does not have: in the bundle it returns the stylesheet's text, read here.
+ * Libraries that only `export`, `report` and the whole-file and search/replace edit formats use
+ * (tar; diff2html with hogan; jsdiff), a quarter of the code, go into a second file,
+ * dist/cli/libraries.js, which cli.js requires when one of them is first needed: every command
+ * reads and compiles cli.js at its start, and these would add to every start. Each is evaluated
+ * on first use, and the file holds nothing of ours, so no module of the CLI exists twice.
+ * diff2html's stylesheet is there too: src/files/diff2html-css.ts reads it from node_modules,
+ * which an installed tool does not have.
  */
-const diff2htmlCssInBundle = {
-  name: 'diff2html-css-in-bundle',
+const ON_DEMAND = {
+  tar: "require('tar')",
+  diff: "require('diff')",
+  diff2html: "require('diff2html')",
+  diff2htmlCss: JSON.stringify(readFileSync(Module.createRequire(import.meta.url).resolve('diff2html/bundles/css/diff2html.min.css'), 'utf8')),
+};
+const onDemandEntry = `module.exports = {\n${Object.entries(ON_DEMAND)
+  .map(([name, value]) => `  get ${name}() { return ${value}; },`)
+  .join('\n')}\n};\n`;
+
+/** In cli.js, each of those packages, and the stylesheet, is the matching getter of libraries.js. */
+const onDemandInCli = {
+  name: 'on-demand-libraries',
   setup(build) {
-    build.onLoad({ filter: /[\\/]src[\\/]files[\\/]diff2html-css\.ts$/ }, () => {
-      const css = readFileSync(Module.createRequire(import.meta.url).resolve('diff2html/bundles/css/diff2html.min.css'), 'utf8');
-      return { contents: `export function diff2htmlCss() { return ${JSON.stringify(css)}; }`, loader: 'js' };
-    });
+    const packages = /^(tar|diff|diff2html)$/;
+    build.onResolve({ filter: packages }, (args) => ({ path: args.path, namespace: 'on-demand' }));
+    build.onLoad({ filter: /.*/, namespace: 'on-demand' }, (args) => ({ contents: `module.exports = require('./libraries.js').${args.path};`, loader: 'js' }));
+    build.onResolve({ filter: /^\.\/libraries\.js$/, namespace: 'on-demand' }, () => ({ path: './libraries.js', external: true }));
+    build.onLoad({ filter: /[\\/]src[\\/]files[\\/]diff2html-css\.ts$/ }, () => ({
+      contents: "export function diff2htmlCss() { return require('./libraries.js').diff2htmlCss; }",
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\/libraries\.js$/ }, (args) => (/[\\/]src[\\/]files[\\/]diff2html-css\.ts$/.test(args.importer) ? { path: './libraries.js', external: true } : undefined));
   },
 };
 
@@ -82,15 +104,29 @@ const replacedImports = [
   }),
 ];
 
-const result = await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: bundle,
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20.17',
   external: EXTERNAL,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+};
+
+const libraries = await build({
+  ...common,
+  stdin: { contents: onDemandEntry, resolveDir: root, sourcefile: 'libraries.js', loader: 'js' },
+  outfile: onDemand,
+  banner: { js: '"use strict";' },
+});
+
+const result = await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: bundle,
   // The sources are ES modules (the tests run them as such); in a CommonJS bundle import.meta is
   // empty, so its two uses get their CommonJS equivalents.
   define: { 'import.meta.url': '__import_meta_url', 'import.meta.resolve': '__import_meta_resolve' },
@@ -102,21 +138,18 @@ const result = await build({
       "const __import_meta_resolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
     ].join(' '),
   },
-  legalComments: 'linked',
-  logLevel: 'warning',
-  metafile: true,
-  plugins: [diff2htmlCssInBundle, ...replacedImports],
+  plugins: [onDemandInCli, ...replacedImports],
 });
 
 writeFileSync(packageJson, '{\n  "type": "commonjs"\n}\n');
-writeFileSync(licenses, bundledLicenses(root, Object.keys(result.metafile.inputs)));
+writeFileSync(licenses, bundledLicenses(root, [...Object.keys(result.metafile.inputs), ...Object.keys(libraries.metafile.inputs)]));
 copyFileSync(path.join(root, 'src', 'cli', 'start.cjs'), start);
 chmodSync(start, 0o755);
 
 // Whatever else is in dist/ (an older build's chunks, tsc's file-by-file output) is removed after
 // the new files are in place, so no stale module can be loaded and a CLI started a moment ago
 // during the build still finds its own.
-const written = new Set([...Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)), packageJson, start, licenses]);
+const written = new Set([...[result, libraries].flatMap((built) => Object.keys(built.metafile.outputs)).map((file) => path.resolve(root, file)), packageJson, start, licenses]);
 for (const entry of readdirSync(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
   const file = path.join(entry.parentPath, entry.name);
   if (entry.isFile() && !written.has(file)) rmSync(file);

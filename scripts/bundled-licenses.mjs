@@ -2,8 +2,8 @@
  * The licences of the packages esbuild put into the bundle, as one text file shipped beside it.
  *
  * The installed tool has no node_modules: the code of commander, zod, tar, diff2html and the rest
- * reaches a user inside dist/cli/cli.js, and their licences (MIT, ISC, BSD, Apache) ask that their
- * notices go with it. esbuild keeps only comments marked as legal, which these packages do not
+ * reaches a user inside dist/cli/cli.js and dist/cli/libraries.js, and their licences (MIT, ISC,
+ * BSD, Apache) ask that their notices go with it. esbuild keeps only comments marked as legal, which these packages do not
  * have, so the notices are taken from each package's own licence file.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ export function bundledLicenses(root, inputs) {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const rule = '-'.repeat(72);
   return [
-    'dist/cli/cli.js holds code from the packages below, bundled when llm-orchestrator was built. Their licences follow.',
+    'dist/cli/cli.js and dist/cli/libraries.js hold code from the packages below, bundled when llm-orchestrator was built. Their licences follow.',
     '',
     ...sections.flatMap(({ name, version, license, text }) => [rule, `${name} ${version} (${license})`, rule, '', text, '']),
   ].join('\n');

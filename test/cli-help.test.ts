@@ -153,6 +153,15 @@ describe('the start-up path', () => {
    * initialised. Paths are given from node_modules/ on, wherever that folder is.
    */
   function initialised(args: string[], cwd?: string): string[] {
+    const bundle = coverage(args, cwd).find((script) => script.url === pathToFileURL(path.join(path.dirname(CLI), 'cli.js')).href);
+    if (!bundle) throw new Error('the coverage does not cover dist/cli/cli.js');
+    return bundle.functions
+      .filter((fn) => /^src\/|node_modules\//.test(fn.functionName) && fn.ranges[0]!.count > 0)
+      .map((fn) => fn.functionName.replace(/^.*?node_modules\//, 'node_modules/'));
+  }
+
+  /** V8's coverage of a run of the CLI: one entry per script the process loaded. */
+  function coverage(args: string[], cwd?: string): Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }> {
     const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-startup-'));
     try {
       const coverage = path.join(dir, 'coverage');
@@ -160,18 +169,22 @@ describe('the start-up path', () => {
       const result = spawnSync(process.execPath, [CLI, ...args], { cwd: cwd ?? dir, env: { ...process.env, NODE_V8_COVERAGE: coverage }, encoding: 'utf8' });
       const files = existsSync(coverage) ? readdirSync(coverage) : [];
       if (files.length !== 1) throw new Error(`no coverage written: ${result.stderr}`);
-      const report = JSON.parse(readFileSync(path.join(coverage, files[0]!), 'utf8')) as {
-        result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>;
-      };
-      const bundle = report.result.find((script) => script.url === pathToFileURL(path.join(path.dirname(CLI), 'cli.js')).href);
-      if (!bundle) throw new Error('the coverage does not cover dist/cli/cli.js');
-      return bundle.functions
-        .filter((fn) => /^src\/|node_modules\//.test(fn.functionName) && fn.ranges[0]!.count > 0)
-        .map((fn) => fn.functionName.replace(/^.*?node_modules\//, 'node_modules/'));
+      return (JSON.parse(readFileSync(path.join(coverage, files[0]!), 'utf8')) as { result: ReturnType<typeof coverage> }).result;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+
+  test('tar, jsdiff, diff2html and hogan are in a file of their own, which only the commands that use them load', () => {
+    const libraries = pathToFileURL(path.join(path.dirname(CLI), 'libraries.js')).href;
+    const loads = (args: string[]) => coverage(args).some((script) => script.url === libraries);
+    assert.doesNotMatch(readFileSync(path.join(path.dirname(CLI), 'cli.js'), 'utf8'), /node_modules\/(tar|diff|diff2html|@profoundlogic\/hogan)\//);
+    assert.equal(loads(['--help']), false);
+    assert.equal(loads(['status', '--run', 'no-such-run']), false);
+    assert.equal(loads(['show', '--run', 'no-such-run']), false);
+    // check-patch reads replies in every edit format, so it needs jsdiff before it finds out.
+    assert.equal(loads(['check-patch', 'no-such-reply.txt']), true);
+  });
 
   test('--help initialises the argument parser and error reporting, and no command, zod or workflow module', () => {
     const modules = initialised(['--help']);
@@ -218,9 +231,10 @@ describe('the start-up path', () => {
       assert.equal(spawnSync('git', ['init', '-q'], { cwd: dir }).status, 0);
       const loaded = builtinsLoaded(['runs', '--runs-dir', dir], dir);
       assert.deepEqual(loaded.filter((name) => /^NativeModule (child_process|net|tty)$/.test(name)), []);
-      // status reaches the code that runs checks (and that exports trees for them) without using it.
+      // status reads what the checks recorded, not the code that runs them (child processes, and
+      // the tree export with node:fs/promises).
       const status = builtinsLoaded(['status', '--run', 'no-such-run'], dir, 1);
-      assert.deepEqual(status.filter((name) => name === 'NativeModule child_process'), []);
+      assert.deepEqual(status.filter((name) => /^NativeModule (child_process|fs\/promises)$/.test(name)), []);
     } finally {
       rmSync(parent, { recursive: true, force: true });
     }

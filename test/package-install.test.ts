@@ -105,6 +105,19 @@ describe('the packed package installs with `npm install -g` and runs with no bui
     assert.match(stdout, /^Usage: llm-orchestrator /);
   });
 
+  test('the libraries that cli.js requires on demand ship beside it: export and report run', async () => {
+    assert.ok(existsSync(path.join(installed, 'dist', 'cli', 'libraries.js')), 'dist/cli/libraries.js is not in the package');
+    const id = await ws.init();
+    const archive = path.join(dir, 'run.tar.gz');
+    const exported = await ws.cli(['export', '--run', id, '--out', archive]);
+    assert.equal(exported.code, 0, exported.stdout + exported.stderr);
+    assert.ok(existsSync(archive));
+    const report = await ws.cli(['report', '--run', id]);
+    assert.equal(report.code, 0, report.stderr);
+    // diff2html's stylesheet, which the installed tool reads from libraries.js.
+    assert.match(report.stdout, /\.d2h-wrapper/);
+  });
+
   test('without node-llama-cpp beside it, the embedded provider names the install command that adds it', async () => {
     const doctor = await ws.cli(['doctor', '--provider', 'embedded']);
     assert.equal(doctor.code, 1, doctor.stdout + doctor.stderr);

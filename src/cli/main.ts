@@ -8,7 +8,25 @@ import { reportError } from './report-error.js';
 import { writeStdout } from './stdout.js';
 import { suggestCommands } from './suggest-command.js';
 
-function createProgram(output: OutputConfiguration = { writeOut: writeStdout }): Command {
+/** The program's options that take a value, so that value is not read as the command's name. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--repo', '--runs-dir']);
+
+/**
+ * The word in the command's place, as commander finds it: the first argument that is neither an
+ * option nor a global option's value. Undefined when there is none (`--help`, no arguments).
+ */
+export function invokedName(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return args[i + 1];
+    if (!arg.startsWith('-') || arg === '-') return arg;
+    if (GLOBAL_VALUE_OPTIONS.has(arg)) i++;
+  }
+  return undefined;
+}
+
+function createProgram(only?: string, output: OutputConfiguration = { writeOut: writeStdout }): Command {
   const program = new Command();
   // Before the commands are added: they copy the program's output settings when created.
   program.configureOutput(output);
@@ -34,12 +52,13 @@ function createProgram(output: OutputConfiguration = { writeOut: writeStdout }):
     )
     .exitOverride()
     .hook('preSubcommand', (thisCommand, subcommand) => refuseMistypedOption(thisCommand, subcommand));
-  registerCommands(program);
+  registerCommands(program, only);
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = createProgram();
+  // Only the command named is built (all of them when none is, for the listing and suggestions).
+  const program = createProgram(invokedName(argv));
   // Commander only catches typos of a whole name; `approve` or `list` (part of a name) deserve a hint too.
   program.on('command:*', (operands: string[]) => {
     const word = operands[0] ?? '';

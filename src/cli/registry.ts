@@ -32,14 +32,32 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 /** Only the commands that call a model have a progress line to silence, so -q/--quiet is theirs alone. */
 const QUIET = ['-q, --quiet', 'no progress line during model calls'] as const;
 
-export function registerCommands(program: Command): void {
-  const command = (name: string, summary: string, example: string): Command =>
-    program
+/**
+ * What `command()` gives for a command left out: it takes every chained call and builds nothing.
+ * Building all 24 commands with their options is a measurable share of a short command's start.
+ */
+const leftOut: Command = new Proxy({} as Command, { get: () => () => leftOut });
+
+/**
+ * Registers the commands with commander: all of them, or with `only`, just the command of that
+ * name (what `main.ts` does when the arguments name a command: its usage and help are all that
+ * can be shown then). A name that is no command registers all, for the listing and suggestions.
+ */
+export function registerCommands(program: Command, only?: string): void {
+  define(program, only);
+  if (only !== undefined && program.commands.length === 0) define(program, undefined);
+}
+
+function define(program: Command, only: string | undefined): void {
+  const command = (name: string, summary: string, example: string): Command => {
+    if (only !== undefined && name !== only) return leftOut;
+    return program
       .command(name)
       .summary(summary)
       .description(summary)
       .option('--json', 'print one JSON object with the result on standard output (same exit codes)')
       .addHelpText('after', `\nExample:\n  $ ${example}`);
+  };
 
   command('init', 'create a run: spec, models, prompt pack, parameters and base commit, fixed', 'llm-orchestrator init --spec spec.md --planner-model qwen2.5-coder:14b --executor-model qwen2.5-coder:7b')
     .option('--spec <file>', 'the spec (Markdown) to plan from (required without --from)')

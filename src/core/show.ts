@@ -6,7 +6,7 @@ import { ExecResponse, type Approval, type PatchValidationRecord } from '../sche
 import type { Run } from '../store/run-store.js';
 import { hookChanges } from './apply-guard.js';
 import { planFiles } from './layout.js';
-import { attemptChecks, checkViews, type CheckView } from './run-checks.js';
+import { attemptChecks, checkViews, type CheckView } from './check-records.js';
 import { loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession } from './session.js';
 import { deriveStatus, type RunState, type TaskStatus } from './state.js';

@@ -1,6 +1,6 @@
 import { ExecResponse } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
-import { attemptChecks, checkVerdict } from './run-checks.js';
+import { attemptChecks, checkVerdict } from './check-records.js';
 import { liveLockHolder } from '../store/run-lock.js';
 import { applicationState, taskApplications, type ApplicationState } from './applications.js';
 import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';

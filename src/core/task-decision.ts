@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError, WorkflowError } from '../errors.js';
-import { attemptChecks, checkVerdict } from './run-checks.js';
+import { attemptChecks, checkVerdict } from './check-records.js';
 import { ExecResponse, type Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { withGitMemo } from '../git/memo.js';

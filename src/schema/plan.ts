@@ -33,12 +33,20 @@ export const Plan = z.strictObject({
 });
 export type Plan = z.infer<typeof Plan>;
 
-/** The JSON Schema given to the model as its structured-output format. */
+let planSchemaJson: Record<string, unknown> | undefined;
+
+/**
+ * The JSON Schema given to the model as its structured-output format. Made once per process (a
+ * plan call needs it for the prompt and for the request, and zod's conversion is not cheap); each
+ * caller gets its own copy.
+ */
 export function planJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(Plan) as Record<string, unknown>;
-  // The meta-schema URL is noise for a grammar compiler and the prompt; keep the body only.
-  delete schema.$schema;
-  return schema;
+  if (planSchemaJson === undefined) {
+    planSchemaJson = z.toJSONSchema(Plan) as Record<string, unknown>;
+    // The meta-schema URL is noise for a grammar compiler and the prompt; keep the body only.
+    delete planSchemaJson.$schema;
+  }
+  return JSON.parse(JSON.stringify(planSchemaJson)) as Record<string, unknown>;
 }
 
 export type PlanValidation = { ok: true; plan: Plan; errors: [] } | { ok: false; plan: null; errors: string[] };
