@@ -164,12 +164,12 @@ describe('the start-up path', () => {
   function coverage(args: string[], cwd?: string): Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }> {
     const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-startup-'));
     try {
-      const coverage = path.join(dir, 'coverage');
+      const folder = path.join(dir, 'coverage');
       // The command's exit code is not the point (an unknown run fails): what it initialised is.
-      const result = spawnSync(process.execPath, [CLI, ...args], { cwd: cwd ?? dir, env: { ...process.env, NODE_V8_COVERAGE: coverage }, encoding: 'utf8' });
-      const files = existsSync(coverage) ? readdirSync(coverage) : [];
+      const result = spawnSync(process.execPath, [CLI, ...args], { cwd: cwd ?? dir, env: { ...process.env, NODE_V8_COVERAGE: folder }, encoding: 'utf8' });
+      const files = existsSync(folder) ? readdirSync(folder) : [];
       if (files.length !== 1) throw new Error(`no coverage written: ${result.stderr}`);
-      return (JSON.parse(readFileSync(path.join(coverage, files[0]!), 'utf8')) as { result: ReturnType<typeof coverage> }).result;
+      return (JSON.parse(readFileSync(path.join(folder, files[0]!), 'utf8')) as { result: ReturnType<typeof coverage> }).result;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -165,6 +165,41 @@ describe('a full disk under runs/', () => {
     assert.ok(points >= 7, `only ${points} writes in plan`);
   });
 
+  test('durable: every file plan and status write (the audit line included) is fsynced after its last write, before it is closed', async () => {
+    const run = await ws.init();
+    const written = new Map<number, string>();
+    const unsynced: string[] = [];
+    const paths = new Map<number, string>();
+    let opened = 0;
+    const recording: StoreFs = {
+      ...NODE_FS,
+      openSync(file, flags, mode) {
+        const fd = NODE_FS.openSync(file, flags, mode);
+        paths.set(fd, path.basename(file));
+        opened++;
+        return fd;
+      },
+      writeSync(fd, buffer, offset, length, position) {
+        written.set(fd, paths.get(fd) ?? String(fd));
+        return NODE_FS.writeSync(fd, buffer, offset, length, position);
+      },
+      fsyncSync(fd) {
+        written.delete(fd);
+        NODE_FS.fsyncSync(fd);
+      },
+      closeSync(fd) {
+        const name = written.get(fd);
+        if (name !== undefined) unsynced.push(name);
+        written.delete(fd);
+        NODE_FS.closeSync(fd);
+      },
+    };
+    await planRun(env(recording), run);
+    await runStatus(env(recording), run);
+    assert.ok(opened >= 8, `only ${opened} files opened`);
+    assert.deepEqual(unsynced, [], 'closed with writes not fsynced');
+  });
+
   test('an audit line cut short and not taken back: the next command removes it, says so, and the chain holds', async () => {
     const run = await ws.init();
     // status writes one thing, its audit line: half of it is written, then nothing more fits.

@@ -32,6 +32,9 @@ export function appendLine(fs: StoreFs, file: string, entry: Omit<AuditEntry, 'p
     if (tail.keep < log.length) fs.ftruncateSync(fd, tail.keep);
     try {
       writeAll(fs, fd, data, tail.keep);
+      // The line is what makes the command's files count: it must survive a power loss as
+      // surely as they do (they are fsynced before their rename).
+      fs.fsyncSync(fd);
     } catch (error) {
       try {
         fs.ftruncateSync(fd, tail.keep);
