@@ -215,8 +215,8 @@ export function readReplyDiff(text: string): ReplyDiff {
       i += 2;
     } else if (table.startsWith(i, HUNK)) {
       take(i);
-      const found = readHunk(table, i, (cur?.hunks.length ?? orphanHunks.length) + 1, null);
-      const hunk = found.hunk;
+      const found = readHunk(table, i, null);
+      const hunk: ReplyHunk = { ordinal: (cur?.hunks.length ?? orphanHunks.length) + 1, header: i, ...parseHeader(table.lineText(i)), body: [], trailing: found.trailing };
       if (cur === null) orphanHunks.push(hunk);
       else {
         pure.set(cur, (cur.hunks.length === 0 || pure.get(cur) === true) && found.pure);
@@ -244,10 +244,7 @@ export function readReplyDiff(text: string): ReplyDiff {
 
 /** Makes the lines and bodies of `hunks` (read by readReplyDiff) for their file's repair. */
 export function materializeHunks(diff: ReplyDiff, hunks: readonly ReplyHunk[]): void {
-  for (const h of hunks) {
-    const found = readHunk(diff.table, h.header, h.ordinal, diff.lines);
-    h.body = found.hunk.body;
-  }
+  for (const h of hunks) h.body = readHunk(diff.table, h.header, diff.lines).body;
 }
 
 /**
@@ -269,9 +266,7 @@ export function releaseHunks(diff: ReplyDiff, hunks: readonly ReplyHunk[]): void
  * With `lines`, the body's lines and the trailing ones are made into `lines` and the body is
  * built; without, only where it ends and its shape are found (for readReplyDiff).
  */
-function readHunk(t: LineTable, header: number, ordinal: number, lines: DiffLine[] | null): { hunk: ReplyHunk; end: number; pure: boolean; context: number } {
-  const headerText = t.lineText(header);
-  const { range, section } = parseHeader(headerText);
+function readHunk(t: LineTable, header: number, lines: DiffLine[] | null): { body: BodyLine[]; trailing: number[]; end: number; pure: boolean; context: number } {
   const body: BodyLine[] = [];
   let pending: number[] = [];
   let end = header + 1;
@@ -311,7 +306,7 @@ function readHunk(t: LineTable, header: number, ordinal: number, lines: DiffLine
   }
   const trailing = pending;
   const context = firstChange < 0 ? 0 : Math.max(firstChange, count - 1 - lastChange);
-  return { hunk: { ordinal, header, range, section, body, trailing }, end, pure, context };
+  return { body, trailing, end, pure, context };
 }
 
 /** `@@ -a,b +c,d @@ section`, or a placeholder whose section is whatever follows its second `@@`. */
