@@ -275,8 +275,9 @@ function readHunk(t: LineTable, header: number, lines: DiffLine[] | null): { bod
   let count = 0;
   let firstChange = -1;
   let lastChange = -1;
-  const add = (kind: BodyKind, index: number, unmarked: boolean, text: () => string): void => {
-    if (lines !== null) body.push({ kind, text: text(), index, unmarked });
+  // `text` is read only when the body is built ('' otherwise: nothing is made for a line then).
+  const add = (kind: BodyKind, index: number, unmarked: boolean, text: string): void => {
+    if (lines !== null) body.push({ kind, text, index, unmarked });
     if (!(kind === 'added' || kind === 'marker' || (unmarked && t.first(index) === -1))) pure = false;
     if (kind === 'marker') return;
     if (kind !== 'context') {
@@ -290,11 +291,16 @@ function readHunk(t: LineTable, header: number, lines: DiffLine[] | null): { bod
     if (t.startsWith(i, HUNK) || t.startsWith(i, GIT) || startsNextFile(t, i)) break;
     const c = t.first(i);
     if (c === 32 || c === 45 || c === 43 || c === 92) {
-      for (const p of pending) add('context', p, true, () => (lines![p] as DiffLine).text);
+      for (const p of pending) add('context', p, true, lines === null ? '' : (lines[p] as DiffLine).text);
       pending = [];
       const kind: BodyKind = c === 32 ? 'context' : c === 45 ? 'removed' : c === 43 ? 'added' : 'marker';
-      if (lines !== null) lines[i] = t.line(i);
-      add(kind, i, false, () => (lines![i] as DiffLine).text.slice(1));
+      let text = '';
+      if (lines !== null) {
+        const line = t.line(i);
+        lines[i] = line;
+        text = line.text.slice(1);
+      }
+      add(kind, i, false, text);
       end = i + 1;
     } else {
       const text = t.lineText(i);
