@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { runs } from './support/fc-seed.js';
 import { LineTable, materializeHunks, readReplyDiff, releaseHunks } from '../src/diff/repair/reply-diff.js';
-import { sameText } from '../src/diff/engine.js';
+import { filesNeeded, repairReply, sameText } from '../src/diff/engine.js';
 import { rawReplyRefusal } from '../src/core/patch-policy.js';
 import { GitMemo } from '../src/git/memo.js';
 
@@ -137,4 +137,21 @@ test('short memo keys kept as they are never collide with each other or with lon
   } finally {
     await memo.close();
   }
+});
+
+test('the engine says when it is done with a base file, once, after reading it; read again, the content is missing and the reply refused, never another file used', () => {
+  const reply = 'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n';
+  const contents = new Map<string, Buffer>([['x', Buffer.from('a\nb\n')]]);
+  const done: string[] = [];
+  const source = { get: (p: string) => contents.get(p) ?? null, done: (p: string) => void done.push(p) };
+  filesNeeded(reply, { repoName: null });
+  const repaired = repairReply(reply, source, { repoName: null });
+  assert.equal(repaired.ok, true, repaired.error ?? '');
+  assert.deepEqual(done, ['x']);
+  // A source that lets go of what is done (as check-patch's does) answers "not provided" afterwards.
+  const letGo = { get: (p: string) => contents.get(p), done: (p: string) => void contents.delete(p) };
+  repairReply(reply, letGo, { repoName: null });
+  const again = repairReply(reply, { get: (p: string) => (p === 'x' ? contents.get(p) : null) }, { repoName: null });
+  assert.equal(again.ok, false);
+  assert.match(again.error ?? '', /not provided to the engine/);
 });
