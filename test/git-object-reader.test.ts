@@ -108,3 +108,19 @@ test('entriesAlong gives the entries git ls-tree lists at each path and its fold
   // Without a memo each call reads through a reader of its own, ended when it returns.
   assert.equal((await readBlobs(root, head, ['src/lib.ts'])).get('src/lib.ts')?.toString('utf8'), 'export {};\n');
 });
+
+test('contents read for one use only are not kept by the memo, so their reader can let them go; kept ones are read once', async () => {
+  const { root } = await makeRepo({ 'a.txt': 'one\n', 'b/c.txt': 'two\n' });
+  const memo = new GitMemo();
+  try {
+    const head = await tree(root);
+    const once = await readBlobs(root, head, ['a.txt', 'b/c.txt', 'missing'], memo, { keep: false });
+    assert.deepEqual([...once].map(([p, b]) => [p, b?.toString() ?? null]), [['a.txt', 'one\n'], ['b/c.txt', 'two\n'], ['missing', null]]);
+    const oid = (await git(root, ['rev-parse', 'HEAD:a.txt'])).trim();
+    assert.equal(memo.has(['blob', root, oid]), false);
+    await readBlobs(root, head, ['a.txt'], memo);
+    assert.equal(memo.has(['blob', root, oid]), true);
+  } finally {
+    await memo.close();
+  }
+});

@@ -19,9 +19,19 @@ const RAW_MARKERS: Array<[RegExp, string]> = [
   [/^[-+ ]?Subproject commit [0-9a-f]+/m, 'changes a submodule (Subproject commit): not accepted'],
 ];
 
+/**
+ * The start of every line any RAW_MARKERS pattern could match ('^' in multiline mode: after '\n',
+ * '\r', U+2028 or U+2029, as there), so a large reply is scanned once rather than once per marker.
+ * Each pattern only ever matches within one line, so testing it on those lines alone finds the same.
+ */
+const MARKER_LINE = /^(?:GIT binary patch|Binary files |(?:old|new) mode |(?:new|deleted) file mode |index [0-9a-f]+\.\.[0-9a-f]+ |[-+ ]?Subproject commit )[^\n\r\u2028\u2029]*/gm;
+
 /** Why the raw reply is refused, or null. */
 export function rawReplyRefusal(reply: string): string | null {
-  for (const [pattern, why] of RAW_MARKERS) if (pattern.test(reply)) return `the patch ${why}`;
+  const lines = Array.from(reply.matchAll(MARKER_LINE), ([line]) => line);
+  if (lines.length === 0) return null;
+  // In the markers' order: the first that matches anywhere is the reason, as with one search each.
+  for (const [pattern, why] of RAW_MARKERS) if (lines.some((line) => pattern.test(line))) return `the patch ${why}`;
   return null;
 }
 

@@ -37,12 +37,14 @@ export async function repairAndValidate(
    */
   visible: readonly string[] | null = null,
 ): Promise<RepairedPatch> {
+  const shown = visible === null ? null : new Set(visible);
+  // A memo of its own answers nothing twice: neither the reply is hashed into a key nor base
+  // contents kept once the engine has read them.
+  if (memo === undefined) return withGitMemo(undefined, (m) => repairAndValidateWith(m, repoRoot, base, approvedPatches, reply, repoName, shown, false));
   // The same reply on the same history (a task re-run with the same seed) is repaired once per memo.
   const seen = visible === null ? 'every file visible' : JSON.stringify(visible);
-  return withGitMemo(memo, (m) =>
-    m.once(['repair-and-validate', repoRoot, base, repoName, reply, seen, ...approvedPatches], () =>
-      repairAndValidateWith(m, repoRoot, base, approvedPatches, reply, repoName, visible === null ? null : new Set(visible)),
-    ),
+  return memo.once(['repair-and-validate', repoRoot, base, repoName, reply, seen, ...approvedPatches], () =>
+    repairAndValidateWith(memo, repoRoot, base, approvedPatches, reply, repoName, shown, true),
   );
 }
 
@@ -62,18 +64,15 @@ async function repairAndValidateWith(
   reply: string,
   repoName: string,
   visible: ReadonlySet<string> | null,
+  /** Whether the memo outlives this call (verify's): then it keeps the base contents it read. */
+  shared: boolean,
 ): Promise<RepairedPatch> {
   const state = approvedPatches.length === 0 ? base : await buildStateTree(repoRoot, base, approvedPatches, memo);
   const needed = filesNeeded(reply, { repoName }).filter((file) => checkPatchPath(file) === null);
   // Which of the paths the reply may touch are links or submodules is asked alongside their content,
   // not once the engine has named them; both start from the same listing, asked of git once.
-  const [blobs, neededLinked] = await Promise.all([readBlobs(repoRoot, state, needed, memo), linkedPaths(repoRoot, state, needed, memo)]);
-  const hidden = (file: string): boolean => visible !== null && !visible.has(file) && blobs.get(file) instanceof Buffer;
-  const outcome = repairReply(
-    reply,
-    { get: (file) => (hidden(file) ? HIDDEN : blobs.get(file)) },
-    { repoName, hidden: (file) => (hidden(file) ? hiddenFileRefusal(file) : null) },
-  );
+  const [blobs, neededLinked] = await Promise.all([readBlobs(repoRoot, state, needed, memo, { keep: shared }), linkedPaths(repoRoot, state, needed, memo)]);
+  const outcome = repairWith(reply, blobs, repoName, visible);
   if (!outcome.ok) return { outcome, validation: null, error: outcome.error ?? 'the reply holds no diff that can be used' };
 
   const unsafe = outcome.files.flatMap((file) =>
@@ -105,6 +104,23 @@ async function repairAndValidateWith(
 
   const validation = await validatePatch(repoRoot, base, approvedPatches, outcome.diff, outcome.expected, memo);
   return { outcome, validation, error: validation.ok ? null : validation.error };
+}
+
+/**
+ * The engine over base contents read beforehand; each content is let go once the engine has read
+ * it for the last time, so a large patch never holds every base file at once.
+ */
+function repairWith(reply: string, blobs: Map<string, Buffer | null>, repoName: string, visible: ReadonlySet<string> | null) {
+  const hidden = (file: string): boolean => visible !== null && !visible.has(file) && blobs.get(file) instanceof Buffer;
+  return repairReply(
+    reply,
+    {
+      get: (file) => (hidden(file) ? HIDDEN : blobs.get(file)),
+      // Asked again, the engine would find the content missing and refuse, never read another.
+      done: (file) => blobs.delete(file),
+    },
+    { repoName, hidden: (file) => (hidden(file) ? hiddenFileRefusal(file) : null) },
+  );
 }
 
 /** The name a run's engine used: the repository folder at init, wherever the run is checked later. */

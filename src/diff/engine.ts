@@ -53,7 +53,7 @@ import type { EngineOptions, ExpectedFile, FileSource, RepairOutcome } from './r
 import { RefusalError, refuse, refusalLine, type Refusal } from './repair/refusal.js';
 import { repairFile } from './repair/repair-file.js';
 import { headerFacts, pathCandidates, resolvePaths, type ResolvedPaths } from './repair/resolve-paths.js';
-import { readReplyDiff, type ReplyDiff, type ReplyFile, type ReplyHunk } from './repair/reply-diff.js';
+import { materializeHunks, readReplyDiff, releaseHunks, type ReplyDiff, type ReplyFile, type ReplyHunk } from './repair/reply-diff.js';
 
 export type { EngineOptions, ExpectedFile, FileSource, RepairOutcome, Refusal };
 
@@ -82,6 +82,9 @@ export function filesNeeded(reply: string, options: EngineOptions): string[] {
 
 export function repairReply(reply: string, files: FileSource, options: EngineOptions): RepairOutcome {
   const { extracted, diff } = readReply(reply);
+  // Read once for filesNeeded and this call; kept past it, the reply's lines would stay in memory
+  // for as long as the command runs (through git's validation).
+  lastRead = null;
   if ('error' in extracted || diff === null) return failure({ file: null, hunk: null, reason: 'error' in extracted ? extracted.error : 'no diff', expected: null, found: null, closest: null }, '', []);
   const fixes: Fix[] = [...extracted.fixes];
   let notes = extracted.notes;
@@ -93,7 +96,11 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
     refuseDiffInNotes(extracted.notes);
     const repoDoubled = repoNameDoubled(diff, files, options.repoName);
     const groups = groupByFile(diff, files, options, repoDoubled, fixes);
-    const contextSeen = widestContext(diff);
+    // The context width U that git used for the reply's hunks, as far as they show: at least git's
+    // default of 3 (so a sloppy hunk with one line of context on each side is not taken for a git
+    // hunk), more when some hunk has more before its first or after its last change.
+    const contextSeen = Math.max(3, diff.widestContext);
+    /** The repaired diff, one string per file patch: a file's lines joined as soon as it is repaired, so they do not hold its base file's lines. */
     const out: string[] = [];
     const leftover: number[] = [];
     let crKept = 0;
@@ -101,12 +108,15 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
     const expectedPaths = new Set<string>();
     const changes: RepairOutcome['files'] = [];
     for (const g of groups) {
+      // One file's hunk lines at a time: made for its repair, let go once it is repaired.
+      materializeHunks(diff, g.hunks);
       const repaired = repairFile(diff, g.file, g.hunks, g.paths, files, fixes, contextSeen);
+      releaseHunks(diff, g.hunks);
       if (!repaired) continue;
       logCrlfFile(repaired.crGained, g.paths, fixes);
       crKept += repaired.crKept;
       leftover.push(...repaired.leftover);
-      for (const line of repaired.lines) out.push(line);
+      out.push(repaired.lines.join('\n'));
       for (const e of repaired.expected) {
         if (expectedPaths.has(e.path)) refuse(e.path, null, 'two file patches of the diff change this path');
         expectedPaths.add(e.path);
@@ -117,12 +127,13 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
     if (out.length === 0) refuse(null, null, 'the diff changes nothing');
     const stray = [...diff.stray, ...leftover].sort((a, b) => a - b);
     notes = takeStrayLines(diff, stray, notes, fixes);
-    logCrlf(diff, crKept, fixes);
+    logCrlf(diff.crLines, crKept, fixes);
     if (!diff.finalNewline && diff.lines.length > 0 && stray[stray.length - 1] !== diff.lines.length - 1) {
-      const last = diff.lines[diff.lines.length - 1]?.text ?? '';
+      const last = diff.table.lineText(diff.lines.length - 1);
       fixes.push({ kind: 'trailing-newline', file: null, hunk: null, detail: 'the diff did not end with a newline; added one', before: last, after: `${last}\n` });
     }
-    const text = `${out.join('\n')}\n`;
+    // A diff that needed no change is handed back as it came, not as a second copy of its text.
+    const text = sameText(out, extracted.diff) ? extracted.diff : `${out.join('\n')}\n`;
     return { ok: true, diff: text, notes, fixes, files: changes, expected, error: null, refusal: null };
   } catch (error) {
     if (error instanceof RefusalError) return failure(error.refusal, notes, fixes);
@@ -130,9 +141,20 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
   }
 }
 
+/** Whether `parts` joined by '\n', with a final '\n', are `text`: compared in place, without joining them. */
+export function sameText(parts: readonly string[], text: string): boolean {
+  let at = 0;
+  for (const part of parts) {
+    if (!text.startsWith(part, at) || text.charCodeAt(at + part.length) !== 10) return false;
+    at += part.length + 1;
+  }
+  return at === text.length && parts.length > 0;
+}
+
 /**
  * The reply's diff, extracted and read. Callers ask filesNeeded and then repairReply about the same
- * reply, so the last one is kept (both only read it) rather than parsed twice.
+ * reply, so what filesNeeded read is kept for the repairReply that follows (both only read it)
+ * rather than parsed twice.
  */
 let lastRead: { reply: string; extracted: ExtractResult; diff: ReplyDiff | null } | null = null;
 
@@ -190,26 +212,6 @@ function repoNameDoubled(diff: ReplyDiff, files: FileSource, repoName: string | 
   });
 }
 
-/**
- * The context width U that git used for the reply's hunks, as far as they show: at least git's
- * default of 3 (so a sloppy hunk with one line of context on each side is not taken for a git
- * hunk), more when some hunk has more before its first or after its last change.
- */
-function widestContext(diff: ReplyDiff): number {
-  let widest = 3;
-  for (const file of diff.files) {
-    for (const h of file.hunks) {
-      const body = h.body.filter((b) => b.kind !== 'marker');
-      const first = body.findIndex((b) => b.kind !== 'context');
-      if (first < 0) continue;
-      let last = body.length - 1;
-      while (body[last]?.kind === 'context') last--;
-      widest = Math.max(widest, first, body.length - 1 - last);
-    }
-  }
-  return widest;
-}
-
 interface Group {
   file: ReplyFile;
   hunks: ReplyHunk[];
@@ -223,7 +225,7 @@ function groupByFile(diff: ReplyDiff, files: FileSource, options: EngineOptions,
   /** The group touching each path (old or new side). */
   const byPath = new Map<string, Group>();
   for (const file of diff.files) {
-    const pure = file.hunks.length > 0 && file.hunks.every((h) => h.body.every((b) => b.kind === 'added' || b.kind === 'marker' || (b.unmarked && b.text === '')));
+    const pure = diff.pure.get(file) === true;
     const paths = resolvePaths(headerFacts(diff, file), pure, { source: files, repoName, repoDoubled });
     // Every file is resolved before any is repaired, so this refusal comes before any content is read.
     const hidden = paths.oldPath === null ? null : (options.hidden?.(paths.oldPath) ?? null);
@@ -253,9 +255,7 @@ function groupByFile(diff: ReplyDiff, files: FileSource, options: EngineOptions,
   return groups;
 }
 
-function logCrlf(diff: ReplyDiff, kept: number, fixes: Fix[]): void {
-  let had = 0;
-  for (const l of diff.lines) if (l.cr) had++;
+function logCrlf(had: number, kept: number, fixes: Fix[]): void {
   if (had <= kept) return;
   fixes.unshift({
     kind: 'crlf',

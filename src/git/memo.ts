@@ -123,8 +123,15 @@ export async function withGitMemo<T>(memo: GitMemo | undefined, fn: (memo: GitMe
   }
 }
 
-/** Patches and long path lists make long keys: a digest keeps the map small. */
+/**
+ * Patches and long path lists make long keys: a digest keeps the map small. A short key (a tree
+ * or blob read, asked thousands of times on a large patch) is kept as it is, which costs no hashing.
+ */
 function memoKey(parts: readonly string[]): string {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  // Each part with its length in front, so no two lists of parts give the same key.
+  if (length <= 256) return `=${parts.map((part) => `${part.length}:${part}`).join('')}`;
   const hash = createHash('sha256');
   for (const part of parts) hash.update(`${Buffer.byteLength(part)}:`).update(part);
   return hash.digest('hex');

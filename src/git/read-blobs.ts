@@ -10,7 +10,14 @@ import { withGitMemo, type GitMemo } from './memo.js';
  * A path that is absent, or is a directory or submodule there, maps to null. With a memo, what
  * an earlier call read is not asked of git again.
  */
-export function readBlobs(root: string, tree: string, paths: readonly string[], memo?: GitMemo): Promise<Map<string, Buffer | null>> {
+export function readBlobs(
+  root: string,
+  tree: string,
+  paths: readonly string[],
+  memo?: GitMemo,
+  /** keep: false when no later call of the memo reads the same contents: the memo does not hold them, so the caller can let each go. */
+  options: { keep: boolean } = { keep: true },
+): Promise<Map<string, Buffer | null>> {
   const unique = [...new Set(paths)];
   for (const path of unique) {
     if (/[\n\r\0]/.test(path) || path === '') {
@@ -21,20 +28,22 @@ export function readBlobs(root: string, tree: string, paths: readonly string[], 
     const entries = await entriesAlong(root, tree, unique, m);
     const read = unique.map(async (path): Promise<[string, Buffer | null]> => {
       const entry = entries.get(path);
-      return [path, entry?.type === 'blob' ? await blob(root, entry.oid, m) : null];
+      return [path, entry?.type === 'blob' ? await (options.keep ? blob(root, entry.oid, m) : readBlob(root, entry.oid, m)) : null];
     });
     return new Map(await Promise.all(read));
   });
 }
 
 function blob(root: string, oid: string, memo: GitMemo): Promise<Buffer> {
-  return memo.once(['blob', root, oid], async () => {
-    const object = await memo.read(root, oid);
-    if (object === null || object.type !== 'blob') {
-      throw new GitError(`git cat-file could not read object ${oid} in ${root}: the repository may be damaged (run \`git fsck\`)`);
-    }
-    return object.content;
-  });
+  return memo.once(['blob', root, oid], () => readBlob(root, oid, memo));
+}
+
+async function readBlob(root: string, oid: string, memo: GitMemo): Promise<Buffer> {
+  const object = await memo.read(root, oid);
+  if (object === null || object.type !== 'blob') {
+    throw new GitError(`git cat-file could not read object ${oid} in ${root}: the repository may be damaged (run \`git fsck\`)`);
+  }
+  return object.content;
 }
 
 export interface TreeEntry {

@@ -243,6 +243,9 @@ export async function validatePatch(
   );
   const precheck = precheckFiles(parsed, report.files);
   if (precheck) return refuse(precheck);
+  // The parsed patch is needed after git's apply only without post-images; held, it would keep an
+  // object per line of the patch in memory while git runs.
+  const unverified = expected ? null : parsed;
 
   return withGitMemo(memo, async (m) => {
     const state = await stateTree(root, base, approvedPatches, m);
@@ -255,7 +258,7 @@ export async function validatePatch(
     const after = applied.tree;
     if (after === state) return refuse(`git accepted the patch but it changes nothing on ${onto}: the diff has no effective change`);
     report.result_tree = after;
-    const problem = expected ? await compareWithExpected(root, state, after, expected, m) : await findLostChanges(root, after, parsed, m);
+    const problem = unverified === null ? await compareWithExpected(root, state, after, expected!, m) : await findLostChanges(root, after, unverified, m);
     return problem ? refuse(problem) : { ...report, ok: true };
   });
 }

@@ -24,6 +24,8 @@ export interface EngineOptions {
 /** Base content by path: a Buffer, null when the path does not exist at base, undefined when not fetched. */
 export interface FileSource {
   get(path: string): Buffer | null | undefined;
+  /** Called once the engine has read `path`'s content for the last time (it asks nothing more of it), so the source may let it go. */
+  done?(path: string): void;
 }
 
 /** A touched path's content after the patch; null when the patch deletes it. */

@@ -98,6 +98,8 @@ function readBase(source: FileSource, path: string, display: string): BaseFile {
   if (content === undefined) refuse(display, null, `the base content of ${path} was not provided to the engine (filesNeeded lists it)`);
   if (content === null) refuse(display, null, `${path} does not exist at base`);
   const decoded = decodeBase(path, content);
+  // Each path is one group's alone (groupByFile), repaired once: its bytes are not needed again.
+  source.done?.(path);
   if ('problem' in decoded) refuse(display, null, decoded.problem);
   return decoded.file;
 }

@@ -54,6 +54,11 @@ export interface ReplyFile {
 }
 
 export interface ReplyDiff {
+  /**
+   * Every line of the diff. A hunk's lines (its body and the unmarked lines after it) are made only
+   * while its file is repaired (materializeHunks): a large reply never holds an object per line at
+   * once. Until then such a line reads as UNREAD, which throws when read.
+   */
   lines: DiffLine[];
   finalNewline: boolean;
   files: ReplyFile[];
@@ -61,52 +66,144 @@ export interface ReplyDiff {
   orphanHunks: ReplyHunk[];
   /** Lines that belong to no file header and no hunk (prose, separators), by index. */
   stray: number[];
+  /** How many lines ended in '\r'. */
+  crLines: number;
+  /**
+   * The most context lines any file's hunk shows before its first change or after its last (only
+   * hunks with a change count; markers are not lines of the file), or 0.
+   */
+  widestContext: number;
+  /** Per file: it has hunks, and all their lines are added lines, markers or blank unmarked lines. */
+  pure: Map<ReplyFile, boolean>;
+  /** Where the lines of hunks not yet materialized are read from. */
+  table: LineTable;
 }
 
-export function toDiffLines(text: string): { lines: DiffLine[]; finalNewline: boolean } {
-  if (text === '') return { lines: [], finalNewline: false };
-  const finalNewline = text.endsWith('\n');
-  const raw = (finalNewline ? text.slice(0, -1) : text).split('\n');
-  return { lines: raw.map((l) => (l.endsWith('\r') ? { text: l.slice(0, -1), cr: true } : { text: l, cr: false })), finalNewline };
+/**
+ * The diff's lines as offsets into its text: each line's string is made only when asked, so
+ * finding a large reply's files and hunks allocates nothing that stays.
+ */
+export class LineTable {
+  readonly count: number;
+  /** starts[i]: offset of line i; starts[count]: one past the end of the last line (where its '\n' is or would be). */
+  private readonly starts: Uint32Array;
+
+  constructor(readonly text: string) {
+    const finalNewline = text.endsWith('\n');
+    let count = 0;
+    if (text !== '') {
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+      if (!finalNewline) count++;
+    }
+    this.count = count;
+    this.starts = new Uint32Array(count + 1);
+    let line = 0;
+    for (let at = text.indexOf('\n'); at >= 0 && line < count; at = text.indexOf('\n', at + 1)) this.starts[++line] = at + 1;
+    if (!finalNewline && count > 0) this.starts[count] = text.length + 1;
+  }
+
+  /** Offset one past the line's text, '\r' excluded. */
+  private end(i: number): number {
+    const end = (this.starts[i + 1] as number) - 1;
+    return end > (this.starts[i] as number) && this.text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+  }
+
+  cr(i: number): boolean {
+    return this.end(i) !== (this.starts[i + 1] as number) - 1;
+  }
+
+  /** The line without its '\n' and '\r'. */
+  lineText(i: number): string {
+    return this.text.slice(this.starts[i], this.end(i));
+  }
+
+  line(i: number): DiffLine {
+    return { text: this.lineText(i), cr: this.cr(i) };
+  }
+
+  /** Whether the line's text starts with `prefix` (which holds no '\r' or '\n'). */
+  startsWith(i: number, prefix: string): boolean {
+    return i < this.count && this.text.startsWith(prefix, this.starts[i]) && (this.starts[i] as number) + prefix.length <= this.end(i);
+  }
+
+  /** The line's first character's code, or -1 for an empty line. */
+  first(i: number): number {
+    const at = this.starts[i] as number;
+    return at < this.end(i) ? this.text.charCodeAt(at) : -1;
+  }
 }
 
-const isGitLine = (t: string): boolean => t.startsWith('diff --git ');
-const isHunkLine = (t: string): boolean => t.startsWith('@@');
+/** Stands for a hunk line not materialized (or released): reading it is a bug in the engine, never a guess. */
+export const UNREAD: DiffLine = Object.freeze(
+  Object.defineProperties({} as DiffLine, {
+    text: {
+      get(): never {
+        throw new Error('the repair engine read a line of a hunk that was not materialized');
+      },
+    },
+    cr: {
+      get(): never {
+        throw new Error('the repair engine read a line of a hunk that was not materialized');
+      },
+    },
+  }),
+);
 
-function isFilePair(lines: readonly DiffLine[], i: number): boolean {
-  return (lines[i]?.text.startsWith('--- ') ?? false) && (lines[i + 1]?.text.startsWith('+++ ') ?? false);
+const GIT = 'diff --git ';
+const HUNK = '@@';
+
+function isFilePair(t: LineTable, i: number): boolean {
+  return t.startsWith(i, '--- ') && t.startsWith(i + 1, '+++ ');
 }
 
 /** A `---`/`+++` pair that starts the next file rather than a removed line reading "-- x". */
-function startsNextFile(lines: readonly DiffLine[], i: number): boolean {
-  if (!isFilePair(lines, i)) return false;
-  const after = lines[i + 2]?.text;
-  return after === undefined || isHunkLine(after) || isGitLine(after) || isFilePair(lines, i + 2);
+function startsNextFile(t: LineTable, i: number): boolean {
+  if (!isFilePair(t, i)) return false;
+  return i + 2 >= t.count || t.startsWith(i + 2, HUNK) || t.startsWith(i + 2, GIT) || isFilePair(t, i + 2);
 }
 
+/**
+ * The diff's files and hunks, found in one pass over its lines. The lines of hunks are not
+ * materialized: materializeHunks makes them (and the hunks' bodies) for the hunks of one file.
+ */
 export function readReplyDiff(text: string): ReplyDiff {
-  const { lines, finalNewline } = toDiffLines(text);
+  const table = new LineTable(text);
+  const finalNewline = text.endsWith('\n');
+  const lines: DiffLine[] = [];
+  for (let i = 0; i < table.count; i++) lines.push(UNREAD);
   const files: ReplyFile[] = [];
   const orphanHunks: ReplyHunk[] = [];
   const stray: number[] = [];
+  const pure = new Map<ReplyFile, boolean>();
+  let widest = 0;
+  let crLines = 0;
+  for (let i = 0; i < table.count; i++) if (table.cr(i)) crLines++;
+  const take = (i: number): string => {
+    const line = table.line(i);
+    lines[i] = line;
+    return line.text;
+  };
   let cur: ReplyFile | null = null;
   /** Mode/index lines after a file's hunks: they open the next file when a `---` line follows. */
   let pending: number[] = [];
   const open = (start: number): ReplyFile => {
     const f: ReplyFile = { start, git: null, minus: null, plus: null, extended: [], hunks: [] };
     files.push(f);
+    pure.set(f, false);
     return f;
   };
   let i = 0;
-  while (i < lines.length) {
-    const t = (lines[i] as DiffLine).text;
-    if (isGitLine(t)) {
+  while (i < table.count) {
+    if (table.startsWith(i, GIT)) {
+      take(i);
       stray.push(...pending);
       pending = [];
       cur = open(i);
       cur.git = i;
       i++;
-    } else if (isFilePair(lines, i)) {
+    } else if (isFilePair(table, i)) {
+      take(i);
+      take(i + 1);
       // Outside a hunk body, `---` followed by `+++` is always a file header.
       if (cur === null || cur.git === null || cur.minus !== null || cur.hunks.length > 0) {
         cur = open(pending[0] ?? i);
@@ -116,14 +213,21 @@ export function readReplyDiff(text: string): ReplyDiff {
       cur.minus = i;
       cur.plus = i + 1;
       i += 2;
-    } else if (isHunkLine(t)) {
-      const hunk = readHunk(lines, i, (cur?.hunks.length ?? orphanHunks.length) + 1);
-      (cur === null ? orphanHunks : cur.hunks).push(hunk);
+    } else if (table.startsWith(i, HUNK)) {
+      take(i);
+      const found = readHunk(table, i, null);
+      const hunk: ReplyHunk = { ordinal: (cur?.hunks.length ?? orphanHunks.length) + 1, header: i, ...parseHeader(table.lineText(i)), body: [], trailing: found.trailing };
+      if (cur === null) orphanHunks.push(hunk);
+      else {
+        pure.set(cur, (cur.hunks.length === 0 || pure.get(cur) === true) && found.pure);
+        cur.hunks.push(hunk);
+        widest = Math.max(widest, found.context);
+      }
       stray.push(...pending);
       pending = [];
-      i = hunk.body.length > 0 ? (hunk.body[hunk.body.length - 1] as BodyLine).index + 1 : i + 1;
+      i = found.end > i + 1 ? found.end : i + 1;
       i = Math.max(i, hunk.trailing.length > 0 ? (hunk.trailing[hunk.trailing.length - 1] as number) + 1 : i);
-    } else if (isExtendedHeader(t)) {
+    } else if (isExtendedHeader(take(i))) {
       if (cur !== null && cur.hunks.length === 0 && cur.minus === null) cur.extended.push(i);
       else pending.push(i);
       i++;
@@ -135,37 +239,80 @@ export function readReplyDiff(text: string): ReplyDiff {
   }
   stray.push(...pending);
   stray.sort((a, b) => a - b);
-  return { lines, finalNewline, files, orphanHunks, stray };
+  return { lines, finalNewline, files, orphanHunks, stray, crLines, widestContext: widest, pure, table };
+}
+
+/** Makes the lines and bodies of `hunks` (read by readReplyDiff) for their file's repair. */
+export function materializeHunks(diff: ReplyDiff, hunks: readonly ReplyHunk[]): void {
+  for (const h of hunks) h.body = readHunk(diff.table, h.header, diff.lines).body;
+}
+
+/**
+ * Lets go of the bodies of a repaired file's hunks: no other file's repair reads them. The lines
+ * after each body (trailing) stay: those not taken as context are moved to the notes at the end.
+ */
+export function releaseHunks(diff: ReplyDiff, hunks: readonly ReplyHunk[]): void {
+  for (const h of hunks) {
+    for (const b of h.body) diff.lines[b.index] = UNREAD;
+    h.body = [];
+  }
 }
 
 /**
  * A hunk's body runs until the next header. Lines without a marker are kept only when more marked
  * lines follow them (a context line that lost its space); at the end they are reported apart,
  * since they may as well be prose, so the engine can check them against the file.
+ *
+ * With `lines`, the body's lines and the trailing ones are made into `lines` and the body is
+ * built; without, only where it ends and its shape are found (for readReplyDiff).
  */
-function readHunk(lines: readonly DiffLine[], header: number, ordinal: number): ReplyHunk {
-  const headerText = (lines[header] as DiffLine).text;
-  const { range, section } = parseHeader(headerText);
+function readHunk(t: LineTable, header: number, lines: DiffLine[] | null): { body: BodyLine[]; trailing: number[]; end: number; pure: boolean; context: number } {
   const body: BodyLine[] = [];
   let pending: number[] = [];
+  let end = header + 1;
+  // The shape, as widestContext and the pure test read a built body.
+  let pure = true;
+  let count = 0;
+  let firstChange = -1;
+  let lastChange = -1;
+  // `text` is read only when the body is built ('' otherwise: nothing is made for a line then).
+  const add = (kind: BodyKind, index: number, unmarked: boolean, text: string): void => {
+    if (lines !== null) body.push({ kind, text, index, unmarked });
+    if (!(kind === 'added' || kind === 'marker' || (unmarked && t.first(index) === -1))) pure = false;
+    if (kind === 'marker') return;
+    if (kind !== 'context') {
+      if (firstChange < 0) firstChange = count;
+      lastChange = count;
+    }
+    count++;
+  };
   let i = header + 1;
-  for (; i < lines.length; i++) {
-    const t = (lines[i] as DiffLine).text;
-    if (isHunkLine(t) || isGitLine(t) || startsNextFile(lines, i)) break;
-    const c = t[0];
-    if (c === ' ' || c === '-' || c === '+' || c === '\\') {
-      for (const p of pending) body.push({ kind: 'context', text: (lines[p] as DiffLine).text, index: p, unmarked: true });
+  for (; i < t.count; i++) {
+    if (t.startsWith(i, HUNK) || t.startsWith(i, GIT) || startsNextFile(t, i)) break;
+    const c = t.first(i);
+    if (c === 32 || c === 45 || c === 43 || c === 92) {
+      for (const p of pending) add('context', p, true, lines === null ? '' : (lines[p] as DiffLine).text);
       pending = [];
-      const kind: BodyKind = c === ' ' ? 'context' : c === '-' ? 'removed' : c === '+' ? 'added' : 'marker';
-      body.push({ kind, text: t.slice(1), index: i, unmarked: false });
+      const kind: BodyKind = c === 32 ? 'context' : c === 45 ? 'removed' : c === 43 ? 'added' : 'marker';
+      let text = '';
+      if (lines !== null) {
+        const line = t.line(i);
+        lines[i] = line;
+        text = line.text.slice(1);
+      }
+      add(kind, i, false, text);
+      end = i + 1;
     } else {
+      const text = t.lineText(i);
       // Extended header lines after a hunk belong to the next file, not to this hunk.
-      if (isExtendedHeader(t) && pending.length === 0) break;
+      if (isExtendedHeader(text) && pending.length === 0) break;
+      if (lines !== null) lines[i] = { text, cr: t.cr(i) };
       pending.push(i);
     }
   }
   const trailing = pending;
-  return { ordinal, header, range, section, body, trailing };
+  const context = firstChange < 0 ? 0 : Math.max(firstChange, count - 1 - lastChange);
+  return { body, trailing, end, pure, context };
 }
 
 /** `@@ -a,b +c,d @@ section`, or a placeholder whose section is whatever follows its second `@@`. */
