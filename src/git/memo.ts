@@ -5,7 +5,6 @@
  * asked once per memo. A memo lives in memory for one command only: kept on disk, it would be a
  * cache that whoever can edit it could use to make verify pass.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,10 +39,26 @@ export class GitMemo {
   readonly made = new Map<string, GitObject>();
   /** Names of states (state-tree.ts), by the name of the state before and the patch applied to it. */
   readonly stateKeys = new Map<string, string>();
+  /** Long key parts (patches, replies) by a short name of their own, given on first sight. */
+  private readonly names = new Map<string, string>();
+
+  /**
+   * A short name for `text`, the same for equal texts within this memo. Keys name patches and
+   * replies this way, so a question about a history of k patches costs a map lookup per patch
+   * (on the same string: V8 keeps its hash) rather than hashing k patches' bytes again.
+   */
+  nameOf(text: string): string {
+    let name = this.names.get(text);
+    if (name === undefined) {
+      name = `#${this.names.size}`;
+      this.names.set(text, name);
+    }
+    return name;
+  }
 
   /** The answer for `parts`, computed on the first call; failures are kept too, as git's answer. */
   once<T>(parts: readonly string[], compute: () => Promise<T>): Promise<T> {
-    const key = memoKey(parts);
+    const key = this.key(parts);
     let answer = this.answers.get(key) as Promise<T> | undefined;
     if (answer === undefined) {
       answer = compute();
@@ -53,7 +68,20 @@ export class GitMemo {
   }
 
   has(parts: readonly string[]): boolean {
-    return this.answers.has(memoKey(parts));
+    return this.answers.has(this.key(parts));
+  }
+
+  /**
+   * Parts joined unambiguously (each after its length); a long part by its name, so the map
+   * holds no copy of a patch per question and a key costs no pass over the patch's bytes.
+   */
+  private key(parts: readonly string[]): string {
+    let key = '';
+    for (const part of parts) {
+      const short = part.length <= LONG_PART ? part : this.nameOf(part);
+      key += `${part.length <= LONG_PART ? '' : '~'}${short.length}:${short}`;
+    }
+    return key;
   }
 
   /** The memo's one reader of `root`'s objects, started on the first read. */
@@ -123,9 +151,5 @@ export async function withGitMemo<T>(memo: GitMemo | undefined, fn: (memo: GitMe
   }
 }
 
-/** Patches and long path lists make long keys: a digest keeps the map small. */
-function memoKey(parts: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(`${Buffer.byteLength(part)}:`).update(part);
-  return hash.digest('hex');
-}
+/** Object ids, paths and state names are kept as they are; anything longer is named. */
+const LONG_PART = 256;

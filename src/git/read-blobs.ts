@@ -127,6 +127,11 @@ export function treeEntries(root: string, oid: string, memo: GitMemo): Promise<M
   });
 }
 
+/** The entries of a tree made in process (tree-in-process.ts), known without reading it back; kept as given, never changed after. */
+export function seedTreeEntries(root: string, oid: string, entries: ReadonlyMap<string, Omit<TreeEntry, 'path'>>, memo: GitMemo): void {
+  void memo.once(['tree', root, oid], () => Promise.resolve(entries as Map<string, Omit<TreeEntry, 'path'>>));
+}
+
 /** A tree object is a run of "<octal mode> <name>\0<object id, raw bytes>" entries. */
 function parseTree(content: Buffer, idBytes: number): Map<string, Omit<TreeEntry, 'path'>> {
   const entries = new Map<string, Omit<TreeEntry, 'path'>>();
