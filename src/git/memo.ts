@@ -37,8 +37,9 @@ export class GitMemo {
   /** A patch in-process application could not take (the caller redoes its work with git). */
   fellBack = false;
   readonly made = new Map<string, GitObject>();
-  /** Names of states (state-tree.ts), by the name of the state before and the patch applied to it. */
-  readonly stateKeys = new Map<string, string>();
+  /** Names of states (state-tree.ts), by the name of the state before, then the name of the patch applied to it. */
+  readonly stateKeys = new Map<string, Map<string, string>>();
+  private states = 0;
   /** Long key parts (patches, replies) by a short name of their own, given on first sight. */
   private readonly names = new Map<string, string>();
 
@@ -52,6 +53,21 @@ export class GitMemo {
     if (name === undefined) {
       name = `#${this.names.size}`;
       this.names.set(text, name);
+    }
+    return name;
+  }
+
+  /** The name of the state `step` (a patch's name) leads to from the state named `before`. */
+  stateAfter(before: string, step: string): string {
+    let next = this.stateKeys.get(before);
+    if (next === undefined) {
+      next = new Map();
+      this.stateKeys.set(before, next);
+    }
+    let name = next.get(step);
+    if (name === undefined) {
+      name = `s${this.states++}`;
+      next.set(step, name);
     }
     return name;
   }

@@ -125,19 +125,9 @@ async function applyInProcess(root: string, tree: string, patch: string, memo: G
  * never passes over a patch's bytes again.
  */
 function stateKeys(root: string, base: string, patches: readonly string[], memo: GitMemo): string[] {
-  const keys = [link(memo, `base\0${root}`, base)];
-  for (const patch of patches) keys.push(link(memo, keys.at(-1)!, memo.nameOf(patch)));
+  const keys = [memo.stateAfter(`base\0${root}`, base)];
+  for (const patch of patches) keys.push(memo.stateAfter(keys.at(-1)!, memo.nameOf(patch)));
   return keys;
-}
-
-function link(memo: GitMemo, before: string, step: string): string {
-  const joined = `${before}\0${step}`;
-  let key = memo.stateKeys.get(joined);
-  if (key === undefined) {
-    key = `s${memo.stateKeys.size}`;
-    memo.stateKeys.set(joined, key);
-  }
-  return key;
 }
 
 /** The name of base + `patches` in `memo`: what a question asked on that state is keyed by, instead of every patch's text. */

@@ -55,17 +55,19 @@ async function rebuild(root: string, oid: string | null, changes: Array<[string[
     else entries.set(name, { mode: '040000', type: 'tree', oid: made });
   }
   if (entries.size === 0) return null;
-  // git sorts a folder's name as if it ended in '/'; each name is made bytes once, not per comparison.
-  const sorted = [...entries]
-    .map(([name, entry]) => ({ name: Buffer.from(name), key: Buffer.from(entry.type === 'tree' ? `${name}/` : name), entry }))
-    .sort((a, b) => Buffer.compare(a.key, b.key));
+  // git sorts a folder's name as if it ended in '/', by bytes. UTF-16 code units sort as UTF-8
+  // bytes do unless a name holds a character beyond U+FFFF: only then are the names compared as bytes.
+  const named = [...entries].map(([name, entry]) => ({ name, key: entry.type === 'tree' ? `${name}/` : name, entry }));
+  const sorted = named.some(({ key }) => /[\uD800-\uDFFF]/.test(key))
+    ? named.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
+    : named.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   let size = 0;
-  for (const { name, entry } of sorted) size += (entry.type === 'tree' ? 5 : entry.mode.length) + 1 + name.length + 1 + entry.oid.length / 2;
-  const content = Buffer.allocUnsafe(size);
+  for (const { name, entry } of sorted) size += (entry.type === 'tree' ? 5 : entry.mode.length) + 1 + Buffer.byteLength(name) + 1 + entry.oid.length / 2;
+  const content = Buffer.alloc(size);
   let at = 0;
   for (const { name, entry } of sorted) {
     at += content.write(`${entry.type === 'tree' ? '40000' : entry.mode} `, at, 'latin1');
-    at += name.copy(content, at);
+    at += content.write(name, at, 'utf8');
     content[at++] = 0;
     at += content.write(entry.oid, at, 'hex');
   }

@@ -30,6 +30,14 @@ export class ReadOnceRun extends Run {
     return bytes;
   }
 
+  override readBytesIfPresent(rel: string): Buffer | null {
+    const kept = this.kept.get(rel);
+    if (kept !== undefined) return kept;
+    const bytes = super.readBytesIfPresent(rel);
+    if (bytes !== null && this.keep(rel)) this.kept.set(rel, bytes);
+    return bytes;
+  }
+
   /** How many files were read and kept: what a test bounds. */
   keptCount(): number {
     return this.kept.size;

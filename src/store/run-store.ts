@@ -216,6 +216,18 @@ export class Run {
     }
   }
 
+  /** The file's bytes, or null when there is none: one read where exists() then readBytes() cost a stat more. */
+  readBytesIfPresent(rel: string): Buffer | null {
+    const full = this.resolve(rel);
+    try {
+      return readFileSync(full);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw error;
+    }
+  }
+
   readText(rel: string): string {
     return this.readBytes(rel).toString('utf8');
   }
