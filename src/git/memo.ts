@@ -37,6 +37,8 @@ export class GitMemo {
   /** A patch in-process application could not take (the caller redoes its work with git). */
   fellBack = false;
   readonly made = new Map<string, GitObject>();
+  /** Answers callers already hold for a question (verify: a patch's post-images), by its key: the first one given. */
+  private readonly offers = new Map<string, unknown>();
   /** Names of states (state-tree.ts), by the name of the state before, then the name of the patch applied to it. */
   readonly stateKeys = new Map<string, Map<string, string>>();
   private states = 0;
@@ -81,6 +83,16 @@ export class GitMemo {
       this.answers.set(key, answer);
     }
     return answer;
+  }
+
+  /** Keeps `value` as what a computation of `parts` may use instead of working it out (the first offer stays). */
+  offer(parts: readonly string[], value: unknown): void {
+    const key = this.key(parts);
+    if (!this.offers.has(key)) this.offers.set(key, value);
+  }
+
+  offered<T>(parts: readonly string[]): T | undefined {
+    return this.offers.get(this.key(parts)) as T | undefined;
   }
 
   has(parts: readonly string[]): boolean {

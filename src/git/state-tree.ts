@@ -73,8 +73,10 @@ type Applied = { ok: true; tree: string } | { ok: false; stderr: string; writing
  * another without reading anything back).
  */
 function applyOnto(root: string, tree: string, patch: string, memo: GitMemo, expected?: readonly ExpectedFile[]): Promise<Applied> {
-  return memo.once(['apply', root, tree, patch], async () => {
-    if (memo.inProcess) return applyInProcess(root, tree, patch, memo, expected);
+  const question = ['apply', root, tree, patch];
+  if (memo.inProcess && expected !== undefined) memo.offer(question, expected);
+  return memo.once(question, async () => {
+    if (memo.inProcess) return applyInProcess(root, tree, patch, memo, expected ?? (await offeredPostImages(question, memo)));
     return memo.withIndex(async (index): Promise<Applied> => {
       // Unknown until written: git writes nothing when a hunk fails, but that is not relied on.
       const held = index.holds;
@@ -89,6 +91,19 @@ function applyOnto(root: string, tree: string, patch: string, memo: GitMemo, exp
       return { ok: true, tree: after };
     });
   });
+}
+
+/**
+ * Post-images of this patch on this tree that a caller holding them gave (verify re-runs the
+ * engine on every reply and approved patch, and each validation brings the post-images it
+ * computed), waited for one turn of the event loop: the state chain asks first, and would
+ * otherwise run the engine a third time on each approved patch. None given: the engine runs here.
+ * Whichever post-images make a tree, each validation still compares the tree with its own, and
+ * git's one pass must write the same final tree.
+ */
+async function offeredPostImages(question: readonly string[], memo: GitMemo): Promise<readonly ExpectedFile[] | undefined> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return memo.offered<readonly ExpectedFile[]>(question);
 }
 
 /**

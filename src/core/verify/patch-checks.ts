@@ -95,6 +95,16 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
   const { run, manifest, repoRoot } = input;
   const hunkLimit = runHunkLimit(run);
   let compared = 0;
+  // Each attempt names the approved patches before it: each patch is hashed once, not once per attempt after it.
+  const digests = new Map<ApprovedPatch, string>();
+  const digest = (item: ApprovedPatch): string => {
+    let hash = digests.get(item);
+    if (hash === undefined) {
+      hash = short(sha256(item.text!));
+      digests.set(item, hash);
+    }
+    return hash;
+  };
   const perAttempt = attempts(input).map(async (attempt): Promise<Check[]> => {
     const { files } = attempt;
     const response = looseJson(run, files.response);
@@ -123,7 +133,7 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
     }
     const checks: Check[] = [];
     const recordedOn = recordedApprovedPatches(response);
-    const actualOn = before.map((item) => `${item.task}:${short(sha256(item.text!))}`).join(', ');
+    const actualOn = before.map((item) => `${item.task}:${digest(item)}`).join(', ');
     if (recordedOn !== null && recordedOn !== actualOn) {
       checks.push(fail(files.response, NORMALIZATION, `records validation on [${recordedOn}], but the patches approved before this attempt are [${actualOn}]`));
     }
