@@ -37,9 +37,4 @@ export class ReadOnceRun extends Run {
     if (bytes !== null && this.keep(rel)) this.kept.set(rel, bytes);
     return bytes;
   }
-
-  /** How many files were read and kept: what a test bounds. */
-  keptCount(): number {
-    return this.kept.size;
-  }
 }
