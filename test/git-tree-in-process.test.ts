@@ -64,3 +64,14 @@ test('verify-style state trees: made in process, the same trees git writes apply
   assert.equal(inProcess, byGit);
   assert.equal(await withGitMemo(undefined, (memo) => applyInOnePass(root, head!, [p1, p2, p3], memo)), byGit, 'git applies them in one pass to the same tree');
 });
+
+test("names beyond U+FFFF sort as git sorts them, by UTF-8 bytes (UTF-16 code units put them before U+E000-U+FFFF)", async () => {
+  const { root } = await makeRepo({ 'a.txt': 'a\n' });
+  const base = (await git(root, ['rev-parse', 'HEAD^{tree}'])).trim();
+  // U+1D49C is F0 9D 92 9C in UTF-8 and D835 DC9C in UTF-16; U+FF21 is EF BC A1 and FF21.
+  const changes: Record<string, string | null> = { '\u{1D49C}.txt': 'astral\n', '\uFF21.txt': 'fullwidth\n', 'd\u{1D49C}/x.txt': 'x\n', 'd\uFF21': 'file\n' };
+  const made = await withGitMemo(undefined, (memo) =>
+    treeWithChanges(root, base, new Map(Object.entries(changes).map(([path, content]) => [path, content === null ? null : Buffer.from(content)])), memo),
+  );
+  assert.equal(made, await gitTree(root, changes));
+});

@@ -5,7 +5,7 @@ import { withGitMemo, type GitMemo } from '../git/memo.js';
 import { readBlobs } from '../git/read-blobs.js';
 import { executableIndexPaths, keptModeRefusal, nulByteRefusal, rawReplyRefusal, treePathRefusal } from './patch-policy.js';
 import { fileModesAt } from '../git/file-modes.js';
-import { buildStateTree, validatePatch, type PatchValidation } from '../git/state-tree.js';
+import { buildStateTree, historyName, validatePatch, type PatchValidation } from '../git/state-tree.js';
 import { linkedPaths } from '../git/tree-paths.js';
 
 export interface RepairedPatch {
@@ -43,7 +43,7 @@ export async function repairAndValidate(
   if (memo === undefined) return withGitMemo(undefined, (m) => repairAndValidateWith(m, repoRoot, base, approvedPatches, reply, repoName, shown, false));
   // The same reply on the same history (a task re-run with the same seed) is repaired once per memo.
   const seen = visible === null ? 'every file visible' : JSON.stringify(visible);
-  return memo.once(['repair-and-validate', repoRoot, base, repoName, reply, seen, ...approvedPatches], () =>
+  return memo.once(['repair-and-validate', repoRoot, base, repoName, reply, seen, historyName(memo, repoRoot, base, approvedPatches)], () =>
     repairAndValidateWith(memo, repoRoot, base, approvedPatches, reply, repoName, shown, true),
   );
 }

@@ -5,7 +5,6 @@
  * asked once per memo. A memo lives in memory for one command only: kept on disk, it would be a
  * cache that whoever can edit it could use to make verify pass.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,12 +37,46 @@ export class GitMemo {
   /** A patch in-process application could not take (the caller redoes its work with git). */
   fellBack = false;
   readonly made = new Map<string, GitObject>();
-  /** Names of states (state-tree.ts), by the name of the state before and the patch applied to it. */
-  readonly stateKeys = new Map<string, string>();
+  /** Answers callers already hold for a question (verify: a patch's post-images), by its key: the first one given. */
+  private readonly offers = new Map<string, unknown>();
+  /** Names of states (state-tree.ts), by the name of the state before, then the name of the patch applied to it. */
+  readonly stateKeys = new Map<string, Map<string, string>>();
+  private states = 0;
+  /** Long key parts (patches, replies) by a short name of their own, given on first sight. */
+  private readonly names = new Map<string, string>();
+
+  /**
+   * A short name for `text`, the same for equal texts within this memo. Keys name patches and
+   * replies this way, so a question about a history of k patches costs a map lookup per patch
+   * (on the same string: V8 keeps its hash) rather than hashing k patches' bytes again.
+   */
+  nameOf(text: string): string {
+    let name = this.names.get(text);
+    if (name === undefined) {
+      name = `#${this.names.size}`;
+      this.names.set(text, name);
+    }
+    return name;
+  }
+
+  /** The name of the state `step` (a patch's name) leads to from the state named `before`. */
+  stateAfter(before: string, step: string): string {
+    let next = this.stateKeys.get(before);
+    if (next === undefined) {
+      next = new Map();
+      this.stateKeys.set(before, next);
+    }
+    let name = next.get(step);
+    if (name === undefined) {
+      name = `s${this.states++}`;
+      next.set(step, name);
+    }
+    return name;
+  }
 
   /** The answer for `parts`, computed on the first call; failures are kept too, as git's answer. */
   once<T>(parts: readonly string[], compute: () => Promise<T>): Promise<T> {
-    const key = memoKey(parts);
+    const key = this.key(parts);
     let answer = this.answers.get(key) as Promise<T> | undefined;
     if (answer === undefined) {
       answer = compute();
@@ -52,8 +85,31 @@ export class GitMemo {
     return answer;
   }
 
+  /** Keeps `value` as what a computation of `parts` may use instead of working it out (the first offer stays). */
+  offer(parts: readonly string[], value: unknown): void {
+    const key = this.key(parts);
+    if (!this.offers.has(key)) this.offers.set(key, value);
+  }
+
+  offered<T>(parts: readonly string[]): T | undefined {
+    return this.offers.get(this.key(parts)) as T | undefined;
+  }
+
   has(parts: readonly string[]): boolean {
-    return this.answers.has(memoKey(parts));
+    return this.answers.has(this.key(parts));
+  }
+
+  /**
+   * Parts joined unambiguously (each after its length); a long part by its name, so the map
+   * holds no copy of a patch per question and a key costs no pass over the patch's bytes.
+   */
+  private key(parts: readonly string[]): string {
+    let key = '';
+    for (const part of parts) {
+      const short = part.length <= LONG_PART ? part : this.nameOf(part);
+      key += `${part.length <= LONG_PART ? '' : '~'}${short.length}:${short}`;
+    }
+    return key;
   }
 
   /** The memo's one reader of `root`'s objects, started on the first read. */
@@ -123,16 +179,5 @@ export async function withGitMemo<T>(memo: GitMemo | undefined, fn: (memo: GitMe
   }
 }
 
-/**
- * Patches and long path lists make long keys: a digest keeps the map small. A short key (a tree
- * or blob read, asked thousands of times on a large patch) is kept as it is, which costs no hashing.
- */
-function memoKey(parts: readonly string[]): string {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  // Each part with its length in front, so no two lists of parts give the same key.
-  if (length <= 256) return `=${parts.map((part) => `${part.length}:${part}`).join('')}`;
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(`${Buffer.byteLength(part)}:`).update(part);
-  return hash.digest('hex');
-}
+/** Object ids, paths and state names are kept as they are; anything longer is named. */
+const LONG_PART = 256;

@@ -95,19 +95,27 @@ export function changedPaths(root: string, from: string, to: string, memo: GitMe
     const changed = new Map<string, string>();
     const walk = async (a: string | null, b: string | null, prefix: string): Promise<void> => {
       const [before, after] = await Promise.all([a === null ? null : treeEntries(root, a, memo), b === null ? null : treeEntries(root, b, memo)]);
-      // git orders a folder as if its name ended in '/': a file and a folder of one name are two entries.
-      const keyed = (entries: Map<string, Omit<TreeEntry, 'path'>> | null) =>
-        new Map([...(entries ?? [])].map(([name, entry]) => [entry.type === 'tree' ? `${name}/` : name, { name, entry }]));
-      const left = keyed(before);
-      const right = keyed(after);
-      const keys = [...new Set([...left.keys(), ...right.keys()])].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
-      for (const key of keys) {
-        const old = left.get(key);
-        const now = right.get(key);
-        if (old && now && old.entry.oid === now.entry.oid && old.entry.mode === now.entry.mode) continue;
-        const path = prefix + (old ?? now)!.name;
-        if ((old ?? now)!.entry.type === 'tree') await walk(old?.entry.oid ?? null, now?.entry.oid ?? null, `${path}/`);
-        else changed.set(path, now?.entry.oid ?? '0'.repeat(old!.entry.oid.length));
+      // git orders a folder as if its name ended in '/': a file and a folder of one name are two
+      // entries. Only the entries that differ are keyed and sorted: a folder of many files where
+      // one changed costs one pass, not a sort of all its names.
+      const differing = new Map<string, { name: string; old?: Omit<TreeEntry, 'path'>; now?: Omit<TreeEntry, 'path'> }>();
+      const key = (name: string, entry: Omit<TreeEntry, 'path'>) => (entry.type === 'tree' ? `${name}/` : name);
+      const same = (x: Omit<TreeEntry, 'path'> | undefined, y: Omit<TreeEntry, 'path'>) => x !== undefined && x.oid === y.oid && x.mode === y.mode;
+      for (const [name, entry] of before ?? []) {
+        if (!same(after?.get(name), entry)) differing.set(key(name, entry), { name, old: entry });
+      }
+      for (const [name, entry] of after ?? []) {
+        if (same(before?.get(name), entry)) continue;
+        const slot = differing.get(key(name, entry));
+        if (slot) slot.now = entry;
+        else differing.set(key(name, entry), { name, now: entry });
+      }
+      const keys = [...differing.keys()].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      for (const k of keys) {
+        const { name, old, now } = differing.get(k)!;
+        const path = prefix + name;
+        if ((old ?? now)!.type === 'tree') await walk(old?.oid ?? null, now?.oid ?? null, `${path}/`);
+        else changed.set(path, now?.oid ?? '0'.repeat(old!.oid.length));
       }
     };
     await walk(from, to, '');
@@ -134,6 +142,11 @@ export function treeEntries(root: string, oid: string, memo: GitMemo): Promise<M
     if (object === null || object.type !== 'tree') throw new GitError(`cannot list files of ${oid.slice(0, 12)} in ${root}: not a tree there`);
     return parseTree(object.content, oid.length / 2);
   });
+}
+
+/** The entries of a tree made in process (tree-in-process.ts), known without reading it back; kept as given, never changed after. */
+export function seedTreeEntries(root: string, oid: string, entries: ReadonlyMap<string, Omit<TreeEntry, 'path'>>, memo: GitMemo): void {
+  void memo.once(['tree', root, oid], () => Promise.resolve(entries as Map<string, Omit<TreeEntry, 'path'>>));
 }
 
 /** A tree object is a run of "<octal mode> <name>\0<object id, raw bytes>" entries. */

@@ -4,7 +4,6 @@
  * (GIT_INDEX_FILE in a temp directory), so the user's working tree and real index are never
  * read or written; the only lasting effect is new objects in the object database.
  */
-import { createHash } from 'node:crypto';
 import { APPLY_MALLOC_ENV } from './apply-env.js';
 import { GitError } from '../errors.js';
 import { checkPatchPath } from '../diff/paths.js';
@@ -74,8 +73,10 @@ type Applied = { ok: true; tree: string } | { ok: false; stderr: string; writing
  * another without reading anything back).
  */
 function applyOnto(root: string, tree: string, patch: string, memo: GitMemo, expected?: readonly ExpectedFile[]): Promise<Applied> {
-  return memo.once(['apply', root, tree, patch], async () => {
-    if (memo.inProcess) return applyInProcess(root, tree, patch, memo, expected);
+  const question = ['apply', root, tree, patch];
+  if (memo.inProcess && expected !== undefined) memo.offer(question, expected);
+  return memo.once(question, async () => {
+    if (memo.inProcess) return applyInProcess(root, tree, patch, memo, expected ?? (await offeredPostImages(question, memo)));
     return memo.withIndex(async (index): Promise<Applied> => {
       // Unknown until written: git writes nothing when a hunk fails, but that is not relied on.
       const held = index.holds;
@@ -90,6 +91,19 @@ function applyOnto(root: string, tree: string, patch: string, memo: GitMemo, exp
       return { ok: true, tree: after };
     });
   });
+}
+
+/**
+ * Post-images of this patch on this tree that a caller holding them gave (verify re-runs the
+ * engine on every reply and approved patch, and each validation brings the post-images it
+ * computed), waited for one turn of the event loop: the state chain asks first, and would
+ * otherwise run the engine a third time on each approved patch. None given: the engine runs here.
+ * Whichever post-images make a tree, each validation still compares the tree with its own, and
+ * git's one pass must write the same final tree.
+ */
+async function offeredPostImages(question: readonly string[], memo: GitMemo): Promise<readonly ExpectedFile[] | undefined> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return memo.offered<readonly ExpectedFile[]>(question);
 }
 
 /**
@@ -120,22 +134,20 @@ async function applyInProcess(root: string, tree: string, patch: string, memo: G
 }
 
 /**
- * Names of base + each prefix of `patches`: chained digests, so naming every prefix of a long
- * history costs one pass over it (element i names the first i patches).
+ * Names of base + each prefix of `patches` (element i names the first i patches): each the memo's
+ * name for the state before and the patch's name, so naming every prefix of a long history costs
+ * a map lookup per patch, and verify, naming the prefixes of one history again for every attempt,
+ * never passes over a patch's bytes again.
  */
 function stateKeys(root: string, base: string, patches: readonly string[], memo: GitMemo): string[] {
-  const keys = [createHash('sha256').update(`${root}\0${base}`).digest('hex')];
-  // verify names the prefixes of one history again for every attempt: each link is hashed once.
-  for (const patch of patches) {
-    const link = `${keys.at(-1)!}\0${patch}`;
-    let key = memo.stateKeys.get(link);
-    if (key === undefined) {
-      key = createHash('sha256').update(link).digest('hex');
-      memo.stateKeys.set(link, key);
-    }
-    keys.push(key);
-  }
+  const keys = [memo.stateAfter(`base\0${root}`, base)];
+  for (const patch of patches) keys.push(memo.stateAfter(keys.at(-1)!, memo.nameOf(patch)));
   return keys;
+}
+
+/** The name of base + `patches` in `memo`: what a question asked on that state is keyed by, instead of every patch's text. */
+export function historyName(memo: GitMemo, root: string, base: string, patches: readonly string[]): string {
+  return stateKeys(root, base, patches, memo).at(-1)!;
 }
 
 /**
@@ -144,29 +156,38 @@ function stateKeys(root: string, base: string, patches: readonly string[], memo:
  * from a validation record that audit.log records (src/core/approved-state.ts); verify never seeds.
  */
 export function seedStateTree(memo: GitMemo, root: string, base: string, patches: readonly string[], tree: string): void {
-  void memo.once(['state', stateKeys(root, base, patches, memo).at(-1)!], () => Promise.resolve(tree));
+  void memo.once<State>(['state', historyName(memo, root, base, patches)], () => Promise.resolve({ ok: true, tree }));
 }
+
+/** A state as the memo keeps it: its tree, or the patch of the history that did not apply (index from 0) and git's answer. */
+type State = { ok: true; tree: string } | { ok: false; at: number; applied: Extract<Applied, { ok: false }> };
 
 async function stateTree(root: string, base: string, patches: readonly string[], memo: GitMemo): Promise<string> {
   const keys = stateKeys(root, base, patches, memo);
-  // The longest known prefix of the history, else the base.
+  // The longest known prefix of the history (even one still being built), else the base; each
+  // state after it is asked of the memo at once, so callers that share a history share its work
+  // instead of each walking it patch by patch.
   let from = patches.length;
   while (from > 0 && !memo.has(['state', keys[from]!])) from--;
-  let tree = from === 0 ? await baseTree(root, base, memo) : await memo.once<string>(['state', keys[from]!], () => Promise.reject(new GitError('unreachable')));
-  for (const [i, patch] of patches.entries()) {
-    if (i < from) continue;
-    const applied = await applyOnto(root, tree, patch, memo);
-    if (!applied.ok && applied.writing) throw new GitError(`writing the state tree failed in ${root}: ${oneLine(applied.stderr)}`);
-    if (!applied.ok) {
-      throw new GitError(
-        `approved patch ${i + 1} of ${patches.length} no longer applies on top of base ${base.slice(0, 12)} and the patches before it: ${oneLine(applied.stderr)}; the run's approved history is inconsistent, start a new run from the current commit`,
-      );
-    }
-    tree = applied.tree;
-    const known = tree;
-    void memo.once(['state', keys[i + 1]!], () => Promise.resolve(known));
+  let state: Promise<State> =
+    from === 0 ? baseTree(root, base, memo).then((tree) => ({ ok: true, tree })) : memo.once<State>(['state', keys[from]!], () => Promise.reject(new GitError('unreachable')));
+  for (let i = from; i < patches.length; i++) {
+    const before = state;
+    const patch = patches[i]!;
+    state = memo.once<State>(['state', keys[i + 1]!], async () => {
+      const known = await before;
+      if (!known.ok) return known;
+      const applied = await applyOnto(root, known.tree, patch, memo);
+      return applied.ok ? { ok: true, tree: applied.tree } : { ok: false, at: i, applied };
+    });
   }
-  return tree;
+  const result = await state;
+  if (result.ok) return result.tree;
+  const { at, applied } = result;
+  if (applied.writing) throw new GitError(`writing the state tree failed in ${root}: ${oneLine(applied.stderr)}`);
+  throw new GitError(
+    `approved patch ${at + 1} of ${patches.length} no longer applies on top of base ${base.slice(0, 12)} and the patches before it: ${oneLine(applied.stderr)}; the run's approved history is inconsistent, start a new run from the current commit`,
+  );
 }
 
 /**

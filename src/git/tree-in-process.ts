@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { GitMemo } from './memo.js';
-import { treeEntries, type TreeEntry } from './read-blobs.js';
+import { seedTreeEntries, treeEntries, type TreeEntry } from './read-blobs.js';
 
 /** A change this module does not make as git would (a file where a folder is, a link): left to git. */
 export class NotInProcess extends Error {}
@@ -55,13 +55,26 @@ async function rebuild(root: string, oid: string | null, changes: Array<[string[
     else entries.set(name, { mode: '040000', type: 'tree', oid: made });
   }
   if (entries.size === 0) return null;
-  // git sorts a folder's name as if it ended in '/'.
-  const key = (name: string, entry: Entry) => Buffer.from(entry.type === 'tree' ? `${name}/` : name);
-  const sorted = [...entries].sort(([a, x], [b, y]) => Buffer.compare(key(a, x), key(b, y)));
-  const content = Buffer.concat(
-    sorted.map(([name, entry]) => Buffer.concat([Buffer.from(`${entry.type === 'tree' ? '40000' : entry.mode} ${name}\0`), Buffer.from(entry.oid, 'hex')])),
-  );
-  return store(memo, algorithm, 'tree', content);
+  // git sorts a folder's name as if it ended in '/', by bytes. UTF-16 code units sort as UTF-8
+  // bytes do unless a name holds a character beyond U+FFFF: only then are the names compared as bytes.
+  const named = [...entries].map(([name, entry]) => ({ name, key: entry.type === 'tree' ? `${name}/` : name, entry }));
+  const sorted = named.some(({ key }) => /[\uD800-\uDFFF]/.test(key))
+    ? named.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
+    : named.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  let size = 0;
+  for (const { name, entry } of sorted) size += (entry.type === 'tree' ? 5 : entry.mode.length) + 1 + Buffer.byteLength(name) + 1 + entry.oid.length / 2;
+  const content = Buffer.alloc(size);
+  let at = 0;
+  for (const { name, entry } of sorted) {
+    at += content.write(`${entry.type === 'tree' ? '40000' : entry.mode} `, at, 'latin1');
+    at += content.write(name, at, 'utf8');
+    content[at++] = 0;
+    at += content.write(entry.oid, at, 'hex');
+  }
+  const made = store(memo, algorithm, 'tree', content);
+  // The next state reads this tree's entries: given now, they are not parsed back from its bytes.
+  seedTreeEntries(root, made, entries, memo);
+  return made;
 }
 
 function store(memo: GitMemo, algorithm: string, type: 'blob' | 'tree', content: Buffer): string {

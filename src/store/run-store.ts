@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod/mini';
 import { RunFileError, UsageError } from '../errors.js';
@@ -216,6 +216,18 @@ export class Run {
     }
   }
 
+  /** The file's bytes, or null when there is none: one read where exists() then readBytes() cost a stat more. */
+  readBytesIfPresent(rel: string): Buffer | null {
+    const full = this.resolve(rel);
+    try {
+      return readFileSync(full);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw error;
+    }
+  }
+
   readText(rel: string): string {
     return this.readBytes(rel).toString('utf8');
   }
@@ -298,13 +310,13 @@ export class Run {
     const files: string[] = [];
     const links: string[] = [];
     const walk = (rel: string): void => {
-      for (const name of readdirSync(rel === '' ? this.dir : path.join(this.dir, rel)).sort()) {
-        const child = rel === '' ? name : `${rel}/${name}`;
+      // The kind of each entry as the listing gives it (Node asks lstat where the file system does not say): no stat per file.
+      for (const entry of readdirSync(rel === '' ? this.dir : path.join(this.dir, rel), { withFileTypes: true })) {
+        const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
         if (child === LOCK_FILE) continue; // who is running a command now, not part of the record
-        const stat = lstatSync(path.join(this.dir, child));
-        if (stat.isSymbolicLink()) links.push(child);
-        else if (stat.isDirectory()) walk(child);
-        else if (stat.isFile()) files.push(child);
+        if (entry.isSymbolicLink()) links.push(child);
+        else if (entry.isDirectory()) walk(child);
+        else if (entry.isFile()) files.push(child);
       }
     };
     walk('');

@@ -21,7 +21,7 @@ export function recordedHashChecks(run: Run, record: AuditRecord): Check[] {
     const last = writes.at(-1)!;
     let bytes: Buffer | null;
     try {
-      bytes = run.exists(path) ? run.readBytes(path) : null;
+      bytes = run.readBytesIfPresent(path);
     } catch (error) {
       if (!(error instanceof RunFileError)) throw error;
       checks.push(fail(path, RECORDED, `${LOG} line ${last.line} names a path outside the run`));

@@ -34,30 +34,44 @@ export async function patchChecks(input: PatchCheckInput): Promise<Check[]> {
   // said (a patch the engine would change, git disagreeing), again as run-task did it, with git
   // applying each patch: the answer then is git's, patch by patch.
   input.memo.inProcess = true;
+  // git's one pass is started first: it works on the other core while the engine works here, and
+  // its processes start before this one has grown (a start copies the parent's page tables).
+  const passes = onePassTexts(input);
+  const byGit = passes.map((texts) => {
+    if (texts === null) return null;
+    const tree = applyInOnePass(input.repoRoot, input.manifest.repository.base_commit, texts, input.memo);
+    tree.catch(() => {}); // awaited, and its failure reported, only where gitAgrees needs it
+    return tree;
+  });
   const checks = await checksWith(input);
-  if (!input.memo.fellBack && (await gitAgrees(input))) return checks;
+  if (!input.memo.fellBack && (await gitAgrees(input, passes, byGit))) return checks;
   return withGitMemo(undefined, (memo) => checksWith({ ...input, memo }));
 }
 
+/** Each revision's approved patches for git's one pass, or null for a revision whose patches are missing or no longer the approved ones (left to the checks that report it). */
+function onePassTexts(input: PatchCheckInput): Array<string[] | null> {
+  return approvalEpochs(input).map((epoch) => {
+    const approved = [...epoch.carried, ...epoch.own];
+    return approved.length === 0 || approved.some((item) => item.text === null || !item.intact) ? null : approved.map((item) => item.text!);
+  });
+}
+
 /**
- * Whether git, applying each revision's approved patches to the base in one pass, writes the tree
- * made in process for them. A revision whose patches are missing or already fail is left to the
- * checks that report it.
+ * Whether git, applying each revision's approved patches to the base in one pass (`byGit`, by
+ * revision), writes the tree made in process for them.
  */
-async function gitAgrees(input: PatchCheckInput): Promise<boolean> {
+async function gitAgrees(input: PatchCheckInput, passes: Array<string[] | null>, byGit: Array<Promise<string | null> | null>): Promise<boolean> {
   const { repoRoot, memo } = input;
   const base = input.manifest.repository.base_commit;
-  for (const epoch of approvalEpochs(input)) {
-    const approved = [...epoch.carried, ...epoch.own];
-    if (approved.length === 0 || approved.some((item) => item.text === null || !item.intact)) continue;
-    const texts = approved.map((item) => item.text!);
+  for (const [i, texts] of passes.entries()) {
+    if (texts === null) continue;
     let made: string;
     try {
       made = await buildStateTree(repoRoot, base, texts, memo);
     } catch {
       continue;
     }
-    if (memo.fellBack || (await applyInOnePass(repoRoot, base, texts, memo)) !== made) return false;
+    if (memo.fellBack || (await byGit[i]!) !== made) return false;
   }
   return true;
 }
@@ -81,6 +95,16 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
   const { run, manifest, repoRoot } = input;
   const hunkLimit = runHunkLimit(run);
   let compared = 0;
+  // Each attempt names the approved patches before it: each patch is hashed once, not once per attempt after it.
+  const digests = new Map<ApprovedPatch, string>();
+  const digest = (item: ApprovedPatch): string => {
+    let hash = digests.get(item);
+    if (hash === undefined) {
+      hash = short(sha256(item.text!));
+      digests.set(item, hash);
+    }
+    return hash;
+  };
   const perAttempt = attempts(input).map(async (attempt): Promise<Check[]> => {
     const { files } = attempt;
     const response = looseJson(run, files.response);
@@ -109,7 +133,7 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
     }
     const checks: Check[] = [];
     const recordedOn = recordedApprovedPatches(response);
-    const actualOn = before.map((item) => `${item.task}:${short(sha256(item.text!))}`).join(', ');
+    const actualOn = before.map((item) => `${item.task}:${digest(item)}`).join(', ');
     if (recordedOn !== null && recordedOn !== actualOn) {
       checks.push(fail(files.response, NORMALIZATION, `records validation on [${recordedOn}], but the patches approved before this attempt are [${actualOn}]`));
     }

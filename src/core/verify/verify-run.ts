@@ -1,5 +1,6 @@
 import { withGitMemo } from '../../git/memo.js';
 import { TOOL_VERSION } from '../../package-info.js';
+import { ReadOnceRun } from '../../store/read-once.js';
 import type { Run } from '../../store/run-store.js';
 import { audited, openStoreAnywhere } from '../session.js';
 import type { WorkflowEnv } from '../workflow-env.js';
@@ -33,7 +34,7 @@ export async function verifyRun(env: WorkflowEnv, options: VerifyOptions): Promi
   const { store } = await openStoreAnywhere(env);
   const run = store.openRun(options.run, { requireManifest: false });
   const body = async (warnings: string[]): Promise<VerifyResult> => {
-    const result = await collectChecks(env, run, options);
+    const result = await collectChecks(env, new ReadOnceRun(run, (rel) => READ_AGAIN.test(rel)), options);
     // The audit line keeps what failed, so the log itself says when a run stopped verifying.
     warnings.push(...result.checks.filter((check) => check.level === 'fail').map((check) => `❌ ${check.message}`));
     return result;
@@ -41,6 +42,12 @@ export async function verifyRun(env: WorkflowEnv, options: VerifyOptions): Promi
   if (!run.exists(LOG)) return body([]);
   return audited(run, env, 'verify', { run: options.run, head: options.head }, (record) => body(record.warnings));
 }
+
+/**
+ * The files a check reads after the recorded-sha256 check has read and hashed them: kept from that
+ * read (ReadOnceRun). Any other file is read again if a check asks, which is only slower.
+ */
+const READ_AGAIN = /(?:^|\/)(?:manifest\.json|spec\.md|plan\.json|plan\.(?:approval|carry-over|import)\.json|approval\.json|exec\.response\.json|patch\.diff|patch\.raw\.diff|reply\.raw\.txt)$|^pack\//;
 
 /**
  * A run is checked because it may be damaged in any way: a check that trips over something
