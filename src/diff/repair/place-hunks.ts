@@ -21,6 +21,7 @@ import { agreedHint } from './place-hints.js';
 import { refuseAmbiguous, refuseNotFound } from './place-refusals.js';
 import { refuse } from './refusal.js';
 import type { DiffLine } from './reply-diff.js';
+import { chooseReading } from './readings-choice.js';
 import { mergeSameResult } from './same-result.js';
 
 export { hunkSpec, type HunkSpec } from './hunk-spec.js';
@@ -91,8 +92,7 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   }
 
   return options.map((o) => {
-    const c = chosen.get(o.spec);
-    if (!c) refuseAmbiguous(file, o.spec, o.cands, display, usableStart(o.spec));
+    const c = chosen.get(o.spec) ?? chooseReading(o.cands, () => refuseAmbiguous(file, o.spec, o.cands, display, usableStart(o.spec)));
     // Every alignment, merged ones too, may still question the hunk as written.
     if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, o.all, o.tier, keys, contextSeen, display);
     return { spec: o.spec, positions: c.positions, start: c.start, end: c.end, tier: o.tier, alike: o.alike.get(c) ?? 1 };
