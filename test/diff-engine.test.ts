@@ -545,3 +545,16 @@ test('a last line removed and added back without its "\\ No newline" line: the i
   assert.equal(post(r, 'f.go'), post1);
   assert.ok(kinds(r).includes('index-line-reading'), kinds(r).join());
 });
+
+test('line numbers that one hunk shows to be shifted pick no place for another (FC_SEED=17221191 FC_RUNS=5)', () => {
+  const base = lines('', 'x', 'a', '', '', 'x', 'a', '', '');
+  // Written for "+NEW" at line 1 and "-" at the end, every number shifted by 4: hunk 1's (5) is the
+  // second place its lines fit, but hunk 2's (10) is no place at all, so neither number is believed.
+  const reply = ['--- a/f.txt', '+++ b/f.txt', '@@ -5,3 +5,4 @@', '+NEW', ' ', ' x', ' a', '@@ -10,4 +11,3 @@', ' x', ' a', ' ', '-', ''].join('\n');
+  const r = repair(reply, { 'f.txt': base });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /hunk 1: the hunk's lines fit the file at lines 1, 5, and its header line numbers cannot be trusted/);
+  // Numbers that no hunk contradicts still place it.
+  const right = ok(reply.replace('@@ -5,3 +5,4 @@', '@@ -1,3 +1,4 @@').replace('@@ -10,4 +11,3 @@', '@@ -6,4 +7,3 @@'), { 'f.txt': base });
+  assert.equal(post(right, 'f.txt'), lines('NEW', '', 'x', 'a', '', '', 'x', 'a', ''));
+});

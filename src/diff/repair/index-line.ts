@@ -18,7 +18,7 @@ import type { ReplyDiff, ReplyFile } from './reply-diff.js';
 /** git abbreviates ids to 7 hex digits at least; shorter ones say too little. */
 const INDEX_LINE = /^index ([0-9a-f]{7,64})\.\.([0-9a-f]{7,64})(?: [0-7]{6})?$/;
 /** Combinations of readings tried per file before giving up (each is one repair of the file). */
-const BUDGET = 128;
+const BUDGET = 64;
 
 type Algorithm = 'sha1' | 'sha256';
 

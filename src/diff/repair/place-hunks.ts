@@ -74,8 +74,11 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   for (const o of options) if (o.cands.length === 1) chosen.set(o.spec, o.cands[0] as Candidate);
   // Line numbers are believed only if every hunk placed by its content alone sits exactly where
   // its header says; a header whose counts are wrong also needs one such hunk to vouch for it.
+  // And none may be contradicted: a header written for its hunk (counts that agree) whose line is
+  // none of the places the hunk fits shows the numbers were shifted, and a shifted number can
+  // point at another place the same lines fit.
   const unique = [...chosen];
-  const numbersBelievable = unique.every(([spec, c]) => statedStart(spec) === c.start);
+  const numbersBelievable = unique.every(([spec, c]) => statedStart(spec) === c.start) && options.every((o) => !countsAgree(o.spec) || statedStart(o.spec) === null || o.all.some((c) => c.start === statedStart(o.spec)));
   const usableStart = (spec: HunkSpec): number | null => (numbersBelievable && (countsAgree(spec) || countsAgreeWithBlanks(spec, lines) || unique.length > 0) ? statedStart(spec) : null);
 
   for (let progress = true; progress; ) {

@@ -9,8 +9,6 @@
  * The choosing is scoped to one synchronous run (withChooser), so the deep steps need no extra
  * parameter and nothing outlives the run.
  */
-import { RefusalError } from './refusal.js';
-
 export interface Chooser {
   /** Which of `n` readings (n ≥ 2) to follow at the next point of choice. */
   choose(n: number): number;
@@ -42,7 +40,7 @@ export interface Explored<T> {
 /**
  * Runs `attempt` under a chooser once per combination of readings, depth first in a fixed order
  * (so the search is deterministic), until `accept` takes a result or `budget` runs are spent.
- * Refusals in a run just end that run.
+ * A run that refuses (or fails) just ends.
  */
 export function exploreReadings<T>(attempt: () => T, accept: (result: T) => boolean, budget: number): Explored<T> | null {
   let script: number[] = [];
@@ -60,8 +58,10 @@ export function exploreReadings<T>(attempt: () => T, accept: (result: T) => bool
     let result: { value: T } | null = null;
     try {
       result = { value: attempt() };
-    } catch (error) {
-      if (!(error instanceof RefusalError)) throw error;
+    } catch {
+      // A refusal ends this reading. So does any other error: a reading the engine would have
+      // refused can reach states its later steps never see otherwise, and a model's diff must not
+      // crash the tool; no result is taken from such a run either way.
     } finally {
       current = previous;
     }
