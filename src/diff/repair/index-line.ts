@@ -9,7 +9,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Fix } from '../types.js';
-import type { RepairedFile } from './repair-file.js';
 import type { ResolvedPaths } from './resolve-paths.js';
 import { exploreReadings } from './readings-choice.js';
 import type { RefusalError } from './refusal.js';
@@ -49,29 +48,29 @@ function trustedIds(diff: ReplyDiff, file: ReplyFile, base: Buffer): Ids | null 
 /**
  * The repair of the file under the reading whose result the index line names, or null. `attempt`
  * repairs the file once (pushing its fixes to the array it is given); it is run under a chooser
- * for each combination of readings, and only the taken run's fixes are kept.
+ * for each combination of readings, and only the taken run's fixes are kept. `resultOf` is the
+ * new file a repair gives.
  */
-export function readingNamedByIndexLine(
+export function readingNamedByIndexLine<T>(
   diff: ReplyDiff,
   file: ReplyFile,
   r: ResolvedPaths,
   base: Buffer | null | undefined,
   refusal: RefusalError,
-  attempt: (fixes: Fix[]) => RepairedFile | null,
-): { repaired: RepairedFile | null; fixes: Fix[] } | null {
+  attempt: (fixes: Fix[]) => T,
+  resultOf: (repaired: T) => Buffer | null,
+): { repaired: T; fixes: Fix[] } | null {
   if ((r.kind !== 'modify' && r.kind !== 'rename') || !(base instanceof Buffer)) return null;
   const ids = trustedIds(diff, file, base);
   if (ids === null) return null;
-  const newPath = r.newPath as string;
   const found = exploreReadings(
     () => {
       const fixes: Fix[] = [];
       return { repaired: attempt(fixes), fixes };
     },
     ({ repaired }) => {
-      // A patch left out changes nothing: the file stays the base.
-      const content = repaired === null ? base : repaired.expected.find((e) => e.path === newPath)?.content;
-      return content instanceof Buffer && blobId(content, ids.algorithm).startsWith(ids.newId);
+      const content = resultOf(repaired);
+      return content !== null && blobId(content, ids.algorithm).startsWith(ids.newId);
     },
     BUDGET,
   );

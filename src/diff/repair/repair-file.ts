@@ -42,7 +42,10 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
     fixes.push(...own);
     return repaired;
   } catch (error) {
-    const named = error instanceof RefusalError ? readingNamedByIndexLine(diff, file, r, r.oldPath === null ? null : source.get(r.oldPath), error, (f) => repairFileOnce(diff, file, hunks, r, source, f, contextSeen)) : null;
+    const base = r.oldPath === null ? null : source.get(r.oldPath);
+    // A file patch left out changes nothing: the new file is the base.
+    const resultOf = (repaired: RepairedFile | null): Buffer | null => (repaired === null ? (base ?? null) : (repaired.expected.find((e) => e.path === r.newPath)?.content ?? null));
+    const named = error instanceof RefusalError ? readingNamedByIndexLine(diff, file, r, base, error, (f) => repairFileOnce(diff, file, hunks, r, source, f, contextSeen), resultOf) : null;
     fixes.push(...(named?.fixes ?? own));
     if (named === null) throw error;
     return named.repaired;
