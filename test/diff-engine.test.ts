@@ -558,3 +558,16 @@ test('line numbers that one hunk shows to be shifted pick no place for another (
   const right = ok(reply.replace('@@ -5,3 +5,4 @@', '@@ -1,3 +1,4 @@').replace('@@ -10,4 +11,3 @@', '@@ -6,4 +7,3 @@'), { 'f.txt': base });
   assert.equal(post(right, 'f.txt'), lines('NEW', '', 'x', 'a', '', '', 'x', 'a', ''));
 });
+
+test('a line number pointing at a second fit where the hunk is not git-shaped, while at the other fit it is, is a contradiction (FC_SEED=770426262 FC_RUNS=5)', () => {
+  const base = lines('', 'b', 'x', 'x', '', '', '', 'b', 'x', 'x', 'a', 'a', '', 'a');
+  // Written at line 1 (one context line before: the file's start), its number shifted to 7, the
+  // other place the lines fit; there git would have written three lines before the change.
+  const reply = ['--- a/f.txt', '+++ b/f.txt', '@@ -7,4 +7,7 @@', ' ', '+', '+NEW', '+x = 2', ' b', ' x', ' x', ''].join('\n');
+  const r = repair(reply, { 'f.txt': base });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /its line numbers points at line 7, where its context is not what git writes, but at line 1 it is/);
+  // With the context git writes at line 7, the number is taken.
+  const at7 = ok(['--- a/f.txt', '+++ b/f.txt', '@@ -5,6 +5,9 @@', ' ', ' ', ' ', '+', '+NEW', '+x = 2', ' b', ' x', ' x', ''].join('\n'), { 'f.txt': base });
+  assert.equal(post(at7, 'f.txt'), lines('', 'b', 'x', 'x', '', '', '', '', 'NEW', 'x = 2', 'b', 'x', 'x', 'a', 'a', '', 'a'));
+});

@@ -16,7 +16,7 @@ import type { DiffLine } from './reply-diff.js';
  * hunks when the hunk sits between two placed ones that are in file order. Hints that single out
  * different candidates contradict each other, and the hunk is refused.
  */
-export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, all: Candidate[], free: Candidate[], chosen: Map<HunkSpec, Candidate>, stated: number | null, display: string): Candidate | undefined {
+export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, all: Candidate[], free: Candidate[], chosen: Map<HunkSpec, Candidate>, stated: number | null, shapedAt: (c: Candidate) => boolean, display: string): Candidate | undefined {
   const votes: Array<[string, Candidate]> = [];
   const vote = (name: string, cands: Candidate[]): void => {
     if (cands.length === 1) votes.push([name, cands[0] as Candidate]);
@@ -44,6 +44,13 @@ export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: Hun
   }
   if (!free.includes(first[1])) {
     return chooseReading(free, () => refuse(display, spec.hunk.ordinal, `the hunk's ${first[0]} point at line ${first[1].start + 1}, where another hunk of the file already applies`));
+  }
+  // Git writes as much context after a hunk's changes as before, less only where the file ends.
+  // A hint at a place where the hunk as written cannot be git's, while at another free place it
+  // can, is contradicted (a shifted line number landing on a second fit); shape never picks alone.
+  const shaped = shapedAt(first[1]) ? undefined : free.find((c) => c !== first[1] && shapedAt(c));
+  if (shaped) {
+    return chooseReading(free, () => refuse(display, spec.hunk.ordinal, `the hunk's lines fit the file in several places, and its ${first[0]} points at line ${first[1].start + 1}, where its context is not what git writes, but at line ${shaped.start + 1} it is`));
   }
   return checkAgainstMarker(file, spec, all, free, first, display);
 }

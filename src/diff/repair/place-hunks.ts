@@ -14,7 +14,7 @@
  * candidate lines.
  */
 import { exactPositions, trimKeyPositions, type BaseFile } from './base-file.js';
-import { checkNoDroppedLineReading } from './dropped-line-readings.js';
+import { checkNoDroppedLineReading, readingsOf } from './dropped-line-readings.js';
 import { candidate, countsAgree, countsAgreeWithBlanks, statedStart, type Candidate, type HunkSpec } from './hunk-spec.js';
 import { locate, type FileKeys, type Tier } from './locate-hunk.js';
 import { agreedHint } from './place-hints.js';
@@ -86,7 +86,8 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
     for (const o of options) {
       if (chosen.has(o.spec)) continue;
       const free = o.cands.filter((c) => ![...chosen.values()].some((p) => c.lo <= p.hi && p.lo <= c.hi));
-      const pick = agreedHint(file, lines, o.spec, o.cands, free, chosen, usableStart(o.spec), display);
+      const shapedAt = (c: Candidate): boolean => readingsOf(file, lines, o.spec.hunk, c.positions, contextSeen).some((r) => r.shaped);
+      const pick = agreedHint(file, lines, o.spec, o.cands, free, chosen, usableStart(o.spec), shapedAt, display);
       if (pick) {
         chosen.set(o.spec, pick);
         progress = true;
