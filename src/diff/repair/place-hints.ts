@@ -14,7 +14,8 @@ import type { DiffLine } from './reply-diff.js';
  * the hunk that starts with a letter, '_' or '$'), a hunk with leading but no trailing context
  * (git applies it only at the end of the file), believable line numbers, and the order of the
  * hunks when the hunk sits between two placed ones that are in file order. Hints that single out
- * different candidates contradict each other, and the hunk is refused.
+ * different candidates contradict each other, and the hunk is refused; so is a hint at a place
+ * where the hunk as written lacks git's shape while another place gives it that shape.
  */
 export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, all: Candidate[], free: Candidate[], chosen: Map<HunkSpec, Candidate>, stated: number | null, shapedAt: (c: Candidate) => boolean, display: string): Candidate | undefined {
   const votes: Array<[string, Candidate]> = [];
@@ -59,7 +60,7 @@ export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: Hun
  * A `\ No newline at end of file` after an old line says that line is the file's last. It never
  * picks a place on its own (models misplace markers), but when the file does lack its final
  * newline and some place puts the marked line last, a hint that picked another place is
- * contradicted, and the hunk is refused.
+ * contradicted, and the hunk is refused. Returns the place to take.
  */
 function checkAgainstMarker(file: BaseFile, spec: HunkSpec, all: Candidate[], free: Candidate[], [hint, pick]: [string, Candidate], display: string): Candidate {
   if (file.finalNewline || file.lines.length === 0) return pick;

@@ -11,7 +11,7 @@
  *
  * A hunk placed as written but with lopsided context is then checked for a dropped line that
  * would put it elsewhere (dropped-line-readings.ts). Otherwise the hunk is refused, naming the
- * candidate lines.
+ * candidate lines (unless the file's index line names the result of one, index-line.ts).
  */
 import { exactPositions, trimKeyPositions, type BaseFile } from './base-file.js';
 import { checkNoDroppedLineReading, readingsOf } from './dropped-line-readings.js';

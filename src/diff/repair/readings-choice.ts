@@ -6,8 +6,8 @@
  * result (the `index` line's blob ids, index-line.ts) is a reading returned instead, so that every
  * combination can be tried and judged by the file it gives; a reading is never taken on its own.
  *
- * The choosing is scoped to one synchronous run (withChooser), so the deep steps need no extra
- * parameter and nothing outlives the run.
+ * The chooser is set for one synchronous run of exploreReadings and reset after it, so the deep
+ * steps need no extra parameter and nothing outlives the run.
  */
 export interface Chooser {
   /** Which of `n` readings (n ≥ 2) to follow at the next point of choice. */
