@@ -226,6 +226,44 @@ const withIndexLine = (diff: string, oldId: string, newId: string): string => di
 const WITH_MARKER_LOSS: Record<string, (pick: number) => Corruption> = { ...CORRUPTIONS, dropMarker: () => (ls) => ls.filter((l) => !l.startsWith('\\ ')) };
 
 /**
+ * What a diff says read strictly, as `git apply` without fuzz does: each hunk at the line its header
+ * names, every context and removed line equal to the file's there. Null when some hunk does not
+ * fit so (or has no numbers). A corruption that leaves a diff fitting strictly elsewhere (line
+ * numbers shifted onto a second place the same lines fit, with git's shape there too) has made a
+ * diff of another edit, which no rule can tell from the intended one.
+ */
+function strictApply(reply: string, a: Text): string | null {
+  const ls = reply.replace(/\r$/gm, '').split('\n');
+  const out: string[] = [];
+  let at = 0;
+  let eol = a.eol;
+  for (let i = 0; i < ls.length; i++) {
+    const m = /^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@/.exec(ls[i]!);
+    if (!m) continue;
+    const start = Number(m[2] === '0' ? Number(m[1]) : Number(m[1]) - 1);
+    if (start < at) return null;
+    out.push(...a.lines.slice(at, start));
+    at = start;
+    for (i++; i < ls.length && /^[ +\-\\]/.test(ls[i]!) && !ls[i]!.startsWith('@@'); i++) {
+      const l = ls[i]!;
+      if (l.startsWith('\\')) {
+        if (ls[i - 1]!.startsWith('+') || ls[i - 1]!.startsWith(' ')) eol = false;
+        continue;
+      }
+      if (l[0] === '+') out.push(l.slice(1));
+      else if (a.lines[at] !== l.slice(1)) return null;
+      else {
+        if (l[0] === ' ') out.push(l.slice(1));
+        at++;
+      }
+    }
+    i--;
+  }
+  out.push(...a.lines.slice(at));
+  return render(norm({ lines: out, eol: at < a.lines.length ? a.eol : eol }));
+}
+
+/**
  * Files of few distinct lines, so a corrupted hunk often has several readings (two places, two
  * sides of added lines for a dropped line, a lost marker). With the `index` line git writes, a
  * reading is taken only when its result is the file the line names: it must be the intended file
@@ -255,8 +293,10 @@ test('a reading taken by the index line is always the intended file, and only an
       const r = repairReply(reply, sourceOf('f.txt', a), { repoName: null });
       if (!r.ok) return;
       const byIndexLine = r.fixes.some((f) => f.kind === 'index-line-reading');
-      // A lost marker the diff's lines do not show leaves a diff that says another file outright.
+      // A lost marker the diff's lines do not show leaves a diff that says another file outright;
+      // so do numbers shifted onto a second strict fit.
       if (!byIndexLine && picks.some(([name]) => name === 'dropMarker')) return;
+      if (!byIndexLine && r.expected[0]?.content?.toString('utf8') === strictApply(reply, a) && picks.some(([name]) => name === 'numbers')) return;
       assert.equal(r.expected[0]?.content?.toString('utf8'), render(b), `repaired to something else:\n${reply}\n---\n${r.diff}`);
       assert.deepEqual(repairReply(r.diff, sourceOf('f.txt', a), { repoName: null }).fixes, [], 'the repaired diff is clean');
       if (!byIndexLine) return;
