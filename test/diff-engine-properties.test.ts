@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { runs } from './support/fc-seed.js';
 import { filesNeeded, repairReply, type FileSource } from '../src/diff/engine.js';
 
@@ -243,4 +244,96 @@ test('alignments taken as one reading (same lines, same result) always give the 
     { numRuns: runs(3000) },
   );
   assert.ok(taken > 0, 'no case had alignments with the same result');
+});
+
+/** git's abbreviated blob id of a text, as its `index` line shows it. */
+const blobId = (t: Text): string => createHash('sha1').update(`blob ${Buffer.byteLength(render(t))}\0`).update(render(t)).digest('hex').slice(0, 7);
+const withIndexLine = (diff: string, oldId: string, newId: string): string => diff.replace(/^(diff --git [^\n]*\n)/, `$1index ${oldId}..${newId} 100644\n`);
+/** Git's corruptions plus a lost `\ No newline at end of file` line, which leaves an end-of-file change with two readings. */
+const WITH_MARKER_LOSS: Record<string, (pick: number) => Corruption> = { ...CORRUPTIONS, dropMarker: () => (ls) => ls.filter((l) => !l.startsWith('\\ ')) };
+
+/**
+ * What a diff says read strictly, as `git apply` without fuzz does: each hunk at the line its header
+ * names, every context and removed line equal to the file's there. Null when some hunk does not
+ * fit so (or has no numbers). A corruption that leaves a diff fitting strictly elsewhere (line
+ * numbers shifted onto a second place the same lines fit, with git's shape there too) has made a
+ * diff of another edit, which no rule can tell from the intended one.
+ */
+function strictApply(reply: string, a: Text): string | null {
+  const ls = reply.replace(/\r$/gm, '').split('\n');
+  const out: string[] = [];
+  let at = 0;
+  let eol = a.eol;
+  for (let i = 0; i < ls.length; i++) {
+    const m = /^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@/.exec(ls[i]!);
+    if (!m) continue;
+    const start = Number(m[2] === '0' ? Number(m[1]) : Number(m[1]) - 1);
+    if (start < at) return null;
+    out.push(...a.lines.slice(at, start));
+    at = start;
+    for (i++; i < ls.length && /^[ +\-\\]/.test(ls[i]!) && !ls[i]!.startsWith('@@'); i++) {
+      const l = ls[i]!;
+      if (l.startsWith('\\')) {
+        if (ls[i - 1]!.startsWith('+') || ls[i - 1]!.startsWith(' ')) eol = false;
+        continue;
+      }
+      if (l[0] === '+') out.push(l.slice(1));
+      else if (a.lines[at] !== l.slice(1)) return null;
+      else {
+        if (l[0] === ' ') out.push(l.slice(1));
+        at++;
+      }
+    }
+    i--;
+  }
+  out.push(...a.lines.slice(at));
+  return render(norm({ lines: out, eol: at < a.lines.length ? a.eol : eol }));
+}
+
+/**
+ * Files of few distinct lines, so a corrupted hunk often has several readings (two places, two
+ * sides of added lines for a dropped line, a lost marker). With the `index` line git writes, a
+ * reading is taken only when its result is the file the line names: it must be the intended file
+ * every time; and the same diff whose index line does not name the base file is refused.
+ */
+test('a reading taken by the index line is always the intended file, and only an index line naming the base file takes one', () => {
+  const repeats = fc.record({ lines: fc.array(fc.constantFrom('', '', '}', 'a', 'b', '\tx := 1'), { minLength: 3, maxLength: 24 }), eol: fc.boolean() }).map(norm);
+  const editArb = repeats.chain((a) =>
+    fc
+      .array(fc.record({ at: fc.nat(a.lines.length), del: fc.nat(2), ins: fc.array(fc.constantFrom('NEW', '', '}', 'x = 2'), { maxLength: 3 }) }), { minLength: 1, maxLength: 2 })
+      .chain((edits) => fc.boolean().map((eol) => {
+        const lines = [...a.lines];
+        for (const e of edits) lines.splice(Math.min(e.at, lines.length), e.del, ...e.ins);
+        return { a, b: norm({ lines, eol }) };
+      })),
+  );
+  const names = Object.keys(WITH_MARKER_LOSS);
+  let taken = 0;
+  fc.assert(
+    fc.property(editArb, fc.array(fc.tuple(fc.constantFrom(...names), fc.nat(100)), { minLength: 1, maxLength: 3 }), ({ a, b }, picks) => {
+      const diff = unifiedDiff('f.txt', a, b);
+      fc.pre(diff !== '' && render(a) !== render(b));
+      fc.pre(picks.filter(([name]) => name === 'dropContext').length <= 1);
+      let ls = withIndexLine(diff, blobId(a), blobId(b)).slice(0, -1).split('\n');
+      for (const [name, p] of picks) ls = WITH_MARKER_LOSS[name]!(p)(ls);
+      const reply = `${ls.join('\n')}\n`;
+      const r = repairReply(reply, sourceOf('f.txt', a), { repoName: null });
+      if (!r.ok) return;
+      const byIndexLine = r.fixes.some((f) => f.kind === 'index-line-reading');
+      // A lost marker the diff's lines do not show leaves a diff that says another file outright;
+      // so do numbers shifted onto a second strict fit.
+      if (!byIndexLine && picks.some(([name]) => name === 'dropMarker')) return;
+      if (!byIndexLine && r.expected[0]?.content?.toString('utf8') === strictApply(reply, a) && picks.some(([name]) => name === 'numbers')) return;
+      assert.equal(r.expected[0]?.content?.toString('utf8'), render(b), `repaired to something else:\n${reply}\n---\n${r.diff}`);
+      assert.deepEqual(repairReply(r.diff, sourceOf('f.txt', a), { repoName: null }).fixes, [], 'the repaired diff is clean');
+      if (!byIndexLine) return;
+      taken++;
+      // The same diff, its index line written against another base: the readings stay a refusal.
+      const other = blobId({ lines: [...a.lines, 'other'], eol: true });
+      const foreign = repairReply(reply.replace(`index ${blobId(a)}..`, `index ${other}..`), sourceOf('f.txt', a), { repoName: null });
+      assert.equal(foreign.ok, false, `taken without an index line naming the base:\n${reply}`);
+    }),
+    { numRuns: runs(3000) },
+  );
+  assert.ok(taken > 0, 'no case had its reading taken by the index line');
 });

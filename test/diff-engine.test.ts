@@ -1,6 +1,11 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { filesNeeded, repairReply, type FileSource, type RepairOutcome } from '../src/diff/engine.js';
+import { git, makeRepo, removeRepos } from './support/git-fixture.js';
+
+after(removeRepos);
 
 /** A FileSource over a record: string → content, null → absent; missing keys → not fetched. */
 function source(files: Record<string, string | Buffer | null>): FileSource {
@@ -508,4 +513,94 @@ test('two identical regions: the hunk whose counts agree once its unmarked blank
   const r = ok(reply, { 'f.txt': base });
   const changed = region.map((l) => (l === '\tR' ? '\tS' : l));
   assert.equal(post(r, 'f.txt'), lines('a', 'b', ...changed, 'c', 'd', 'e', 'f', ...changed, 'g'));
+});
+
+/** `git diff` of `path` from `base` to each of `posts`, each against the same base commit. */
+async function gitDiffs(path: string, base: string, ...posts: string[]): Promise<string[]> {
+  const repo = await makeRepo({ [path]: base });
+  const out: string[] = [];
+  for (const content of posts) {
+    writeFileSync(join(repo.root, path), content);
+    out.push(await git(repo.root, ['diff']));
+  }
+  return out;
+}
+const indexLine = (diff: string): string => /^index .*$/m.exec(diff)?.[0] ?? '';
+const withoutLine = (diff: string, line: string, nth = 0): string => {
+  const ls = diff.split('\n');
+  const at = ls.flatMap((l, i) => (l === line ? [i] : []))[nth] as number;
+  return [...ls.slice(0, at), ...ls.slice(at + 1)].join('\n');
+};
+
+test('a dropped line that fits on either side of added lines: the index line names the result, and that reading is taken', async () => {
+  const base = lines('a1', 'a2', 'a3', 'import (', '\t"fmt"', ')', '', '// G', 'func G() {}', 'b1', 'b2', 'b3');
+  // Two changes in one hunk; the blank line between them is dropped, so each side of "+// F" fits git's shape.
+  const postA = lines('a1', 'a2', 'a3', 'import (', '\t"fmt"', '\t"os"', ')', '', '// F', 'func F() {}', '', '// G', 'func G() {}', 'b1', 'b2', 'b3');
+  const postB = lines('a1', 'a2', 'a3', 'import (', '\t"fmt"', '\t"os"', ')', '// F', 'func F() {}', '', '', '// G', 'func G() {}', 'b1', 'b2', 'b3');
+  const [diffA, diffB] = (await gitDiffs('f.go', base, postA, postB)) as [string, string];
+  const broken = withoutLine(diffA, ' ');
+  const bare = repair(broken.replace(`${indexLine(diffA)}\n`, ''), { 'f.go': base });
+  assert.match(bare.error ?? '', /whether it goes before or after the added lines cannot be told/);
+
+  const a = ok(broken, { 'f.go': base });
+  assert.equal(post(a, 'f.go'), postA);
+  assert.ok(kinds(a).includes('index-line-reading'), kinds(a).join());
+  // The same lines with the index line of the other reading's file: that one.
+  const b = ok(broken.replace(indexLine(diffA), indexLine(diffB)), { 'f.go': base });
+  assert.equal(post(b, 'f.go'), postB);
+  // Both repaired diffs are complete: read again, they need nothing.
+  for (const r of [a, b]) assert.deepEqual(kinds(repair(r.diff, { 'f.go': base })), []);
+  // An index line written against other content says nothing about this base: refused as without it.
+  const foreign = repair(broken.replace(/^index \w+\./m, 'index 1234567.'), { 'f.go': base });
+  assert.match(foreign.error ?? '', /cannot be told/);
+});
+
+test('a hunk that fits two places under a bare @@ line: the index line picks the place whose result it names', async () => {
+  const block = ['Usage:', '  tool [flags]', '', 'Commands:', '  run   :: run it', '  help  :: help', ''];
+  const around = (one: string[], two: string[]): string => lines('# tool', '', ...one, 'Note.', 'Done.', '', 'Other.', '', ...two, 'Note.', 'Done.');
+  const edited = block.map((l) => l.replace(' :: ', ' '));
+  const [base, first, second] = [around(block, block), around(edited, block), around(block, edited)];
+  const [diffFirst, diffSecond] = (await gitDiffs('README.md', base, first, second)) as [string, string];
+  const bareHeader = (d: string): string => d.replace(/^@@ .*$/m, '@@');
+  assert.equal(bareHeader(diffFirst).replace(indexLine(diffFirst), ''), bareHeader(diffSecond).replace(indexLine(diffSecond), ''), 'the same hunk but for the index line');
+  assert.match(repair(bareHeader(diffSecond).replace(`${indexLine(diffSecond)}\n`, ''), { 'README.md': base }).error ?? '', /fit the file at lines 4, 16,/);
+  assert.equal(post(ok(bareHeader(diffSecond), { 'README.md': base }), 'README.md'), second);
+  assert.equal(post(ok(bareHeader(diffFirst), { 'README.md': base }), 'README.md'), first);
+});
+
+test('a last line removed and added back without its "\\ No newline" line: the index line says whether the file loses its newline', async () => {
+  const base = lines('func f() {', '\treturn 1', '\t// old', '}');
+  const post1 = 'func f() {\n\treturn 1\n}';
+  const [diff] = (await gitDiffs('f.go', base, post1)) as [string];
+  const broken = diff.replace('\\ No newline at end of file\n', '');
+  assert.match(repair(broken.replace(`${indexLine(diff)}\n`, ''), { 'f.go': base }).error ?? '', /adds it back unchanged/);
+  const r = ok(broken, { 'f.go': base });
+  assert.equal(post(r, 'f.go'), post1);
+  assert.ok(kinds(r).includes('index-line-reading'), kinds(r).join());
+});
+
+test('line numbers that one hunk shows to be shifted pick no place for another (FC_SEED=17221191 FC_RUNS=5)', () => {
+  const base = lines('', 'x', 'a', '', '', 'x', 'a', '', '');
+  // Written for "+NEW" at line 1 and "-" at the end, every number shifted by 4: hunk 1's (5) is the
+  // second place its lines fit, but hunk 2's (10) is no place at all, so neither number is believed.
+  const reply = ['--- a/f.txt', '+++ b/f.txt', '@@ -5,3 +5,4 @@', '+NEW', ' ', ' x', ' a', '@@ -10,4 +11,3 @@', ' x', ' a', ' ', '-', ''].join('\n');
+  const r = repair(reply, { 'f.txt': base });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /hunk 1: the hunk's lines fit the file at lines 1, 5, and its header line numbers cannot be trusted/);
+  // Numbers that no hunk contradicts still place it.
+  const right = ok(reply.replace('@@ -5,3 +5,4 @@', '@@ -1,3 +1,4 @@').replace('@@ -10,4 +11,3 @@', '@@ -6,4 +7,3 @@'), { 'f.txt': base });
+  assert.equal(post(right, 'f.txt'), lines('NEW', '', 'x', 'a', '', '', 'x', 'a', ''));
+});
+
+test('a line number pointing at a second fit where the hunk is not git-shaped, while at the other fit it is, is a contradiction (FC_SEED=770426262 FC_RUNS=5)', () => {
+  const base = lines('', 'b', 'x', 'x', '', '', '', 'b', 'x', 'x', 'a', 'a', '', 'a');
+  // Written at line 1 (one context line before: the file's start), its number shifted to 7, the
+  // other place the lines fit; there git would have written three lines before the change.
+  const reply = ['--- a/f.txt', '+++ b/f.txt', '@@ -7,4 +7,7 @@', ' ', '+', '+NEW', '+x = 2', ' b', ' x', ' x', ''].join('\n');
+  const r = repair(reply, { 'f.txt': base });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.match(r.error ?? '', /its line numbers points at line 7, where its context is not what git writes, but at line 1 it is/);
+  // With the context git writes at line 7, the number is taken.
+  const at7 = ok(['--- a/f.txt', '+++ b/f.txt', '@@ -5,6 +5,9 @@', ' ', ' ', ' ', '+', '+NEW', '+x = 2', ' b', ' x', ' x', ''].join('\n'), { 'f.txt': base });
+  assert.equal(post(at7, 'f.txt'), lines('', 'b', 'x', 'x', '', '', '', '', 'NEW', 'x = 2', 'b', 'x', 'x', 'a', 'a', '', 'a'));
 });

@@ -21,6 +21,8 @@
  *                            of them that gives the hunk git's shape (see place-dropped-line.ts)
  *   same-result-readings     a hunk that fits in several alignments changing the same lines into the
  *                            same text (one of two equal context lines dropped) taken as one
+ *   index-line-reading       of several readings of a file patch, the one whose result has the blob id
+ *                            its `index` line names (the old id being the base file's) taken
  *   context-marker           context lines that lost their leading space (blank or not) recognised
  *                            by the file
  *   context-whitespace       context lines whose whitespace drifted taken from the file

@@ -17,6 +17,7 @@
 import { plain, type BaseFile } from './base-file.js';
 import type { Candidate, HunkSpec } from './hunk-spec.js';
 import { locateWithDroppedLines, type FileKeys, type Tier } from './locate-hunk.js';
+import { refuseUnlessChoosing } from './readings-choice.js';
 import { refuse } from './refusal.js';
 import { counts, isOld, trailingContext, type Op } from './hunk-ops.js';
 import { gitShaped } from './place-dropped-line.js';
@@ -151,9 +152,11 @@ export function checkNoDroppedLineReading(file: BaseFile, lines: readonly DiffLi
   if (!other && !gapped.overflow) return;
   const at = other?.ops.find(isOld);
   const where = other ? `at line ${(at ? at.line : c.start) + 1}` : 'in many places';
-  refuse(display, spec.hunk.ordinal, `the hunk fits at line ${c.start + 1} as written, but with ${lead} context line(s) before its changes and ${trail} after, a possible mark of a dropped context line; with that line restored it fits ${where} with a different result, so which was meant cannot be told`, {
-    closest: { line: c.start + 1, text: plain(file.lines[c.start] ?? '') },
-  });
+  refuseUnlessChoosing(() =>
+    refuse(display, spec.hunk.ordinal, `the hunk fits at line ${c.start + 1} as written, but with ${lead} context line(s) before its changes and ${trail} after, a possible mark of a dropped context line; with that line restored it fits ${where} with a different result, so which was meant cannot be told`, {
+      closest: { line: c.start + 1, text: plain(file.lines[c.start] ?? '') },
+    }),
+  );
 }
 
 /**

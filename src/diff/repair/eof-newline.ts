@@ -10,6 +10,7 @@ import type { Fix } from '../types.js';
 import type { AddedEnding } from './added-line-endings.js';
 import { plain, type BaseFile } from './base-file.js';
 import { isOld, type AddOp, type Marker, type Op, type OldOp, type PlacedHunk } from './hunk-ops.js';
+import { chooseReading } from './readings-choice.js';
 import { q, refuse } from './refusal.js';
 
 export interface EofResult {
@@ -82,20 +83,20 @@ function settle(file: BaseFile, isNew: boolean, hunks: PlacedHunk[], ending: Add
     newLacks = markers.length > 0;
     if (newLacks && afterOld.length > 0) note(last, 'the base file does end with a newline, so the marker can only be about the new file');
     if (!newLacks && lastOld?.kind === 'removed' && lastOld.line === n - 1 && file.lines[n - 1] === lastAdded.text + ending(lastAdded)) {
-      refuse(display, ordinal, `the hunk removes the file's last line ${q(plain(file.lines[n - 1] as string))} and adds it back unchanged as the last line; that only makes sense if the new file should end without a newline, but the ${q(MARK)} line is missing`, {
+      // Read as written, the pair changes nothing; with the marker, the file loses its newline.
+      newLacks = chooseReading([false, true], () => refuse(display, ordinal, `the hunk removes the file's last line ${q(plain(file.lines[n - 1] as string))} and adds it back unchanged as the last line; that only makes sense if the new file should end without a newline, but the ${q(MARK)} line is missing`, {
         expected: `+${lastAdded.text}`,
         found: plain(file.lines[n - 1] as string),
         closest: { line: n, text: plain(file.lines[n - 1] as string) },
-      });
+      }));
     }
   } else if (afterAdded.length > 0) {
     // The base lacks a final newline too: a marker after an added line is about the new file,
     // unless it is the only marker and sits among the added lines (the old side's, misplaced?).
     const only = afterAdded[0] as Marker;
-    if (afterOld.length === 0 && afterAdded.length === 1 && !only.atEnd) {
-      refuse(display, ordinal, `a ${q(MARK)} line sits between added lines; the base file lacks a final newline too, so it is unclear whether the marker is about the old file or the new one`);
-    }
-    newLacks = true;
+    newLacks = afterOld.length === 0 && afterAdded.length === 1 && !only.atEnd
+      ? chooseReading([true, false], () => refuse(display, ordinal, `a ${q(MARK)} line sits between added lines; the base file lacks a final newline too, so it is unclear whether the marker is about the old file or the new one`))
+      : true;
   } else newLacks = false;
   lastAdded.noEol = newLacks;
   orderLastChange(last);

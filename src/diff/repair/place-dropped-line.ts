@@ -14,6 +14,7 @@
  */
 import { plain, type BaseFile } from './base-file.js';
 import type { Op } from './hunk-ops.js';
+import { chooseReading } from './readings-choice.js';
 import { q, refuse } from './refusal.js';
 
 export interface DroppedBesideAdded {
@@ -34,10 +35,12 @@ export function placeDroppedLine(file: BaseFile, ops: Op[], d: DroppedBesideAdde
   if (shaped.length === 1) return shaped[0] as Op[];
   const line = restored.kind === 'added' ? -1 : restored.line;
   const text = plain(file.lines[line] ?? '');
-  refuse(display, ordinal, `the diff dropped the context line ${line + 1} (${q(text)}) where the hunk adds lines; whether it goes before or after the added lines cannot be told (${shaped.length === 0 ? 'neither place' : 'both places'} gives a hunk of git's shape)`, {
-    found: text,
-    closest: { line: line + 1, text },
-  });
+  return chooseReading(shaped.length > 1 ? shaped : readings, () =>
+    refuse(display, ordinal, `the diff dropped the context line ${line + 1} (${q(text)}) where the hunk adds lines; whether it goes before or after the added lines cannot be told (${shaped.length === 0 ? 'neither place' : 'both places'} gives a hunk of git's shape)`, {
+      found: text,
+      closest: { line: line + 1, text },
+    }),
+  );
 }
 
 /**

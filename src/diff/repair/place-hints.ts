@@ -4,6 +4,7 @@
 import { plain, type BaseFile } from './base-file.js';
 import type { Candidate, HunkSpec } from './hunk-spec.js';
 import { trailingContext } from './hunk-ops.js';
+import { chooseReading } from './readings-choice.js';
 import { refuse } from './refusal.js';
 import type { DiffLine } from './reply-diff.js';
 
@@ -13,9 +14,10 @@ import type { DiffLine } from './reply-diff.js';
  * the hunk that starts with a letter, '_' or '$'), a hunk with leading but no trailing context
  * (git applies it only at the end of the file), believable line numbers, and the order of the
  * hunks when the hunk sits between two placed ones that are in file order. Hints that single out
- * different candidates contradict each other, and the hunk is refused.
+ * different candidates contradict each other, and the hunk is refused; so is a hint at a place
+ * where the hunk as written lacks git's shape while another place gives it that shape.
  */
-export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, all: Candidate[], free: Candidate[], chosen: Map<HunkSpec, Candidate>, stated: number | null, display: string): Candidate | undefined {
+export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: HunkSpec, all: Candidate[], free: Candidate[], chosen: Map<HunkSpec, Candidate>, stated: number | null, shapedAt: (c: Candidate) => boolean, display: string): Candidate | undefined {
   const votes: Array<[string, Candidate]> = [];
   const vote = (name: string, cands: Candidate[]): void => {
     if (cands.length === 1) votes.push([name, cands[0] as Candidate]);
@@ -39,31 +41,37 @@ export function agreedHint(file: BaseFile, lines: readonly DiffLine[], spec: Hun
   if (!first) return undefined;
   const other = votes.find(([, c]) => c !== first[1]);
   if (other) {
-    refuse(display, spec.hunk.ordinal, `the hunk's lines fit the file in several places, and its ${first[0]} points at line ${first[1].start + 1} but its ${other[0]} at line ${other[1].start + 1}`);
+    return chooseReading(free, () => refuse(display, spec.hunk.ordinal, `the hunk's lines fit the file in several places, and its ${first[0]} points at line ${first[1].start + 1} but its ${other[0]} at line ${other[1].start + 1}`));
   }
   if (!free.includes(first[1])) {
-    refuse(display, spec.hunk.ordinal, `the hunk's ${first[0]} point at line ${first[1].start + 1}, where another hunk of the file already applies`);
+    return chooseReading(free, () => refuse(display, spec.hunk.ordinal, `the hunk's ${first[0]} point at line ${first[1].start + 1}, where another hunk of the file already applies`));
   }
-  refuseAgainstMarker(file, spec, all, first, display);
-  return first[1];
+  // Git writes as much context after a hunk's changes as before, less only where the file ends.
+  // A hint at a place where the hunk as written cannot be git's, while at another free place it
+  // can, is contradicted (a shifted line number landing on a second fit); shape never picks alone.
+  const shaped = shapedAt(first[1]) ? undefined : free.find((c) => c !== first[1] && shapedAt(c));
+  if (shaped) {
+    return chooseReading(free, () => refuse(display, spec.hunk.ordinal, `the hunk's lines fit the file in several places, and its ${first[0]} points at line ${first[1].start + 1}, where its context is not what git writes, but at line ${shaped.start + 1} it is`));
+  }
+  return checkAgainstMarker(file, spec, all, free, first, display);
 }
 
 /**
  * A `\ No newline at end of file` after an old line says that line is the file's last. It never
  * picks a place on its own (models misplace markers), but when the file does lack its final
  * newline and some place puts the marked line last, a hint that picked another place is
- * contradicted, and the hunk is refused.
+ * contradicted, and the hunk is refused. Returns the place to take.
  */
-function refuseAgainstMarker(file: BaseFile, spec: HunkSpec, all: Candidate[], [hint, pick]: [string, Candidate], display: string): void {
-  if (file.finalNewline || file.lines.length === 0) return;
+function checkAgainstMarker(file: BaseFile, spec: HunkSpec, all: Candidate[], free: Candidate[], [hint, pick]: [string, Candidate], display: string): Candidate {
+  if (file.finalNewline || file.lines.length === 0) return pick;
   const body = spec.hunk.body;
   const at = body.findIndex((b, i) => b.kind === 'marker' && (body[i - 1]?.kind === 'context' || body[i - 1]?.kind === 'removed'));
   const k = at > 0 ? spec.oldBody.indexOf(at - 1) : -1;
-  if (k < 0) return;
+  if (k < 0) return pick;
   const last = file.lines.length - 1;
   const marked = all.filter((c) => c.positions[k] === last);
-  if (marked.length === 0 || marked.includes(pick)) return;
-  refuse(display, spec.hunk.ordinal, `the hunk's lines fit the file in several places, and its ${hint} points at line ${pick.start + 1} but its "\\ No newline at end of file" line puts it at the file's end (line ${(marked[0] as Candidate).start + 1})`);
+  if (marked.length === 0 || marked.includes(pick)) return pick;
+  return chooseReading(free, () => refuse(display, spec.hunk.ordinal, `the hunk's lines fit the file in several places, and its ${hint} points at line ${pick.start + 1} but its "\\ No newline at end of file" line puts it at the file's end (line ${(marked[0] as Candidate).start + 1})`));
 }
 
 /** The section text as git would have written it (without the space after `@@`). */

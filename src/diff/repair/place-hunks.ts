@@ -11,16 +11,17 @@
  *
  * A hunk placed as written but with lopsided context is then checked for a dropped line that
  * would put it elsewhere (dropped-line-readings.ts). Otherwise the hunk is refused, naming the
- * candidate lines.
+ * candidate lines (unless the file's index line names the result of one, index-line.ts).
  */
 import { exactPositions, trimKeyPositions, type BaseFile } from './base-file.js';
-import { checkNoDroppedLineReading } from './dropped-line-readings.js';
+import { checkNoDroppedLineReading, readingsOf } from './dropped-line-readings.js';
 import { candidate, countsAgree, countsAgreeWithBlanks, statedStart, type Candidate, type HunkSpec } from './hunk-spec.js';
 import { locate, type FileKeys, type Tier } from './locate-hunk.js';
 import { agreedHint } from './place-hints.js';
 import { refuseAmbiguous, refuseNotFound } from './place-refusals.js';
 import { refuse } from './refusal.js';
 import type { DiffLine } from './reply-diff.js';
+import { chooseReading } from './readings-choice.js';
 import { mergeSameResult } from './same-result.js';
 
 export { hunkSpec, type HunkSpec } from './hunk-spec.js';
@@ -73,8 +74,11 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   for (const o of options) if (o.cands.length === 1) chosen.set(o.spec, o.cands[0] as Candidate);
   // Line numbers are believed only if every hunk placed by its content alone sits exactly where
   // its header says; a header whose counts are wrong also needs one such hunk to vouch for it.
+  // And none may be contradicted: a header written for its hunk (counts that agree) whose line is
+  // none of the places the hunk fits shows the numbers were shifted, and a shifted number can
+  // point at another place the same lines fit.
   const unique = [...chosen];
-  const numbersBelievable = unique.every(([spec, c]) => statedStart(spec) === c.start);
+  const numbersBelievable = unique.every(([spec, c]) => statedStart(spec) === c.start) && options.every((o) => !countsAgree(o.spec) || statedStart(o.spec) === null || o.all.some((c) => c.start === statedStart(o.spec)));
   const usableStart = (spec: HunkSpec): number | null => (numbersBelievable && (countsAgree(spec) || countsAgreeWithBlanks(spec, lines) || unique.length > 0) ? statedStart(spec) : null);
 
   for (let progress = true; progress; ) {
@@ -82,7 +86,8 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
     for (const o of options) {
       if (chosen.has(o.spec)) continue;
       const free = o.cands.filter((c) => ![...chosen.values()].some((p) => c.lo <= p.hi && p.lo <= c.hi));
-      const pick = agreedHint(file, lines, o.spec, o.cands, free, chosen, usableStart(o.spec), display);
+      const shapedAt = (c: Candidate): boolean => readingsOf(file, lines, o.spec.hunk, c.positions, contextSeen).some((r) => r.shaped);
+      const pick = agreedHint(file, lines, o.spec, o.cands, free, chosen, usableStart(o.spec), shapedAt, display);
       if (pick) {
         chosen.set(o.spec, pick);
         progress = true;
@@ -91,8 +96,7 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   }
 
   return options.map((o) => {
-    const c = chosen.get(o.spec);
-    if (!c) refuseAmbiguous(file, o.spec, o.cands, display, usableStart(o.spec));
+    const c = chosen.get(o.spec) ?? chooseReading(o.cands, () => refuseAmbiguous(file, o.spec, o.cands, display, usableStart(o.spec)));
     // Every alignment, merged ones too, may still question the hunk as written.
     if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, o.all, o.tier, keys, contextSeen, display);
     return { spec: o.spec, positions: c.positions, start: c.start, end: c.end, tier: o.tier, alike: o.alike.get(c) ?? 1 };

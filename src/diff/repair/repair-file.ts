@@ -12,7 +12,8 @@ import { settleEndOfFile } from './eof-newline.js';
 import { fileHeader } from './file-header.js';
 import { markersOf, type PlacedHunk } from './hunk-ops.js';
 import { hunkSpec, placeHunks, type Chosen } from './place-hunks.js';
-import { refuse } from './refusal.js';
+import { readingNamedByIndexLine } from './index-line.js';
+import { refuse, RefusalError } from './refusal.js';
 import { buildOps, mergeOverlapping, padContext } from './restore-context.js';
 import type { ResolvedPaths } from './resolve-paths.js';
 import type { BodyLine, ReplyDiff, ReplyFile, ReplyHunk } from './reply-diff.js';
@@ -30,8 +31,29 @@ export interface RepairedFile {
 
 const EMPTY: BaseFile = { path: '', lines: [], finalNewline: true, eol: '', indexes: {} };
 
-/** `file` holds the headers to compare against; `hunks` may come from several patches of the same file. */
+/**
+ * `file` holds the headers to compare against; `hunks` may come from several patches of the same
+ * file. Where the diff's lines leave several readings, the file's index line may still name the
+ * one result it was written for (index-line.ts); otherwise the refusal stands.
+ */
 export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[], r: ResolvedPaths, source: FileSource, fixes: Fix[], contextSeen: number): RepairedFile | null {
+  const own: Fix[] = [];
+  try {
+    const repaired = repairFileOnce(diff, file, hunks, r, source, own, contextSeen);
+    fixes.push(...own);
+    return repaired;
+  } catch (error) {
+    const base = r.oldPath === null ? null : source.get(r.oldPath);
+    // A file patch left out changes nothing: the new file is the base.
+    const resultOf = (repaired: RepairedFile | null): Buffer | null => (repaired === null ? (base ?? null) : (repaired.expected.find((e) => e.path === r.newPath)?.content ?? null));
+    const named = error instanceof RefusalError ? readingNamedByIndexLine(diff, file, r, base, error, (f) => repairFileOnce(diff, file, hunks, r, source, f, contextSeen), resultOf) : null;
+    fixes.push(...(named?.fixes ?? own));
+    if (named === null) throw error;
+    return named.repaired;
+  }
+}
+
+function repairFileOnce(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[], r: ResolvedPaths, source: FileSource, fixes: Fix[], contextSeen: number): RepairedFile | null {
   const display = r.newPath ?? r.oldPath ?? '';
   const live = dropNoOpHunks(diff, hunks, display, fixes);
   const base = r.kind === 'add' ? { ...EMPTY, path: display, indexes: {} } : readBase(source, r.oldPath as string, display);

@@ -10,6 +10,7 @@ import { counts, countedBeyondBody, markersOf, trailingContext, type Op, type Pl
 import type { Chosen } from './place-hunks.js';
 import type { DiffLine } from './reply-diff.js';
 import { placeDroppedLine, type DroppedBesideAdded } from './place-dropped-line.js';
+import { refuseUnlessChoosing } from './readings-choice.js';
 import { refuse } from './refusal.js';
 
 /** Context wanted on each side of a change, as git writes by default; never more is added. */
@@ -57,7 +58,7 @@ export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Cho
   let end = positions.length > 0 ? (positions[positions.length - 1] as number) + 1 : chosen.start;
   const blanksUsed = positions.length > 0 ? trailingContext(file, lines, hunk, end) : 0;
   const restored = drift.filter((d) => d.kind === 'restore-context' || d.kind === 'place-dropped-context').length;
-  refuseUnplacedTrailingContext(file, lines, hunk, end, blanksUsed, restored, display);
+  refuseUnlessChoosing(() => refuseUnplacedTrailingContext(file, lines, hunk, end, blanksUsed, restored, display));
   for (const index of hunk.trailing.slice(0, blanksUsed)) {
     const text = lines[index]?.text ?? '';
     ops.push({ kind: 'context', line: end, from: { kind: 'context', text, index, unmarked: true }, noEol: false });
@@ -65,7 +66,7 @@ export function buildOps(file: BaseFile, lines: readonly DiffLine[], chosen: Cho
     end++;
   }
   if (beside) ops = placeDroppedLine(file, ops, beside, contextSeen, display, hunk.ordinal);
-  refuseAddedThatIsContext(file, ops, display, hunk.ordinal);
+  refuseUnlessChoosing(() => refuseAddedThatIsContext(file, ops, display, hunk.ordinal));
   logDrift(drift, display, hunk.ordinal, fixes);
   if (!ops.some((op) => op.kind !== 'context')) refuse(display, hunk.ordinal, 'internal: a hunk without changes reached placement');
   return { reply: hunk, blanksUsed, start: chosen.start, end, ops, markers: markersOf(hunk) };
