@@ -90,7 +90,7 @@ export function removeContextJson(result: RemoveContextResult): RemoveContextOut
 }
 
 export function listContextJson(listing: ContextListing): ListContextOutput {
-  return { allowlisted: listing.allowlisted, from_approved_patches: listing.from_approved_patches, excluded: listing.excluded };
+  return { allowlisted: listing.allowlisted, from_approved_patches: listing.from_approved_patches, withheld: listing.withheld, excluded: listing.excluded };
 }
 
 export function statusJson(report: StatusReport): StatusOutput {

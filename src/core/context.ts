@@ -5,7 +5,7 @@ import { withGitMemo } from '../git/memo.js';
 import { Allowlist, overLimit, packLimits } from '../schema/run-files.js';
 import { loadRunPack } from './run-pack.js';
 import { sha256 } from '../store/run-store.js';
-import { loadApprovedPatches } from './approved-state.js';
+import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { visiblePaths } from './context-paths.js';
 import { decider } from './identity.js';
 import { secretReason } from './secret-files.js';
@@ -200,8 +200,13 @@ export function repositoryPath(repoRoot: string, absolute: string, asGiven: stri
 
 export interface ContextListing {
   allowlisted: Array<{ path: string; sha256: string; added_at: string; added_by: string }>;
-  /** Files approved patches touched, shown to the executor unless taken out (then in `excluded`). */
+  /** Files approved patches touched, shown to the executor unless taken out (then in `excluded`) or withheld. */
   from_approved_patches: Array<{ path: string; task: string }>;
+  /**
+   * Files approved patches touched that look like secrets: never shown to the executor until a
+   * person adds them with --allow-secret. Listed apart so nobody takes them for context the model sees.
+   */
+  withheld: Array<{ path: string; task: string; reason: string }>;
   /** Taken out with remove-context: never shown, even when an approved patch touched them. */
   excluded: Array<{ path: string; removed_at: string; removed_by: string }>;
 }
@@ -213,9 +218,14 @@ export async function listContext(env: WorkflowEnv, runId: string): Promise<Cont
     const approved = loadApprovedPatches(session.run, loadSnapshot(session.run));
     const excluded = allowlist.excluded ?? [];
     const hidden = new Set(excluded.map((entry) => entry.path));
+    // The same judgement run-task makes when it builds the prompt, so the listing cannot disagree with it.
+    const { withheld } = await withGitMemo(undefined, (memo) => approvedContext(session, approved, memo));
+    const why = new Map(withheld.map((entry) => [entry.path, entry.reason]));
+    const touched = approved.flatMap((item) => item.touched.filter((file) => !hidden.has(file)).map((file) => ({ path: file, task: item.task })));
     return {
       allowlisted: allowlist.files,
-      from_approved_patches: approved.flatMap((item) => item.touched.filter((file) => !hidden.has(file)).map((file) => ({ path: file, task: item.task }))),
+      from_approved_patches: touched.filter((entry) => !why.has(entry.path)),
+      withheld: touched.filter((entry) => why.has(entry.path)).map((entry) => ({ ...entry, reason: why.get(entry.path)! })),
       excluded,
     };
   });

@@ -110,6 +110,7 @@ export const RemoveContextOutput = z.strictObject({ removed: z.array(Text), allo
 export const ListContextOutput = z.strictObject({
   allowlisted: z.array(AllowlistEntry),
   from_approved_patches: z.array(z.strictObject({ path: Text, task: Text })),
+  withheld: z.array(z.strictObject({ path: Text, task: Text, reason: Text })),
   excluded: z.array(ContextExclusion),
 });
 
@@ -186,7 +187,7 @@ export const ShowTaskOutput = z.strictObject({
   run_id: Text,
   task: z.extend(PlanTask, { milestone: Text }),
   state: z.nullable(TaskState),
-  files: z.array(z.strictObject({ path: Text, state: z.enum(['visible', 'hidden', 'excluded', 'absent']) })),
+  files: z.array(z.strictObject({ path: Text, state: z.enum(['visible', 'hidden', 'withheld', 'excluded', 'absent']) })),
   next: z.array(NextStep),
 });
 export const ShowOutput = z.union([ShowPlanOutput, ShowPatchOutput, ShowTaskOutput]);
