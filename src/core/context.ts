@@ -15,6 +15,7 @@ import { loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.j
 import { stateFiles, taskFileStates } from './task-context.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
+import { unsafePathCharacter } from '../visible-text.js';
 
 export interface AddContextOptions {
   /** `--file`, any number of times: paths as the person gave them. */
@@ -180,7 +181,7 @@ function namedPath(repoRoot: string, cwd: string, given: string): string {
   }
   const parts = relative.split(path.sep);
   if (parts.some((part) => part.toLowerCase() === '.git')) throw new UnsafePathError(`${given} is inside .git/: git's own files are never context`);
-  return parts.join('/');
+  return safeName(given, parts.join('/'));
 }
 
 /** A person's path, checked: inside the repository (symlinks resolved), not in .git, a file. */
@@ -195,7 +196,18 @@ export function repositoryPath(repoRoot: string, absolute: string, asGiven: stri
   const parts = relative.split(path.sep);
   if (parts.includes('.git')) throw new UnsafePathError(`${asGiven} is inside .git/: git's own files are never context`);
   if (!isFile(real)) throw new OrchestratorError(`${asGiven} is not a file: add files one at a time`);
-  return parts.join('/');
+  return safeName(asGiven, parts.join('/'));
+}
+
+/**
+ * The repository path, unless its name holds a character a terminal or git acts on (an escape
+ * sequence, a newline, a bidi override): such a name would be recorded in the run and printed by
+ * every listing, and a person could not check it by reading it.
+ */
+function safeName(asGiven: string, relative: string): string {
+  const found = unsafePathCharacter(relative);
+  if (found === null) return relative;
+  throw new UnsafePathError(`${asGiven}: the file's name holds a control character (${found}) that a terminal or git would act on, so it is refused: rename the file with \`git mv\` and commit it`);
 }
 
 export interface ContextListing {
