@@ -67,11 +67,15 @@ const AttemptFiles = z.strictObject({
 export const InitOutput = z.strictObject({ run_id: Text, run_dir: Text, from: NullableText });
 
 /** plan, revise-plan and edit-plan: the revision written. */
+/** plan, revise-plan, edit-plan: the revision written; also when the reply is not a valid plan (`valid` false, exit 1). */
 export const PlanOutput = z.strictObject({
   run_id: Text,
   revision: PositiveInt,
-  plan: Plan,
-  plan_sha256: Sha256,
+  valid: Bool,
+  /** Why the reply is not a valid plan; empty when it is. */
+  errors: z.array(Text),
+  plan: z.nullable(Plan),
+  plan_sha256: z.nullable(Sha256),
   file_warnings: z.array(Text),
   files: PlanFiles,
   run_dir: Text,
