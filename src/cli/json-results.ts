@@ -121,6 +121,7 @@ export function statusJson(report: StatusReport): StatusOutput {
     plan_warnings: report.plan_warnings,
     checks: report.checks,
     run_dir: report.run_dir,
+    edit_format: report.edit_format,
   };
 }
 

@@ -147,6 +147,7 @@ export const StatusOutput = z.strictObject({
     }),
   ),
   run_dir: Text,
+  edit_format: EditFormat,
 });
 
 const Decision = z.strictObject({ decision: z.enum(['approved', 'rejected']), by: Text, at: Text, reason: NullableText, sha256: Sha256 });
@@ -231,6 +232,7 @@ export const RunsOutput = z.strictObject({
       tasks_undone: Count,
       next: z.nullable(NextStep),
       reason: NullableText,
+      edit_format: z.nullable(EditFormat),
     }),
   ),
 });
