@@ -83,6 +83,10 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
     assert.match(view, /## Conversion of the reply to a diff/);
     const shown = await must(ws.cli(['show', '--run', run, '--task', 'T001']), 'show');
     assert.match(shown.stdout, /^edit format: whole: the reply \(reply\.raw\.txt\) was turned into the patch in \d+ logged step\(s\)$/m);
+    // The report shows the conversion, each logged step with it.
+    const page = (await must(ws.cli(['report', '--run', run]), 'report')).stdout;
+    assert.match(page, new RegExp(`The whole reply \\(<code>reply\\.raw\\.txt</code>\\) was turned into a diff of 1 file\\(s\\) in ${response.conversion.steps.length} logged step\\(s\\)`));
+    for (const step of response.conversion.steps) assert.ok(page.includes(`<td><code>${step.fix}</code></td>`), step.fix);
 
     await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']), 'approve-task T001');
     ws.fake.enqueueReply({ content: WHOLE_T002 });
