@@ -108,7 +108,7 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
     const run = await planApprovedRun(ws, ['--edit-format', 'search-replace']);
     assert.equal(ws.json(run, 'manifest.json').pack.id, 'search-replace');
     // Looking at the run says which format its executor answers in.
-    assert.match((await must(ws.cli(['status', '--run', run]), 'status')).stdout, new RegExp(`^run ${run}: executing \\(plan revision 1, edit format search-replace\\)$`, 'm'));
+    assert.match((await must(ws.cli(['status', '--run', run]), 'status')).stdout, new RegExp(`^run ${run}: executing \\(plan revision 1\\) · edit format search-replace$`, 'm'));
     assert.equal(JSON.parse((await must(ws.cli(['status', '--run', run, '--json']), 'status --json')).stdout).result.edit_format, 'search-replace');
     const listed = (await must(ws.cli(['runs']), 'runs')).stdout.split('\n').find((line) => line.startsWith(`${run} `));
     assert.match(listed!, /\ssearch-replace\s+next: /);
