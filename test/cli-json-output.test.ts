@@ -72,15 +72,37 @@ describe('--json: every command, checked against its schema', () => {
     assert.equal(missing.result, null);
   });
 
-  test('plan: a reply that is no plan fails with no result; a plan names only the files written', async () => {
+  test('plan: a reply that is no plan fails returning what it recorded; a plan names only the files written', async () => {
     ws.fake.enqueueReply({ content: 'Sure! Here is the plan: first...' });
     const invalid = await json(['plan', '--run', run], 1);
-    assert.equal(invalid.result, null);
     assert.match(invalid.error, /not a valid plan/);
+    assert.equal(invalid.result.revision, 1);
+    assert.equal(invalid.result.valid, false);
+    assert.equal(invalid.result.plan, null);
+    assert.equal(invalid.result.plan_sha256, null);
+    assert.ok(invalid.error.includes(invalid.result.errors[0]), 'the first error is the one the error line names');
+    assert.deepEqual(Object.keys(invalid.result.files).sort(), ['raw', 'request', 'response'], 'no plan, task files or view for a reply that is no plan');
+    assert.equal(readFileSync(path.join(ws.root, 'runs', run, invalid.result.files.raw), 'utf8'), 'Sure! Here is the plan: first...');
+    for (const file of Object.values<string>(invalid.result.files)) assert.ok(exists(file), file);
+
+    // revise-plan likewise, on a run of its own (this one's revisions are counted on below).
+    const other = (await json(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL])).result.run_id;
+    ws.fake.enqueueReply({ content: 'no plan' });
+    await json(['plan', '--run', other], 1);
+    ws.fake.enqueueReply({ content: JSON.stringify({ summary: 'No tasks.', milestones: [] }) });
+    const revised = await json(['revise-plan', '--run', other, '--feedback', 'JSON, as the schema says'], 1);
+    assert.equal(revised.result.run_id, other);
+    assert.equal(revised.result.revision, 2);
+    assert.equal(revised.result.valid, false);
+    assert.ok(revised.result.errors.length > 0);
+    assert.equal(revised.result.run_dir, `runs/${other}`);
+    assert.deepEqual(Object.keys(revised.result.files).sort(), ['raw', 'request', 'response']);
 
     ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
     const plan = await json(['revise-plan', '--run', run, '--feedback', 'a plan, please']);
     assert.equal(plan.result.revision, 2);
+    assert.equal(plan.result.valid, true);
+    assert.deepEqual(plan.result.errors, []);
     assert.match(plan.result.plan_sha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(plan.result.file_warnings, []);
     assert.deepEqual(Object.keys(plan.result.files).sort(), ['markdown', 'plan', 'raw', 'request', 'response'], 'no thinking (the model gave none), no approval yet');
@@ -197,8 +219,8 @@ describe('--json: every command, checked against its schema', () => {
 
   test('runs', async () => {
     const runs = await json(['runs']);
-    assert.equal(runs.result.runs.length, 1);
-    assert.equal(runs.result.runs[0].next.command, 'apply-task');
+    assert.equal(runs.result.runs.length, 2, 'this run, and the one whose revise-plan failed');
+    assert.equal(runs.result.runs.find((item: { run_id: string }) => item.run_id === run).next.command, 'apply-task');
   });
 
   test('verify: the audit head in data; --head; a tampered copy fails and says why', async () => {

@@ -5,7 +5,7 @@ import { runs } from './support/fc-seed.js';
 import { colourDiff, paint, Painted, type Colours } from '../src/cli/colour.js';
 import { nulByteRefusal } from '../src/core/patch-policy.js';
 import { addedLineControls, addedLineWithNul } from '../src/diff/added-controls.js';
-import { controlsIn, visibleLine, visibleText } from '../src/visible-text.js';
+import { controlsIn, unsafePathCharacter, visibleLine, visibleText } from '../src/visible-text.js';
 
 const ESC = '\u001b';
 
@@ -105,6 +105,15 @@ describe('colour is added after escaping', () => {
     assert.equal(`${word}`, word.text);
   });
 
+  test('a file name is refused for any character shown escaped, and for a tab; other Unicode names pass', () => {
+    assert.equal(unsafePathCharacter(`src/a${ESC}[2J.js`), '\\x1b');
+    assert.equal(unsafePathCharacter('a\tb'), '\\t');
+    assert.equal(unsafePathCharacter('a\nb'), '\\n');
+    assert.equal(unsafePathCharacter('del\u007f'), '\\x7f');
+    assert.equal(unsafePathCharacter('c1\u0085'), '\\x85');
+    assert.equal(unsafePathCharacter('x\u2066y\u202e'), '\\u2066', 'the first one found');
+    for (const name of ['src/é.js', 'src/Ā.js', 'docs/漢字.md', 'a b/c-d_e.f', 'emoji 🙂.txt']) assert.equal(unsafePathCharacter(name), null, name);
+  });
   test('colourDiff escapes each line before colouring it, keeping CRLF endings', () => {
     const diff = ['diff --git a/x b/x', '--- a/x', '+++ b/x', '@@ -1 +1 @@ fn', `-old\r`, `+new${ESC}[2K\r+fake`, ''].join('\n');
     assert.equal(colourDiff(diff, brackets).text, ['<b>diff --git a/x b/x</b>', '<b>--- a/x</b>', '<b>+++ b/x</b>', '<c>@@ -1 +1 @@</c> fn', '<r>-old\r</r>', '<g>+new\\x1b[2K\\r+fake</g>', ''].join('\n'));

@@ -113,6 +113,19 @@ describe('files an approved patch touched pass the secret checks before a later 
     await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001');
     await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']), 'approve-task T001');
 
+    // Before the prompt is built, every view says the file is withheld, never that the executor sees it.
+    const listed = await must(ws.cli(['list-context', '--run', run]), 'list-context');
+    assert.doesNotMatch(listed.stdout, /src\/keys\.js\tapproved-patch/);
+    assert.match(listed.stdout, /^src\/keys\.js\twithheld\tT001\t\(looks like a secret: .*AWS access key id; withheld from the executor: `add-context --file src\/keys\.js --allow-secret` if it is not\)$/m);
+    assert.equal(listed.stdout.includes(keyId), false, 'the listing never shows the content');
+    const listedJson = JSON.parse((await must(ws.cli(['list-context', '--run', run, '--json']), 'list-context --json')).stdout).result;
+    assert.deepEqual(listedJson.from_approved_patches, []);
+    assert.deepEqual(listedJson.withheld, [{ path: 'src/keys.js', task: 'T001', reason: 'it contains what looks like an AWS access key id' }]);
+    const shown = JSON.parse((await must(ws.cli(['show', '--run', run, '--task', 'T002', '--json']), 'show --json')).stdout).result;
+    assert.deepEqual(shown.files, [{ path: 'src/app.js', state: 'visible' }, { path: 'src/keys.js', state: 'withheld' }]);
+    const shownText = await must(ws.cli(['show', '--run', run, '--task', 'T002']), 'show');
+    assert.match(shownText.stdout, /src\/keys\.js: looks like a secret, so it is withheld from the executor/);
+
     ws.fake.enqueueReply({ content: T001_REPLY });
     const second = await must(ws.cli(['run-task', '--run', run, '--task', 'T002']), 'run-task T002');
     assert.match(second.stderr, /warning: src\/keys\.js, changed by an approved patch, looks like a secret \(.*AWS access key id\) and is left out of the executor's context: add it with `add-context --file src\/keys\.js --allow-secret`/);

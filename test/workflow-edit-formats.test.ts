@@ -83,6 +83,10 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
     assert.match(view, /## Conversion of the reply to a diff/);
     const shown = await must(ws.cli(['show', '--run', run, '--task', 'T001']), 'show');
     assert.match(shown.stdout, /^edit format: whole: the reply \(reply\.raw\.txt\) was turned into the patch in \d+ logged step\(s\)$/m);
+    // The report shows the conversion, each logged step with it.
+    const page = (await must(ws.cli(['report', '--run', run]), 'report')).stdout;
+    assert.match(page, new RegExp(`The whole reply \\(<code>reply\\.raw\\.txt</code>\\) was turned into a diff of 1 file\\(s\\) in ${response.conversion.steps.length} logged step\\(s\\)`));
+    for (const step of response.conversion.steps) assert.ok(page.includes(`<td><code>${step.fix}</code></td>`), step.fix);
 
     await must(ws.cli(['approve-task', '--run', run, '--task', 'T001', '--by', 'Reviewer']), 'approve-task T001');
     ws.fake.enqueueReply({ content: WHOLE_T002 });
@@ -103,6 +107,13 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
   test('init --edit-format search-replace: blocks against the state tree, plan → run → approve → apply → verify', async () => {
     const run = await planApprovedRun(ws, ['--edit-format', 'search-replace']);
     assert.equal(ws.json(run, 'manifest.json').pack.id, 'search-replace');
+    // Looking at the run says which format its executor answers in.
+    assert.match((await must(ws.cli(['status', '--run', run]), 'status')).stdout, new RegExp(`^run ${run}: executing \\(plan revision 1\\) · edit format search-replace$`, 'm'));
+    assert.equal(JSON.parse((await must(ws.cli(['status', '--run', run, '--json']), 'status --json')).stdout).result.edit_format, 'search-replace');
+    const listed = (await must(ws.cli(['runs']), 'runs')).stdout.split('\n').find((line) => line.startsWith(`${run} `));
+    assert.match(listed!, /\ssearch-replace\s+next: /);
+    const runsJson = JSON.parse((await must(ws.cli(['runs', '--json']), 'runs --json')).stdout).result.runs;
+    assert.equal(runsJson.find((item: { run_id: string }) => item.run_id === run).edit_format, 'search-replace');
     ws.fake.enqueueReply({ content: SR_T001 });
     await must(ws.cli(['run-task', '--run', run, '--task', 'T001']), 'run-task T001');
     assert.equal(lastMessages()[0]!.content, pack('search-replace', 'executor.search-replace.system.txt'));

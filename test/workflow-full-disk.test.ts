@@ -6,21 +6,22 @@
  * short and then fails as a full disk does, in-process, so the test always runs somewhere.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { initRun } from '../src/core/init.js';
 import { planRun } from '../src/core/plan.js';
 import { runStatus } from '../src/core/status.js';
 import { verifyRun } from '../src/core/verify/verify-run.js';
 import type { WorkflowEnv } from '../src/core/workflow-env.js';
 import { createProvider } from '../src/model/create-provider.js';
 import { NODE_FS, type StoreFs } from '../src/store/write-whole.js';
-import { runCli, type CliResult } from './support/cli.js';
+import { CLI, runCli, type CliResult } from './support/cli.js';
 import { lines, must } from './support/complete-run.js';
-import { twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
+import { MODEL, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
 
 const NO_SPACE = /^error: no space left on the device holding \S+: free space and run the same command again\n$/;
 
@@ -29,6 +30,11 @@ async function verifies(cli: (args: string[]) => Promise<CliResult>, run: string
   const verify = await cli(['verify', '--run', run]);
   assert.equal(verify.code, 0, `verify ${when}: ${verify.stdout}${verify.stderr}`);
   assert.doesNotMatch(verify.stdout, /❌|⚠️/, `verify ${when}`);
+}
+
+/** What a runs folder holds, hidden folders too; nothing when it was never made. */
+function entries(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
 }
 
 /** Mounts a tmpfs of `size` at a new folder, or says why it cannot. */
@@ -198,6 +204,62 @@ describe('a full disk under runs/', () => {
     await runStatus(env(recording), run);
     assert.ok(opened >= 8, `only ${opened} files opened`);
     assert.deepEqual(unsynced, [], 'closed with writes not fsynced');
+  });
+
+  test('injected short write, then ENOSPC, at every write of init: no run folder is left, one line, runs and status see nothing', async () => {
+    const runsDir = path.join(ws.root, 'runs');
+    const before = entries(runsDir);
+    let points = 0;
+    for (let at = 1; ; at++) {
+      assert.ok(at < 40, 'init still reaching the failure after 40 writes');
+      const full = fullAt(at);
+      const options = { spec: 'spec.md', plannerModel: MODEL, executorModel: MODEL, baseUrl: ws.fake.url };
+      let failure: unknown = null;
+      let made: string | null = null;
+      try {
+        made = (await initRun(env(full.fs), options)).runId;
+      } catch (error) {
+        failure = error;
+      }
+      if (!full.reached()) {
+        assert.equal(failure, null);
+        await verifies(ws.cli, made!, 'after an init that had room');
+        break;
+      }
+      points++;
+      assert.ok(failure instanceof Error, `write ${at}: init did not fail`);
+      assert.match(`error: ${failure.message}\n`, NO_SPACE, `write ${at}`);
+      assert.deepEqual(entries(runsDir), before, `write ${at}: init left something in runs/`);
+    }
+    assert.ok(points >= 5, `only ${points} writes in init`);
+    const runs = await must(ws.cli(['runs']), 'runs');
+    assert.doesNotMatch(runs.stdout, /broken/);
+  });
+
+  test('init through the built CLI whose write fails midway (a file size limit, which binds root too): one line, nothing left, the same init then succeeds', async () => {
+    const runsDir = path.join(ws.root, 'runs');
+    const before = entries(runsDir);
+    // A spec larger than the limit: the run folder, its lock and the audit line are made, the spec's write fails (EFBIG).
+    writeFileSync(path.join(ws.root, 'big-spec.md'), `# Big\n\n${'Make it so. '.repeat(6000)}\n`);
+    const args = ['init', '--spec', 'big-spec.md', '--planner-model', MODEL, '--executor-model', MODEL];
+    const limited = await new Promise<CliResult>((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', 'ulimit -f 32 && exec "$0" "$@"', process.execPath, CLI, ...args], {
+        cwd: ws.root,
+        env: { ...process.env, NO_COLOR: '1', OLLAMA_HOST: ws.fake.url },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    assert.equal(limited.code, 1, limited.stderr);
+    assert.match(limited.stderr, /^error: could not write run \S+ in \S+ \(EFBIG\), so nothing of it was kept: make that folder writable \(or pass --runs-dir DIR\) and run init again\n$/);
+    assert.deepEqual(entries(runsDir), before, 'init left something in runs/');
+    assert.doesNotMatch((await must(ws.cli(['runs']), 'runs')).stdout, /broken/);
+    const run = (await must(ws.cli(args), 'init without the limit')).stdout.trim();
+    await verifies(ws.cli, run, 'after init succeeded');
   });
 
   test('an audit line cut short and not taken back: the next command removes it, says so, and the chain holds', async () => {

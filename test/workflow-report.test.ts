@@ -211,6 +211,6 @@ describe('report at every stage of a run', () => {
     assert.ok(card.includes('Does not validate: cannot be approved'));
     assert.ok(card.includes(`✘ Normalization refused the reply:</strong> ${escaped(response.normalization.error)}`), card);
     assert.ok(card.includes('No patch: the reply could not be turned into a diff.'));
-    assert.match(invalid, /<td>Default name<\/td><td>M1<\/td><td><span class="badge state-invalid">invalid<\/span><\/td>[\s\S]*?<td><span class="meta">does not validate: run-task sends the failure back to the model<\/span><\/td><\/tr>/);
+    assert.match(invalid, /<td>Default name<\/td><td>M1<\/td><td><span class="badge state-invalid">invalid<\/span><\/td>[\s\S]*?<td><span class="meta">does not validate: run-task sends the failure back to the model<\/span><\/td><td>—<\/td><\/tr>/);
   });
 });

@@ -186,8 +186,13 @@ describe('undo-task through the built CLI', () => {
     assert.equal(app(), APP_JS);
     assert.match(await git(ws.root, ['log', '-1', '--format=%B']), new RegExp(`^Revert "Default name"\\n\\nThis reverts commit ${t001}\\.\\n`));
     assert.equal(await git(ws.root, ['status', '--porcelain', '--', 'src']), '');
-    assert.match((await must(cli(['runs']), 'runs')).stdout, /2\/2 approved, 2 undone\s+nothing left to do/, 'an undone task is not proposed again');
+    assert.match((await must(cli(['runs']), 'runs')).stdout, /2\/2 approved, 2 undone\s+diff\s+nothing left to do/, 'an undone task is not proposed again');
     await must(cli(['verify', '--run', run]), 'verify with revert commits');
+    // The report says so too: each task undone, by which revert commit, with the undo record.
+    const page = (await must(cli(['report', '--run', run]), 'report')).stdout;
+    assert.equal(page.match(/<td>undone<\/td><\/tr>/g)?.length, 2, 'the tasks table names both undone');
+    assert.ok(page.includes(`Undone by the revert commit <code>${undone.revert_commit.slice(0, 12)}</code> of <code>${undone.applied_commit.slice(0, 12)}</code>`), 'T002');
+    assert.ok(page.includes('<code>undo/T002/undo-001.json</code>') && page.includes('<code>undo/T001/undo-001.json</code>'));
 
     // Applied again after the undo: a new commit, and its undo finds that one, not the first.
     await must(cli(['apply-task', '--run', run, '--task', 'T001', '--commit']), 'apply-task T001 again');

@@ -5,7 +5,7 @@ import type { AddContextResult, ContextListing, RemoveContextResult } from '../c
 import type { Check } from '../core/doctor.js';
 import type { ExportResult } from '../core/export.js';
 import type { RunListing } from '../core/list-runs.js';
-import type { PlanResult } from '../core/plan.js';
+import type { PlanFailure, PlanResult } from '../core/plan.js';
 import type { ReplayReport } from '../core/replay.js';
 import type { ReportResult } from '../core/report/report-run.js';
 import type { RunTaskResult } from '../core/run-task.js';
@@ -51,11 +51,28 @@ export function planJson(runId: string, result: PlanResult): PlanOutput {
   return {
     run_id: runId,
     revision: result.revision,
+    valid: true,
+    errors: [],
     plan: result.plan,
     plan_sha256: result.planSha256,
     file_warnings: result.fileWarnings,
     files: writtenFiles(result.files, result.written),
     run_dir: result.run_dir,
+  };
+}
+
+/** A planner reply that is not a valid plan: the revision it was recorded as, why, and the files written. */
+export function planFailureJson(runId: string, failure: PlanFailure): PlanOutput {
+  return {
+    run_id: runId,
+    revision: failure.revision,
+    valid: false,
+    errors: failure.errors,
+    plan: null,
+    plan_sha256: null,
+    file_warnings: [],
+    files: writtenFiles(failure.files, failure.written),
+    run_dir: failure.run_dir,
   };
 }
 
@@ -90,7 +107,7 @@ export function removeContextJson(result: RemoveContextResult): RemoveContextOut
 }
 
 export function listContextJson(listing: ContextListing): ListContextOutput {
-  return { allowlisted: listing.allowlisted, from_approved_patches: listing.from_approved_patches, excluded: listing.excluded };
+  return { allowlisted: listing.allowlisted, from_approved_patches: listing.from_approved_patches, withheld: listing.withheld, excluded: listing.excluded };
 }
 
 export function statusJson(report: StatusReport): StatusOutput {
@@ -104,6 +121,7 @@ export function statusJson(report: StatusReport): StatusOutput {
     plan_warnings: report.plan_warnings,
     checks: report.checks,
     run_dir: report.run_dir,
+    edit_format: report.edit_format,
   };
 }
 

@@ -5,6 +5,7 @@ import { out } from './print.js';
 const SEEN: Record<TaskView['files'][number]['state'], string> = {
   visible: 'the executor sees it',
   hidden: 'exists, but the executor cannot see it',
+  withheld: 'looks like a secret, so it is withheld from the executor (add-context --file PATH --allow-secret if it is not)',
   excluded: 'taken out with remove-context: the executor cannot see it',
   absent: 'not in the repository at base + approved patches (a new file, or a mistake?)',
 };
@@ -20,7 +21,7 @@ export function printTaskView(view: TaskView, c: Colours): void {
   out('files:');
   for (const file of view.files) {
     const note = SEEN[file.state];
-    out(`  ${file.path}: ${file.state === 'hidden' ? c.yellow(note) : note}`);
+    out(`  ${file.path}: ${file.state === 'hidden' || file.state === 'withheld' ? c.yellow(note) : note}`);
   }
   for (const next of view.next) out(`next: ${next}`);
 }

@@ -5,7 +5,7 @@ import { withGitMemo } from '../git/memo.js';
 import { Allowlist, overLimit, packLimits } from '../schema/run-files.js';
 import { loadRunPack } from './run-pack.js';
 import { sha256 } from '../store/run-store.js';
-import { loadApprovedPatches } from './approved-state.js';
+import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { visiblePaths } from './context-paths.js';
 import { decider } from './identity.js';
 import { secretReason } from './secret-files.js';
@@ -15,6 +15,7 @@ import { loadSnapshot, type RunSnapshot, type TaskFacts } from './run-snapshot.j
 import { stateFiles, taskFileStates } from './task-context.js';
 import { audited, openSession } from './session.js';
 import type { WorkflowEnv } from './workflow-env.js';
+import { unsafePathCharacter } from '../visible-text.js';
 
 export interface AddContextOptions {
   /** `--file`, any number of times: paths as the person gave them. */
@@ -180,7 +181,7 @@ function namedPath(repoRoot: string, cwd: string, given: string): string {
   }
   const parts = relative.split(path.sep);
   if (parts.some((part) => part.toLowerCase() === '.git')) throw new UnsafePathError(`${given} is inside .git/: git's own files are never context`);
-  return parts.join('/');
+  return safeName(given, parts.join('/'));
 }
 
 /** A person's path, checked: inside the repository (symlinks resolved), not in .git, a file. */
@@ -195,13 +196,29 @@ export function repositoryPath(repoRoot: string, absolute: string, asGiven: stri
   const parts = relative.split(path.sep);
   if (parts.includes('.git')) throw new UnsafePathError(`${asGiven} is inside .git/: git's own files are never context`);
   if (!isFile(real)) throw new OrchestratorError(`${asGiven} is not a file: add files one at a time`);
-  return parts.join('/');
+  return safeName(asGiven, parts.join('/'));
+}
+
+/**
+ * The repository path, unless its name holds a character a terminal or git acts on (an escape
+ * sequence, a newline, a bidi override): such a name would be recorded in the run and printed by
+ * every listing, and a person could not check it by reading it.
+ */
+function safeName(asGiven: string, relative: string): string {
+  const found = unsafePathCharacter(relative);
+  if (found === null) return relative;
+  throw new UnsafePathError(`${asGiven}: the file's name holds a control character (${found}) that a terminal or git would act on, so it is refused: rename the file with \`git mv\` and commit it`);
 }
 
 export interface ContextListing {
   allowlisted: Array<{ path: string; sha256: string; added_at: string; added_by: string }>;
-  /** Files approved patches touched, shown to the executor unless taken out (then in `excluded`). */
+  /** Files approved patches touched, shown to the executor unless taken out (then in `excluded`) or withheld. */
   from_approved_patches: Array<{ path: string; task: string }>;
+  /**
+   * Files approved patches touched that look like secrets: never shown to the executor until a
+   * person adds them with --allow-secret. Listed apart so nobody takes them for context the model sees.
+   */
+  withheld: Array<{ path: string; task: string; reason: string }>;
   /** Taken out with remove-context: never shown, even when an approved patch touched them. */
   excluded: Array<{ path: string; removed_at: string; removed_by: string }>;
 }
@@ -213,9 +230,14 @@ export async function listContext(env: WorkflowEnv, runId: string): Promise<Cont
     const approved = loadApprovedPatches(session.run, loadSnapshot(session.run));
     const excluded = allowlist.excluded ?? [];
     const hidden = new Set(excluded.map((entry) => entry.path));
+    // The same judgement run-task makes when it builds the prompt, so the listing cannot disagree with it.
+    const { withheld } = await withGitMemo(undefined, (memo) => approvedContext(session, approved, memo));
+    const why = new Map(withheld.map((entry) => [entry.path, entry.reason]));
+    const touched = approved.flatMap((item) => item.touched.filter((file) => !hidden.has(file)).map((file) => ({ path: file, task: item.task })));
     return {
       allowlisted: allowlist.files,
-      from_approved_patches: approved.flatMap((item) => item.touched.filter((file) => !hidden.has(file)).map((file) => ({ path: file, task: item.task }))),
+      from_approved_patches: touched.filter((entry) => !why.has(entry.path)),
+      withheld: touched.filter((entry) => why.has(entry.path)).map((entry) => ({ ...entry, reason: why.get(entry.path)! })),
       excluded,
     };
   });

@@ -108,10 +108,9 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
   const selected = await selectCarried(git, current.plan, candidates);
 
   const createdAt = env.now();
-  const run = store.createRun(runIdBase(createdAt, sourceManifest.spec.file));
-  const manifest: Manifest = {
+  const manifest = (id: string): Manifest => ({
     schema_version: SCHEMA_VERSION,
-    run_id: run.id,
+    run_id: id,
     created_at: createdAt.toISOString(),
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     spec: sourceManifest.spec,
@@ -129,7 +128,7 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
     // The checks a person declared for the source run stay declared.
     ...(sourceManifest.checks ? { checks: sourceManifest.checks } : {}),
     ...(sourceManifest.check_links ? { check_links: sourceManifest.check_links } : {}),
-  };
+  });
 
   const sourcePlanFiles = planFiles(current.revision);
   const planBytes = source.readBytes(sourcePlanFiles.plan);
@@ -144,54 +143,57 @@ export async function initFromRun(env: WorkflowEnv, options: InitFromOptions): P
     num_ctx: options.numCtx,
     num_predict: options.numPredict,
   };
-  await audited(run, env, 'init', args, async (record) => {
-    record.warnings.push(...warnings);
-    run.writeText(SPEC, spec);
-    for (const [file, bytes] of pack.files) run.writeText(`${PACK_DIR}/${file}`, bytes);
-    readRecordedJson(source, ALLOWLIST, Allowlist);
-    run.writeText(ALLOWLIST, source.readBytes(ALLOWLIST));
-    const files = planFiles(1);
-    const plan = current.plan!;
-    const response: PlanResponse = {
-      schema_version: SCHEMA_VERSION,
-      revision: 1,
-      // The model that wrote the plan, in the source run; imported_from says no model was asked here.
-      model: sourceResponse.model,
-      raw: planBytes.toString('utf8'),
-      thinking: '',
-      done_reason: null,
-      stats: { prompt_tokens: null, completion_tokens: null, total_duration_ns: null },
-      fixes: [],
-      parsed: plan,
-      parse_error: null,
-      validation: { ok: true, errors: [] },
-      imported_from: { run_id: source.id, plan_revision: current.revision, plan_sha256: current.planSha256! },
-    };
-    run.writeJson(files.response, response);
-    // Byte for byte, so its sha256 is the one the source run approved or reviewed.
-    const planArtifact = run.writeText(files.plan, planBytes);
-    for (const task of planTasks(plan)) {
-      const { milestone, ...fields } = task;
-      run.writeJson(taskFile(1, task.id), { schema_version: SCHEMA_VERSION, plan_revision: 1, plan_sha256: planArtifact.sha256, milestone, task: fields });
-    }
-    try {
-      run.writeText(files.markdown, renderPlanMarkdown(plan, 1, planArtifact.sha256));
-    } catch (error) {
-      record.warnings.push(`could not render ${files.markdown}: ${(error as Error).message}`);
-    }
-    const imported: PlanImport = {
-      schema_version: SCHEMA_VERSION,
-      from: { run_id: source.id, manifest_sha256: manifest.from_run!.manifest_sha256, plan_revision: current.revision, plan_sha256: current.planSha256! },
-      patches: selected.carried.map((item) => {
-        const candidate = candidates.find((entry) => entry.task === item.task)!;
-        run.writeText(item.path, candidate.bytes);
-        return { task: item.task, path: item.path, sha256: item.sha256, source: { plan_revision: item.source.plan_revision, path: item.source.path } };
-      }),
-      dropped: selected.dropped,
-    };
-    run.writeJson(PLAN_IMPORT, imported);
-    // The manifest last: a run without one is not a run, so a crash before here leaves nothing that loads.
-    run.writeJson(MANIFEST, manifest);
-  });
-  return { runId: run.id, runDir: run.dir, manifest, warnings };
+  // Built in a hidden folder and moved into place whole: a failed init leaves no half-made run.
+  const { run } = await store.buildRun(runIdBase(createdAt, sourceManifest.spec.file), (run) =>
+    audited(run, env, 'init', args, async (record) => {
+      record.warnings.push(...warnings);
+      run.writeText(SPEC, spec);
+      for (const [file, bytes] of pack.files) run.writeText(`${PACK_DIR}/${file}`, bytes);
+      readRecordedJson(source, ALLOWLIST, Allowlist);
+      run.writeText(ALLOWLIST, source.readBytes(ALLOWLIST));
+      const files = planFiles(1);
+      const plan = current.plan!;
+      const response: PlanResponse = {
+        schema_version: SCHEMA_VERSION,
+        revision: 1,
+        // The model that wrote the plan, in the source run; imported_from says no model was asked here.
+        model: sourceResponse.model,
+        raw: planBytes.toString('utf8'),
+        thinking: '',
+        done_reason: null,
+        stats: { prompt_tokens: null, completion_tokens: null, total_duration_ns: null },
+        fixes: [],
+        parsed: plan,
+        parse_error: null,
+        validation: { ok: true, errors: [] },
+        imported_from: { run_id: source.id, plan_revision: current.revision, plan_sha256: current.planSha256! },
+      };
+      run.writeJson(files.response, response);
+      // Byte for byte, so its sha256 is the one the source run approved or reviewed.
+      const planArtifact = run.writeText(files.plan, planBytes);
+      for (const task of planTasks(plan)) {
+        const { milestone, ...fields } = task;
+        run.writeJson(taskFile(1, task.id), { schema_version: SCHEMA_VERSION, plan_revision: 1, plan_sha256: planArtifact.sha256, milestone, task: fields });
+      }
+      try {
+        run.writeText(files.markdown, renderPlanMarkdown(plan, 1, planArtifact.sha256));
+      } catch (error) {
+        record.warnings.push(`could not render ${files.markdown}: ${(error as Error).message}`);
+      }
+      const imported: PlanImport = {
+        schema_version: SCHEMA_VERSION,
+        from: { run_id: source.id, manifest_sha256: manifest(run.id).from_run!.manifest_sha256, plan_revision: current.revision, plan_sha256: current.planSha256! },
+        patches: selected.carried.map((item) => {
+          const candidate = candidates.find((entry) => entry.task === item.task)!;
+          run.writeText(item.path, candidate.bytes);
+          return { task: item.task, path: item.path, sha256: item.sha256, source: { plan_revision: item.source.plan_revision, path: item.source.path } };
+        }),
+        dropped: selected.dropped,
+      };
+      run.writeJson(PLAN_IMPORT, imported);
+      // The manifest last: a run without one is not a run, so a crash before here leaves nothing that loads.
+      run.writeJson(MANIFEST, manifest(run.id));
+    }),
+  );
+  return { runId: run.id, runDir: run.dir, manifest: manifest(run.id), warnings };
 }

@@ -66,10 +66,9 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
   const executor = executorModel === plannerModel ? planner : await client.showModel(executorModel);
 
   const createdAt = env.now();
-  const run = store.createRun(runIdBase(createdAt, specPath));
-  const manifest: Manifest = {
+  const manifest = (id: string): Manifest => ({
     schema_version: SCHEMA_VERSION,
-    run_id: run.id,
+    run_id: id,
     created_at: createdAt.toISOString(),
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     spec: { file: path.basename(specPath), sha256: sha256(spec), bytes: spec.length },
@@ -83,7 +82,7 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
     generation: pack.manifest.generation,
     timeout_ms: pack.manifest.timeout_ms,
     ...checksRecord(pack, options.checks ?? []),
-  };
+  });
 
   const args = {
     spec: options.spec,
@@ -96,17 +95,20 @@ export async function initRun(env: WorkflowEnv, options: InitOptions): Promise<I
     allow_remote: allowRemote ? true : undefined,
     check: options.checks && options.checks.length > 0 ? options.checks : undefined,
   };
-  await audited(run, env, 'init', args, async () => {
-    run.writeText(SPEC, spec);
-    // The run keeps its own copy of the prompts, so it reads the same prompts next month even
-    // after the tool (and its shipped pack) is upgraded.
-    for (const [name, bytes] of pack.files) run.writeText(`${PACK_DIR}/${name}`, bytes);
-    run.writeJson(ALLOWLIST, { schema_version: SCHEMA_VERSION, files: [] });
-    // The manifest last: a run without one is not a run, so a crash before here leaves nothing that loads.
-    run.writeJson(MANIFEST, manifest);
-  });
+  // Built in a hidden folder and moved into place whole: a failed init leaves no half-made run.
+  const { run } = await store.buildRun(runIdBase(createdAt, specPath), (run) =>
+    audited(run, env, 'init', args, async () => {
+      run.writeText(SPEC, spec);
+      // The run keeps its own copy of the prompts, so it reads the same prompts next month even
+      // after the tool (and its shipped pack) is upgraded.
+      for (const [name, bytes] of pack.files) run.writeText(`${PACK_DIR}/${name}`, bytes);
+      run.writeJson(ALLOWLIST, { schema_version: SCHEMA_VERSION, files: [] });
+      // The manifest last: a run without one is not a run, so a crash before here leaves nothing that loads.
+      run.writeJson(MANIFEST, manifest(run.id));
+    }),
+  );
   const advice = await runsDirAdvice(repoRoot, store, run.dir);
-  return { runId: run.id, runDir: run.dir, manifest, warnings: advice ? [advice] : [] };
+  return { runId: run.id, runDir: run.dir, manifest: manifest(run.id), warnings: advice ? [advice] : [] };
 }
 
 /**

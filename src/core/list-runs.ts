@@ -5,6 +5,7 @@ import { approvedAttempts, loadSnapshot } from './run-snapshot.js';
 import { openStoreAnywhere } from './session.js';
 import { deriveStatus, type RunState } from './state.js';
 import type { WorkflowEnv } from './workflow-env.js';
+import type { EditFormat } from '../schema/run-files.js';
 
 export interface RunSummary {
   run_id: string;
@@ -20,6 +21,8 @@ export interface RunSummary {
   next: string | null;
   /** Why the run is broken; null otherwise. */
   reason: string | null;
+  /** The format the run's executor replies in (its pack's generation.edit_format); null for a broken run. */
+  edit_format: EditFormat | null;
 }
 
 export interface RunListing {
@@ -39,15 +42,15 @@ export async function listRuns(env: WorkflowEnv): Promise<RunListing> {
 function summarize(store: RunStore, id: string): RunSummary {
   try {
     const run = store.openRun(id);
-    readRecordedManifest(run);
-    return summarizeRun(run);
+    const manifest = readRecordedManifest(run);
+    return { ...summarizeRun(run), edit_format: manifest.generation.edit_format ?? 'diff' };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { run_id: id, state: 'broken', plan_revision: null, tasks_total: 0, tasks_approved: 0, tasks_applied: 0, tasks_undone: 0, next: null, reason };
+    return { run_id: id, state: 'broken', plan_revision: null, tasks_total: 0, tasks_approved: 0, tasks_applied: 0, tasks_undone: 0, next: null, reason, edit_format: null };
   }
 }
 
-function summarizeRun(run: Run): RunSummary {
+function summarizeRun(run: Run): Omit<RunSummary, 'edit_format'> {
   const snapshot = loadSnapshot(run);
   const status = deriveStatus(snapshot);
   const approved = status.tasks.filter((task) => task.state === 'approved').length;

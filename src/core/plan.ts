@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { OrchestratorError, UsageError, WorkflowError } from '../errors.js';
+import { RecordedFailure, UsageError, WorkflowError } from '../errors.js';
 import type { ChatMessage } from '../model/types.js';
 import { planJsonSchema, planTasks, validatePlan, type Plan } from '../schema/plan.js';
 import { PlanResponse, SCHEMA_VERSION } from '../schema/run-files.js';
@@ -29,6 +29,20 @@ export interface PlanResult {
   /** The run's folder as the person opens it from the current folder (shown-path.ts). */
   run_dir: string;
   /** The run's files this command wrote (of `files`, only these exist). */
+  written: string[];
+}
+
+/**
+ * What a planner call whose reply is not a valid plan recorded, carried by the RecordedFailure it
+ * throws, so --json returns the revision, why it is not valid and the files written (the raw reply
+ * and the response record) as run-task does for an attempt that does not validate.
+ */
+export interface PlanFailure {
+  revision: number;
+  /** The validation errors, the first as the error line says it. */
+  errors: string[];
+  files: ReturnType<typeof planFiles>;
+  run_dir: string;
   written: string[];
 }
 
@@ -129,8 +143,10 @@ async function requestPlan(session: RunSession, revision: number, messages: Chat
   if (!validation.ok) {
     const more = validation.errors.length > 1 ? ` (and ${validation.errors.length - 1} more)` : '';
     // Asking again would send the same request and get the same reply: say what changes it.
-    throw new OrchestratorError(
+    const failure: PlanFailure = { revision, errors: validation.errors, files, run_dir: shownPath(session.env.cwd, run.dir), written: run.writtenSoFar() };
+    throw new RecordedFailure(
       `the planner's reply is not a valid plan: ${validation.errors[0]}${more}; recorded in ${files.response}: the same request would get the same reply, so tell the planner what is wrong with \`revise-plan --run ${run.id} --feedback "..."\`, write the plan yourself with \`edit-plan --run ${run.id}\`, or try another model with \`init --from ${run.id} --planner-model MODEL\``,
+      failure,
     );
   }
   return writePlanRevision(run, revision, validation.plan, response.file_warnings ?? [], record, session.env.cwd);

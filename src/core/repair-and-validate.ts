@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { filesNeeded, repairReply, type RepairOutcome } from '../diff/engine.js';
 import { checkPatchPath } from '../diff/paths.js';
+import { unsafePathReason } from '../visible-text.js';
 import { withGitMemo, type GitMemo } from '../git/memo.js';
 import { readBlobs } from '../git/read-blobs.js';
 import { executableIndexPaths, keptModeRefusal, nulByteRefusal, rawReplyRefusal, treePathRefusal } from './patch-policy.js';
@@ -77,7 +78,9 @@ async function repairAndValidateWith(
 
   const unsafe = outcome.files.flatMap((file) =>
     [file.oldPath, file.newPath].flatMap((item) => {
-      const reason = item === null ? null : checkPatchPath(item);
+      // A name holding a control character is refused here, not by the engine: it may be C-quoted
+      // in the reply ("a/x\033[2J"), and git would create it as written.
+      const reason = item === null ? null : (checkPatchPath(item) ?? unsafePathReason(item));
       return reason ? [`${item} ${reason}`] : [];
     }),
   );

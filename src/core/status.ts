@@ -1,4 +1,4 @@
-import { ExecResponse } from '../schema/run-files.js';
+import { ExecResponse, type EditFormat } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { attemptChecks, checkVerdict } from './check-records.js';
 import { liveLockHolder } from '../store/run-lock.js';
@@ -24,6 +24,8 @@ export interface StatusReport extends Omit<RunStatus, 'tasks'> {
   checks: Array<{ task: string; attempt: number; passed: number; failed: Array<{ command: string; verdict: string }>; skipped: 'no-checks' | 'interrupted' | null }>;
   /** The run's folder as the person opens it from the current folder (shown-path.ts). */
   run_dir: string;
+  /** The format the executor is asked to reply in (the pack's generation.edit_format); run-task --edit-format may change it for one attempt. */
+  edit_format: EditFormat;
 }
 
 /** The run's state and, whatever the state, the command to run next. */
@@ -42,6 +44,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
       plan_warnings: snapshot.current?.fileWarnings ?? [],
       checks: [],
       run_dir: shownPath(env.cwd, session.run.dir),
+      edit_format: session.manifest.generation.edit_format ?? 'diff',
       next: [`wait for ${holder.command} (pid ${holder.pid}) to finish, then: ${again}`],
     };
   }
@@ -49,7 +52,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
     const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : await withContextFirst(session, snapshot, status);
-    return { ...status, tasks: withApplied(session.run, status), busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), next };
+    return { ...status, tasks: withApplied(session.run, status), busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), edit_format: session.manifest.generation.edit_format ?? 'diff', next };
   });
 }
 

@@ -7,6 +7,7 @@ import { Allowlist } from '../schema/run-files.js';
 import { loadApprovedPatches, seedApprovedState, type ApprovedPatch } from './approved-state.js';
 import { visiblePaths } from './context-paths.js';
 import { ALLOWLIST } from './layout.js';
+import { secretReason } from './secret-files.js';
 import { readRecordedJson } from './recorded-files.js';
 import type { RunSnapshot, TaskFacts } from './run-snapshot.js';
 import type { RunSession } from './session.js';
@@ -17,11 +18,13 @@ import { deriveStatus, type TaskState } from './state.js';
  * approved patches):
  * - visible: it exists and the executor is shown it;
  * - hidden: it exists, but neither an approved patch nor add-context put it in the context;
+ * - withheld: an approved patch touched it, but it looks like a secret, so the executor is not
+ *   shown it until a person adds it with --allow-secret (as run-task decides);
  * - excluded: a person took it out with remove-context (whether or not it exists);
  * - absent: not there (a file the task creates, or a name the planner got wrong), or not a
  *   regular file (a symbolic link, a folder, a submodule), so there is nothing to show.
  */
-export type TaskFileState = 'visible' | 'hidden' | 'excluded' | 'absent';
+export type TaskFileState = 'visible' | 'hidden' | 'withheld' | 'excluded' | 'absent';
 
 export interface TaskFileView {
   path: string;
@@ -33,12 +36,16 @@ export async function taskFileStates(session: RunSession, task: TaskFacts, appro
   const allowlist = readRecordedJson(session.run, ALLOWLIST, Allowlist);
   const visible = new Set(visiblePaths(allowlist, approved));
   const excluded = new Set((allowlist.excluded ?? []).map((entry) => entry.path));
+  const allowed = new Set(allowlist.files.map((entry) => entry.path));
   const declared = [...new Set(task.task.files)];
   const contents = await stateFiles(session, approved, declared, memo);
   return declared.map((file) => {
     if (excluded.has(file)) return { path: file, state: 'excluded' };
-    if (contents.get(file) === null) return { path: file, state: 'absent' };
-    return { path: file, state: visible.has(file) ? 'visible' : 'hidden' };
+    const content = contents.get(file) ?? null;
+    if (content === null) return { path: file, state: 'absent' };
+    if (!visible.has(file)) return { path: file, state: 'hidden' };
+    // The judgement approvedContext makes for the prompt: an allowlisted file was checked (or allowed) when added.
+    return { path: file, state: !allowed.has(file) && secretReason(file, content) !== null ? 'withheld' : 'visible' };
   });
 }
 

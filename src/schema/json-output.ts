@@ -67,11 +67,15 @@ const AttemptFiles = z.strictObject({
 export const InitOutput = z.strictObject({ run_id: Text, run_dir: Text, from: NullableText });
 
 /** plan, revise-plan and edit-plan: the revision written. */
+/** plan, revise-plan, edit-plan: the revision written; also when the reply is not a valid plan (`valid` false, exit 1). */
 export const PlanOutput = z.strictObject({
   run_id: Text,
   revision: PositiveInt,
-  plan: Plan,
-  plan_sha256: Sha256,
+  valid: Bool,
+  /** Why the reply is not a valid plan; empty when it is. */
+  errors: z.array(Text),
+  plan: z.nullable(Plan),
+  plan_sha256: z.nullable(Sha256),
   file_warnings: z.array(Text),
   files: PlanFiles,
   run_dir: Text,
@@ -110,6 +114,7 @@ export const RemoveContextOutput = z.strictObject({ removed: z.array(Text), allo
 export const ListContextOutput = z.strictObject({
   allowlisted: z.array(AllowlistEntry),
   from_approved_patches: z.array(z.strictObject({ path: Text, task: Text })),
+  withheld: z.array(z.strictObject({ path: Text, task: Text, reason: Text })),
   excluded: z.array(ContextExclusion),
 });
 
@@ -142,6 +147,7 @@ export const StatusOutput = z.strictObject({
     }),
   ),
   run_dir: Text,
+  edit_format: EditFormat,
 });
 
 const Decision = z.strictObject({ decision: z.enum(['approved', 'rejected']), by: Text, at: Text, reason: NullableText, sha256: Sha256 });
@@ -186,7 +192,7 @@ export const ShowTaskOutput = z.strictObject({
   run_id: Text,
   task: z.extend(PlanTask, { milestone: Text }),
   state: z.nullable(TaskState),
-  files: z.array(z.strictObject({ path: Text, state: z.enum(['visible', 'hidden', 'excluded', 'absent']) })),
+  files: z.array(z.strictObject({ path: Text, state: z.enum(['visible', 'hidden', 'withheld', 'excluded', 'absent']) })),
   next: z.array(NextStep),
 });
 export const ShowOutput = z.union([ShowPlanOutput, ShowPatchOutput, ShowTaskOutput]);
@@ -226,6 +232,7 @@ export const RunsOutput = z.strictObject({
       tasks_undone: Count,
       next: z.nullable(NextStep),
       reason: NullableText,
+      edit_format: z.nullable(EditFormat),
     }),
   ),
 });

@@ -1,6 +1,7 @@
 import './zod.js';
 import * as z from 'zod/mini';
 import { checkPatchPath } from '../diff/paths.js';
+import { unsafePathReason } from '../visible-text.js';
 
 /**
  * The plan is the one structure a model must produce as JSON. This file is its single source:
@@ -76,7 +77,7 @@ function crossFieldErrors(plan: Plan): string[] {
         else if (!seen.has(dep)) errors.push(`task ${task.id}: depends_on ${dep}, which is not an earlier task`);
       }
       for (const file of task.files) {
-        const reason = checkPatchPath(file);
+        const reason = checkPatchPath(file) ?? unsafePathReason(file);
         if (reason) errors.push(`task ${task.id}: file "${file}" ${reason}`);
       }
       seen.add(task.id);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod/mini';
-import { RunFileError, UsageError } from '../errors.js';
+import { OrchestratorError, RunFileError, UsageError } from '../errors.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import type { AuditEntry } from '../schema/run-files.js';
 import { appendLine } from './append-line.js';
@@ -23,18 +23,36 @@ export class RunStore {
     private readonly fs: StoreFs = NODE_FS,
   ) {}
 
-  /** Creates `<base>`, or `<base>-2`, `<base>-3` ... when taken; mkdir is the atomic claim. */
-  createRun(base: string): Run {
-    for (let n = 1; ; n++) {
-      const id = n === 1 ? base : `${base}-${n}`;
+  /**
+   * A new run, made whole or not at all: `build` writes it in a hidden folder of the runs
+   * directory (`.init-<id>-XXXXXX`, which `runs` skips), renamed to `<base>` (or `<base>-2`,
+   * `<base>-3` ... when taken) only once `build` returned. A failure on the way (a full disk, a
+   * folder that cannot be written) removes that folder, so no command ever meets half a run; a
+   * process killed midway leaves only the hidden folder.
+   */
+  async buildRun<T>(base: string, build: (run: Run) => Promise<T>): Promise<{ run: Run; result: T }> {
+    let staging: string | null = null;
+    let id = base;
+    try {
+      mkdirSync(this.runsDir, { recursive: true });
+      for (let n = 2; existsSync(path.join(this.runsDir, id)); n++) id = `${base}-${n}`;
+      staging = mkdtempSync(path.join(this.runsDir, `.init-${id}-`));
+      const result = await build(new Run(id, staging, this.fs));
+      const final = path.join(this.runsDir, id);
       try {
-        mkdirSync(this.runsDir, { recursive: true });
-        mkdirSync(path.join(this.runsDir, id));
-        return new Run(id, path.join(this.runsDir, id), this.fs);
+        // rename(2) fails on a folder that is there and not empty: another init took the id meanwhile.
+        this.fs.renameSync(staging, final);
       } catch (error) {
-        if (isNoSpace(error)) throw new NoSpaceError(this.runsDir, (error as NodeJS.ErrnoException).code!, { cause: error });
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new RunFileError(`run ${id} was created by another init meanwhile, so this one was not kept: run init again`, { cause: error });
+        throw error;
       }
+      staging = null;
+      return { run: new Run(id, final, this.fs), result };
+    } catch (error) {
+      throw newRunFailure(error, this.runsDir, id);
+    } finally {
+      if (staging !== null) rmSync(staging, { recursive: true, force: true });
     }
   }
 
@@ -60,7 +78,7 @@ export class RunStore {
       .sort();
   }
 
-  /** Every folder of the runs directory, manifest or not: `runs` lists a run broken by a crash during init too. */
+  /** Every folder of the runs directory, manifest or not (not the hidden ones init builds runs in): `runs` lists a run whose files were lost too. */
   listRunDirs(): string[] {
     if (!existsSync(this.runsDir)) return [];
     return readdirSync(this.runsDir, { withFileTypes: true })
@@ -68,6 +86,15 @@ export class RunStore {
       .map((entry) => entry.name)
       .sort();
   }
+}
+
+/** Why a new run could not be made, in one line with what to do; the tool's own errors pass as they are. */
+function newRunFailure(error: unknown, runsDir: string, id: string): unknown {
+  if (error instanceof OrchestratorError) return error;
+  if (isNoSpace(error)) return new NoSpaceError(runsDir, (error as NodeJS.ErrnoException).code!, { cause: error });
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== 'string') return error;
+  return new RunFileError(`could not write run ${id} in ${runsDir} (${code}), so nothing of it was kept: make that folder writable (or pass --runs-dir DIR) and run init again`, { cause: error });
 }
 
 export interface WrittenArtifact {

@@ -15,5 +15,8 @@ export default async function listContextCommand(options: Options, command: Comm
   }
   for (const entry of listing.allowlisted) out(`${entry.path}\tadded\t${entry.sha256}\t${entry.added_at}\t${entry.added_by}`);
   for (const entry of listing.from_approved_patches) out(`${entry.path}\tapproved-patch\t${entry.task}`);
+  for (const entry of listing.withheld) {
+    out(`${entry.path}\twithheld\t${entry.task}\t(looks like a secret: ${entry.reason}; withheld from the executor: \`add-context --file ${entry.path} --allow-secret\` if it is not)`);
+  }
   for (const entry of listing.excluded) out(`${entry.path}\tremoved\t${entry.removed_at}\t${entry.removed_by}\t(hidden from the executor)`);
 }

@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import { revisePlan } from '../../core/plan.js';
 import { printPlan } from '../print-plan.js';
 import { planJson } from '../json-results.js';
+import { withFailedPlan } from '../failed-plan.js';
 import { workflowEnv } from '../workflow-env.js';
 
 /** The options commander parsed (see registry.ts). */
 interface Options { run: string; feedback?: string; feedbackFile?: string }
 
 export default async function revise(options: Options, command: Command): Promise<void> {
-  const result = await revisePlan(workflowEnv(command), options.run, { feedback: options.feedback, feedbackFile: options.feedbackFile });
+  const result = await withFailedPlan(options.run, revisePlan(workflowEnv(command), options.run, { feedback: options.feedback, feedbackFile: options.feedbackFile }));
   setResult(planJson(options.run, result));
   printPlan(options.run, result);
 }

@@ -1,7 +1,9 @@
 import { Plan, type PlanTask } from '../../schema/plan.js';
 import { ExecResponse, type Approval, type AuditEntry, type Manifest } from '../../schema/run-files.js';
 import type { Run } from '../../store/run-store.js';
-import { planFiles, SPEC } from '../layout.js';
+import { UndoRecord } from '../../schema/undo.js';
+import { applicationState, taskApplications, type ApplicationState } from '../applications.js';
+import { planFiles, SPEC, undoFile } from '../layout.js';
 import { readRecordedManifest } from '../recorded-files.js';
 import { attemptChecks, checkViews, type CheckView } from '../run-checks.js';
 import { loadSnapshot, type AttemptFacts, type RevisionFacts } from '../run-snapshot.js';
@@ -27,6 +29,10 @@ export interface TaskReport {
   task: PlanTask & { milestone: string };
   attempts: AttemptFacts[];
   latest: LatestAttempt | null;
+  /** Whether its approved patch is applied now, as audit.log's apply-task and undo-task lines say. */
+  application: ApplicationState;
+  /** The latest undo-task record when the patch is undone now (how it was taken out), else null. */
+  undo: { file: string; record: UndoRecord } | null;
 }
 
 export interface ApprovalRow {
@@ -64,12 +70,18 @@ export function collectReport(run: Run): ReportData {
   const snapshot = loadSnapshot(run);
   const status = deriveStatus(snapshot);
   const statusById = new Map(status.tasks.map((task) => [task.id, task]));
-  const tasks: TaskReport[] = snapshot.tasks.map((facts) => ({
-    status: statusById.get(facts.task.id) ?? null,
-    task: facts.task,
-    attempts: facts.attempts,
-    latest: readLatest(run, facts.task.id, facts.attempts.at(-1) ?? null),
-  }));
+  const applications = taskApplications(run);
+  const tasks: TaskReport[] = snapshot.tasks.map((facts) => {
+    const application = applicationState(applications, facts.task.id);
+    return {
+      status: statusById.get(facts.task.id) ?? null,
+      task: facts.task,
+      attempts: facts.attempts,
+      latest: readLatest(run, facts.task.id, facts.attempts.at(-1) ?? null),
+      application,
+      undo: application === 'undone' ? readUndo(run, facts.task.id, applications.get(facts.task.id)!.undos) : null,
+    };
+  });
 
   const approvals: ApprovalRow[] = [];
   for (const revision of snapshot.revisions) {
@@ -129,6 +141,16 @@ function readLatest(run: Run, taskId: string, facts: AttemptFacts | null): Lates
   };
   result.checks = checkViews(run, attemptChecks(run, files, result.response).checks);
   return result;
+}
+
+/** The task's n-th undo record; null when it is missing or unreadable (verify says which). */
+function readUndo(run: Run, taskId: string, n: number): TaskReport['undo'] {
+  const file = undoFile(taskId, n);
+  try {
+    return run.exists(file) ? { file, record: run.readJson(file, UndoRecord) } : null;
+  } catch {
+    return null;
+  }
 }
 
 function byCodeUnits(a: string, b: string): number {

@@ -127,11 +127,42 @@ function tasksSection(tasks: TaskReport[]): Html {
     const latest = task.attempts.at(-1);
     const id = task.latest ? html`<a href="#${anchor('task', task.task.id)}"><code>${task.task.id}</code></a>` : html`<code>${task.task.id}</code>`;
     return html`<tr><td>${id}</td><td>${task.task.title}</td><td>${task.task.milestone}</td><td>${stateBadge(task.status?.state ?? null)}</td>
-<td>${task.attempts.length}</td><td>${task.task.depends_on.join(', ') || '—'}</td><td><code>${short(latest?.patchSha256)}</code></td><td>${latestDecision(latest)}</td></tr>`;
+<td>${task.attempts.length}</td><td>${task.task.depends_on.join(', ') || '—'}</td><td><code>${short(latest?.patchSha256)}</code></td><td>${latestDecision(latest)}</td><td>${APPLIED[task.application ?? 'none']}</td></tr>`;
   });
   return html`<section id="tasks"><h2>Tasks</h2>
-<table><thead><tr><th>task</th><th>title</th><th>milestone</th><th>state</th><th>attempts</th><th>depends on</th><th>latest patch sha256</th><th>decision</th></tr></thead>
+<table><thead><tr><th>task</th><th>title</th><th>milestone</th><th>state</th><th>attempts</th><th>depends on</th><th>latest patch sha256</th><th>decision</th><th>applied</th></tr></thead>
 <tbody>${rows}</tbody></table></section>`;
+}
+
+const APPLIED = { 'applied-committed': 'applied, committed', 'applied-working-tree': 'applied to the working tree', undone: 'undone', none: '—' } as const;
+
+/** Where the approved patch stands in the repository: applied (and how), or taken back out by undo-task (and how). */
+function applicationLine(task: TaskReport): Html | string {
+  if (task.application === null) return '';
+  if (task.application !== 'undone') return html`<p class="meta">In the repository: ${APPLIED[task.application]} by <code>apply-task</code>.</p>`;
+  const undo = task.undo;
+  if (!undo) return html`<p class="warn">Undone by <code>undo-task</code>; its record is missing: run <code>verify</code>.</p>`;
+  const how =
+    undo.record.mode === 'commit'
+      ? html`by the revert commit <code>${short(undo.record.revert_commit)}</code>${undo.record.applied_commit ? html` of <code>${short(undo.record.applied_commit)}</code>` : ''}`
+      : 'by a reverse apply to the working tree';
+  return html`<p class="banner rejected">↶ Undone ${how} at ${undo.record.undone_at}${undo.record.changed ? '' : ' (the patch was no longer there: nothing changed)'} · <code>${undo.file}</code></p>`;
+}
+
+/** How a whole-file or SEARCH/REPLACE reply was turned into a diff, each step as logged, or why it could not be. */
+function conversion(response: ExecResponse): Html | string {
+  const record = response.conversion;
+  if (!record) return '';
+  const format = response.edit_format ?? 'diff';
+  if (!record.ok) {
+    const where = record.path ? html` (<code>${record.path}</code>${record.line !== null ? ` line ${record.line}` : ''})` : '';
+    return html`<div class="validation bad"><strong>✘ The ${format} reply could not be turned into a diff</strong>${where}: ${record.reason ?? 'no reason recorded'}</div>`;
+  }
+  const steps = record.steps.map(
+    (step) => html`<tr><td><code>${step.fix}</code></td><td>${step.path ? html`<code>${step.path}</code>${step.line !== null ? ` line ${step.line}` : ''}` : '—'}</td><td>${step.message}</td></tr>`,
+  );
+  return html`<details class="fixes" open><summary>The ${format} reply (<code>reply.raw.txt</code>) was turned into a diff of ${record.files.length} file(s) in ${record.steps.length} logged step(s)</summary>
+${record.steps.length > 0 ? html`<table><thead><tr><th>step</th><th>where</th><th>what</th></tr></thead><tbody>${steps}</tbody></table>` : ''}</details>`;
 }
 
 function patchesSection(tasks: TaskReport[], diff: DiffRenderer): Html {
@@ -149,7 +180,9 @@ function patchCard(task: TaskReport, latest: LatestAttempt, diff: DiffRenderer):
   return html`<article class="patch${approved ? ' approved' : ''}" id="${anchor('task', task.task.id)}">
 <h3><code>${task.task.id}</code> ${task.task.title} ${stateBadge(task.status?.state ?? null)}</h3>
 ${approvalBanner(approval, latest)}
+${applicationLine(task)}
 <p class="meta">attempt ${latest.facts.attempt} of ${task.attempts.length} · <code>${latest.patchPath}</code>${latest.facts.patchSha256 ? html` · sha256 <code>${latest.facts.patchSha256}</code>` : ''} · ${response.model}${tokens(response)}</p>
+${conversion(response)}
 ${validation(response)}
 ${fixes(response)}
 ${response.undeclared_files && response.undeclared_files.length > 0 ? html`<p class="warn">Changes files the task did not declare: ${response.undeclared_files.map((file, i) => html`${i > 0 ? ', ' : ''}<code>${file}</code>`)}</p>` : ''}
