@@ -104,16 +104,21 @@ const caseArb = editedArb(textArb, 3, ['NEW', 'b', '', 'x = 2', '\tnew']);
 
 const sourceOf = (path: string, a: Text): FileSource => ({ get: (p) => (p === path ? Buffer.from(render(a)) : null) });
 
+/** `diff` of `a` into `b` comes out byte for byte, with no fix, and gives `b`. */
+function passesThrough(diff: string, a: Text, b: Text): void {
+  const r = repairReply(diff, sourceOf('f.txt', a), { repoName: null });
+  assert.equal(r.ok, true, r.error ?? '');
+  assert.equal(r.diff, diff);
+  assert.deepEqual(r.fixes, []);
+  assert.equal(r.expected[0]?.content?.toString('utf8'), render(b));
+}
+
 test('a clean diff of any edit passes through byte for byte, with zero fixes and the right post-image', () => {
   fc.assert(
     fc.property(caseArb, ({ a, b }) => {
       const diff = unifiedDiff('f.txt', a, b);
       fc.pre(diff !== '');
-      const r = repairReply(diff, sourceOf('f.txt', a), { repoName: null });
-      assert.equal(r.ok, true, r.error ?? '');
-      assert.equal(r.diff, diff);
-      assert.deepEqual(r.fixes, []);
-      assert.equal(r.expected[0]?.content?.toString('utf8'), render(b));
+      passesThrough(diff, a, b);
     }),
     { numRuns: runs(800) },
   );
@@ -134,11 +139,7 @@ test('a clean diff of a file with mixed line endings passes through byte for byt
       const baseCrlf = terminated.length > 0 && terminated.every((l) => l.endsWith('\r'));
       const added = diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
       fc.pre(!(baseCrlf && !added.some((l) => l.endsWith('\r'))));
-      const r = repairReply(diff, sourceOf('f.txt', a), { repoName: null });
-      assert.equal(r.ok, true, r.error ?? '');
-      assert.equal(r.diff, diff);
-      assert.deepEqual(r.fixes, []);
-      assert.equal(r.expected[0]?.content?.toString('utf8'), render(b));
+      passesThrough(diff, a, b);
     }),
     { numRuns: runs(800) },
   );

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { verifyRun } from '../src/core/verify/verify-run.js';
-import type { WorkflowEnv } from '../src/core/workflow-env.js';
 import { gitProcessesStarted } from '../src/git/run-git.js';
-import { completeRun } from './support/complete-run.js';
+import { completeRun, modelFreeEnv } from './support/complete-run.js';
 import { workspace, type Workspace } from './support/workflow-fixture.js';
 
 let ws: Workspace;
@@ -15,18 +14,7 @@ before(async () => {
 });
 after(() => ws.close());
 
-function env(): WorkflowEnv {
-  return {
-    repoDir: ws.root,
-    runsDir: null,
-    cwd: ws.root,
-    env: process.env,
-    now: () => new Date(),
-    createProvider: () => {
-      throw new Error('verify calls no model');
-    },
-  };
-}
+const env = () => modelFreeEnv(ws.root);
 
 /**
  * Every git process costs verify milliseconds to start. The run has two approved patches and three

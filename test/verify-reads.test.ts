@@ -4,8 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { verifyRun } from '../src/core/verify/verify-run.js';
-import type { WorkflowEnv } from '../src/core/workflow-env.js';
-import { completeRun } from './support/complete-run.js';
+import { completeRun, modelFreeEnv } from './support/complete-run.js';
 import { workspace, type Workspace } from './support/workflow-fixture.js';
 
 let ws: Workspace;
@@ -17,18 +16,7 @@ before(async () => {
 });
 after(() => ws.close());
 
-function env(): WorkflowEnv {
-  return {
-    repoDir: ws.root,
-    runsDir: null,
-    cwd: ws.root,
-    env: process.env,
-    now: () => new Date(),
-    createProvider: () => {
-      throw new Error('verify calls no model');
-    },
-  };
-}
+const env = () => modelFreeEnv(ws.root);
 
 /** The run files `work` reads through readFileSync, with how often each was read. */
 async function readsOf(dir: string, work: () => Promise<unknown>): Promise<Map<string, number>> {

@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { WorkflowEnv } from '../../src/core/workflow-env.js';
 import type { CliResult } from './cli.js';
 import { T001_REPLY, T002_DIFF, twoTaskPlan, type Workspace } from './workflow-fixture.js';
 
@@ -64,3 +65,17 @@ export function changeByte(file: string, needle: string, offset: number, to: str
 }
 
 export const lines = (text: string): string[] => text.split('\n').filter((line) => line.length > 0);
+
+/** The environment of an in-process command on `root` that must call no model (verify, status). */
+export function modelFreeEnv(root: string): WorkflowEnv {
+  return {
+    repoDir: root,
+    runsDir: null,
+    cwd: root,
+    env: process.env,
+    now: () => new Date(),
+    createProvider: () => {
+      throw new Error('this command calls no model');
+    },
+  };
+}
