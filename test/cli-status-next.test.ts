@@ -24,7 +24,8 @@ describe('status always names the next command', () => {
   /** Runs status, checks the state line and that every next line is a real command for this run; returns the next lines. */
   async function status(state: string): Promise<string[]> {
     const result = await must(ws.cli(['status', '--run', run]), 'status');
-    assert.match(result.stdout, new RegExp(`^run ${run}: ${state}( |$)`, 'm'));
+    // A run in the default diff format: the state line names no format.
+    assert.match(result.stdout, new RegExp(`^run ${run}: ${state}( \\(plan revision \\d+\\))?$`, 'm'));
     const next = result.stdout.split('\n').filter((line) => line.startsWith('next: '));
     assert.ok(next.length > 0, `status names no next command in state ${state}:\n${result.stdout}`);
     for (const line of next) {

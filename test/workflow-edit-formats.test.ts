@@ -111,7 +111,7 @@ describe('edit formats: whole-file and SEARCH/REPLACE replies become reviewed un
     assert.match((await must(ws.cli(['status', '--run', run]), 'status')).stdout, new RegExp(`^run ${run}: executing \\(plan revision 1\\) · edit format search-replace$`, 'm'));
     assert.equal(JSON.parse((await must(ws.cli(['status', '--run', run, '--json']), 'status --json')).stdout).result.edit_format, 'search-replace');
     const listed = (await must(ws.cli(['runs']), 'runs')).stdout.split('\n').find((line) => line.startsWith(`${run} `));
-    assert.match(listed!, /\ssearch-replace\s+next: /);
+    assert.match(listed!, /\sexecuting \(search-replace\)\s+0\/2 approved\s+next: /);
     const runsJson = JSON.parse((await must(ws.cli(['runs', '--json']), 'runs --json')).stdout).result.runs;
     assert.equal(runsJson.find((item: { run_id: string }) => item.run_id === run).edit_format, 'search-replace');
     ws.fake.enqueueReply({ content: SR_T001 });

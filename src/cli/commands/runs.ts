@@ -20,7 +20,8 @@ export default async function runs(_options: object, command: Command): Promise<
     }
     const applied = [run.tasks_applied > 0 ? `${run.tasks_applied} applied` : '', run.tasks_undone > 0 ? `${run.tasks_undone} undone` : ''].filter((part) => part !== '');
     const tasks = run.tasks_total > 0 ? [`${run.tasks_approved}/${run.tasks_total} approved`, ...applied].join(', ') : '';
-    // search-replace, the longest format, sets the column's width.
-    out(`${id}  ${run.state.padEnd(21)}  ${tasks.padEnd(14)}  ${(run.edit_format ?? '').padEnd(14)}  ${run.next ? `next: ${run.next}` : 'nothing left to do'}`);
+    // The default format is not named, so a diff run's line reads as it always has.
+    const state = run.edit_format === null || run.edit_format === 'diff' ? run.state : `${run.state} (${run.edit_format})`;
+    out(`${id}  ${state.padEnd(21)}  ${tasks.padEnd(14)}  ${run.next ? `next: ${run.next}` : 'nothing left to do'}`);
   }
 }

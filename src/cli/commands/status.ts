@@ -11,7 +11,9 @@ interface Options { run: string }
 export default async function status(options: Options, command: Command): Promise<void> {
   const result = await runStatus(workflowEnv(command), options.run);
   setResult(statusJson(result));
-  out(`run ${result.run_id}: ${result.state}${result.plan_revision ? ` (plan revision ${result.plan_revision})` : ''} · edit format ${result.edit_format}`);
+  // The default format is not named, so a diff run's first line reads as it always has.
+  const format = result.edit_format === 'diff' ? '' : ` · edit format ${result.edit_format}`;
+  out(`run ${result.run_id}: ${result.state}${result.plan_revision ? ` (plan revision ${result.plan_revision})` : ''}${format}`);
   for (const task of result.tasks) {
     const deps = task.depends_on.length > 0 ? ` after ${task.depends_on.join(', ')}` : '';
     const carried = task.carried_over ? ` [carried over from ${task.carried_over.run_id ? `run ${task.carried_over.run_id}, ` : ''}plan revision ${task.carried_over.plan_revision}]` : '';
