@@ -110,17 +110,23 @@ describe('the git work of run-task and approve-task does not grow with the run',
   });
 });
 
+/** A three-task run whose first two tasks are approved. */
+async function twoOfThreeApproved(): Promise<{ ws: Workspace; run: string }> {
+  const ws = await workspace({ 'src/app.js': 'export const app = 1;\n' });
+  const run = await ws.init();
+  ws.fake.enqueueReply({ content: JSON.stringify(manyTaskPlan(3)) });
+  await must(ws.cli(['plan', '--run', run]), 'plan');
+  await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
+  for (let i = 1; i <= 2; i++) await runAndApprove(ws, run, i);
+  return { ws, run };
+}
+
 describe('a validation record is believed only as audit.log recorded it', () => {
   let ws: Workspace;
   let run: string;
 
   before(async () => {
-    ws = await workspace({ 'src/app.js': 'export const app = 1;\n' });
-    run = await ws.init();
-    ws.fake.enqueueReply({ content: JSON.stringify(manyTaskPlan(3)) });
-    await must(ws.cli(['plan', '--run', run]), 'plan');
-    await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
-    for (let i = 1; i <= 2; i++) await runAndApprove(ws, run, i);
+    ({ ws, run } = await twoOfThreeApproved());
   });
   after(() => ws.close());
 
@@ -148,12 +154,7 @@ describe('a validation record rewritten with the audit chain', () => {
   let run: string;
 
   before(async () => {
-    ws = await workspace({ 'src/app.js': 'export const app = 1;\n' });
-    run = await ws.init();
-    ws.fake.enqueueReply({ content: JSON.stringify(manyTaskPlan(3)) });
-    await must(ws.cli(['plan', '--run', run]), 'plan');
-    await must(ws.cli(['approve-plan', '--run', run, '--by', 'Reviewer']), 'approve-plan');
-    for (let i = 1; i <= 2; i++) await runAndApprove(ws, run, i);
+    ({ ws, run } = await twoOfThreeApproved());
   });
   after(() => ws.close());
 
