@@ -184,7 +184,7 @@ describe('show, apply-task and runs through the built CLI', () => {
 
   test('apply-task applies an approved patch to the working tree only, and records it', async () => {
     const pending = await must(ws.cli(['runs']), 'runs');
-    assert.match(pending.stdout, new RegExp(`completed\\s+2/2 approved\\s+diff\\s+next: llm-orchestrator apply-task --run ${run} --task T001`));
+    assert.match(pending.stdout, new RegExp(`completed\\s+2/2 approved\\s+next: llm-orchestrator apply-task --run ${run} --task T001`));
     const applied = await must(ws.cli(['apply-task', '--run', run, '--task', 'T001']), 'apply-task T001');
     assert.match(applied.stdout, /modify src\/app\.js/);
     assert.match(applied.stdout, /T001 applied to the working tree/);
@@ -246,8 +246,8 @@ describe('show, apply-task and runs through the built CLI', () => {
     assert.match(rows[0]!, /^0000-no-manifest\s+broken\s+run 0000-no-manifest not found/);
     assert.match(rows[1]!, /^0001-truncated\s+broken\s+manifest\.json in run 0001-truncated is not valid JSON/);
     const byId = (id: string) => rows.find((row) => row.startsWith(`${id} `))!;
-    assert.match(byId(run), /completed\s+2\/2 approved, 2 applied\s+diff\s+nothing left to do/);
-    assert.match(byId(second), new RegExp(`needs-plan\\s+diff\\s+next: llm-orchestrator plan --run ${second}$`));
+    assert.match(byId(run), /completed\s+2\/2 approved, 2 applied\s+nothing left to do/);
+    assert.match(byId(second), new RegExp(`needs-plan\\s+next: llm-orchestrator plan --run ${second}$`));
 
     const empty = path.join(ws.root, 'no-runs-here');
     const none = await must(ws.cli(['--runs-dir', empty, 'runs']), 'runs in an empty folder');

@@ -186,7 +186,7 @@ describe('undo-task through the built CLI', () => {
     assert.equal(app(), APP_JS);
     assert.match(await git(ws.root, ['log', '-1', '--format=%B']), new RegExp(`^Revert "Default name"\\n\\nThis reverts commit ${t001}\\.\\n`));
     assert.equal(await git(ws.root, ['status', '--porcelain', '--', 'src']), '');
-    assert.match((await must(cli(['runs']), 'runs')).stdout, /2\/2 approved, 2 undone\s+diff\s+nothing left to do/, 'an undone task is not proposed again');
+    assert.match((await must(cli(['runs']), 'runs')).stdout, /2\/2 approved, 2 undone\s+nothing left to do/, 'an undone task is not proposed again');
     await must(cli(['verify', '--run', run]), 'verify with revert commits');
     // The report says so too: each task undone, by which revert commit, with the undo record.
     const page = (await must(cli(['report', '--run', run]), 'report')).stdout;
