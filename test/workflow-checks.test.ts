@@ -261,9 +261,26 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     assert.deepEqual(leftovers(), []);
     const sleeping = spawnSync('pgrep', ['-f', 'sleep 37'], { encoding: 'utf8' });
     assert.equal(sleeping.stdout.trim(), '', 'no process of the check is left running');
-    // Whether the command's audit line got written first is a race with the second signal; either
-    // way the lock is gone and the run answers.
+    // Whether the second signal lands before or after the command's own audit line, the command is recorded.
+    const last = audit(run).at(-1);
+    assert.deepEqual([last.command, last.outcome], ['run-task', 'error'], 'the interrupted command is in the audit log');
     await must(ws.cli(['status', '--run', run]), 'status after the second Ctrl-C');
+    await verified(run);
+  });
+
+  test('SIGTERM during a check: exit 143 at once, the check killed, and the command still in the audit log with what it wrote', async () => {
+    const run = await planApprovedRun(ws, ['--check', 'echo started; sleep 39; sleep 39']);
+    const { child, ended } = await runTaskInCheck(run);
+    child.kill('SIGTERM');
+    const { code, stderr } = await ended;
+    assert.equal(code, 143, stderr);
+    assert.deepEqual(leftovers(), []);
+    const last = audit(run).at(-1);
+    assert.deepEqual([last.command, last.outcome, last.error], ['run-task', 'error', 'interrupted: the process ended before the command finished']);
+    assert.ok(last.artifacts.some((artifact: { path: string }) => artifact.path === 'executions/T001/exec.request.json'), 'what it wrote is recorded');
+    assert.equal(spawnSync('pgrep', ['-f', 'sleep 39'], { encoding: 'utf8' }).stdout.trim(), '', 'no process of the check is left running');
+    await must(ws.cli(['status', '--run', run]), 'status after SIGTERM');
+    await verified(run);
   });
 
   test("a pack's checks and check_links: node_modules is linked into the copy from the repository", async () => {

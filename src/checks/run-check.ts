@@ -78,12 +78,16 @@ export function runCheck(command: string, options: CheckOptions): Promise<CheckR
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
+    // A process that ends while the check runs (SIGTERM, a second Ctrl-C) takes the check's whole
+    // group with it: detached, it would otherwise run on with nobody to read it.
+    process.on('exit', killGroup);
     let done = false;
     const finish = (exitCode: number | null): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      process.removeListener('exit', killGroup);
       // Whatever the shell left running in its group goes with it.
       killGroup();
       const all = Buffer.concat(chunks);

@@ -2,8 +2,9 @@
  * Ctrl-C and SIGTERM. The first SIGINT aborts the model call in progress (the command then records
  * the partial reply, appends its audit line, releases the run's lock and exits 130); if the command
  * is not in a model call and has not finished within a short grace period, or on a second SIGINT,
- * the process exits 130 at once. Writes are synchronous, so an exit never lands inside one, and
- * the run lock is removed by its 'exit' hook. SIGTERM exits 143 the same way.
+ * the process exits 130 at once. Writes are synchronous, so an exit never lands inside one; the
+ * 'exit' hooks then append the command's audit line if it had none, kill a running check's group
+ * and remove the run lock. SIGTERM exits 143 the same way.
  */
 const controller = new AbortController();
 export const interruptSignal: AbortSignal = controller.signal;

@@ -88,7 +88,9 @@ export async function audited<T>(
    * so the same command can run again once there is space; the failure is still recorded if the
    * space that freed makes room for one line.
    */
+  let lineWritten = false;
   const close = (outcome: 'ok' | 'error', failure?: unknown): void => {
+    lineWritten = true;
     const rollBack = (): void => {
       const kept = run.rollback();
       if (kept.length > 0) record.warnings.push(`the device was full and ${kept.join(', ')} could not be taken back`);
@@ -108,7 +110,17 @@ export async function audited<T>(
     }
   };
   // One command at a time per run; a refused command writes nothing, not even its audit line.
-  const lock = acquireRunLock(run.dir, command, env.now());
+  // A process that ends before the command does (a second Ctrl-C, SIGTERM) still records it, with
+  // what it wrote, so those files are accounted for like any failed command's.
+  const lock = acquireRunLock(run.dir, command, env.now(), () => {
+    if (lineWritten) return;
+    lineWritten = true;
+    try {
+      run.appendAudit(entry('error', 'interrupted: the process ended before the command finished'));
+    } catch {
+      // Best effort: the process is ending either way.
+    }
+  });
   try {
     let result: T;
     try {

@@ -59,9 +59,10 @@ export function liveLockHolder(runDir: string): LockHolder | null {
  * One command at a time per run: `<run>/.lock`, created with O_EXCL, holds who has it. A lock whose
  * process is gone (same host, pid not alive) — a crash or SIGKILL — is taken over and reported
  * through `tookOver`; a live one is a WorkflowError "run is busy". Released on return and when the
- * process exits (process.exit after a signal included).
+ * process exits (process.exit after a signal included), after `beforeAbruptExit` when the process
+ * exits while the lock is held.
  */
-export function acquireRunLock(runDir: string, command: string, now: Date): HeldLock {
+export function acquireRunLock(runDir: string, command: string, now: Date, beforeAbruptExit?: () => void): HeldLock {
   const file = path.join(runDir, LOCK_FILE);
   const count = held.get(file);
   if (count !== undefined) {
@@ -106,7 +107,15 @@ export function acquireRunLock(runDir: string, command: string, now: Date): Held
     }
   }
   held.set(file, 1);
-  const onExit = (): void => remove();
+  // The process ending while the command holds the lock (a second Ctrl-C, SIGTERM): the command's
+  // last word is said while the lock still keeps others out.
+  const onExit = (): void => {
+    try {
+      beforeAbruptExit?.();
+    } finally {
+      remove();
+    }
+  };
   const remove = once(() => {
     held.delete(file);
     process.removeListener('exit', onExit);
