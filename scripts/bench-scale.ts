@@ -18,10 +18,12 @@
  * processes pays a little more than it would without it.
  *
  * Options: --sizes 5,20,50,100, --rounds N (default 3), --json FILE, --cli FILE (another build's
- * main.js, to compare before and after on the same machine).
+ * main.js, to compare before and after on the same machine), --keep DIR (copy each finished
+ * workspace, repository and runs, to DIR/size-N: to profile a step on a large run without building
+ * it again).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     json: { type: 'string' },
     cli: { type: 'string', default: CLI },
+    keep: { type: 'string' },
   },
 });
 const cli = path.resolve(args.cli!);
@@ -157,6 +160,7 @@ async function measure(size: number): Promise<Row> {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+    if (args.keep) cpSync(ws.root, path.join(path.resolve(args.keep), `size-${size}`), { recursive: true, verbatimSymlinks: true });
     return { size, steps, build_s };
   } finally {
     await ws.close();
