@@ -5,12 +5,11 @@
  * and recorded, a staged patch is taken back out, and `status` never names a step that cannot run.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, type CliResult } from './support/cli.js';
-import { completeRun, lines, must } from './support/complete-run.js';
+import { lines, must, restorableCompleteRun, type RestorableRun } from './support/complete-run.js';
 import { git } from './support/git-fixture.js';
 import { APP_JS, workspace, type Workspace } from './support/workflow-fixture.js';
 
@@ -21,16 +20,14 @@ describe('SIGKILL inside apply-task', () => {
   let ws: Workspace;
   let run: string;
   let base: string;
-  let saved: string;
+  let saved: RestorableRun;
   before(async () => {
     ws = await workspace();
-    run = await completeRun(ws);
-    base = (await git(ws.root, ['rev-parse', 'HEAD'])).trim();
-    saved = mkdtempSync(path.join(tmpdir(), 'llmo-apply-crash-'));
-    cpSync(path.join(ws.root, 'runs', run), saved, { recursive: true });
+    saved = await restorableCompleteRun(ws);
+    ({ run, base } = saved);
   });
   after(async () => {
-    rmSync(saved, { recursive: true, force: true });
+    saved.dispose();
     await ws.close();
   });
 
@@ -45,11 +42,7 @@ describe('SIGKILL inside apply-task', () => {
   };
 
   /** The repository at the base commit and the run as completeRun left it. */
-  async function restore(): Promise<void> {
-    await git(ws.root, ['reset', '-q', '--hard', base]);
-    rmSync(runDir(), { recursive: true, force: true });
-    cpSync(saved, runDir(), { recursive: true });
-  }
+  const restore = () => saved.restore();
 
   /** Every crash point of `apply-task T001` with `extra`: each as an environment to crash with. */
   function crashPoints(extra: string[]): Array<Record<string, string>> {

@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { runCli, type CliResult } from './support/cli.js';
-import { completeRun, lines, must } from './support/complete-run.js';
+import { lines, must, restorableCompleteRun, type RestorableRun } from './support/complete-run.js';
 import { git } from './support/git-fixture.js';
 import { APP_JS, T001_REPLY, T002_DIFF, task, workspace, type Workspace } from './support/workflow-fixture.js';
 
@@ -22,25 +22,19 @@ describe('undo-task through the built CLI', () => {
   let ws: Workspace;
   let run: string;
   let base: string;
-  let saved: string;
+  let saved: RestorableRun;
 
   before(async () => {
     ws = await workspace();
-    run = await completeRun(ws);
-    base = (await git(ws.root, ['rev-parse', 'HEAD'])).trim();
-    saved = mkdtempSync(path.join(tmpdir(), 'llmo-undo-'));
-    cpSync(path.join(ws.root, 'runs', run), saved, { recursive: true });
+    saved = await restorableCompleteRun(ws);
+    ({ run, base } = saved);
   });
   after(async () => {
-    rmSync(saved, { recursive: true, force: true });
+    saved.dispose();
     await ws.close();
   });
   // Each test starts from the base commit, a clean tree, and the run as completeRun left it.
-  beforeEach(async () => {
-    await git(ws.root, ['reset', '-q', '--hard', base]);
-    rmSync(path.join(ws.root, 'runs', run), { recursive: true, force: true });
-    cpSync(saved, path.join(ws.root, 'runs', run), { recursive: true });
-  });
+  beforeEach(() => saved.restore());
 
   const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(args, { cwd: ws.root, env: { OLLAMA_HOST: ws.fake.url, ...env } });
   const app = () => readFileSync(path.join(ws.root, 'src/app.js'), 'utf8');

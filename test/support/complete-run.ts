@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowEnv } from '../../src/core/workflow-env.js';
 import type { CliResult } from './cli.js';
+import { git } from './git-fixture.js';
 import { T001_REPLY, T002_DIFF, twoTaskPlan, type Workspace } from './workflow-fixture.js';
 
 /** Fails the test with the command's output when a step that must work does not. */
@@ -26,6 +27,32 @@ export async function completeRun(ws: Workspace): Promise<string> {
   await must(ws.cli(['run-task', '--run', run, '--task', 'T002']), 'run-task T002 again');
   await must(ws.cli(['approve-task', '--run', run, '--task', 'T002', '--by', 'Reviewer']), 'approve-task T002');
   return run;
+}
+
+/** A completeRun that tests can go back to: `restore` resets the repository to the base commit and the run to its saved copy. */
+export interface RestorableRun {
+  run: string;
+  base: string;
+  restore(): Promise<void>;
+  dispose(): void;
+}
+
+export async function restorableCompleteRun(ws: Workspace): Promise<RestorableRun> {
+  const run = await completeRun(ws);
+  const base = (await git(ws.root, ['rev-parse', 'HEAD'])).trim();
+  const runDir = path.join(ws.root, 'runs', run);
+  const saved = mkdtempSync(path.join(tmpdir(), 'llmo-saved-run-'));
+  cpSync(runDir, saved, { recursive: true });
+  return {
+    run,
+    base,
+    async restore() {
+      await git(ws.root, ['reset', '-q', '--hard', base]);
+      rmSync(runDir, { recursive: true, force: true });
+      cpSync(saved, runDir, { recursive: true });
+    },
+    dispose: () => rmSync(saved, { recursive: true, force: true }),
+  };
 }
 
 /** init (with `initArgs`) → plan (twoTaskPlan) → approve-plan → add-context src/app.js, replies scripted. */
