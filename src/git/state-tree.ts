@@ -140,9 +140,7 @@ async function applyInProcess(root: string, tree: string, patch: string, memo: G
  * never passes over a patch's bytes again.
  */
 function stateKeys(root: string, base: string, patches: readonly string[], memo: GitMemo): string[] {
-  const keys = [memo.stateAfter(`base\0${root}`, base)];
-  for (const patch of patches) keys.push(memo.stateAfter(keys.at(-1)!, memo.nameOf(patch)));
-  return keys;
+  return memo.statesAlong(memo.stateAfter(`base\0${root}`, base), patches);
 }
 
 /** The name of base + `patches` in `memo`: what a question asked on that state is keyed by, instead of every patch's text. */
