@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { verifyRun } from '../src/core/verify/verify-run.js';
 import { gitProcessesStarted } from '../src/git/run-git.js';
-import { completeRun, modelFreeEnv } from './support/complete-run.js';
-import { workspace, type Workspace } from './support/workflow-fixture.js';
+import { sharedCompleteRun } from './support/complete-run.js';
 
-let ws: Workspace;
-let run: string;
-
-before(async () => {
-  ws = await workspace();
-  run = await completeRun(ws);
-});
-after(() => ws.close());
-
-const env = () => modelFreeEnv(ws.root);
+const shared = sharedCompleteRun();
 
 /**
  * Every git process costs verify milliseconds to start. The run has two approved patches and three
@@ -26,7 +16,7 @@ const env = () => modelFreeEnv(ws.root);
  */
 test('verify of a two-task run asks git each question once: a bounded number of git processes', async () => {
   const startedBefore = gitProcessesStarted();
-  const result = await verifyRun(env(), { run });
+  const result = await verifyRun(shared.env(), { run: shared.run });
   const started = gitProcessesStarted() - startedBefore;
   assert.deepEqual(result.checks.filter((check) => check.level !== 'ok'), [], 'every check passes');
   for (const name of ['normalization', 'validation']) {
