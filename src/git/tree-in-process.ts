@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { GitMemo } from './memo.js';
-import { seedTreeEntries, treeEntries, type TreeEntry } from './read-blobs.js';
+import { seedChangedPaths, seedTreeEntries, treeEntries, type TreeEntry } from './read-blobs.js';
 
 /** A change this module does not make as git would (a file where a folder is, a link): left to git. */
 export class NotInProcess extends Error {}
@@ -24,10 +24,24 @@ export async function treeWithChanges(root: string, tree: string, changes: Reado
   const algorithm = tree.length === 64 ? 'sha256' : 'sha1';
   const split = [...changes].map(([path, content]): [string[], Buffer | null] => [path.split('/'), content]);
   if (split.some(([parts]) => parts.includes(''))) throw new NotInProcess('a path of unusual shape');
-  return (await rebuild(root, tree, split, memo, algorithm)) ?? store(memo, algorithm, 'tree', Buffer.alloc(0));
+  const changed = new Map<string, string>();
+  const made = (await rebuild(root, tree, split, memo, algorithm, '', changed)) ?? store(memo, algorithm, 'tree', Buffer.alloc(0));
+  // Validation then asks what changed from `tree` to `made`: the paths whose blobs changed, in
+  // git's order (a folder's name sorts as if it ended in '/', so by the bytes of the whole path).
+  seedChangedPaths(root, tree, made, new Map([...changed].sort(([a], [b]) => compareKeys(a, b))), memo);
+  return made;
 }
 
-async function rebuild(root: string, oid: string | null, changes: Array<[string[], Buffer | null]>, memo: GitMemo, algorithm: string): Promise<string | null> {
+/** `tree` (`oid`, at `prefix`) with `changes`; each path whose blob changes is noted in `changed`, with its new id (zeros when deleted). */
+async function rebuild(
+  root: string,
+  oid: string | null,
+  changes: Array<[string[], Buffer | null]>,
+  memo: GitMemo,
+  algorithm: string,
+  prefix: string,
+  changed: Map<string, string>,
+): Promise<string | null> {
   const before: ReadonlyMap<string, Entry> = oid === null ? new Map() : await treeEntries(root, oid, memo);
   const entries = new Map<string, Entry>(before);
   const deeper = new Map<string, Array<[string[], Buffer | null]>>();
@@ -46,14 +60,18 @@ async function rebuild(root: string, oid: string | null, changes: Array<[string[
       // Renamed, an executable keeps its mode at its new path, which the post-images do not say.
       if (existing.mode !== '100644') throw new NotInProcess(`${name} has mode ${existing.mode}`);
       entries.delete(name!);
+      changed.set(prefix + name!, '0'.repeat(existing.oid.length));
     } else {
-      entries.set(name!, { mode: existing?.mode ?? '100644', type: 'blob', oid: store(memo, algorithm, 'blob', content) });
+      const blob = store(memo, algorithm, 'blob', content);
+      // The mode is kept, so the entry changes exactly when the content does.
+      if (blob !== existing?.oid) changed.set(prefix + name!, blob);
+      entries.set(name!, { mode: existing?.mode ?? '100644', type: 'blob', oid: blob });
     }
   }
   for (const [name, below] of deeper) {
     const existing = entries.get(name);
     if (existing !== undefined && existing.type !== 'tree') throw new NotInProcess(`${name} is not a folder`);
-    const made = await rebuild(root, existing?.oid ?? null, below, memo, algorithm);
+    const made = await rebuild(root, existing?.oid ?? null, below, memo, algorithm, `${prefix}${name}/`, changed);
     if (made === null) entries.delete(name);
     else entries.set(name, { mode: '040000', type: 'tree', oid: made });
   }
