@@ -97,7 +97,8 @@ const sortKey = (name: string, entry: Entry): string => (entry.type === 'tree' ?
 
 function row(name: string, entry: Entry): Row {
   const mode = entry.type === 'tree' ? '40000' : entry.mode;
-  const bytes = Buffer.alloc(mode.length + 1 + Buffer.byteLength(name) + 1 + entry.oid.length / 2);
+  // Every byte is written below: a slice of the shared pool, not a zeroed buffer of its own.
+  const bytes = Buffer.allocUnsafe(mode.length + 1 + Buffer.byteLength(name) + 1 + entry.oid.length / 2);
   let at = bytes.write(`${mode} `, 0, 'latin1');
   at += bytes.write(name, at, 'utf8');
   bytes[at++] = 0;
