@@ -9,10 +9,11 @@ const shared = sharedCompleteRun();
 /**
  * Every git process costs verify milliseconds to start. The run has two approved patches and three
  * attempts (T002's second made on the same state as its first), and each approval was validated
- * on the same history its attempt was: asked once each, that is one reader of objects (the base
- * commit, trees, blobs, the changes between trees), a read of the base into an index, and an
- * apply and a new tree per approved patch: 6 processes. Rebuilding the state and listing files
- * for every attempt and approval took 60.
+ * on the same history its attempt was: the states are made in process, so git is one reader of
+ * objects (the base commit, trees, blobs) and one pass over the approved patches (a read of the
+ * base into an index, an apply, a new tree): 4 processes, whatever the number of patches; the
+ * bound leaves room for git applying each patch, which verify falls back to where the two
+ * disagree. Rebuilding the state and listing files for every attempt and approval took 60.
  */
 test('verify of a two-task run asks git each question once: a bounded number of git processes', async () => {
   const startedBefore = gitProcessesStarted();
