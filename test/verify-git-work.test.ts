@@ -11,9 +11,7 @@ const shared = sharedCompleteRun();
  * attempts (T002's second made on the same state as its first), and each approval was validated
  * on the same history its attempt was: the states are made in process, so git is one reader of
  * objects (the base commit, trees, blobs) and one pass over the approved patches (a read of the
- * base into an index, an apply, a new tree): 4 processes, whatever the number of patches; the
- * bound leaves room for git applying each patch, which verify falls back to where the two
- * disagree. Rebuilding the state and listing files for every attempt and approval took 60.
+ * base into an index, an apply, a new tree): 4 processes, whatever the number of patches. Rebuilding the state and listing files for every attempt and approval took 60.
  */
 test('verify of a two-task run asks git each question once: a bounded number of git processes', async () => {
   const startedBefore = gitProcessesStarted();
