@@ -135,9 +135,8 @@ async function applyInProcess(root: string, tree: string, patch: string, memo: G
 
 /**
  * Names of base + each prefix of `patches` (element i names the first i patches): each the memo's
- * name for the state before and the patch's name, so naming every prefix of a long history costs
- * a map lookup per patch, and verify, naming the prefixes of one history again for every attempt,
- * never passes over a patch's bytes again.
+ * name for the state before and the patch's name (memo.statesAlong), so verify, naming prefixes of
+ * one history again for every attempt and approval, never passes over a patch's bytes again.
  */
 function stateKeys(root: string, base: string, patches: readonly string[], memo: GitMemo): string[] {
   return memo.statesAlong(memo.stateAfter(`base\0${root}`, base), patches);
