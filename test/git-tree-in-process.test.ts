@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import { withGitMemo } from '../src/git/memo.js';
 import { EMPTY_TREE } from '../src/git/repository.js';
 import { applyInOnePass, buildStateTree } from '../src/git/state-tree.js';
+import { changedPaths } from '../src/git/read-blobs.js';
 import { treeWithChanges } from '../src/git/tree-in-process.js';
 import { git, makeRepo, removeRepos, writeFiles } from './support/git-fixture.js';
 
@@ -74,4 +75,27 @@ test("names beyond U+FFFF sort as git sorts them, by UTF-8 bytes (UTF-16 code un
     treeWithChanges(root, base, new Map(Object.entries(changes).map(([path, content]) => [path, content === null ? null : Buffer.from(content)])), memo),
   );
   assert.equal(made, await gitTree(root, changes));
+});
+
+test('a chain of trees made in process, each from the one before: the trees git writes after each step', async () => {
+  const { root } = await makeRepo(BASE);
+  const base = (await git(root, ['rev-parse', 'HEAD^{tree}'])).trim();
+  // Each step starts from a tree made in process (its entries and sorted rows kept), not one read from git.
+  const steps: Array<Record<string, string | null>> = [
+    { 'a.txt': 'one\ntwo\n', 'src/n.ts': 'n\n' },
+    { '\u{1D49C}.txt': 'astral\n', '\uFF21.txt': 'fullwidth\n', 'src/deep/only.txt': null, 'src/lib.ts': 'export const x = 2;\n', 'src-x.ts': 'x\n' },
+    { '\u{1D49C}.txt': null, 'src/deep/again.txt': 'back\n', 'src/a.ts': 'first in src\n', 'z/last.txt': null, 'a.txt': 'one\n', 'src-x.ts': 'x\n' },
+  ];
+  await withGitMemo(undefined, async (memo) => {
+    let tree = base;
+    for (const [i, changes] of steps.entries()) {
+      const before = tree;
+      tree = await treeWithChanges(root, tree, new Map(Object.entries(changes).map(([path, content]) => [path, content === null ? null : Buffer.from(content)])), memo);
+      assert.equal(tree, await gitTree(root, changes), `step ${i + 1}`);
+      // What changed, as the tree made in process tells it, is what git's trees (read back by a memo of their own) say, in the same order.
+      const told = await changedPaths(root, before, tree, memo);
+      const read = await withGitMemo(undefined, (fresh) => changedPaths(root, before, tree, fresh));
+      assert.deepEqual([...told], [...read], `changes of step ${i + 1}`);
+    }
+  });
 });

@@ -1,32 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { verifyRun } from '../src/core/verify/verify-run.js';
 import { gitProcessesStarted } from '../src/git/run-git.js';
-import { completeRun, modelFreeEnv } from './support/complete-run.js';
-import { workspace, type Workspace } from './support/workflow-fixture.js';
+import { sharedCompleteRun } from './support/complete-run.js';
 
-let ws: Workspace;
-let run: string;
-
-before(async () => {
-  ws = await workspace();
-  run = await completeRun(ws);
-});
-after(() => ws.close());
-
-const env = () => modelFreeEnv(ws.root);
+const shared = sharedCompleteRun();
 
 /**
  * Every git process costs verify milliseconds to start. The run has two approved patches and three
  * attempts (T002's second made on the same state as its first), and each approval was validated
- * on the same history its attempt was: asked once each, that is one reader of objects (the base
- * commit, trees, blobs, the changes between trees), a read of the base into an index, and an
- * apply and a new tree per approved patch: 6 processes. Rebuilding the state and listing files
- * for every attempt and approval took 60.
+ * on the same history its attempt was: the states are made in process, so git is one reader of
+ * objects (the base commit, trees, blobs) and one pass over the approved patches (a read of the
+ * base into an index, an apply, a new tree): 4 processes, whatever the number of patches. Rebuilding the state and listing files for every attempt and approval took 60.
  */
 test('verify of a two-task run asks git each question once: a bounded number of git processes', async () => {
   const startedBefore = gitProcessesStarted();
-  const result = await verifyRun(env(), { run });
+  const result = await verifyRun(shared.env(), { run: shared.run });
   const started = gitProcessesStarted() - startedBefore;
   assert.deepEqual(result.checks.filter((check) => check.level !== 'ok'), [], 'every check passes');
   for (const name of ['normalization', 'validation']) {

@@ -2,21 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { verifyRun } from '../src/core/verify/verify-run.js';
-import { completeRun, modelFreeEnv } from './support/complete-run.js';
-import { workspace, type Workspace } from './support/workflow-fixture.js';
+import { sharedCompleteRun } from './support/complete-run.js';
 
-let ws: Workspace;
-let run: string;
-
-before(async () => {
-  ws = await workspace();
-  run = await completeRun(ws);
-});
-after(() => ws.close());
-
-const env = () => modelFreeEnv(ws.root);
+const shared = sharedCompleteRun();
 
 /** The run files `work` reads through readFileSync, with how often each was read. */
 async function readsOf(dir: string, work: () => Promise<unknown>): Promise<Map<string, number>> {
@@ -46,10 +36,11 @@ async function readsOf(dir: string, work: () => Promise<unknown>): Promise<Map<s
  * hashed (at 100 tasks, reading the same files three or four times was a tenth of verify's time).
  */
 test('verify reads each file of the run once, and checks the bytes it hashed', async () => {
+  const { ws, run } = shared;
   const dir = path.join(ws.root, 'runs', run);
   let checks: Awaited<ReturnType<typeof verifyRun>>['checks'] = [];
   const reads = await readsOf(dir, async () => {
-    checks = (await verifyRun(env(), { run })).checks;
+    checks = (await verifyRun(shared.env(), { run })).checks;
   });
   assert.deepEqual(checks.filter((check) => check.level !== 'ok'), [], 'every check passes');
   assert.ok(reads.has('executions/T001/artifacts/patch.diff'), 'the spy sees the run being read');

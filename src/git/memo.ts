@@ -44,6 +44,8 @@ export class GitMemo {
   private states = 0;
   /** Long key parts (patches, replies) by a short name of their own, given on first sight. */
   private readonly names = new Map<string, string>();
+  /** The last history statesAlong named, by a copy of its patches, and its states' names. */
+  private lastHistory: { start: string; patches: readonly string[]; names: readonly string[] } | null = null;
 
   /**
    * A short name for `text`, the same for equal texts within this memo. Keys name patches and
@@ -72,6 +74,29 @@ export class GitMemo {
       next.set(step, name);
     }
     return name;
+  }
+
+  /**
+   * The names of the states along `patches` from the state named `start`: element i names the state
+   * after the first i patches, as stateAfter names it. The histories a command asks about are
+   * mostly prefixes of one another (verify asks about every prefix of a run's approved history, a
+   * few times each), so the last history named is kept: the part a history shares with it costs a
+   * comparison per patch (the same string, as a caller passes it again, compares at once) instead
+   * of a map lookup by the patch's text and another by the state's name.
+   */
+  statesAlong(start: string, patches: readonly string[]): string[] {
+    const last = this.lastHistory;
+    let shared = 0;
+    if (last !== null && last.start === start) {
+      const most = Math.min(patches.length, last.patches.length);
+      while (shared < most && patches[shared] === last.patches[shared]) shared++;
+    }
+    const names = shared === 0 ? [start] : last!.names.slice(0, shared + 1);
+    if (shared === patches.length) return names;
+    for (let i = shared; i < patches.length; i++) names.push(this.stateAfter(names[i]!, this.nameOf(patches[i]!)));
+    // A copy: the caller's array may change after the call, the names kept here must not.
+    this.lastHistory = { start, patches: [...patches], names: [...names] };
+    return names;
   }
 
   /** The answer for `parts`, computed on the first call; failures are kept too, as git's answer. */

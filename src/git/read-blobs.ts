@@ -149,6 +149,14 @@ export function seedTreeEntries(root: string, oid: string, entries: ReadonlyMap<
   void memo.once(['tree', root, oid], () => Promise.resolve(entries as Map<string, Omit<TreeEntry, 'path'>>));
 }
 
+/**
+ * What changedPaths answers for `from` → `to`, from a caller that made `to` out of `from` and knows
+ * what it changed (tree-in-process.ts), in git's order: not worked out from the trees again.
+ */
+export function seedChangedPaths(root: string, from: string, to: string, changed: ReadonlyMap<string, string>, memo: GitMemo): void {
+  void memo.once(['changed', root, from, to], () => Promise.resolve(changed as Map<string, string>));
+}
+
 /** A tree object is a run of "<octal mode> <name>\0<object id, raw bytes>" entries. */
 function parseTree(content: Buffer, idBytes: number): Map<string, Omit<TreeEntry, 'path'>> {
   const entries = new Map<string, Omit<TreeEntry, 'path'>>();

@@ -135,14 +135,11 @@ async function applyInProcess(root: string, tree: string, patch: string, memo: G
 
 /**
  * Names of base + each prefix of `patches` (element i names the first i patches): each the memo's
- * name for the state before and the patch's name, so naming every prefix of a long history costs
- * a map lookup per patch, and verify, naming the prefixes of one history again for every attempt,
- * never passes over a patch's bytes again.
+ * name for the state before and the patch's name (memo.statesAlong), so verify, naming prefixes of
+ * one history again for every attempt and approval, never passes over a patch's bytes again.
  */
 function stateKeys(root: string, base: string, patches: readonly string[], memo: GitMemo): string[] {
-  const keys = [memo.stateAfter(`base\0${root}`, base)];
-  for (const patch of patches) keys.push(memo.stateAfter(keys.at(-1)!, memo.nameOf(patch)));
-  return keys;
+  return memo.statesAlong(memo.stateAfter(`base\0${root}`, base), patches);
 }
 
 /** The name of base + `patches` in `memo`: what a question asked on that state is keyed by, instead of every patch's text. */

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { GitMemo } from './memo.js';
-import { seedTreeEntries, treeEntries, type TreeEntry } from './read-blobs.js';
+import { seedChangedPaths, seedTreeEntries, treeEntries, type TreeEntry } from './read-blobs.js';
 
 /** A change this module does not make as git would (a file where a folder is, a link): left to git. */
 export class NotInProcess extends Error {}
@@ -24,13 +24,30 @@ export async function treeWithChanges(root: string, tree: string, changes: Reado
   const algorithm = tree.length === 64 ? 'sha256' : 'sha1';
   const split = [...changes].map(([path, content]): [string[], Buffer | null] => [path.split('/'), content]);
   if (split.some(([parts]) => parts.includes(''))) throw new NotInProcess('a path of unusual shape');
-  return (await rebuild(root, tree, split, memo, algorithm)) ?? store(memo, algorithm, 'tree', Buffer.alloc(0));
+  const changed = new Map<string, string>();
+  const made = (await rebuild(root, tree, split, memo, algorithm, '', changed)) ?? store(memo, algorithm, 'tree', Buffer.alloc(0));
+  // Validation then asks what changed from `tree` to `made`: the paths whose blobs changed, in
+  // git's order (a folder's name sorts as if it ended in '/', so by the bytes of the whole path).
+  seedChangedPaths(root, tree, made, new Map([...changed].sort(([a], [b]) => compareKeys(a, b))), memo);
+  return made;
 }
 
-async function rebuild(root: string, oid: string | null, changes: Array<[string[], Buffer | null]>, memo: GitMemo, algorithm: string): Promise<string | null> {
-  const entries = new Map<string, Entry>(oid === null ? [] : await treeEntries(root, oid, memo));
+/** `tree` (`oid`, at `prefix`) with `changes`; each path whose blob changes is noted in `changed`, with its new id (zeros when deleted). */
+async function rebuild(
+  root: string,
+  oid: string | null,
+  changes: Array<[string[], Buffer | null]>,
+  memo: GitMemo,
+  algorithm: string,
+  prefix: string,
+  changed: Map<string, string>,
+): Promise<string | null> {
+  const before: ReadonlyMap<string, Entry> = oid === null ? new Map() : await treeEntries(root, oid, memo);
+  const entries = new Map<string, Entry>(before);
   const deeper = new Map<string, Array<[string[], Buffer | null]>>();
+  const touched = new Set<string>();
   for (const [[name, ...rest], content] of changes) {
+    touched.add(name!);
     if (rest.length > 0) {
       deeper.set(name!, [...(deeper.get(name!) ?? []), [rest, content]]);
       continue;
@@ -43,38 +60,116 @@ async function rebuild(root: string, oid: string | null, changes: Array<[string[
       // Renamed, an executable keeps its mode at its new path, which the post-images do not say.
       if (existing.mode !== '100644') throw new NotInProcess(`${name} has mode ${existing.mode}`);
       entries.delete(name!);
+      changed.set(prefix + name!, '0'.repeat(existing.oid.length));
     } else {
-      entries.set(name!, { mode: existing?.mode ?? '100644', type: 'blob', oid: store(memo, algorithm, 'blob', content) });
+      const blob = store(memo, algorithm, 'blob', content);
+      // The mode is kept, so the entry changes exactly when the content does.
+      if (blob !== existing?.oid) changed.set(prefix + name!, blob);
+      entries.set(name!, { mode: existing?.mode ?? '100644', type: 'blob', oid: blob });
     }
   }
   for (const [name, below] of deeper) {
     const existing = entries.get(name);
     if (existing !== undefined && existing.type !== 'tree') throw new NotInProcess(`${name} is not a folder`);
-    const made = await rebuild(root, existing?.oid ?? null, below, memo, algorithm);
+    const made = await rebuild(root, existing?.oid ?? null, below, memo, algorithm, `${prefix}${name}/`, changed);
     if (made === null) entries.delete(name);
     else entries.set(name, { mode: '040000', type: 'tree', oid: made });
   }
   if (entries.size === 0) return null;
-  // git sorts a folder's name as if it ended in '/', by bytes. UTF-16 code units sort as UTF-8
-  // bytes do unless a name holds a character beyond U+FFFF: only then are the names compared as bytes.
-  const named = [...entries].map(([name, entry]) => ({ name, key: entry.type === 'tree' ? `${name}/` : name, entry }));
-  const sorted = named.some(({ key }) => /[\uD800-\uDFFF]/.test(key))
-    ? named.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
-    : named.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  let size = 0;
-  for (const { name, entry } of sorted) size += (entry.type === 'tree' ? 5 : entry.mode.length) + 1 + Buffer.byteLength(name) + 1 + entry.oid.length / 2;
-  const content = Buffer.alloc(size);
-  let at = 0;
-  for (const { name, entry } of sorted) {
-    at += content.write(`${entry.type === 'tree' ? '40000' : entry.mode} `, at, 'latin1');
-    at += content.write(name, at, 'utf8');
-    content[at++] = 0;
-    at += content.write(entry.oid, at, 'hex');
-  }
-  const made = store(memo, algorithm, 'tree', content);
+  // The tree before, in git's order, with only the entries this change touched taken out and put
+  // back: a folder of k files where one changed costs a search and a copy, not a sort of k names.
+  const rows = oid === null ? sortedRows(entries) : changedRows(layoutOf(memo, oid, before), touched, before, entries);
+  const made = store(memo, algorithm, 'tree', Buffer.concat(rows.map((item) => item.bytes)));
+  layouts(memo).set(made, rows);
   // The next state reads this tree's entries: given now, they are not parsed back from its bytes.
   seedTreeEntries(root, made, entries, memo);
   return made;
+}
+
+/** One entry of a tree object as git writes it ("<mode> <name>\0<raw id>"), with the key git sorts it by. */
+interface Row {
+  key: string;
+  bytes: Buffer;
+}
+
+/** git sorts a folder's name as if it ended in '/'. */
+const sortKey = (name: string, entry: Entry): string => (entry.type === 'tree' ? `${name}/` : name);
+
+function row(name: string, entry: Entry): Row {
+  const mode = entry.type === 'tree' ? '40000' : entry.mode;
+  // Every byte is written below: a slice of the shared pool, not a zeroed buffer of its own.
+  const bytes = Buffer.allocUnsafe(mode.length + 1 + Buffer.byteLength(name) + 1 + entry.oid.length / 2);
+  let at = bytes.write(`${mode} `, 0, 'latin1');
+  at += bytes.write(name, at, 'utf8');
+  bytes[at++] = 0;
+  bytes.write(entry.oid, at, 'hex');
+  return { key: sortKey(name, entry), bytes };
+}
+
+/**
+ * git's order of names is by bytes (UTF-8). UTF-16 code units sort as UTF-8 bytes do unless one of
+ * the two holds a character beyond U+FFFF: only then are they compared as bytes.
+ */
+function compareKeys(a: string, b: string): number {
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** `rows` (the rows of `before`) with the entries of the names in `touched` as `after` has them. */
+function changedRows(rows: readonly Row[], touched: ReadonlySet<string>, before: ReadonlyMap<string, Entry>, after: ReadonlyMap<string, Entry>): readonly Row[] {
+  const changed = [...rows];
+  for (const name of touched) {
+    const old = before.get(name);
+    if (old !== undefined) {
+      const found = search(changed, sortKey(name, old));
+      // Rows always hold their tree's entries; should they ever not, the entries decide.
+      if (!found.found) return sortedRows(after);
+      changed.splice(found.at, 1);
+    }
+    const now = after.get(name);
+    if (now !== undefined) changed.splice(search(changed, sortKey(name, now)).at, 0, row(name, now));
+  }
+  return changed;
+}
+
+function sortedRows(entries: ReadonlyMap<string, Entry>): readonly Row[] {
+  return [...entries].map(([name, entry]) => row(name, entry)).sort((a, b) => compareKeys(a.key, b.key));
+}
+
+/** Where `key` is in `rows` (sorted by key), or where it would go. */
+function search(rows: readonly Row[], key: string): { at: number; found: boolean } {
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const order = compareKeys(rows[middle]!.key, key);
+    if (order === 0) return { at: middle, found: true };
+    if (order < 0) low = middle + 1;
+    else high = middle;
+  }
+  return { at: low, found: false };
+}
+
+/** The rows of trees this memo made or changed, by object id: made once per tree, shared by the trees made from it. */
+const rowsByMemo = new WeakMap<GitMemo, Map<string, readonly Row[]>>();
+
+function layouts(memo: GitMemo): Map<string, readonly Row[]> {
+  let found = rowsByMemo.get(memo);
+  if (found === undefined) {
+    found = new Map();
+    rowsByMemo.set(memo, found);
+  }
+  return found;
+}
+
+/** The rows of tree `oid`: kept when it was made here, else sorted once from its entries. */
+function layoutOf(memo: GitMemo, oid: string, entries: ReadonlyMap<string, Entry>): readonly Row[] {
+  const known = layouts(memo).get(oid);
+  if (known !== undefined) return known;
+  const rows = sortedRows(entries);
+  layouts(memo).set(oid, rows);
+  return rows;
 }
 
 function store(memo: GitMemo, algorithm: string, type: 'blob' | 'tree', content: Buffer): string {

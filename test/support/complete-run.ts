@@ -1,10 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import type { WorkflowEnv } from '../../src/core/workflow-env.js';
 import type { CliResult } from './cli.js';
 import { git } from './git-fixture.js';
-import { T001_REPLY, T002_DIFF, twoTaskPlan, type Workspace } from './workflow-fixture.js';
+import { T001_REPLY, T002_DIFF, twoTaskPlan, workspace, type Workspace } from './workflow-fixture.js';
 
 /** Fails the test with the command's output when a step that must work does not. */
 export async function must(result: Promise<CliResult>, what: string): Promise<CliResult> {
@@ -52,6 +53,33 @@ export async function restorableCompleteRun(ws: Workspace): Promise<RestorableRu
       cpSync(saved, runDir, { recursive: true });
     },
     dispose: () => rmSync(saved, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * For a test file whose tests run in-process commands on one completeRun: the workspace is made
+ * before its first test and removed after its last. Read `ws`, `run` and `env()` inside the tests.
+ */
+export function sharedCompleteRun(): { readonly ws: Workspace; readonly run: string; env(): WorkflowEnv } {
+  let ws: Workspace | undefined;
+  let run: string | undefined;
+  before(async () => {
+    ws = await workspace();
+    run = await completeRun(ws);
+  });
+  after(() => ws?.close());
+  const made = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the shared run is made before the first test: read it inside a test');
+    return value;
+  };
+  return {
+    get ws() {
+      return made(ws);
+    },
+    get run() {
+      return made(run);
+    },
+    env: () => modelFreeEnv(made(ws).root),
   };
 }
 

@@ -8,7 +8,6 @@ import { countHunkHeaders } from '../../diff/hunk-count.js';
 
 import { loadRunPack } from '../run-pack.js';
 import { repairAndValidate, runRepoName } from '../repair-and-validate.js';
-import { convertAttemptReply } from '../edit-format/convert-attempt.js';
 import type { EditFormat } from '../../schema/run-files.js';
 import { fail, pass, short, skip, type Check } from './check.js';
 import { approvalEpochs, approvedPatches, attempts, looseJson, recordedApprovedPatches, recordedContextFiles, recordedTrees, type ApprovedPatch, type Attempt, type Epoch, type PatchCheckInput, type RecordedTrees } from './patch-records.js';
@@ -179,10 +178,11 @@ async function compareWithEngine(
     const reply = run.readText(attempt.raw);
     const base = manifest.repository.base_commit;
     // A converted reply was always made with the list of files shown (context_files): none means every one was hidden.
+    // The converters are loaded only for such a reply: they bring the diff library, which a run of diffs never needs.
     ({ outcome, validation } =
       format === 'diff'
         ? await repairAndValidate(repoRoot, base, before, reply, runRepoName(manifest), memo, visible)
-        : await convertAttemptReply(repoRoot, base, before, reply, format, runRepoName(manifest), memo, visible ?? []));
+        : await (await import('../edit-format/convert-attempt.js')).convertAttemptReply(repoRoot, base, before, reply, format, runRepoName(manifest), memo, visible ?? []));
   } catch (error) {
     return [fail(files.patch, NORMALIZATION, `the engine could not be re-run: ${(error as Error).message}`)];
   }
