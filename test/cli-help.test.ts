@@ -274,6 +274,10 @@ describe('the start-up path', () => {
       assert.equal(spawnSync('git', ['init', '-q'], { cwd: dir }).status, 0);
       const loaded = builtinsLoaded(['runs', '--runs-dir', dir], dir);
       assert.deepEqual(loaded.filter((name) => /^NativeModule (child_process|net|tty)$/.test(name)), []);
+      // Help too: whether to colour it is decided without the stream.
+      for (const args of [['--help'], ['status', '--help']]) {
+        assert.deepEqual(builtinsLoaded(args, dir).filter((name) => /^NativeModule (net|tty)$/.test(name)), [], `${args.join(' ')} created process.stdout`);
+      }
       // status reads what the checks recorded, not the code that runs them (child processes, and
       // the tree export with node:fs/promises).
       const status = builtinsLoaded(['status', '--run', 'no-such-run'], dir, 1);
