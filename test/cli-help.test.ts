@@ -10,8 +10,6 @@ import { Command } from 'commander';
 import { registerCommands } from '../src/cli/registry.js';
 import { suggestCommands } from '../src/cli/suggest-command.js';
 import { CLI, runCli } from './support/cli.js';
-import { completeRun } from './support/complete-run.js';
-import { workspace } from './support/workflow-fixture.js';
 
 /** Every command the registry declares, as the CLI sees them: a new one is covered without editing this file. */
 function registered(): readonly Command[] {
@@ -163,7 +161,7 @@ describe('the start-up path', () => {
   }
 
   /** V8's coverage of a run of the CLI: one entry per script the process loaded. */
-  function coverage(args: string[], cwd?: string): Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number; startOffset: number }> }> }> {
+  function coverage(args: string[], cwd?: string): Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }> {
     const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-startup-'));
     try {
       const folder = path.join(dir, 'coverage');
@@ -205,47 +203,6 @@ describe('the start-up path', () => {
     assert.deepEqual(unwanted, []);
     // zod through zod/mini only: classic zod builds every schema with dozens of methods.
     assert.deepEqual(modules.filter((m) => m.startsWith('node_modules/zod/v4/classic/')), []);
-  });
-
-  /**
-   * The schemas (src/schema/lazy.ts) a command built, by name: the bundle keeps each `X = lazy(() => ...)`
-   * as it is, so a builder function of the coverage is named by the text before it.
-   */
-  function schemasBuilt(args: string[], cwd: string): { built: string[]; lazy: string[] } {
-    const bundleFile = path.join(path.dirname(CLI), 'cli.js');
-    const source = readFileSync(bundleFile, 'utf8');
-    const bundle = coverage(args, cwd).find((script) => script.url === pathToFileURL(bundleFile).href);
-    if (!bundle) throw new Error('the coverage does not cover dist/cli/cli.js');
-    const built: string[] = [];
-    const lazy: string[] = [];
-    for (const fn of bundle.functions) {
-      const start = fn.ranges[0]!.startOffset;
-      const name = /\b([A-Z]\w*?)\d* = lazy\(\s*$/.exec(source.slice(Math.max(0, start - 80), start))?.[1];
-      if (name === undefined) continue;
-      lazy.push(name);
-      if (fn.ranges[0]!.count > 0) built.push(name);
-    }
-    return { built, lazy };
-  }
-
-  test('a command builds the schemas of the run files it reads, not the others', async () => {
-    const ws = await workspace();
-    try {
-      const run = await completeRun(ws);
-      for (const args of [['status', '--run', run], ['show', '--run', run], ['runs']]) {
-        const { built, lazy } = schemasBuilt(args, ws.root);
-        // What it reads: the manifest, the plan, the attempts' records and the decisions.
-        for (const name of ['Manifest', 'PlanResponse', 'ExecResponse', 'Approval']) assert.ok(built.includes(name), `${args[0]} did not build ${name}: ${built.join(', ')}`);
-        // What it never reads: the pack's manifest (the run keeps its own copy's sha256), undo and
-        // carry-over records, task files, and the audit line (appended, not parsed).
-        for (const name of ['PackManifest', 'UndoRecord', 'CarryOver', 'PlanImport', 'TaskFile', 'AuditEntry', 'Allowlist']) {
-          assert.ok(lazy.includes(name), `${name} is not built on first use`);
-          assert.ok(!built.includes(name), `${args[0]} built ${name}`);
-        }
-      }
-    } finally {
-      await ws.close();
-    }
   });
 
   /** Node's own modules loaded by the end of a run of the CLI, seen by a module preloaded with -r. */

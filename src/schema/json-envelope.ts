@@ -1,9 +1,8 @@
 import './zod.js';
 import * as z from 'zod/mini';
 import { Bool, NullableText, Text } from './leaves.js';
-import { real } from './lazy.js';
-import * as plan from './plan.js';
-import * as runFiles from './run-files.js';
+import { Plan } from './plan.js';
+import { Approval, CarryOver, CheckRecord, FixRecord, PatchValidationRecord } from './run-files.js';
 import {
   AddContextOutput,
   ApplyTaskOutput,
@@ -34,16 +33,6 @@ import {
  * the JSON Schema of all of them that docs/json-schema.json is generated from. Used by the tests
  * and the script that writes the schema, never by the CLI at run time.
  */
-
-// The very schema objects, not their stand-ins (lazy.ts): JSON Schema names them by identity.
-const Plan = real(plan.Plan);
-const [Approval, CarryOver, CheckRecord, FixRecord, PatchValidationRecord] = [
-  real(runFiles.Approval),
-  real(runFiles.CarryOver),
-  real(runFiles.CheckRecord),
-  real(runFiles.FixRecord),
-  real(runFiles.PatchValidationRecord),
-];
 
 const Int = z.int();
 

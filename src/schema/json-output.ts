@@ -1,24 +1,9 @@
 import './zod.js';
 import * as z from 'zod/mini';
 import { Bool, NullableNumber, NullableText, Num, PositiveInt, Sha256, Text } from './leaves.js';
-import { real } from './lazy.js';
-import * as plan from './plan.js';
-import * as runFiles from './run-files.js';
-
-// The very schema objects, not their stand-ins (lazy.ts): JSON Schema names them by identity.
-const [Plan, PlanTask] = [real(plan.Plan), real(plan.PlanTask)];
-const [AllowlistEntry, Approval, CarryOver, CheckRecord, ContextExclusion, ConversionRecord, EditFormat, ExecResponse, FixRecord, PatchValidationRecord] = [
-  real(runFiles.AllowlistEntry),
-  real(runFiles.Approval),
-  real(runFiles.CarryOver),
-  real(runFiles.CheckRecord),
-  real(runFiles.ContextExclusion),
-  real(runFiles.ConversionRecord),
-  real(runFiles.EditFormat),
-  real(runFiles.ExecResponse),
-  real(runFiles.FixRecord),
-  real(runFiles.PatchValidationRecord),
-];
+import { Plan, PlanTask } from './plan.js';
+import { AllowlistEntry, Approval, CarryOver, CheckRecord, ContextExclusion, ConversionRecord, ExecResponse, FixRecord, PatchValidationRecord } from './run-files.js';
+import { EditFormat } from './pack-manifest.js';
 
 /**
  * What `--json` prints, command by command: the one source of the shapes a script may rely on.

@@ -1,6 +1,5 @@
 import './zod.js';
 import * as z from 'zod/mini';
-import { lazy, real } from './lazy.js';
 import { Bool, PositiveInt, Text, Version } from './leaves.js';
 
 /**
@@ -8,93 +7,85 @@ import { Bool, PositiveInt, Text, Version } from './leaves.js';
  * full, or SEARCH/REPLACE blocks. Whatever the format, what a person reviews is a unified diff.
  */
 export const EDIT_FORMATS = ['diff', 'whole', 'search-replace'] as const;
-export const EditFormat = lazy(() => z.enum(EDIT_FORMATS));
+export const EditFormat = z.enum(EDIT_FORMATS);
 export type EditFormat = z.infer<typeof EditFormat>;
 
-export const GenerationParams = lazy(() =>
-  z.strictObject({
-    temperature: z.number().check(z.minimum(0)),
-    seed: z.int(),
-    top_k: z.int().check(z.minimum(0)),
-    top_p: z.number().check(z.minimum(0), z.maximum(1)),
-    repeat_penalty: z.number().check(z.minimum(0)),
-    num_ctx: PositiveInt,
-    num_predict: PositiveInt,
-    think: Bool,
-    /** The run's edit format; absent: diff. Never sent to the model server (only the prompts differ). */
-    edit_format: z.optional(real(EditFormat)),
-  }),
-);
+export const GenerationParams = z.strictObject({
+  temperature: z.number().check(z.minimum(0)),
+  seed: z.int(),
+  top_k: z.int().check(z.minimum(0)),
+  top_p: z.number().check(z.minimum(0), z.maximum(1)),
+  repeat_penalty: z.number().check(z.minimum(0)),
+  num_ctx: PositiveInt,
+  num_predict: PositiveInt,
+  think: Bool,
+  /** The run's edit format; absent: diff. Never sent to the model server (only the prompts differ). */
+  edit_format: z.optional(EditFormat),
+});
 export type GenerationParams = z.infer<typeof GenerationParams>;
 
 /**
  * A path of the repository a check may need but that git does not hold (node_modules, .venv):
  * relative, inside the repository, never .git. Linked into the checks' copy, not copied.
  */
-export const CheckLink = lazy(() =>
-  z.string().check(
-    z.refine((value) => value !== '' && !value.startsWith('/') && !value.includes('\0') && !value.split('/').some((part) => part === '..' || part === '.' || part === '' || part === '.git'), {
-      message: 'a check link is a relative path inside the repository, without "..", "." or .git',
-    }),
-  ),
+export const CheckLink = z.string().check(
+  z.refine((value) => value !== '' && !value.startsWith('/') && !value.includes('\0') && !value.split('/').some((part) => part === '..' || part === '.' || part === '' || part === '.git'), {
+    message: 'a check link is a relative path inside the repository, without "..", "." or .git',
+  }),
 );
 /** A shell command a person declared (init --check, or the pack's checks), run with `sh -c`. */
-export const CheckCommand = lazy(() => z.string().check(z.minLength(1), z.refine((value) => !value.includes('\0'), { message: 'a check holds no NUL byte' })));
+export const CheckCommand = z.string().check(z.minLength(1), z.refine((value) => !value.includes('\0'), { message: 'a check holds no NUL byte' }));
 
-const FormatPrompts = lazy(() =>
-  z.strictObject({
+const FormatPrompts = z.strictObject({
+  executor_system: z.string().check(z.minLength(1)),
+  executor_feedback: z.optional(z.string().check(z.minLength(1))),
+});
+
+export const PackManifest = z.strictObject({
+  schema_version: Version,
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*$/)),
+  version: z.string().check(z.minLength(1)),
+  description: Text,
+  prompts: z.strictObject({
+    planner_system: z.string().check(z.minLength(1)),
     executor_system: z.string().check(z.minLength(1)),
+    /**
+     * The wording of the user message that tells the executor what went wrong with its previous
+     * attempt (src/pack/template.ts). Optional: packs written before it existed still load, and a
+     * run with such a pack sends no feedback (run-task says so).
+     */
     executor_feedback: z.optional(z.string().check(z.minLength(1))),
-  }),
-);
-
-export const PackManifest = lazy(() =>
-  z.strictObject({
-    schema_version: Version,
-    id: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*$/)),
-    version: z.string().check(z.minLength(1)),
-    description: Text,
-    prompts: z.strictObject({
-      planner_system: z.string().check(z.minLength(1)),
-      executor_system: z.string().check(z.minLength(1)),
-      /**
-       * The wording of the user message that tells the executor what went wrong with its previous
-       * attempt (src/pack/template.ts). Optional: packs written before it existed still load, and a
-       * run with such a pack sends no feedback (run-task says so).
-       */
-      executor_feedback: z.optional(z.string().check(z.minLength(1))),
-      /**
-       * The executor's prompts for the formats other than diff (executor_system and executor_feedback
-       * above are the diff format's): the pack's own edit_format and each `run-task --edit-format`
-       * take theirs from here.
-       */
-      edit_formats: z.optional(
-        z.strictObject({
-          whole: z.optional(real(FormatPrompts)),
-          'search-replace': z.optional(real(FormatPrompts)),
-        }),
-      ),
-    }),
-    generation: real(GenerationParams),
-    timeout_ms: PositiveInt,
-    /** Size limits (bytes, reply_hunks in hunks, repo_files in paths); each one absent takes its default (packLimits). */
-    limits: z.optional(
+    /**
+     * The executor's prompts for the formats other than diff (executor_system and executor_feedback
+     * above are the diff format's): the pack's own edit_format and each `run-task --edit-format`
+     * take theirs from here.
+     */
+    edit_formats: z.optional(
       z.strictObject({
-        spec_bytes: z.optional(PositiveInt),
-        context_bytes: z.optional(PositiveInt),
-        reply_bytes: z.optional(PositiveInt),
-        patch_bytes: z.optional(PositiveInt),
-        reply_hunks: z.optional(PositiveInt),
-        repo_files: z.optional(PositiveInt),
-        whole_file_bytes: z.optional(PositiveInt),
+        whole: z.optional(FormatPrompts),
+        'search-replace': z.optional(FormatPrompts),
       }),
     ),
-    /** Commands run on every validated patch, in a copy of the repository (src/core/run-checks.ts). */
-    checks: z.optional(z.array(real(CheckCommand))),
-    /** Repository paths linked into that copy, e.g. ["node_modules"]. */
-    check_links: z.optional(z.array(real(CheckLink))),
   }),
-);
+  generation: GenerationParams,
+  timeout_ms: PositiveInt,
+  /** Size limits (bytes, reply_hunks in hunks, repo_files in paths); each one absent takes its default (packLimits). */
+  limits: z.optional(
+    z.strictObject({
+      spec_bytes: z.optional(PositiveInt),
+      context_bytes: z.optional(PositiveInt),
+      reply_bytes: z.optional(PositiveInt),
+      patch_bytes: z.optional(PositiveInt),
+      reply_hunks: z.optional(PositiveInt),
+      repo_files: z.optional(PositiveInt),
+      whole_file_bytes: z.optional(PositiveInt),
+    }),
+  ),
+  /** Commands run on every validated patch, in a copy of the repository (src/core/run-checks.ts). */
+  checks: z.optional(z.array(CheckCommand)),
+  /** Repository paths linked into that copy, e.g. ["node_modules"]. */
+  check_links: z.optional(z.array(CheckLink)),
+});
 export type PackManifest = z.infer<typeof PackManifest>;
 
 /**

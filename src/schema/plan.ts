@@ -1,6 +1,5 @@
 import './zod.js';
 import * as z from 'zod/mini';
-import { lazy, real } from './lazy.js';
 import { checkPatchPath } from '../diff/paths.js';
 import { unsafePathReason } from '../visible-text.js';
 
@@ -9,36 +8,30 @@ import { unsafePathReason } from '../visible-text.js';
  * the TypeScript types, the runtime validation and the JSON Schema sent to the model all come
  * from these definitions.
  */
-export const TaskId = lazy(() => z.string().check(z.regex(/^T\d{3}$/), z.describe('T followed by three digits, e.g. T001')));
+export const TaskId = z.string().check(z.regex(/^T\d{3}$/), z.describe('T followed by three digits, e.g. T001'));
 
-export const PlanTask = lazy(() =>
-  z.strictObject({
-    id: real(TaskId),
-    title: z.string().check(z.minLength(1), z.describe('a short imperative title')),
-    description: z.string().check(z.minLength(1), z.describe('what to change and why, concrete enough to write the diff')),
-    files: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.describe('repository-relative paths the task creates or changes')),
-    depends_on: z.array(real(TaskId)).check(z.describe('ids of earlier tasks this one needs')),
-    acceptance: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.describe('checks a reviewer can make')),
-    artifacts: z.array(z.literal('patch.diff')).check(z.minLength(1), z.maxLength(1)),
-  }),
-);
+export const PlanTask = z.strictObject({
+  id: TaskId,
+  title: z.string().check(z.minLength(1), z.describe('a short imperative title')),
+  description: z.string().check(z.minLength(1), z.describe('what to change and why, concrete enough to write the diff')),
+  files: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.describe('repository-relative paths the task creates or changes')),
+  depends_on: z.array(TaskId).check(z.describe('ids of earlier tasks this one needs')),
+  acceptance: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.describe('checks a reviewer can make')),
+  artifacts: z.array(z.literal('patch.diff')).check(z.minLength(1), z.maxLength(1)),
+});
 export type PlanTask = z.infer<typeof PlanTask>;
 
-export const Milestone = lazy(() =>
-  z.strictObject({
-    id: z.string().check(z.regex(/^M\d+$/), z.describe('M followed by a number, e.g. M1')),
-    title: z.string().check(z.minLength(1)),
-    tasks: z.array(real(PlanTask)).check(z.minLength(1)),
-  }),
-);
+export const Milestone = z.strictObject({
+  id: z.string().check(z.regex(/^M\d+$/), z.describe('M followed by a number, e.g. M1')),
+  title: z.string().check(z.minLength(1)),
+  tasks: z.array(PlanTask).check(z.minLength(1)),
+});
 export type Milestone = z.infer<typeof Milestone>;
 
-export const Plan = lazy(() =>
-  z.strictObject({
-    summary: z.string().check(z.minLength(1)),
-    milestones: z.array(real(Milestone)).check(z.minLength(1)),
-  }),
-);
+export const Plan = z.strictObject({
+  summary: z.string().check(z.minLength(1)),
+  milestones: z.array(Milestone).check(z.minLength(1)),
+});
 export type Plan = z.infer<typeof Plan>;
 
 let planSchemaJson: Record<string, unknown> | undefined;
@@ -50,7 +43,7 @@ let planSchemaJson: Record<string, unknown> | undefined;
  */
 export function planJsonSchema(): Record<string, unknown> {
   if (planSchemaJson === undefined) {
-    planSchemaJson = z.toJSONSchema(real(Plan)) as Record<string, unknown>;
+    planSchemaJson = z.toJSONSchema(Plan) as Record<string, unknown>;
     // The meta-schema URL is noise for a grammar compiler and the prompt; keep the body only.
     delete planSchemaJson.$schema;
   }
