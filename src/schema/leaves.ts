@@ -8,8 +8,8 @@ import * as z from 'zod/mini';
 export const SCHEMA_VERSION = 1;
 export const Version = z.literal(SCHEMA_VERSION);
 // The leaves every file's shape is made of, built once: a zod schema is immutable and can sit at
-// any number of fields, so each repeat of z.string() at a field would be start-up time spent for
-// nothing. Built when this module is first imported (not lazy.ts): every schema uses them.
+// any number of fields, and every command builds all of these at start-up, so each repeat of
+// z.string() at a field was start-up time spent for nothing.
 export const Text = z.string();
 export const NullableText = z.nullable(Text);
 export const Num = z.number();

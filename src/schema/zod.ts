@@ -1,8 +1,8 @@
 /**
  * zod's settings for the whole tool; the schema files import this module first.
  *
- * zod/mini, not the classic API: every command builds the schemas of the files it reads, and
- * classic attaches dozens of methods to each schema object; mini's functional checks make schemas that
+ * zod/mini, not the classic API: every command builds the schemas at start-up, and classic
+ * attaches dozens of methods to each schema object; mini's functional checks make schemas that
  * cost a fraction to build and, imported by name, a bundle a tenth the size. Same core, same
  * parsing, same messages: English is registered by classic itself, by mini only on request.
  */
