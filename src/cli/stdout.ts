@@ -53,14 +53,23 @@ function stdoutStream(): NodeJS.WriteStream {
  */
 export function stdoutIsTerminal(): boolean {
   if (stream) return stream.isTTY === true;
+  let stat;
   try {
-    const stat = fstatSync(1);
-    if (!stat.isCharacterDevice()) return false;
-    // `> /dev/null` is a character device too: told apart by its device number, as asking tty
-    // would load it, and net with it.
-    if (process.platform !== 'win32' && stat.rdev === statSync('/dev/null').rdev) return false;
+    stat = fstatSync(1);
   } catch {
     return false;
   }
+  if (!stat.isCharacterDevice()) return false;
+  // `> /dev/null` is a character device too: told apart by its device number, as asking tty
+  // would load it, and net with it.
+  if (process.platform !== 'win32' && stat.rdev === devNullDevice()) return false;
   return process.getBuiltinModule('node:tty').isatty(1);
+}
+
+function devNullDevice(): number | undefined {
+  try {
+    return statSync('/dev/null').rdev;
+  } catch {
+    return undefined;
+  }
 }
