@@ -206,12 +206,12 @@ describe('the start-up path', () => {
   });
 
   /** Node's own modules loaded by the end of a run of the CLI, seen by a module preloaded with -r. */
-  function builtinsLoaded(args: string[], cwd: string, exitCode = 0): string[] {
+  function builtinsLoaded(args: string[], cwd: string, exitCode = 0, stdout: 'pipe' | 'ignore' = 'pipe'): string[] {
     const out = path.join(cwd, '..', `loaded-${process.pid}.txt`);
     const probe = path.join(cwd, '..', `probe-${process.pid}.cjs`);
     writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join('\\n')));`);
     try {
-      const result = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const result = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', stdout, 'pipe'] });
       assert.equal(result.status, exitCode, result.stderr);
       const loaded = readFileSync(out, 'utf8').split('\n');
       assert.ok(loaded.includes('NativeModule fs'), 'the probe saw the modules');
@@ -231,6 +231,13 @@ describe('the start-up path', () => {
       assert.equal(spawnSync('git', ['init', '-q'], { cwd: dir }).status, 0);
       const loaded = builtinsLoaded(['runs', '--runs-dir', dir], dir);
       assert.deepEqual(loaded.filter((name) => /^NativeModule (child_process|net|tty)$/.test(name)), []);
+      // Help too, into a pipe or /dev/null (a character device, as a terminal is): whether to
+      // colour it is decided without the stream.
+      for (const stdout of ['pipe', 'ignore'] as const) {
+        for (const args of [['--help'], ['status', '--help']]) {
+          assert.deepEqual(builtinsLoaded(args, dir, 0, stdout).filter((name) => /^NativeModule (net|tty)$/.test(name)), [], `${args.join(' ')} into ${stdout} created process.stdout`);
+        }
+      }
       // status reads what the checks recorded, not the code that runs them (child processes, and
       // the tree export with node:fs/promises).
       const status = builtinsLoaded(['status', '--run', 'no-such-run'], dir, 1);

@@ -5,7 +5,7 @@ import { clearLive, jsonMode, printJsonOutcome } from './print.js';
 import { commandExitCode, registerCommands } from './registry.js';
 import { refuseMistypedOption } from './mistyped-option.js';
 import { reportError } from './report-error.js';
-import { writeStdout } from './stdout.js';
+import { stdoutIsTerminal, writeStdout } from './stdout.js';
 import { suggestCommands } from './suggest-command.js';
 
 /** The program's options that take a value, so that value is not read as the command's name. */
@@ -26,10 +26,30 @@ export function invokedName(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * commander's questions about standard output when it prints help (how wide, whether to colour),
+ * answered as it answers them, but without creating process.stdout to ask `isTTY`: for a pipe
+ * that loads net and streams, a tenth of `--help`. A pipe or a file is told apart without it, and
+ * gets commander's answers for a stream that is no terminal.
+ */
+function stdoutQuestions(defaults: OutputConfiguration): OutputConfiguration {
+  return {
+    // commander's width for a stream that is no terminal is none, which its help reads as 80.
+    getOutHelpWidth: () => (stdoutIsTerminal() ? defaults.getOutHelpWidth!() : 80),
+    getOutHasColors: () => {
+      if (stdoutIsTerminal()) return defaults.getOutHasColors!();
+      // commander's useColor(), which it does not export; no colour where it would ask the stream.
+      const env = process.env;
+      if (env['NO_COLOR'] || env['FORCE_COLOR'] === '0' || env['FORCE_COLOR'] === 'false') return false;
+      return Boolean(env['FORCE_COLOR']) || env['CLICOLOR_FORCE'] !== undefined;
+    },
+  };
+}
+
 function createProgram(only?: string, output: OutputConfiguration = { writeOut: writeStdout }): Command {
   const program = new Command();
   // Before the commands are added: they copy the program's output settings when created.
-  program.configureOutput(output);
+  program.configureOutput({ ...stdoutQuestions({ ...program.configureOutput() }), ...output });
   program
     .name('llm-orchestrator')
     .description('Plan and carry out code changes with local models, one approved, recorded step at a time.')

@@ -1,4 +1,4 @@
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, statSync, writeSync } from 'node:fs';
 
 /**
  * Standard output, written straight to file descriptor 1.
@@ -48,15 +48,28 @@ function stdoutStream(): NodeJS.WriteStream {
 }
 
 /**
- * Whether standard output is a terminal, without creating process.stdout: a pipe or a file is
- * told apart by fstat alone; only a character device (a terminal, or /dev/null) is asked of tty.
+ * Whether standard output is a terminal, without creating process.stdout: a pipe, a file or
+ * /dev/null is told apart by fstat alone; only another character device is asked of tty.
  */
 export function stdoutIsTerminal(): boolean {
   if (stream) return stream.isTTY === true;
+  let stat;
   try {
-    if (!fstatSync(1).isCharacterDevice()) return false;
+    stat = fstatSync(1);
   } catch {
     return false;
   }
+  if (!stat.isCharacterDevice()) return false;
+  // `> /dev/null` is a character device too: told apart by its device number, as asking tty
+  // would load it, and net with it.
+  if (process.platform !== 'win32' && stat.rdev === devNullDevice()) return false;
   return process.getBuiltinModule('node:tty').isatty(1);
+}
+
+function devNullDevice(): number | undefined {
+  try {
+    return statSync('/dev/null').rdev;
+  } catch {
+    return undefined;
+  }
 }
