@@ -169,8 +169,8 @@ function startsNextFile(t: LineTable, i: number): boolean {
 export function readReplyDiff(text: string): ReplyDiff {
   const table = new LineTable(text);
   const finalNewline = text.endsWith('\n');
-  const lines: DiffLine[] = [];
-  for (let i = 0; i < table.count; i++) lines.push(UNREAD);
+  // Made at its full size at once: grown line by line, a large reply's array is copied over and over.
+  const lines: DiffLine[] = new Array<DiffLine>(table.count).fill(UNREAD);
   const files: ReplyFile[] = [];
   const orphanHunks: ReplyHunk[] = [];
   const stray: number[] = [];
@@ -216,7 +216,8 @@ export function readReplyDiff(text: string): ReplyDiff {
     } else if (table.startsWith(i, HUNK)) {
       take(i);
       const found = readHunk(table, i, null);
-      const hunk: ReplyHunk = { ordinal: (cur?.hunks.length ?? orphanHunks.length) + 1, header: i, ...parseHeader(table.lineText(i)), body: [], trailing: found.trailing };
+      const { range, section } = parseHeader(table.lineText(i));
+      const hunk: ReplyHunk = { ordinal: (cur?.hunks.length ?? orphanHunks.length) + 1, header: i, range, section, body: [], trailing: found.trailing };
       if (cur === null) orphanHunks.push(hunk);
       else {
         pure.set(cur, (cur.hunks.length === 0 || pure.get(cur) === true) && found.pure);
