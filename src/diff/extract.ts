@@ -6,7 +6,8 @@
 import { isExtendedHeader, isFilePairAt, parseRange, scanHunkBody, TextLines, type LineSource } from './parse.js';
 import { excerpt, type Fix } from './types.js';
 
-export type ExtractResult = { diff: string; notes: string; fixes: Fix[] } | { error: string };
+/** `lines`: the diff's lines as extraction read them, when the diff is the whole reply (so they need not be read again). */
+export type ExtractResult = { diff: string; notes: string; fixes: Fix[]; lines?: TextLines } | { error: string };
 
 export interface ExtractOptions {
   /**
@@ -79,7 +80,7 @@ export function extractDiff(reply: string, options: ExtractOptions = {}): Extrac
       : `moved ${outside.length} line${outside.length === 1 ? '' : 's'} of prose outside the diff to the notes`;
     fixes.push(fix('strip-prose', detail, excerpt(outside.join('\n')), ''));
   }
-  return { diff, notes, fixes };
+  return diff === text ? { diff, notes, fixes, lines } : { diff, notes, fixes };
 }
 
 /** Lines [from, to) of `lines`, numbered from 0: a fenced block's content read as a reply of its own. */

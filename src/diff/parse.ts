@@ -117,8 +117,14 @@ export class ArrayLines implements LineSource {
   }
 }
 
+function grown(table: Uint32Array): Uint32Array {
+  const bigger = new Uint32Array(table.length * 2);
+  bigger.set(table);
+  return bigger;
+}
+
 /**
- * The lines splitLines would give for `text`, as offsets. With `dropCr`, a line's one final '\r'
+ * The lines splitLines would give for `text`, as offsets. With `dropsCr`, a line's one final '\r'
  * is no part of it (the lines a reply is classified by when its line endings are kept).
  */
 export class TextLines implements LineSource {
@@ -127,27 +133,35 @@ export class TextLines implements LineSource {
   private readonly starts: Uint32Array;
   constructor(
     readonly text: string,
-    private readonly dropCr = false,
+    /** Whether a line's final '\r' is left out of it. */
+    readonly dropsCr = false,
   ) {
+    // One pass over the text, the table grown as lines are found (a guess of 32 characters a line first).
+    let starts: Uint32Array = new Uint32Array((text.length >>> 5) + 2);
     let count = 0;
-    if (text !== '') {
-      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
-      if (!text.endsWith('\n')) count++;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+      if (++count + 1 > starts.length) starts = grown(starts);
+      starts[count] = at + 1;
+    }
+    if (text !== '' && !text.endsWith('\n')) {
+      if (++count + 1 > starts.length) starts = grown(starts);
+      starts[count] = text.length + 1;
     }
     this.length = count;
-    this.starts = new Uint32Array(count + 1);
-    let line = 0;
-    for (let at = text.indexOf('\n'); at >= 0 && line < count; at = text.indexOf('\n', at + 1)) this.starts[++line] = at + 1;
-    if (!text.endsWith('\n') && count > 0) this.starts[count] = text.length + 1;
+    this.starts = starts;
+  }
+  /** Whether line i's text (as `at` gives it) ended in '\r' that dropsCr left out. */
+  droppedCr(i: number): boolean {
+    return this.end(i) !== (this.starts[i + 1] as number) - 1;
   }
   /** Offset of line i's first character. */
   start(i: number): number {
     return this.starts[i] as number;
   }
-  /** Offset one past line i's text ('\r' excluded with dropCr). */
+  /** Offset one past line i's text ('\r' excluded with dropsCr). */
   end(i: number): number {
     const end = (this.starts[i + 1] as number) - 1;
-    return this.dropCr && end > (this.starts[i] as number) && this.text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    return this.dropsCr && end > (this.starts[i] as number) && this.text.charCodeAt(end - 1) === 13 ? end - 1 : end;
   }
   at(i: number): string | undefined {
     return i >= 0 && i < this.length ? this.text.slice(this.starts[i], this.end(i)) : undefined;
