@@ -13,7 +13,9 @@
  *    the built CLI's check-patch as a user runs it, timed alternately with `git apply --check` of
  *    the clean patch, with the peak memory (max RSS) of each process, from /usr/bin/time.
  *
- * Options: --cases DIR, --jobs N, --speed-only, --corpus-only, --real-only, --rounds N, --json FILE.
+ * Options: --cases DIR, --jobs N, --speed-only, --corpus-only, --real-only, --rounds N, --json FILE,
+ * --keep DIR (leave the real-content repository in DIR/repo and its patches in DIR, to profile
+ * check-patch on them without building them again).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ const { values: args } = parseArgs({
     'real-only': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
     json: { type: 'string' },
+    keep: { type: 'string' },
   },
 });
 
@@ -199,10 +202,14 @@ function packageSources(): string[] {
 }
 
 /** `files` package sources, spread over the list, committed; every tenth line edited as the clean diff. */
-function makeRealRepo(files: number): { repo: string; diff: string; sources: number } {
+function makeRealRepo(files: number, keep: string | undefined): { repo: string; diff: string; sources: number } {
   const all = packageSources();
   if (all.length < files) throw new Error(`only ${all.length} package source files to build a ${files}-file patch from`);
-  const repo = mkdtempSync(path.join(tmpdir(), 'bench-real-'));
+  const repo = keep === undefined ? mkdtempSync(path.join(tmpdir(), 'bench-real-')) : path.join(keep, 'repo');
+  if (keep !== undefined) {
+    rmSync(repo, { recursive: true, force: true });
+    mkdirSync(repo, { recursive: true });
+  }
   git(repo, 'init', '-q', '-b', 'main');
   const rel = Array.from({ length: files }, (_, i) => {
     const from = all[Math.floor((i * all.length) / files)]!;
@@ -242,11 +249,12 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 async function realContent() {
   const files = 1000;
-  const { repo, diff, sources } = makeRealRepo(files);
+  const keep = args.keep === undefined ? undefined : path.resolve(args.keep);
+  const { repo, diff, sources } = makeRealRepo(files, keep);
   const rounds = Math.max(1, Number(args.rounds));
   const cli = path.join(projectRoot, 'dist/cli/main.js');
   try {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bench-real-diffs-'));
+    const dir = keep ?? mkdtempSync(path.join(tmpdir(), 'bench-real-diffs-'));
     const cleanFile = path.join(dir, 'clean.diff');
     const brokenFile = path.join(dir, 'broken.diff');
     writeFileSync(cleanFile, diff);
@@ -273,7 +281,7 @@ async function realContent() {
       const ratios = runs.map((run, i) => run.ms / git[2 * i + (kind === 'clean' ? 0 : 1)]!.ms);
       rows.push({ name: `check-patch (${kind})`, ms: median(runs.map((x) => x.ms)), mb: runs[0]!.mb === null ? null : Math.max(...runs.map((x) => x.mb ?? 0)), ratio: median(ratios), ok: runs.every((x) => x.ok) });
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (keep === undefined) rmSync(dir, { recursive: true, force: true });
     const lines = ['', `real content (broken: no a/ b/, no diff --git, fenced): ${files} files from ${sources} package sources in node_modules, ${(Buffer.byteLength(diff) / 1e6).toFixed(1)} MB patch, ${hunks} hunks; built CLI, median of ${rounds} alternating rounds`];
     lines.push(`${'command'.padEnd(28)}${'ms'.padStart(8)}${'ratio'.padStart(8)}${'peak MB'.padStart(9)}  ok`);
     for (const r of rows) lines.push(`${r.name.padEnd(28)}${r.ms.toFixed(0).padStart(8)}${r.ratio.toFixed(2).padStart(8)}${(r.mb === null ? '-' : r.mb.toFixed(0)).padStart(9)}  ${r.ok ? 'yes' : 'NO'}`);
@@ -282,7 +290,7 @@ async function realContent() {
     process.stdout.write(lines.join('\n') + '\n');
     return rows;
   } finally {
-    rmSync(repo, { recursive: true, force: true });
+    if (keep === undefined) rmSync(repo, { recursive: true, force: true });
   }
 }
 

@@ -38,3 +38,27 @@ test('a 5 MB patch is repaired within a 44 MB heap: the hunk lines of one file a
   const child = spawnSync(process.execPath, ['--max-old-space-size=44', '--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(child.stdout, 'repaired', `exit ${child.status} ${child.signal ?? ''}: ${child.stderr.split('\n').find((l) => /heap|Error/.test(l)) ?? child.stderr.slice(0, 300)}`);
 });
+
+test('a 5 MB reply of 700,000 short lines is extracted, and its files found again for validation, within a 26 MB heap: no string per line', () => {
+  // Both read the reply through line offsets; splitting it into a string per line took more than
+  // 32 MB here (a sliced string and an array slot per line), so a child with a 26 MB old
+  // generation fails with "heap out of memory" if either splits it again.
+  const script = `
+    const { extractDiff } = await import(${JSON.stringify(new URL('../src/diff/extract.js', import.meta.url).href)});
+    const { parseDiffFiles } = await import(${JSON.stringify(new URL('../src/diff/parse.js', import.meta.url).href)});
+    const hunks = [];
+    for (let h = 0; h < 20; h++) hunks.push(\`@@ -\${h * 20 + 1},7 +\${h * 20 + 1},7 @@\\n a\${h}\\n b\${h}\\n c\${h}\\n-x = \${h};\\n+x = \${h + 1};\\n d\${h}\\n e\${h}\\n f\${h}\\n\`);
+    const body = hunks.join('');
+    const files = [];
+    for (let f = 0; f < 4000; f++) files.push(\`diff --git a/src/f\${f}.js b/src/f\${f}.js\\n--- a/src/f\${f}.js\\n+++ b/src/f\${f}.js\\n\${body}\`);
+    const reply = 'Here it is:\\n\`\`\`diff\\n' + files.join('') + '\`\`\`\\n';
+    files.length = 0;
+    const extracted = extractDiff(reply, { keepCr: true, keepTrailingLines: true });
+    if ('error' in extracted || extracted.diff.length < 5_000_000) throw new Error('not extracted');
+    const found = parseDiffFiles(extracted.diff);
+    if (found.length !== 4000 || found.some((f) => f.hunks.length !== 20 || !f.prefixed)) throw new Error('files not found');
+    process.stdout.write('read');
+  `;
+  const child = spawnSync(process.execPath, ['--max-old-space-size=26', '--max-semi-space-size=1', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(child.stdout, 'read', `exit ${child.status} ${child.signal ?? ''}: ${child.stderr.split('\n').find((l) => /heap|Error/.test(l)) ?? child.stderr.slice(0, 300)}`);
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { runs } from './support/fc-seed.js';
-import { addedLines, DiffParseError, formatDiff, parseDiff } from '../src/diff/parse.js';
+import { addedLines, DiffParseError, formatDiff, parseDiff, parseDiffFiles } from '../src/diff/parse.js';
 
 test('hunk extent comes from the lines, not from the header counts', () => {
   const text = ['--- a/x', '+++ b/x', '@@ -1,1 +1,1 @@', ' a', '+b', '+c', '--- a/y', '+++ b/y', '@@ -1,9 +1,9 @@', '-d', '+e', ''].join('\n');
@@ -47,5 +47,30 @@ test('parsing never loses a byte: joining the lines gives the input back', () =>
       }
     }),
     { numRuns: runs(1000) },
+  );
+});
+
+test('parseDiffFiles finds the same files, hunks and errors as parseDiff, for any diff-like text', () => {
+  const piece = fc.oneof(
+    fc.constantFrom('diff --git a/x b/x', 'diff --git a/y b/z', '--- a/x', '+++ b/x', '--- x', '+++ x', '--- /dev/null', '+++ /dev/null', '@@ -1,2 +1,2 @@', '@@ -1 +1 @@ f()', '@@ -0,0 +1 @@', '@@ ... @@', ' ctx', '-old', '+new', '', '\r', ' ctx\r', '\\ No newline at end of file', 'new file mode 100644', 'deleted file mode 100644', 'index 1234567..89abcde 100644', 'rename from x', 'rename to y', 'Binary files a/x and b/x differ', '-- x', 'prose'),
+    fc.string({ maxLength: 12 }),
+  );
+  const text = fc.tuple(fc.array(piece, { maxLength: 40 }), fc.boolean()).map(([parts, end]) => parts.join('\n') + (end ? '\n' : ''));
+  const outcome = (read: () => unknown): unknown => {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof DiffParseError) return `error: ${error.message}`;
+      throw error;
+    }
+  };
+  fc.assert(
+    fc.property(text, (t) => {
+      assert.deepEqual(
+        outcome(() => parseDiffFiles(t)),
+        outcome(() => parseDiff(t).files),
+      );
+    }),
+    { numRuns: runs(500) },
   );
 });

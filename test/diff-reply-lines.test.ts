@@ -11,6 +11,7 @@ import { LineTable, materializeHunks, readReplyDiff, releaseHunks } from '../src
 import { filesNeeded, repairReply, sameText } from '../src/diff/engine.js';
 import { rawReplyRefusal } from '../src/core/patch-policy.js';
 import { GitMemo } from '../src/git/memo.js';
+import { splitLines, TextLines } from '../src/diff/parse.js';
 
 /** What the engine read lines as before offsets: split on '\n', the last '\r' of each taken off. */
 function splitReference(text: string): Array<{ text: string; cr: boolean }> {
@@ -49,6 +50,30 @@ test('line offsets give the same lines, line endings and first characters as spl
     const table = new LineTable(text);
     assert.deepEqual(Array.from({ length: table.count }, (_, i) => table.line(i)), lines, JSON.stringify(text));
   }
+});
+
+test('TextLines gives the lines splitLines gives, with or without their final \\r, and says which it left out', () => {
+  fc.assert(
+    fc.property(linesText, (text) => {
+      const want = splitLines(text).lines;
+      for (const dropsCr of [false, true]) {
+        const lines = new TextLines(text, dropsCr);
+        assert.equal(lines.length, want.length);
+        want.forEach((line, i) => {
+          const cut = dropsCr && line.endsWith('\r');
+          const expected = cut ? line.slice(0, -1) : line;
+          assert.equal(lines.at(i), expected);
+          assert.equal(lines.droppedCr(i), cut);
+          assert.equal(lines.empty(i), expected === '');
+          assert.equal(Number.isNaN(lines.first(i)) ? -1 : lines.first(i), expected === '' ? -1 : expected.charCodeAt(0));
+          assert.equal(lines.startsWith(i, '--- '), expected.startsWith('--- '));
+        });
+        assert.equal(lines.at(want.length), undefined);
+        assert.equal(lines.startsWith(want.length, ''), false);
+      }
+    }),
+    { numRuns: runs(500) },
+  );
 });
 
 test("a hunk's lines are made for its file's repair only: read before or after, they throw rather than read as empty", () => {

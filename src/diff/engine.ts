@@ -163,7 +163,7 @@ let lastRead: { reply: string; extracted: ExtractResult; diff: ReplyDiff | null 
 function readReply(reply: string): { extracted: ExtractResult; diff: ReplyDiff | null } {
   if (lastRead?.reply !== reply) {
     const extracted = extractDiff(reply, { keepCr: true, keepTrailingLines: true });
-    lastRead = { reply, extracted, diff: 'error' in extracted ? null : readReplyDiff(extracted.diff) };
+    lastRead = { reply, extracted, diff: 'error' in extracted ? null : readReplyDiff(extracted.diff, extracted.lines) };
   }
   return lastRead;
 }

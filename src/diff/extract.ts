@@ -3,10 +3,11 @@
  * explanations, and reasoning models prepend a <think> block that may itself hold a draft diff;
  * none of that may reach git, and every byte we drop is logged as a Fix.
  */
-import { isExtendedHeader, isFilePairAt, isGitHeader, isHunkHeader, parseRange, scanHunkBody, splitLines } from './parse.js';
+import { isExtendedHeader, isFilePairAt, parseRange, scanHunkBody, TextLines, type LineSource } from './parse.js';
 import { excerpt, type Fix } from './types.js';
 
-export type ExtractResult = { diff: string; notes: string; fixes: Fix[] } | { error: string };
+/** `lines`: the diff's lines as extraction read them, when the diff is the whole reply (so they need not be read again). */
+export type ExtractResult = { diff: string; notes: string; fixes: Fix[]; lines?: TextLines } | { error: string };
 
 export interface ExtractOptions {
   /**
@@ -33,16 +34,16 @@ export function extractDiff(reply: string, options: ExtractOptions = {}): Extrac
     fixes.push(fix('crlf', `converted ${crlf} CRLF line ending${crlf === 1 ? '' : 's'} to LF`, '\r\n', '\n'));
   }
   text = stripThink(text, fixes);
-  const split = splitLines(text);
-  const { finalNewline } = split;
-  const rawLines = split.lines;
-  const lines = options.keepCr === true ? rawLines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)) : rawLines;
+  const finalNewline = text.endsWith('\n');
+  // The reply's lines as offsets: a line's string is made only where its text decides something
+  // (headers, fences, prose), never for each line of a large diff's hunks.
+  const lines = new TextLines(text, options.keepCr === true);
   const unfenced = findUnfenced(lines);
   const blocks = findFences(lines, unfenced).filter((b) => looksLikeDiff(lines, b.contentStart, b.contentEnd));
   // Inside a fence, too, the diff runs from its first header to its last hunk line: a model's
   // "Here it is:" or trailing blank lines inside the block are prose.
   const found = blocks.length > 0 ? blocks.map((b) => {
-    const inner = findUnfenced(lines.slice(b.contentStart, b.contentEnd));
+    const inner = findUnfenced(new WindowLines(lines, b.contentStart, b.contentEnd));
     return [b.contentStart + (inner[0]?.[0] ?? 0), b.contentStart + (inner[inner.length - 1]?.[1] ?? 0), b.contentEnd] as const;
   }) : unfenced.map(([s, e], k) => [s, e, unfenced[k + 1]?.[0] ?? lines.length] as const);
   const regions = found.map(([s, e, limit]) => {
@@ -57,20 +58,21 @@ export function extractDiff(reply: string, options: ExtractOptions = {}): Extrac
 
   // The last region keeps the reply's missing final newline, so the trailing-newline repair sees it.
   // Sliced from the text by offsets rather than joined from lines: a 5 MB diff is not copied twice.
-  const starts = lineStarts(rawLines);
   const diff = regions
-    .map(([s, e]) => (e > s ? text.slice(starts[s], e < lines.length ? starts[e] : text.length) : e === lines.length && !finalNewline ? '' : '\n'))
+    .map(([s, e]) => (e > s ? text.slice(lines.start(s), e < lines.length ? lines.start(e) : text.length) : e === lines.length && !finalNewline ? '' : '\n'))
     .join('');
   const fenceLines = new Set(blocks.flatMap((b) => (b.close === null ? [b.open] : [b.open, b.close])));
   const inDiff = new Uint8Array(lines.length);
   for (const [s, e] of regions) inDiff.fill(1, s, e);
-  const outside = lines.filter((_, i) => !fenceLines.has(i) && inDiff[i] === 0);
+  const outside: string[] = [];
+  for (let i = 0; i < lines.length; i++) if (!fenceLines.has(i) && inDiff[i] === 0) outside.push(lines.at(i) as string);
   const notes = outside.join('\n').replace(/\n{3,}/g, '\n\n').trim();
 
   blocks.forEach((b, k) => {
     const where = blocks.length > 1 ? `fenced block ${k + 1} of ${blocks.length}` : 'the fenced block';
     const missing = b.close === null ? ' (its closing fence is missing)' : '';
-    fixes.push(fix('strip-fences', `took the diff from ${where} opened by ${JSON.stringify(lines[b.open])}${missing}`, lines[b.open] ?? '', ''));
+    const open = lines.at(b.open);
+    fixes.push(fix('strip-fences', `took the diff from ${where} opened by ${JSON.stringify(open)}${missing}`, open ?? '', ''));
   });
   if (outside.length > 0) {
     const detail = notes === ''
@@ -78,18 +80,43 @@ export function extractDiff(reply: string, options: ExtractOptions = {}): Extrac
       : `moved ${outside.length} line${outside.length === 1 ? '' : 's'} of prose outside the diff to the notes`;
     fixes.push(fix('strip-prose', detail, excerpt(outside.join('\n')), ''));
   }
-  return { diff, notes, fixes };
+  return diff === text ? { diff, notes, fixes, lines } : { diff, notes, fixes };
 }
 
-/** Offset in the text of each line's first character. */
-function lineStarts(lines: readonly string[]): number[] {
-  const starts = new Array<number>(lines.length);
-  let at = 0;
-  for (let i = 0; i < lines.length; i++) {
-    starts[i] = at;
-    at += (lines[i] as string).length + 1;
+/** Lines [from, to) of `lines`, numbered from 0: a fenced block's content read as a reply of its own. */
+class WindowLines implements LineSource {
+  readonly length: number;
+  constructor(
+    private readonly lines: LineSource,
+    private readonly from: number,
+    to: number,
+  ) {
+    this.length = Math.max(0, to - from);
   }
-  return starts;
+  private has(i: number): boolean {
+    return i >= 0 && i < this.length;
+  }
+  at(i: number): string | undefined {
+    return this.has(i) ? this.lines.at(this.from + i) : undefined;
+  }
+  first(i: number): number {
+    return this.has(i) ? this.lines.first(this.from + i) : NaN;
+  }
+  startsWith(i: number, prefix: string): boolean {
+    return this.has(i) && this.lines.startsWith(this.from + i, prefix);
+  }
+  empty(i: number): boolean {
+    return this.has(i) && this.lines.empty(this.from + i);
+  }
+}
+
+const BACKTICK = 96;
+const TILDE = 126;
+
+/** Whether the line may open or close a fence: only then is its text read. */
+function fenceLike(lines: LineSource, i: number): boolean {
+  const c = lines.first(i);
+  return c === BACKTICK || c === TILDE;
 }
 
 function fix(kind: string, detail: string, before: string, after: string): Fix {
@@ -145,38 +172,38 @@ interface Fence {
  * same reason a fence line inside an unfenced diff that began before it does not open a block:
  * it is a Markdown file's context line that lost its leading space.
  */
-function findFences(lines: readonly string[], unfenced: ReadonlyArray<readonly [number, number]>): Fence[] {
+function findFences(lines: LineSource, unfenced: ReadonlyArray<readonly [number, number]>): Fence[] {
   const fences: Fence[] = [];
   const insideDiff = (i: number): boolean => unfenced.some(([s, e]) => s < i && i < e);
   let i = 0;
   while (i < lines.length) {
-    const m = /^(`{3,}|~{3,})/.exec(lines[i] as string);
-    if (!m || (m[1]?.startsWith('`') && (lines[i] as string).slice(m[0].length).includes('`')) || insideDiff(i)) {
+    const line = fenceLike(lines, i) ? (lines.at(i) as string) : '';
+    const m = /^(`{3,}|~{3,})/.exec(line);
+    if (!m || (m[1]?.startsWith('`') && line.slice(m[0].length).includes('`')) || insideDiff(i)) {
       i++;
       continue;
     }
     const marker = m[1] as string;
     const closeRe = new RegExp(`^${marker[0] === '`' ? '`' : '~'}{${marker.length},}[ \\t]*$`);
     let j = i + 1;
-    while (j < lines.length && !closeRe.test(lines[j] as string)) j++;
+    while (j < lines.length && !(fenceLike(lines, j) && closeRe.test(lines.at(j) as string))) j++;
     fences.push({ open: i, close: j < lines.length ? j : null, contentStart: i + 1, contentEnd: j });
     i = j + 1;
   }
   return fences;
 }
 
-function isDiffStart(lines: readonly string[], i: number): boolean {
-  const line = lines[i] as string;
-  return isGitHeader(line) || isFilePairAt(lines, i) || /^@@ -\d/.test(line);
+function isDiffStart(lines: LineSource, i: number): boolean {
+  return lines.startsWith(i, 'diff --git ') || isFilePairAt(lines, i) || (lines.startsWith(i, '@@ -') && /^@@ -\d/.test(lines.at(i) as string));
 }
 
-function looksLikeDiff(lines: readonly string[], start: number, end: number): boolean {
+function looksLikeDiff(lines: LineSource, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (isDiffStart(lines, i)) return true;
   return false;
 }
 
 /** Line ranges [start, end) of diff text in a reply without a fenced diff. */
-function findUnfenced(lines: readonly string[]): Array<readonly [number, number]> {
+function findUnfenced(lines: LineSource): Array<readonly [number, number]> {
   const regions: Array<readonly [number, number]> = [];
   let i = 0;
   while (i < lines.length) {
@@ -192,13 +219,12 @@ function findUnfenced(lines: readonly string[]): Array<readonly [number, number]
 }
 
 /** The first line after `start` that is no part of a diff: where the model's prose resumes. */
-function regionEnd(lines: readonly string[], start: number): number {
+function regionEnd(lines: LineSource, start: number): number {
   let j = start;
   while (j < lines.length) {
-    const line = lines[j] as string;
-    if (isHunkHeader(line)) j = lenientHunkEnd(lines, j, scanHunkBody(lines, j, parseRange(line).range).end);
+    if (lines.startsWith(j, '@@')) j = lenientHunkEnd(lines, j, scanHunkBody(lines, j, parseRange(lines.at(j) as string).range).end);
     else if (isFilePairAt(lines, j)) j += 2;
-    else if (isGitHeader(line) || isExtendedHeader(line)) j++;
+    else if (lines.startsWith(j, 'diff --git ') || isExtendedHeader(lines.at(j) as string)) j++;
     else break;
   }
   return j;
@@ -212,25 +238,24 @@ function regionEnd(lines: readonly string[], start: number): number {
  * The repair engine then checks them against the file (and refuses when they are prose inside a
  * hunk, not context), and moves those between hunks or files to the notes.
  */
-function lenientHunkEnd(lines: readonly string[], header: number, strictEnd: number): number {
+function lenientHunkEnd(lines: LineSource, header: number, strictEnd: number): number {
   let end = strictEnd;
   let j = strictEnd;
   let fence = false;
   while (j < lines.length) {
-    const line = lines[j] as string;
     // A hunk header after unmarked lines continues the diff, unless a fence closed it meanwhile
     // (the next block starts a diff of its own); a file header starts a diff of its own anyway.
-    if (isHunkHeader(line)) return fence ? end : j;
-    if (isGitHeader(line) || isFilePairAt(lines, j)) return end;
-    const c = line[0];
-    if (c === ' ' || c === '+' || c === '-' || c === '\\') {
+    if (lines.startsWith(j, '@@')) return fence ? end : j;
+    if (lines.startsWith(j, 'diff --git ') || isFilePairAt(lines, j)) return end;
+    const c = lines.first(j);
+    if (c === 32 || c === 43 || c === 45 || c === 92) {
       // A run of real hunk lines: let the strict scanner continue from here.
       end = Math.max(j + 1, scanHunkBody(lines, j - 1, null).end);
       j = end;
       fence = false;
       continue;
     }
-    if (/^(?:`{3,}|~{3,})/.test(line)) fence = true;
+    if (fenceLike(lines, j) && /^(?:`{3,}|~{3,})/.test(lines.at(j) as string)) fence = true;
     j++;
   }
   return end > header ? end : strictEnd;

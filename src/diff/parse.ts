@@ -80,6 +80,105 @@ export function splitLines(text: string): { lines: string[]; finalNewline: boole
   return { lines: (finalNewline ? text.slice(0, -1) : text).split('\n'), finalNewline };
 }
 
+/**
+ * The lines of a diff as the scanners here read them: from an array of line strings (parseDiff,
+ * which hands its lines out), or from offsets into the text (TextLines), where a line's string is
+ * made only when asked. Scanning a large patch then allocates nothing per body line.
+ */
+export interface LineSource {
+  readonly length: number;
+  /** Line i without its '\n' (undefined past the end). */
+  at(i: number): string | undefined;
+  /** Line i's first character's code; NaN for an empty line or past the end. */
+  first(i: number): number;
+  /** Whether line i exists and starts with `prefix` (which holds no '\n'). */
+  startsWith(i: number, prefix: string): boolean;
+  /** Whether line i exists and is empty. */
+  empty(i: number): boolean;
+}
+
+export class ArrayLines implements LineSource {
+  readonly length: number;
+  constructor(private readonly lines: readonly string[]) {
+    this.length = lines.length;
+  }
+  at(i: number): string | undefined {
+    return this.lines[i];
+  }
+  first(i: number): number {
+    const line = this.lines[i];
+    return line === undefined ? NaN : line.charCodeAt(0);
+  }
+  startsWith(i: number, prefix: string): boolean {
+    return this.lines[i]?.startsWith(prefix) ?? false;
+  }
+  empty(i: number): boolean {
+    return this.lines[i] === '';
+  }
+}
+
+function grown(table: Uint32Array): Uint32Array {
+  const bigger = new Uint32Array(table.length * 2);
+  bigger.set(table);
+  return bigger;
+}
+
+/**
+ * The lines splitLines would give for `text`, as offsets. With `dropsCr`, a line's one final '\r'
+ * is no part of it (the lines a reply is classified by when its line endings are kept).
+ */
+export class TextLines implements LineSource {
+  readonly length: number;
+  /** starts[i]: offset of line i; starts[length]: one past the last line's end (where its '\n' is or would be). */
+  private readonly starts: Uint32Array;
+  constructor(
+    readonly text: string,
+    /** Whether a line's final '\r' is left out of it. */
+    readonly dropsCr = false,
+  ) {
+    // One pass over the text, the table grown as lines are found (a guess of 32 characters a line first).
+    let starts: Uint32Array = new Uint32Array((text.length >>> 5) + 2);
+    let count = 0;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+      if (++count + 1 > starts.length) starts = grown(starts);
+      starts[count] = at + 1;
+    }
+    if (text !== '' && !text.endsWith('\n')) {
+      if (++count + 1 > starts.length) starts = grown(starts);
+      starts[count] = text.length + 1;
+    }
+    this.length = count;
+    this.starts = starts;
+  }
+  /** Whether line i's text (as `at` gives it) ended in '\r' that dropsCr left out. */
+  droppedCr(i: number): boolean {
+    return this.end(i) !== (this.starts[i + 1] as number) - 1;
+  }
+  /** Offset of line i's first character. */
+  start(i: number): number {
+    return this.starts[i] as number;
+  }
+  /** Offset one past line i's text ('\r' excluded with dropsCr). */
+  end(i: number): number {
+    const end = (this.starts[i + 1] as number) - 1;
+    return this.dropsCr && end > (this.starts[i] as number) && this.text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+  }
+  at(i: number): string | undefined {
+    return i >= 0 && i < this.length ? this.text.slice(this.starts[i], this.end(i)) : undefined;
+  }
+  first(i: number): number {
+    if (!(i >= 0 && i < this.length)) return NaN;
+    const at = this.starts[i] as number;
+    return at < this.end(i) ? this.text.charCodeAt(at) : NaN;
+  }
+  startsWith(i: number, prefix: string): boolean {
+    return i >= 0 && i < this.length && (this.starts[i] as number) + prefix.length <= this.end(i) && this.text.startsWith(prefix, this.starts[i]);
+  }
+  empty(i: number): boolean {
+    return i >= 0 && i < this.length && (this.starts[i] as number) === this.end(i);
+  }
+}
+
 export function formatDiff(lines: readonly string[], finalNewline: boolean): string {
   return lines.length === 0 ? '' : lines.join('\n') + (finalNewline ? '\n' : '');
 }
@@ -93,8 +192,13 @@ export function isHunkHeader(line: string): boolean {
 }
 
 /** `--- x` directly followed by `+++ y`: the start of a file patch without `diff --git`. */
-export function isFilePairAt(lines: readonly string[], i: number): boolean {
-  return (lines[i]?.startsWith('--- ') ?? false) && (lines[i + 1]?.startsWith('+++ ') ?? false);
+export function isFilePairAt(lines: readonly string[] | LineSource, i: number): boolean {
+  if (!isLineSource(lines)) return (lines[i]?.startsWith('--- ') ?? false) && (lines[i + 1]?.startsWith('+++ ') ?? false);
+  return lines.startsWith(i, '--- ') && lines.startsWith(i + 1, '+++ ');
+}
+
+function isLineSource(lines: readonly string[] | LineSource): lines is LineSource {
+  return !Array.isArray(lines);
 }
 
 export function isExtendedHeader(line: string): boolean {
@@ -104,18 +208,25 @@ export function isExtendedHeader(line: string): boolean {
 export function parseRange(line: string): { range: HunkRange | null; section: string } {
   const m = HUNK_RE.exec(line);
   if (!m) return { range: null, section: '' };
-  const nums = [m[1], m[2] ?? '1', m[3], m[4] ?? '1'].map(Number);
-  if (!nums.every(Number.isSafeInteger)) return { range: null, section: '' };
-  const [oldStart, oldCount, newStart, newCount] = nums as [number, number, number, number];
+  const oldStart = Number(m[1]);
+  const oldCount = m[2] === undefined ? 1 : Number(m[2]);
+  const newStart = Number(m[3]);
+  const newCount = m[4] === undefined ? 1 : Number(m[4]);
+  if (!(Number.isSafeInteger(oldStart) && Number.isSafeInteger(oldCount) && Number.isSafeInteger(newStart) && Number.isSafeInteger(newCount))) return { range: null, section: '' };
   const range = { oldStart, oldCount, newStart, newCount, oldCountGiven: m[2] !== undefined, newCountGiven: m[4] !== undefined };
   return { range, section: m[5] ?? '' };
 }
 
-function isBodyLine(lines: readonly string[], i: number): boolean {
-  const c = lines[i]?.[0];
-  if (c === '+' || c === ' ' || c === '\\') return true;
+const PLUS = 43;
+const SPACE = 32;
+const BACKSLASH = 92;
+const MINUS = 45;
+
+function isBodyLine(lines: LineSource, i: number): boolean {
+  const c = lines.first(i);
+  if (c === PLUS || c === SPACE || c === BACKSLASH) return true;
   // `--- a/x` + `+++ b/x` + `@@` is the next file of a plain diff, not a removed line.
-  return c === '-' && !(isFilePairAt(lines, i) && isHunkHeader(lines[i + 2] ?? ''));
+  return c === MINUS && !(isFilePairAt(lines, i) && lines.startsWith(i + 2, '@@'));
 }
 
 /**
@@ -123,16 +234,20 @@ function isBodyLine(lines: readonly string[], i: number): boolean {
  * the header are only used for one ambiguity: blank lines at the very end of a hunk are empty
  * context lines (a model stripped the space) only as far as the header needs them.
  */
-export function scanHunkBody(lines: readonly string[], header: number, range: HunkRange | null): { end: number; oldLines: number; newLines: number } {
+export function scanHunkBody(
+  lines: readonly string[] | LineSource,
+  header: number,
+  range: HunkRange | null,
+): { end: number; oldLines: number; newLines: number } {
+  const src = isLineSource(lines) ? lines : new ArrayLines(lines);
   let oldLines = 0;
   let newLines = 0;
   let i = header + 1;
-  while (i < lines.length) {
-    const line = lines[i] as string;
-    if (line === '') {
+  while (i < src.length) {
+    if (src.empty(i)) {
       let k = i;
-      while (lines[k] === '') k++;
-      if (k < lines.length && isBodyLine(lines, k)) {
+      while (src.empty(k)) k++;
+      if (k < src.length && isBodyLine(src, k)) {
         oldLines += k - i;
         newLines += k - i;
         i = k;
@@ -147,12 +262,13 @@ export function scanHunkBody(lines: readonly string[], header: number, range: Hu
       }
       break;
     }
-    if (!isBodyLine(lines, i)) break;
-    if (line[0] === ' ') {
+    if (!isBodyLine(src, i)) break;
+    const c = src.first(i);
+    if (c === SPACE) {
       oldLines++;
       newLines++;
-    } else if (line[0] === '-') oldLines++;
-    else if (line[0] === '+') newLines++;
+    } else if (c === MINUS) oldLines++;
+    else if (c === PLUS) newLines++;
     i++;
   }
   return { end: i, oldLines, newLines };
@@ -170,6 +286,19 @@ interface Builder {
 
 export function parseDiff(text: string): ParsedDiff {
   const { lines, finalNewline } = splitLines(text);
+  return { lines, finalNewline, files: parseFiles(new ArrayLines(lines)) };
+}
+
+/**
+ * The file patches parseDiff would find in `text`, read through offsets: no string per line is
+ * made, only for header lines. For a caller that needs the files, not the lines (validating a
+ * patch the engine just wrote).
+ */
+export function parseDiffFiles(text: string): FilePatch[] {
+  return parseFiles(new TextLines(text));
+}
+
+function parseFiles(lines: LineSource): FilePatch[] {
   const builders: Builder[] = [];
   let cur: Builder | null = null;
   const open = (start: number): Builder => {
@@ -179,18 +308,18 @@ export function parseDiff(text: string): ParsedDiff {
   };
   let i = 0;
   while (i < lines.length) {
-    const line = lines[i] as string;
-    if (isGitHeader(line)) {
+    if (lines.startsWith(i, 'diff --git ')) {
       cur = open(i);
-      cur.git = line.slice('diff --git '.length);
+      cur.git = (lines.at(i) as string).slice('diff --git '.length);
       i++;
     } else if (isFilePairAt(lines, i)) {
       // A `diff --git` header still waiting for its ---/+++ lines gets them; otherwise a new file.
       if (!cur || cur.git === undefined || cur.minus !== undefined || cur.hunks.length > 0) cur = open(i);
-      cur.minus = line.slice(4);
-      cur.plus = (lines[i + 1] as string).slice(4);
+      cur.minus = (lines.at(i) as string).slice(4);
+      cur.plus = (lines.at(i + 1) as string).slice(4);
       i += 2;
-    } else if (isHunkHeader(line)) {
+    } else if (lines.startsWith(i, '@@')) {
+      const line = lines.at(i) as string;
       if (!cur) {
         throw new DiffParseError(
           `line ${i + 1} starts a hunk (${JSON.stringify(line.slice(0, 60))}) before any file header: a diff needs '--- a/<path>' and '+++ b/<path>' lines before its hunks`,
@@ -201,9 +330,12 @@ export function parseDiff(text: string): ParsedDiff {
       cur.hunks.push({ header: i, end: body.end, range, section, oldLines: body.oldLines, newLines: body.newLines });
       i = body.end;
     } else {
-      if (cur && cur.hunks.length === 0 && isExtendedHeader(line)) {
-        cur.extended.push(line);
-        if (BINARY_RE.test(line)) cur.binary = true;
+      if (cur && cur.hunks.length === 0) {
+        const line = lines.at(i) as string;
+        if (isExtendedHeader(line)) {
+          cur.extended.push(line);
+          if (BINARY_RE.test(line)) cur.binary = true;
+        }
       }
       i++; // anything else is junk, kept verbatim
     }
@@ -211,10 +343,10 @@ export function parseDiff(text: string): ParsedDiff {
   if (builders.length === 0) {
     throw new DiffParseError("no file patch found: a diff needs 'diff --git' or '--- a/<path>' / '+++ b/<path>' lines");
   }
-  return { lines, finalNewline, files: builders.map((b) => finishFile(b, lines)) };
+  return builders.map((b) => finishFile(b, lines));
 }
 
-function finishFile(b: Builder, lines: readonly string[]): FilePatch {
+function finishFile(b: Builder, lines: LineSource): FilePatch {
   const ext = (prefix: string): string | undefined => {
     const line = b.extended.find((l) => l.startsWith(prefix));
     return line === undefined ? undefined : headerName(line.slice(prefix.length));
@@ -249,7 +381,7 @@ function finishFile(b: Builder, lines: readonly string[]): FilePatch {
   if (isNew || copy) oldPath = null;
   if (isDeleted) newPath = null;
   if (oldPath === null && newPath === null) {
-    throw new DiffParseError(`the file patch at line ${b.start + 1} (${JSON.stringify((lines[b.start] ?? '').slice(0, 60))}) names no file`);
+    throw new DiffParseError(`the file patch at line ${b.start + 1} (${JSON.stringify((lines.at(b.start) ?? '').slice(0, 60))}) names no file`);
   }
   const kind: FilePatch['kind'] =
     oldPath === null ? 'add' : newPath === null ? 'delete' : oldPath !== newPath || renameFrom !== undefined ? 'rename' : 'modify';

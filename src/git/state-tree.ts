@@ -7,7 +7,7 @@
 import { APPLY_MALLOC_ENV } from './apply-env.js';
 import { GitError } from '../errors.js';
 import { checkPatchPath } from '../diff/paths.js';
-import { DiffParseError, displayPath, parseDiff, type ParsedDiff } from '../diff/parse.js';
+import { DiffParseError, displayPath, parseDiff, parseDiffFiles, type FilePatch, type ParsedDiff } from '../diff/parse.js';
 import { EMPTY_TREE } from './repository.js';
 import { withGitMemo, type GitMemo } from './memo.js';
 import { changedPaths, readBlobs, treeOf } from './read-blobs.js';
@@ -249,21 +249,22 @@ export async function validatePatch(
   const report: PatchValidation = { ok: false, base, state_tree: null, result_tree: null, files: [], error: null };
   const refuse = (error: string): PatchValidation => ({ ...report, error });
   if (patch.trim() === '') return refuse('the patch is empty: it touches no file');
-  let parsed: ParsedDiff;
+  // With post-images the patch's lines are never read again: only its files are parsed, without
+  // a string per line of the patch.
+  let unverified: ParsedDiff | null = null;
+  let files: FilePatch[];
   try {
-    parsed = parseDiff(patch);
+    if (expected) files = parseDiffFiles(patch);
+    else ({ files } = unverified = parseDiff(patch));
   } catch (error) {
     if (error instanceof DiffParseError) return refuse(`the patch touches no file it can name: ${error.message}`);
     throw error;
   }
-  report.files = [...new Set(parsed.files.flatMap((f) => (f.kind === 'rename' ? [f.oldPath, f.newPath] : [displayPath(f)])))].filter(
+  report.files = [...new Set(files.flatMap((f) => (f.kind === 'rename' ? [f.oldPath, f.newPath] : [displayPath(f)])))].filter(
     (p): p is string => p !== null && p !== '',
   );
-  const precheck = precheckFiles(parsed, report.files);
+  const precheck = precheckFiles(files, report.files);
   if (precheck) return refuse(precheck);
-  // The parsed patch is needed after git's apply only without post-images; held, it would keep an
-  // object per line of the patch in memory while git runs.
-  const unverified = expected ? null : parsed;
 
   return withGitMemo(memo, async (m) => {
     const state = await stateTree(root, base, approvedPatches, m);
@@ -281,13 +282,13 @@ export async function validatePatch(
   });
 }
 
-function precheckFiles(parsed: ParsedDiff, paths: string[]): string | null {
+function precheckFiles(files: readonly FilePatch[], paths: string[]): string | null {
   if (paths.length === 0) return 'the patch touches no file';
   for (const path of paths) {
     const reason = checkPatchPath(path);
     if (reason) return `${JSON.stringify(path)} ${reason}`;
   }
-  const unprefixed = parsed.files.find((f) => !f.prefixed);
+  const unprefixed = files.find((f) => !f.prefixed);
   if (unprefixed) {
     const name = displayPath(unprefixed);
     return `the diff for ${name} lacks the a/ and b/ path prefixes, so git would patch a different path: write '--- a/${name}' and '+++ b/${name}'`;

@@ -82,6 +82,11 @@ export function lineIndex(file: BaseFile, kind: KeyKind): LineIndex {
 export function trimKeyPositions(file: BaseFile, wanted: Iterable<string>): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const key of wanted) out.set(key, []);
+  return fillTrimPositions(file, out);
+}
+
+/** trimKeyPositions with the keys given as the map to fill (each key mapped to an empty list). */
+export function fillTrimPositions(file: BaseFile, out: Map<string, number[]>): Map<string, number[]> {
   const { lines } = file;
   for (let i = 0; i < lines.length; i++) out.get((lines[i] as string).trim())?.push(i);
   return out;
@@ -91,6 +96,11 @@ export function trimKeyPositions(file: BaseFile, wanted: Iterable<string>): Map<
 export function exactPositions(file: BaseFile, wanted: Iterable<string>): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const key of wanted) out.set(key, []);
+  return fillExactPositions(file, out);
+}
+
+/** exactPositions with the texts given as the map to fill (each text mapped to an empty list). */
+export function fillExactPositions(file: BaseFile, out: Map<string, number[]>): Map<string, number[]> {
   const { lines } = file;
   const cr = file.eol === '\r' || lines.some((l) => l.endsWith('\r'));
   for (let i = 0; i < lines.length; i++) out.get(cr ? plain(lines[i] as string) : (lines[i] as string))?.push(i);
@@ -100,5 +110,12 @@ export function exactPositions(file: BaseFile, wanted: Iterable<string>): Map<st
 /** The post-image as bytes: lines joined, and a final newline unless the file is empty or lacks one. */
 export function joinLines(lines: readonly string[], finalNewline: boolean): Buffer {
   if (lines.length === 0) return Buffer.alloc(0);
-  return Buffer.from(lines.join('\n') + (finalNewline ? '\n' : ''), 'utf8');
+  // Encoded straight into a buffer of its size: appending the final '\n' to the joined text first
+  // would make V8 copy the whole text once more before encoding it.
+  const text = lines.join('\n');
+  const size = Buffer.byteLength(text, 'utf8');
+  const out = Buffer.allocUnsafeSlow(size + (finalNewline ? 1 : 0));
+  out.write(text, 0, 'utf8');
+  if (finalNewline) out[size] = 10;
+  return out;
 }

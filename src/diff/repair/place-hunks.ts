@@ -13,7 +13,7 @@
  * would put it elsewhere (dropped-line-readings.ts). Otherwise the hunk is refused, naming the
  * candidate lines (unless the file's index line names the result of one, index-line.ts).
  */
-import { exactPositions, trimKeyPositions, type BaseFile } from './base-file.js';
+import { fillExactPositions, fillTrimPositions, type BaseFile } from './base-file.js';
 import { checkNoDroppedLineReading, readingsOf } from './dropped-line-readings.js';
 import { candidate, countsAgree, countsAgreeWithBlanks, statedStart, type Candidate, type HunkSpec } from './hunk-spec.js';
 import { locate, type FileKeys, type Tier } from './locate-hunk.js';
@@ -43,8 +43,8 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
   let exact: Map<string, number[]> | null = null;
   let trim: Map<string, number[]> | null = null;
   const keys: FileKeys = {
-    exact: () => (exact ??= exactPositions(file, new Set(specs.flatMap((s) => s.old.map((o) => o.text))))),
-    trim: () => (trim ??= trimKeyPositions(file, new Set(specs.flatMap((s) => s.old.map((o) => o.text.trim()))))),
+    exact: () => (exact ??= fillExactPositions(file, wantedKeys(specs, false))),
+    trim: () => (trim ??= fillTrimPositions(file, wantedKeys(specs, true))),
   };
   const options: Array<{ spec: HunkSpec; cands: Candidate[]; all: Candidate[]; alike: Map<Candidate, number>; tier: Tier | 'numbers' }> = specs.map((spec) => {
     if (spec.old.length === 0) {
@@ -101,6 +101,18 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
     if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, o.all, o.tier, keys, contextSeen, display);
     return { spec: o.spec, positions: c.positions, start: c.start, end: c.end, tier: o.tier, alike: o.alike.get(c) ?? 1 };
   });
+}
+
+/** Each old line of the hunks (trimmed with `trim`) mapped to an empty list of positions, without a list of them first. */
+function wantedKeys(specs: readonly HunkSpec[], trim: boolean): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const spec of specs) {
+    for (const o of spec.old) {
+      const key = trim ? o.text.trim() : o.text;
+      if (!out.has(key)) out.set(key, []);
+    }
+  }
+  return out;
 }
 
 /** A hunk with no context or removed lines: only an empty file or the header can place it. */

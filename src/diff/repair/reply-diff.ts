@@ -5,7 +5,7 @@
  * bare or placeholder `@@` lines, context lines that lost their leading space, stray lines
  * between files. Deciding what those mean needs the base file and happens later.
  */
-import { isExtendedHeader, parseRange, type HunkRange } from '../parse.js';
+import { isExtendedHeader, parseRange, TextLines, type HunkRange } from '../parse.js';
 
 /** A line of the diff without its '\n'; `cr` says whether it ended in '\r' (removed from text). */
 export interface DiffLine {
@@ -81,40 +81,28 @@ export interface ReplyDiff {
 
 /**
  * The diff's lines as offsets into its text: each line's string is made only when asked, so
- * finding a large reply's files and hunks allocates nothing that stays.
+ * finding a large reply's files and hunks allocates nothing that stays. A line's '\r' is no part
+ * of its text (cr says whether it had one).
  */
 export class LineTable {
   readonly count: number;
-  /** starts[i]: offset of line i; starts[count]: one past the end of the last line (where its '\n' is or would be). */
-  private readonly starts: Uint32Array;
+  readonly text: string;
+  private readonly lines: TextLines;
 
-  constructor(readonly text: string) {
-    const finalNewline = text.endsWith('\n');
-    let count = 0;
-    if (text !== '') {
-      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
-      if (!finalNewline) count++;
-    }
-    this.count = count;
-    this.starts = new Uint32Array(count + 1);
-    let line = 0;
-    for (let at = text.indexOf('\n'); at >= 0 && line < count; at = text.indexOf('\n', at + 1)) this.starts[++line] = at + 1;
-    if (!finalNewline && count > 0) this.starts[count] = text.length + 1;
-  }
-
-  /** Offset one past the line's text, '\r' excluded. */
-  private end(i: number): number {
-    const end = (this.starts[i + 1] as number) - 1;
-    return end > (this.starts[i] as number) && this.text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+  /** `lines`: the same text's lines already read, '\r' dropped (extraction's, when the diff is the whole reply). */
+  constructor(text: string, lines?: TextLines) {
+    this.lines = lines !== undefined && lines.text === text && lines.dropsCr ? lines : new TextLines(text, true);
+    this.text = text;
+    this.count = this.lines.length;
   }
 
   cr(i: number): boolean {
-    return this.end(i) !== (this.starts[i + 1] as number) - 1;
+    return this.lines.droppedCr(i);
   }
 
   /** The line without its '\n' and '\r'. */
   lineText(i: number): string {
-    return this.text.slice(this.starts[i], this.end(i));
+    return this.text.slice(this.lines.start(i), this.lines.end(i));
   }
 
   line(i: number): DiffLine {
@@ -123,13 +111,13 @@ export class LineTable {
 
   /** Whether the line's text starts with `prefix` (which holds no '\r' or '\n'). */
   startsWith(i: number, prefix: string): boolean {
-    return i < this.count && this.text.startsWith(prefix, this.starts[i]) && (this.starts[i] as number) + prefix.length <= this.end(i);
+    return this.lines.startsWith(i, prefix);
   }
 
   /** The line's first character's code, or -1 for an empty line. */
   first(i: number): number {
-    const at = this.starts[i] as number;
-    return at < this.end(i) ? this.text.charCodeAt(at) : -1;
+    const at = this.lines.start(i);
+    return at < this.lines.end(i) ? this.text.charCodeAt(at) : -1;
   }
 }
 
@@ -166,11 +154,11 @@ function startsNextFile(t: LineTable, i: number): boolean {
  * The diff's files and hunks, found in one pass over its lines. The lines of hunks are not
  * materialized: materializeHunks makes them (and the hunks' bodies) for the hunks of one file.
  */
-export function readReplyDiff(text: string): ReplyDiff {
-  const table = new LineTable(text);
+export function readReplyDiff(text: string, read?: TextLines): ReplyDiff {
+  const table = new LineTable(text, read);
   const finalNewline = text.endsWith('\n');
-  const lines: DiffLine[] = [];
-  for (let i = 0; i < table.count; i++) lines.push(UNREAD);
+  // Made at its full size at once: grown line by line, a large reply's array is copied over and over.
+  const lines: DiffLine[] = new Array<DiffLine>(table.count).fill(UNREAD);
   const files: ReplyFile[] = [];
   const orphanHunks: ReplyHunk[] = [];
   const stray: number[] = [];
@@ -216,7 +204,8 @@ export function readReplyDiff(text: string): ReplyDiff {
     } else if (table.startsWith(i, HUNK)) {
       take(i);
       const found = readHunk(table, i, null);
-      const hunk: ReplyHunk = { ordinal: (cur?.hunks.length ?? orphanHunks.length) + 1, header: i, ...parseHeader(table.lineText(i)), body: [], trailing: found.trailing };
+      const { range, section } = parseHeader(table.lineText(i));
+      const hunk: ReplyHunk = { ordinal: (cur?.hunks.length ?? orphanHunks.length) + 1, header: i, range, section, body: [], trailing: found.trailing };
       if (cur === null) orphanHunks.push(hunk);
       else {
         pure.set(cur, (cur.hunks.length === 0 || pure.get(cur) === true) && found.pure);
