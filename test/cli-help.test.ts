@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { registerCommands } from '../src/cli/registry.js';
 import { suggestCommands } from '../src/cli/suggest-command.js';
 import { CLI, runCli } from './support/cli.js';
+import { bundleCoverage, coverage } from './support/v8-coverage.js';
 
 /** Every command the registry declares, as the CLI sees them: a new one is covered without editing this file. */
 function registered(): readonly Command[] {
@@ -153,26 +154,9 @@ describe('the start-up path', () => {
    * initialised. Paths are given from node_modules/ on, wherever that folder is.
    */
   function initialised(args: string[], cwd?: string): string[] {
-    const bundle = coverage(args, cwd).find((script) => script.url === pathToFileURL(path.join(path.dirname(CLI), 'cli.js')).href);
-    if (!bundle) throw new Error('the coverage does not cover dist/cli/cli.js');
-    return bundle.functions
+    return bundleCoverage(coverage(args, { cwd })).functions
       .filter((fn) => /^src\/|node_modules\//.test(fn.functionName) && fn.ranges[0]!.count > 0)
       .map((fn) => fn.functionName.replace(/^.*?node_modules\//, 'node_modules/'));
-  }
-
-  /** V8's coverage of a run of the CLI: one entry per script the process loaded. */
-  function coverage(args: string[], cwd?: string): Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }> {
-    const dir = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-startup-'));
-    try {
-      const folder = path.join(dir, 'coverage');
-      // The command's exit code is not the point (an unknown run fails): what it initialised is.
-      const result = spawnSync(process.execPath, [CLI, ...args], { cwd: cwd ?? dir, env: { ...process.env, NODE_V8_COVERAGE: folder }, encoding: 'utf8' });
-      const files = existsSync(folder) ? readdirSync(folder) : [];
-      if (files.length !== 1) throw new Error(`no coverage written: ${result.stderr}`);
-      return (JSON.parse(readFileSync(path.join(folder, files[0]!), 'utf8')) as { result: ReturnType<typeof coverage> }).result;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   }
 
   test('tar, jsdiff, diff2html and hogan are in a file of their own, which only the commands that use them load', () => {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { verifyRun } from '../src/core/verify/verify-run.js';
 import { gitProcessesStarted } from '../src/git/run-git.js';
 import { sharedCompleteRun } from './support/complete-run.js';
+import { bundleCoverage, coverage } from './support/v8-coverage.js';
 
 const shared = sharedCompleteRun();
 
@@ -22,4 +23,18 @@ test('verify of a two-task run asks git each question once: a bounded number of 
     assert.ok(result.checks.some((check) => check.message.includes(`: ${name}: `)), `the ${name} check ran`);
   }
   assert.ok(started <= 8, `verify started ${started} git processes; at most 8 expected`);
+});
+
+/**
+ * verify asks the engine which base files each of the run's replies and patches needs, all at
+ * once, and then repairs them: each reply is read (extracted from its prose and scanned) once for
+ * both questions, not once for each (a tenth of verify's work at 100 tasks was reading replies twice).
+ * Counted by V8's coverage of the built CLI: three attempts and two approved patches are five reads.
+ */
+test('verify reads each reply and patch it re-runs the engine on once', () => {
+  const { ws, run } = shared;
+  const functions = bundleCoverage(coverage(['verify', '--run', run], { cwd: ws.root })).functions;
+  const calls = (name: string) => functions.filter((fn) => fn.functionName === name).reduce((sum, fn) => sum + fn.ranges[0]!.count, 0);
+  assert.equal(calls('repairReply'), 5, 'the engine is re-run on the three attempts and the two approved patches');
+  assert.equal(calls('extractDiff'), calls('repairReply'), 'each reply is extracted once');
 });

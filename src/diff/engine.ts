@@ -86,7 +86,7 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
   const { extracted, diff } = readReply(reply);
   // Read once for filesNeeded and this call; kept past it, the reply's lines would stay in memory
   // for as long as the command runs (through git's validation).
-  lastRead = null;
+  forgetRead(reply);
   if ('error' in extracted || diff === null) return failure({ file: null, hunk: null, reason: 'error' in extracted ? extracted.error : 'no diff', expected: null, found: null, closest: null }, '', []);
   const fixes: Fix[] = [...extracted.fixes];
   let notes = extracted.notes;
@@ -154,18 +154,37 @@ export function sameText(parts: readonly string[], text: string): boolean {
 }
 
 /**
- * The reply's diff, extracted and read. Callers ask filesNeeded and then repairReply about the same
- * reply, so what filesNeeded read is kept for the repairReply that follows (both only read it)
- * rather than parsed twice.
+ * Replies read by filesNeeded, kept for the repairReply that follows (both only read them) rather
+ * than parsed twice. Callers may ask filesNeeded about many replies before repairing any (verify
+ * checks every attempt at once), so several are kept, in the order read; repairReply takes its
+ * reply out, and the oldest go once the kept text passes READ_KEPT_CHARS, so a reply kept past its
+ * repair cannot hold its lines in memory for as long as the command runs.
  */
-let lastRead: { reply: string; extracted: ExtractResult; diff: ReplyDiff | null } | null = null;
+const readKept = new Map<string, ReadReply>();
+let readKeptChars = 0;
+const READ_KEPT_CHARS = 4 * 1024 * 1024;
 
-function readReply(reply: string): { extracted: ExtractResult; diff: ReplyDiff | null } {
-  if (lastRead?.reply !== reply) {
-    const extracted = extractDiff(reply, { keepCr: true, keepTrailingLines: true });
-    lastRead = { reply, extracted, diff: 'error' in extracted ? null : readReplyDiff(extracted.diff, extracted.lines) };
+interface ReadReply {
+  extracted: ExtractResult;
+  diff: ReplyDiff | null;
+}
+
+function readReply(reply: string): ReadReply {
+  const kept = readKept.get(reply);
+  if (kept !== undefined) return kept;
+  const extracted = extractDiff(reply, { keepCr: true, keepTrailingLines: true });
+  const read: ReadReply = { extracted, diff: 'error' in extracted ? null : readReplyDiff(extracted.diff, extracted.lines) };
+  readKept.set(reply, read);
+  readKeptChars += reply.length;
+  for (const oldest of readKept.keys()) {
+    if (readKeptChars <= READ_KEPT_CHARS || oldest === reply) break;
+    forgetRead(oldest);
   }
-  return lastRead;
+  return read;
+}
+
+function forgetRead(reply: string): void {
+  if (readKept.delete(reply)) readKeptChars -= reply.length;
 }
 
 function failure(refusal: Refusal, notes: string, fixes: Fix[]): RepairOutcome {
