@@ -61,7 +61,7 @@ export type { EngineOptions, ExpectedFile, FileSource, RepairOutcome, Refusal };
 
 /** Repository-relative paths whose base content the engine needs (old paths, and candidates such as the path without a doubled repository-name prefix). Pure, never throws. */
 export function filesNeeded(reply: string, options: EngineOptions): string[] {
-  const { extracted, diff } = readReply(reply);
+  const { diff } = readReply(reply);
   if (diff === null) return [];
   const out = new Set<string>();
   for (const file of diff.files) {
