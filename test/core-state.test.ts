@@ -32,6 +32,10 @@ const attempt = (n: number, valid: boolean, decision?: 'approved' | 'rejected'):
   errors: [],
   patchSha256: valid ? SHA : null,
   approval: decision ? approval(decision) : null,
+  // The state machine decides from the facts above alone.
+  response: () => assert.fail('the state is derived without reading exec.response.json'),
+  responseBytes: Buffer.alloc(0),
+  patchBytes: null,
 });
 const task = (id: string, deps: string[], attempts: AttemptFacts[] = []): TaskFacts => ({
   task: { id, title: id, description: 'd', files: ['f'], depends_on: deps, acceptance: ['a'], artifacts: ['patch.diff'], milestone: 'M1' },

@@ -2,7 +2,7 @@ import { RunFileError } from '../errors.js';
 import type { GitMemo } from '../git/memo.js';
 import { readBlobs } from '../git/read-blobs.js';
 import { buildStateTree, seedStateTree, treeIsComplete } from '../git/state-tree.js';
-import { Allowlist, ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
+import { Allowlist, type PatchValidationRecord } from '../schema/run-files.js';
 import { WorkflowError } from '../errors.js';
 import { sha256 as hashOf, type Run } from '../store/run-store.js';
 import { parseDiff } from '../diff/parse.js';
@@ -19,18 +19,23 @@ export interface ApprovedPatch {
   patch: string;
   sha256: string;
   /** Paths that exist after the patch (added or modified): the executor may see them. */
-  touched: string[];
+  readonly touched: string[];
   /**
    * The validation its attempt recorded, when audit.log records that exec.response.json as it is
    * now and git built the result; null for a carried patch or an unrecorded record.
    */
-  validated: PatchValidationRecord | null;
+  readonly validated: PatchValidationRecord | null;
 }
 
-/** The approved patches, in approval order, read from the run. */
+/**
+ * The approved patches, in approval order, read from the run. Each patch is checked against its
+ * approval here; what it touches and the validation its attempt recorded are worked out when first
+ * asked: approve-task needs the latest approval's record alone, run-task what each patch touched.
+ */
 export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPatch[] {
   return approvedAttempts(snapshot).map(({ taskId, attempt, path, sha256 }) => {
-    const bytes = run.readBytes(path);
+    // The bytes the snapshot hashed: what is checked against the approval is what is used.
+    const bytes = attempt?.patchBytes ?? run.readBytes(path);
     // What every later patch builds on must be the bytes that were approved, not what is there
     // now; a carried patch is bound to its sha256 by the carry-over record alone.
     if (attempt && attempt.patchSha256 !== attempt.approval!.subject.sha256) {
@@ -40,17 +45,27 @@ export function loadApprovedPatches(run: Run, snapshot: RunSnapshot): ApprovedPa
       throw new WorkflowError(`${path} no longer hashes to the sha256 ${taskId} was carried over with: it was changed after it was approved; run \`verify --run ${run.id}\``);
     }
     const patch = bytes.toString('utf8');
-    // A carried patch has no attempt of this revision: what it touches is read from the patch.
-    const responseBytes = attempt ? run.readBytes(attempt.files.response) : null;
-    const response = attempt ? run.parseJson(attempt.files.response, responseBytes!.toString('utf8'), ExecResponse) : null;
-    const files = response ? response.normalization.files : parseDiff(patch).files;
-    const recorded = response !== null && unrecordedReason(snapshot.recorded, attempt!.files.response, responseBytes!) === null;
+    let touched: string[] | undefined;
+    let validated: PatchValidationRecord | null | undefined;
     return {
       task: taskId,
       patch,
       sha256,
-      touched: files.flatMap((file) => (file.kind === 'delete' || !file.newPath ? [] : [file.newPath])),
-      validated: recorded && response.validation.ok && response.validation.result_tree !== null ? response.validation : null,
+      get touched(): string[] {
+        // Read from the approved bytes themselves (as for a carried patch, which has no attempt
+        // here): the attempt's record lists the same files, but its list of what the executor was
+        // shown grows with the run, so reading every record would make each step cost more than the last.
+        touched ??= parseDiff(patch).files.flatMap((file) => (file.kind === 'delete' || !file.newPath ? [] : [file.newPath]));
+        return touched;
+      },
+      get validated(): PatchValidationRecord | null {
+        if (validated === undefined) {
+          const response = attempt ? attempt.response() : null;
+          const recorded = response !== null && unrecordedReason(snapshot.recorded, attempt!.files.response, attempt!.responseBytes) === null;
+          validated = recorded && response.validation.ok && response.validation.result_tree !== null ? response.validation : null;
+        }
+        return validated;
+      },
     };
   });
 }

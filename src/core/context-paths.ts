@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { isWorkingFile } from '../files/repository-files.js';
 import { checkPatchPath } from '../diff/paths.js';
-import { Allowlist, ExecResponse } from '../schema/run-files.js';
+import { Allowlist } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { ALLOWLIST } from './layout.js';
 import { readRecordedJson } from './recorded-files.js';
@@ -49,12 +49,17 @@ export async function hiddenTaskFiles(session: RunSession, snapshot: RunSnapshot
 async function approvedChanges(run: Run, snapshot: RunSnapshot): Promise<{ touched: string[]; gone: Set<string> }> {
   const touched: string[] = [];
   const gone = new Set<string>();
-  for (const entry of approvedAttempts(snapshot)) {
-    // A patch carried over has no attempt of its own here: its files are read from the patch (the
-    // parser is loaded only then, so status stays light).
-    const files = entry.attempt
-      ? run.readJson(entry.attempt.files.response, ExecResponse).normalization.files
-      : (await import('../diff/parse.js')).parseDiff(run.readText(entry.path)).files;
+  const entries = approvedAttempts(snapshot);
+  // Each patch's files are read from the approved patch, as approved-state.ts does: its attempt's
+  // record lists the same, but every record also lists what the executor was shown, which grows
+  // with the run. The parser is loaded only when there is a patch, so status stays light.
+  const { parseDiff } = entries.length > 0 ? await import('../diff/parse.js') : { parseDiff: null };
+  for (const entry of entries) {
+    const attempt = entry.attempt;
+    const files =
+      attempt && (attempt.patchBytes === null || attempt.patchSha256 !== attempt.approval!.subject.sha256)
+        ? attempt.response().normalization.files
+        : parseDiff!((attempt?.patchBytes ?? run.readBytes(entry.path)).toString('utf8')).files;
     for (const file of files) {
       if (file.kind === 'delete' || file.kind === 'rename') {
         if (file.oldPath) gone.add(file.oldPath);

@@ -27,8 +27,8 @@ export function unrecordedReason(recorded: Recorded, rel: string, bytes: Buffer)
 
 /** Any decision record (an approval, a carry-over): the value only if the log records the file as it is now. */
 export function readCounted<T extends z.ZodMiniType>(run: Run, recorded: Recorded, rel: string, schema: T): { value: z.infer<T> | null; warning: string | null } {
-  if (!run.exists(rel)) return { value: null, warning: null };
-  const bytes = run.readBytes(rel);
+  const bytes = run.readBytesIfPresent(rel);
+  if (bytes === null) return { value: null, warning: null };
   const reason = unrecordedReason(recorded, rel, bytes);
   if (reason !== null) {
     return { value: null, warning: `${rel} is not counted as a decision: ${reason}; run \`verify --run ${run.id}\` to see what else changed` };

@@ -23,10 +23,21 @@ export interface RevisionFacts {
 export interface AttemptFacts {
   attempt: number;
   files: ReturnType<typeof attemptFiles>;
-  valid: boolean;
-  errors: string[];
+  /** Read from exec.response.json when first asked (response()). */
+  readonly valid: boolean;
+  readonly errors: string[];
   patchSha256: string | null;
   approval: Approval | null;
+  /**
+   * exec.response.json, parsed and schema-checked on first use and kept: a command reads the
+   * records of the attempts it decides on, not every attempt of the run (an approved attempt's
+   * state is its approval, which is read and checked here).
+   */
+  response(): ExecResponse;
+  /** The bytes of exec.response.json, read on first use and kept (what response() parses; for an audit check). */
+  readonly responseBytes: Buffer;
+  /** The bytes of patch.diff as read and hashed here (patchSha256), null when there is none. */
+  readonly patchBytes: Buffer | null;
 }
 
 export interface TaskFacts {
@@ -110,7 +121,7 @@ function loadRevision(run: Run, revision: number, decisions: DecisionReader): Re
   const executions = executionsRoot(revision, run.exists(files.carryOver));
   if (!valid) return { revision, valid, errors: response.validation.errors, plan: null, planSha256: null, approval, fileWarnings, carryOver, executions };
   const bytes = run.readBytes(files.plan);
-  const plan = run.readJson(files.plan, Plan);
+  const plan = run.parseJson(files.plan, bytes.toString('utf8'), Plan);
   return { revision, valid, errors: [], plan, planSha256: sha256(bytes), approval, fileWarnings, carryOver, executions };
 }
 
@@ -118,15 +129,31 @@ function loadAttempts(run: Run, taskId: string, root: string, decisions: Decisio
   const attempts: AttemptFacts[] = [];
   for (let attempt = 1; run.exists(attemptFiles(taskId, attempt, root).response); attempt++) {
     const files = attemptFiles(taskId, attempt, root);
-    const response = run.readJson(files.response, ExecResponse);
-    const valid = response.normalization.ok && response.validation.ok && run.exists(files.patch);
+    // Read once, and hashed: patchSha256 is of these bytes.
+    const patchBytes = run.readBytesIfPresent(files.patch);
+    // Read when first asked, then kept: what is checked against audit.log is what is parsed.
+    let bytes: Buffer | null = null;
+    let parsed: ExecResponse | null = null;
+    const responseBytes = (): Buffer => (bytes ??= run.readBytes(files.response));
+    const response = (): ExecResponse => (parsed ??= run.parseJson(files.response, responseBytes().toString('utf8'), ExecResponse));
     attempts.push({
       attempt,
       files,
-      valid,
-      errors: response.normalization.ok ? response.validation.errors : [response.normalization.error ?? 'no diff in the reply'],
-      patchSha256: run.exists(files.patch) ? sha256(run.readBytes(files.patch)) : null,
+      get valid() {
+        const record = response();
+        return record.normalization.ok && record.validation.ok && patchBytes !== null;
+      },
+      get errors() {
+        const record = response();
+        return record.normalization.ok ? record.validation.errors : [record.normalization.error ?? 'no diff in the reply'];
+      },
+      patchSha256: patchBytes === null ? null : sha256(patchBytes),
       approval: decisions.read(files.approval),
+      response,
+      get responseBytes() {
+        return responseBytes();
+      },
+      patchBytes,
     });
   }
   return attempts;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError, WorkflowError } from '../errors.js';
 import { attemptChecks, checkVerdict } from './check-records.js';
-import { ExecResponse, type Approval } from '../schema/run-files.js';
+import type { Approval } from '../schema/run-files.js';
 import { sha256 } from '../store/run-store.js';
 import { withGitMemo } from '../git/memo.js';
 import { loadApprovedPatches, seedApprovedState } from './approved-state.js';
@@ -50,7 +50,7 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
           `${taskId} attempt ${attempt.attempt} has no patch that validates, so it cannot be approved: \`run-task --run ${runId} --task ${taskId} --feedback "..."\` sends the model the failure with its reply and your note`,
         );
       }
-      const response = session.run.readJson(files.response, ExecResponse);
+      const response = attempt.response();
       const undeclared = response.undeclared_files ?? [];
       const current = attemptChecks(session.run, files, response);
       if (current.skipped === 'interrupted' && options.ackFailedChecks !== true) {
@@ -68,7 +68,8 @@ export async function decideTask(env: WorkflowEnv, runId: string, taskId: string
         throw new WorkflowError(`${taskId} attempt ${attempt.attempt} changes ${undeclared.join(', ')}, which the task does not declare: review those changes, then approve with --ack-undeclared (recorded), or reject it`);
       }
       const approved = loadApprovedPatches(session.run, snapshot);
-      const patch = session.run.readBytes(files.patch);
+      // The bytes the snapshot hashed (attempt.patchSha256, which the approval is bound to) are the ones validated.
+      const patch = attempt.patchBytes ?? session.run.readBytes(files.patch);
       // Re-checked against what is approved now: another patch may have been approved since this
       // one was validated. The patch must still apply exactly as written, with no repair at all.
       const base = session.manifest.repository.base_commit;

@@ -36,6 +36,10 @@ export class Run {
   ) {}
 
   private resolve(rel: string): string {
+    // The run's own names (executions/T001/exec.response.json): joined as they are, which is what
+    // path.resolve gives for them, without its walk over every character of the folder's path
+    // (a command asks for a few files per task). Anything else is resolved, then checked.
+    if (SIMPLE_PATH.test(rel) && path.sep === '/' && !this.dir.endsWith('/')) return `${this.dir}/${rel}`;
     const full = path.resolve(this.dir, rel);
     if (!full.startsWith(this.dir + path.sep)) throw new RunFileError(`refusing a path outside the run: ${rel}`);
     return full;
@@ -271,6 +275,9 @@ export class Run {
     return this.readText('audit.log').split('\n').filter((line) => line.length > 0);
   }
 }
+
+/** Names made of ordinary characters, with no empty, `.` or `..` part: inside the folder they are joined to. */
+const SIMPLE_PATH = /^(?!\.\.?(?:\/|$))[\w.-]+(?:\/(?!\.\.?(?:\/|$))[\w.-]+)*$/;
 
 interface Undo {
   rel: string;
