@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFakeOllama, type FakeOllama } from './support/fake-ollama.js';
 import { chatInput, rejectsWith } from './support/model-fixtures.js';
-import { MODEL, workspace, type Workspace } from './support/workflow-fixture.js';
+import { MODEL, workspace } from './support/workflow-fixture.js';
 import { createProvider } from '../src/model/create-provider.js';
 import { connectTargets } from '../src/model/connect-target.js';
 import { isLoopbackUrl } from '../src/model/base-url.js';

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CLI } from './support/cli.js';
 import { must } from './support/complete-run.js';
 import { MODEL, twoTaskPlan, workspace, packCopy, type Workspace } from './support/workflow-fixture.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CLI, type CliResult } from './support/cli.js';
+import { type CliResult } from './support/cli.js';
 import { must, planApprovedRun } from './support/complete-run.js';
 import { APP_JS, T001_REPLY, task, twoTaskPlan, workspace, packCopy, type Workspace } from './support/workflow-fixture.js';
 

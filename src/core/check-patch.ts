@@ -1,6 +1,5 @@
 import { readPersonFile } from '../files/person-files.js';
 import { fileProblem } from './person-feedback.js';
-import path from 'node:path';
 import { OrchestratorError } from '../errors.js';
 import { EMPTY_TREE, headCommit, resolveRevision } from '../git/repository.js';
 import type { ConversionResult, EditFormat } from '../diff/edit-formats/index.js';

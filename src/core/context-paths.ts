@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { isWorkingFile } from '../files/repository-files.js';
 import { checkPatchPath } from '../diff/paths.js';
 import { Allowlist } from '../schema/run-files.js';

@@ -1,5 +1,4 @@
 import { readPersonFile } from '../files/person-files.js';
-import path from 'node:path';
 import { OrchestratorError, WorkflowError } from '../errors.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import { validatePlan } from '../schema/plan.js';

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { OrchestratorError, UsageError, WorkflowError } from '../errors.js';
+import { WorkflowError } from '../errors.js';
 import { filesNeeded } from '../diff/engine.js';
 import { checkPatchPath } from '../diff/paths.js';
 import { pathKindAt } from '../git/tree-paths.js';

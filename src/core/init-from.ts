@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { OrchestratorError, UsageError, WorkflowError } from '../errors.js';
 import { resolveRevision } from '../git/repository.js';
 import { requireAllowedBaseUrl } from '../model/base-url.js';

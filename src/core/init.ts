@@ -5,7 +5,7 @@ import { EMPTY_TREE, headCommit } from '../git/repository.js';
 import { requireAllowedBaseUrl, resolveBaseUrl } from '../model/base-url.js';
 import { IN_PROCESS } from '../model/embedded/embedded-provider.js';
 import { recordedModelName } from '../model/embedded/model-file.js';
-import { DEFAULT_PACK_DIR, TOOL_NAME, TOOL_VERSION } from '../package-info.js';
+import { TOOL_NAME, TOOL_VERSION } from '../package-info.js';
 import type { Pack } from '../pack/load-pack.js';
 import { overLimit, packLimits, SCHEMA_VERSION, type EditFormat, type Manifest } from '../schema/run-files.js';
 import { choosePack } from './edit-format/choose-pack.js';

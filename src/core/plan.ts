@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { RecordedFailure, UsageError, WorkflowError } from '../errors.js';
 import type { ChatMessage } from '../model/types.js';
 import { planJsonSchema, planTasks, validatePlan, type Plan } from '../schema/plan.js';

@@ -1,6 +1,6 @@
 import './zod.js';
 import * as z from 'zod/mini';
-import { Bool, NullableNumber, NullableText, Num, PositiveInt, Sha256, Text } from './leaves.js';
+import { Bool, NullableText, Num, PositiveInt, Sha256, Text } from './leaves.js';
 import { Plan, PlanTask } from './plan.js';
 import { AllowlistEntry, Approval, CarryOver, CheckRecord, ContextExclusion, ConversionRecord, ExecResponse, FixRecord, PatchValidationRecord } from './run-files.js';
 import { EditFormat } from './pack-manifest.js';

@@ -1,7 +1,7 @@
 import './zod.js';
 import * as z from 'zod/mini';
 import { PlanTask } from './plan.js';
-import { Bool, NullableNumber, NullableText, Num, PositiveInt, SCHEMA_VERSION, Sha256, Text, Version } from './leaves.js';
+import { Bool, NullableNumber, NullableText, Num, PositiveInt, Sha256, Text, Version } from './leaves.js';
 import { CheckCommand, CheckLink, EditFormat, GenerationParams } from './pack-manifest.js';
 
 export { SCHEMA_VERSION } from './leaves.js';

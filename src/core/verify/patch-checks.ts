@@ -10,7 +10,7 @@ import { loadRunPack } from '../run-pack.js';
 import { repairAndValidate, runRepoName } from '../repair-and-validate.js';
 import type { EditFormat } from '../../schema/run-files.js';
 import { fail, pass, short, skip, type Check } from './check.js';
-import { approvalEpochs, approvedPatches, attempts, looseJson, recordedApprovedPatches, recordedContextFiles, recordedTrees, type ApprovedPatch, type Attempt, type Epoch, type PatchCheckInput, type RecordedTrees } from './patch-records.js';
+import { approvalEpochs, attempts, looseJson, recordedApprovedPatches, recordedContextFiles, recordedTrees, type ApprovedPatch, type Attempt, type Epoch, type PatchCheckInput, type RecordedTrees } from './patch-records.js';
 
 export type { PatchCheckInput };
 
