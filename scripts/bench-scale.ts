@@ -7,11 +7,15 @@
  *
  * - run-task and approve-task at the last tasks of the run (k = N-1 approved patches before them):
  *   time as a ratio to a bare `node -e ''` timed just before each step (median over the last
- *   three tasks), and the git processes the step started;
+ *   three tasks), and the git processes the step started; and the same at the first three tasks
+ *   (k = 0 to 2) of the same run, so a step at k=N-1 can be set against k=1 with the same plan;
  * - status, show, verify, report and export on the finished run, the same way (median of
  *   --rounds rounds);
  *
- * then the per-task slope of each (milliseconds per task, least squares over the sizes).
+ * then the per-task slope of each (milliseconds per task, least squares over the sizes), and the
+ * same table in CPU time (user + system of the command and the git processes it started, against
+ * a bare node's, from the children's times in /proc/self/stat; Linux only, 10 ms ticks), which
+ * the machine's load and a single start's noise move far less than wall time.
  *
  * git processes are counted by a `git` on PATH that logs a line and runs the real git: the CLI is
  * measured with it in place (one `sh` start more per git process), so a step that starts many git
@@ -66,22 +70,43 @@ function gitCount(): number {
   }
 }
 
-function bareMs(cwd: string): number {
+/** CPU time (ms) of this process's children that have exited and been waited for, git's under them included; null where /proc is not. */
+function childrenCpuMs(): number | null {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces: cutime and cstime are the 14th and 15th.
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+function bare(cwd: string): { ms: number; cpu: number | null } {
+  const cpuBefore = childrenCpuMs();
   const started = process.hrtime.bigint();
   spawnSync(process.execPath, ['-e', ''], { cwd, stdio: 'ignore' });
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpuAfter = childrenCpuMs();
+  return { ms, cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
 }
 
 interface Step {
   ms: number;
   bare: number;
   git: number;
+  /** CPU time of the command and its git processes, and of the bare start before it (null without /proc). */
+  cpu: number | null;
+  bareCpu: number | null;
 }
 
 /** One CLI command, timed start to exit, with the git processes it started; a failure stops the bench. */
 function step(ws: Workspace, argv: string[]): Promise<Step & { stdout: string }> {
-  const bare = bareMs(ws.root);
+  const baseline = bare(ws.root);
   const gitBefore = gitCount();
+  const cpuBefore = childrenCpuMs();
   return new Promise((resolve, reject) => {
     const env = { ...process.env, NO_COLOR: '1', OLLAMA_HOST: ws.fake.url, PATH: `${shim.dir}${path.delimiter}${process.env['PATH']}`, BENCH_GIT_LOG: shim.log };
     const started = process.hrtime.bigint();
@@ -94,7 +119,11 @@ function step(ws: Workspace, argv: string[]): Promise<Step & { stdout: string }>
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (code !== 0) reject(new Error(`${argv.join(' ')} exited ${code}: ${stdout}${stderr}`));
-      else resolve({ ms, bare, git: gitCount() - gitBefore, stdout });
+      else {
+        const cpuAfter = childrenCpuMs();
+        const cpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+        resolve({ ms, bare: baseline.ms, git: gitCount() - gitBefore, cpu, bareCpu: baseline.cpu, stdout });
+      }
     });
   });
 }
@@ -109,15 +138,20 @@ const median = (values: number[]): number => {
 
 interface Row {
   size: number;
-  steps: Record<string, { ratio: number; ms: number; git: number }>;
+  steps: Record<string, { ratio: number; ms: number; git: number; cpu_ratio: number | null; cpu_ms: number | null }>;
   build_s: number;
 }
 
-const summarize = (samples: Step[]) => ({
-  ratio: median(samples.map((s) => s.ms / s.bare)),
-  ms: median(samples.map((s) => s.ms)),
-  git: Math.max(...samples.map((s) => s.git)),
-});
+const summarize = (samples: Step[]) => {
+  const cpu = samples.every((s) => s.cpu !== null && s.bareCpu !== null && s.bareCpu > 0);
+  return {
+    ratio: median(samples.map((s) => s.ms / s.bare)),
+    ms: median(samples.map((s) => s.ms)),
+    git: Math.max(...samples.map((s) => s.git)),
+    cpu_ratio: cpu ? median(samples.map((s) => s.cpu! / s.bareCpu!)) : null,
+    cpu_ms: cpu ? median(samples.map((s) => s.cpu!)) : null,
+  };
+};
 
 async function measure(size: number): Promise<Row> {
   const ws = await workspace({ 'src/app.js': 'export const app = 1;\n' });
@@ -131,6 +165,8 @@ async function measure(size: number): Promise<Row> {
     await step(ws, ['approve-plan', '--run', run, '--by', 'Bench']);
     const runTask: Step[] = [];
     const approveTask: Step[] = [];
+    const runTaskFirst: Step[] = [];
+    const approveTaskFirst: Step[] = [];
     for (let i = 1; i <= size; i++) {
       ws.fake.enqueueReply({ content: manyTaskReply(i) });
       const ran = await step(ws, ['run-task', '--run', run, '--task', id(i)]);
@@ -140,9 +176,19 @@ async function measure(size: number): Promise<Row> {
         runTask.push(ran);
         approveTask.push(approved);
       }
+      // The first three: k = 0 .. 2, in the same run (the same plan), for k=1 against k=N-1.
+      if (i <= 3) {
+        runTaskFirst.push(ran);
+        approveTaskFirst.push(approved);
+      }
     }
     const build_s = (Date.now() - started) / 1000;
-    const steps: Row['steps'] = { 'run-task': summarize(runTask), 'approve-task': summarize(approveTask) };
+    const steps: Row['steps'] = {
+      'run-task, first 3': summarize(runTaskFirst),
+      'run-task': summarize(runTask),
+      'approve-task, first 3': summarize(approveTaskFirst),
+      'approve-task': summarize(approveTask),
+    };
     const out = mkdtempSync(path.join(tmpdir(), 'bench-scale-out-'));
     const commands: Array<[string, (round: number) => string[]]> = [
       ['status', () => ['status', '--run', run]],
@@ -199,6 +245,16 @@ async function main(): Promise<void> {
     console.log(`| ${label} | ${cells.join(' | ')} | ${Number.isNaN(perTask) ? '–' : perTask.toFixed(2)} |`);
   }
   console.log(`| building the run | ${rows.map((row) => `${row.build_s.toFixed(1)} s`).join(' | ')} | |`);
+  if (rows.every((row) => Object.values(row.steps).every((step) => step.cpu_ms !== null))) {
+    console.log('\nCPU time (user + system, the command and the git processes it started) as a ratio to a bare node\'s (median), and the per-task slope:');
+    console.log(`| step | ${rows.map((row) => `N=${row.size}`).join(' | ')} | slope (ms/task) |`);
+    console.log(`| --- | ${rows.map(() => '---').join(' | ')} | --- |`);
+    for (const label of labels) {
+      const cells = rows.map((row) => `${row.steps[label]!.cpu_ratio!.toFixed(1)}× (${row.steps[label]!.cpu_ms!.toFixed(0)} ms)`);
+      const perTask = slope(rows.map((row) => [row.size, row.steps[label]!.cpu_ms!]));
+      console.log(`| ${label} | ${cells.join(' | ')} | ${Number.isNaN(perTask) ? '–' : perTask.toFixed(2)} |`);
+    }
+  }
   if (args.json) writeFileSync(args.json, JSON.stringify({ cli, node: process.version, rows }, null, 2) + '\n');
 }
 
