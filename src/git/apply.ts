@@ -5,6 +5,7 @@
  */
 import { GitError } from '../errors.js';
 import { oneLine, runGit } from './run-git.js';
+import { crashPointAt } from '../crash-point.js';
 
 /** The user's whitespace settings (apply.whitespace=fix, ignoreWhitespace) must not change an approved patch. */
 const APPLY = ['-c', 'apply.ignoreWhitespace=no', 'apply', '--whitespace=nowarn'];
@@ -116,15 +117,5 @@ export function standingCommit(commits: readonly TaskCommit[], taskId: string, p
   return newest?.kind === 'apply' && newest.patchSha256 === patchSha256 ? newest : undefined;
 }
 
-/**
- * Test hook for the crash tests: with LLM_ORCHESTRATOR_CRASH_AT_GIT_WRITE=N the process kills
- * itself (SIGKILL, no clean-up) just before the Nth git command here that changes the repository.
- * Never set in normal use.
- */
-let gitWritesSoFar = 0;
-function crashPoint(): void {
-  const at = process.env['LLM_ORCHESTRATOR_CRASH_AT_GIT_WRITE'];
-  if (at === undefined) return;
-  gitWritesSoFar += 1;
-  if (gitWritesSoFar === Number(at)) process.kill(process.pid, 'SIGKILL');
-}
+/** Crash tests: LLM_ORCHESTRATOR_CRASH_AT_GIT_WRITE=N kills the process just before the Nth git command here that changes the repository. */
+const crashPoint = crashPointAt('LLM_ORCHESTRATOR_CRASH_AT_GIT_WRITE');

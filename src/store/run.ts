@@ -8,6 +8,7 @@ import type { AuditEntry } from '../schema/run-files.js';
 import { appendLine } from './append-line.js';
 import { LOCK_FILE } from './run-lock.js';
 import { isNoSpace, NODE_FS, NoSpaceError, writeFileWhole, type StoreFs } from './write-whole.js';
+import { crashPointAt } from '../crash-point.js';
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -286,14 +287,5 @@ interface Undo {
   previous: Buffer | null;
 }
 
-/**
- * Test hook for the crash tests: with LLM_ORCHESTRATOR_CRASH_AT_WRITE=N the process kills itself
- * (SIGKILL, no clean-up) just before its Nth write into a run. Never set in normal use.
- */
-let writesSoFar = 0;
-function crashPoint(): void {
-  const at = process.env['LLM_ORCHESTRATOR_CRASH_AT_WRITE'];
-  if (at === undefined) return;
-  writesSoFar += 1;
-  if (writesSoFar === Number(at)) process.kill(process.pid, 'SIGKILL');
-}
+/** Crash tests: LLM_ORCHESTRATOR_CRASH_AT_WRITE=N kills the process just before its Nth write into a run. */
+const crashPoint = crashPointAt('LLM_ORCHESTRATOR_CRASH_AT_WRITE');
