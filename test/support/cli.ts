@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import path from 'node:path';
@@ -27,4 +28,14 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
     // Killed by a signal: 128 + its number, as a shell reports it.
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 + constants.signals[signal] : -1), stdout, stderr }));
   });
+}
+
+/** What a person sees when something is wrong: one line, exit `code`, no stack trace. */
+export function oneLineError(result: CliResult, code: number, pattern: RegExp): string {
+  assert.equal(result.code, code, result.stdout + result.stderr);
+  const lines = result.stderr.split('\n').filter((line) => line !== '');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0]!, /^error: /);
+  assert.match(lines[0]!, pattern);
+  return lines[0]!;
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, runCli, type CliResult } from './cli.js';
@@ -112,4 +113,14 @@ export function packCopy(ws: Pick<Workspace, 'root'>, name: string, change: (man
   change(manifest);
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return name;
+}
+
+/** How many chat requests the fake server has received. */
+export function chatCount(ws: Workspace): number {
+  return ws.fake.requests.filter((request) => request.path === '/api/chat').length;
+}
+
+export async function verifies(ws: Workspace, run: string): Promise<void> {
+  const result = await ws.cli(['verify', '--run', run]);
+  assert.equal(result.code, 0, `verify ${run}: ${result.stdout}${result.stderr}`);
 }
