@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { runCli } from './support/cli.js';
 import { planApprovedRun } from './support/complete-run.js';
 import { DEFAULT_FAKE_MODELS } from './support/fake-ollama.js';
+import { planJsonSchema } from '../src/schema/plan.js';
 import { MODEL, T001_REPLY, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
 
 /**
@@ -76,6 +77,18 @@ describe('a model call: the listing is asked for early, the chat only after its 
     assert.equal(task.code, 0, task.stderr);
     assert.ok(task.git.length > 0 && task.git.every((line) => line === 'after-listing'), task.git.join(', '));
     assert.deepEqual(task.requests, ['GET /api/tags', 'POST /api/chat']);
+  });
+
+  test("the plan request carries the JSON Schema the sources convert from the plan's zod schema, in the prompt and as the format", async () => {
+    // The built CLI carries the schema the build converted; the sources here convert it themselves.
+    const run = await ws.init();
+    ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
+    const plan = await ws.cli(['plan', '--run', run]);
+    assert.equal(plan.code, 0, plan.stderr);
+    const request = ws.json(run, 'plan/plan.request.json');
+    assert.deepEqual(request.format, planJsonSchema());
+    const prompt = request.messages.at(-1).content as string;
+    assert.ok(prompt.endsWith(`matching this JSON Schema, nothing else:\n\n${JSON.stringify(planJsonSchema())}`), prompt.slice(-300));
   });
 
   test('a changed model still gets no chat request from plan or run-task, and nothing is written', async () => {
