@@ -47,8 +47,8 @@ export interface PlanFailure {
 
 export async function planRun(env: WorkflowEnv, runId: string): Promise<PlanResult> {
   const session = await openSession(env, runId);
+  const listing = listBaseFiles(session);
   return audited(session.run, env, 'plan', { run: runId }, async (record) => {
-    const listing = listBaseFiles(session);
     const snapshot = loadSnapshot(session.run);
     if (snapshot.current) {
       throw new WorkflowError(
@@ -68,9 +68,9 @@ export async function planRun(env: WorkflowEnv, runId: string): Promise<PlanResu
 }
 
 /**
- * The base commit's paths, asked of git as soon as the command holds the run (git works while the
- * run's records are read and checked), awaited where they are needed. A command that stops before
- * then leaves the promise unawaited: its failure is then nobody's news.
+ * The base commit's paths, asked of git as soon as the manifest names the commit (git works while
+ * the run is locked and its records are read and checked), awaited where they are needed. A
+ * command that stops before then leaves the promise unawaited: its failure is then nobody's news.
  */
 function listBaseFiles(session: RunSession): Promise<string[]> {
   const listing = baseFiles(session);
@@ -86,11 +86,11 @@ export interface ReviseOptions {
 export async function revisePlan(env: WorkflowEnv, runId: string, options: ReviseOptions): Promise<PlanResult> {
   const feedback = readFeedback(env, options);
   const session = await openSession(env, runId);
+  const listing = listBaseFiles(session);
   const args = { run: runId, feedback: options.feedback, feedback_file: options.feedbackFile };
   return audited(session.run, env, 'revise-plan', args, async (record) => {
     const snapshot = loadSnapshot(session.run);
     const latest = revisableRevision(snapshot, runId);
-    const listing = listBaseFiles(session);
     const pack = loadRunPack(session.run);
     const previous = previousRevision(session.run, latest);
     const early = startModelCall(session, 'planner');
