@@ -10,7 +10,7 @@ import { runCli } from './support/cli.js';
 import { planApprovedRun } from './support/complete-run.js';
 import { DEFAULT_FAKE_MODELS } from './support/fake-ollama.js';
 import { planJsonSchema } from '../src/schema/plan.js';
-import { MODEL, T001_REPLY, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
+import { MODEL, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
 
 /**
  * A `git` on PATH that holds every git process back until the model listing has reached the
@@ -62,21 +62,30 @@ describe('a model call: the listing is asked for early, the chat only after its 
     }
   }
 
-  test('plan and run-task ask for the listing while git reads the repository, then send the chat', async () => {
+  test('plan asks for the listing while git lists the base commit, then sends the chat', async () => {
     const run = await ws.init();
     ws.fake.enqueueReply({ content: JSON.stringify(twoTaskPlan()) });
     const plan = await withWaitingGit(['plan', '--run', run]);
     assert.equal(plan.code, 0, plan.stderr);
-    // Waited for by git, so sent before git's answer was needed: the base commit's listing.
+    // Held back until the listing arrived, so the listing was sent before git's answer was needed.
     assert.deepEqual(plan.git, ['after-listing']);
     assert.deepEqual(plan.requests, ['GET /api/tags', 'POST /api/chat']);
+  });
 
-    const approved = await planApprovedRun(ws);
-    ws.fake.enqueueReply({ content: T001_REPLY });
-    const task = await withWaitingGit(['run-task', '--run', approved, '--task', 'T001']);
-    assert.equal(task.code, 0, task.stderr);
-    assert.ok(task.git.length > 0 && task.git.every((line) => line === 'after-listing'), task.git.join(', '));
-    assert.deepEqual(task.requests, ['GET /api/tags', 'POST /api/chat']);
+  test('a run whose files the call depends on are not valid gets nothing sent, not even the listing', async () => {
+    const run = await ws.init();
+    const manifest = path.join(ws.root, 'runs', run, 'pack', 'manifest.json');
+    const original = readFileSync(manifest);
+    writeFileSync(manifest, '{ not json');
+    try {
+      const before = ws.fake.requests.length;
+      const plan = await ws.cli(['plan', '--run', run]);
+      assert.equal(plan.code, 1);
+      assert.match(plan.stderr, /manifest\.json/);
+      assert.deepEqual(ws.fake.requests.slice(before), []);
+    } finally {
+      writeFileSync(manifest, original);
+    }
   });
 
   test("the plan request carries the JSON Schema the sources convert from the plan's zod schema, in the prompt and as the format", async () => {

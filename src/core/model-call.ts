@@ -33,8 +33,9 @@ interface PreparedCall {
 
 /**
  * A model call's first request, the model listing whose digest callModel checks, sent ahead of
- * the call: a command starts it as soon as the run's records are checked, so the server answers
- * while git reads the repository and the prompt is built, instead of after. callModel still
+ * the call: a command starts it once it has read and checked every file of the run the call
+ * depends on (so a run that is not valid still gets nothing sent), and the server answers while
+ * git reads the repository and the prompt is built, instead of after. callModel still
  * awaits the answer where it asked for it before (after the prompt is known to fit num_ctx), and
  * checks it before the chat request is built and sent, so what is sent, in what order, and
  * every refusal and its message are unchanged. The listing has no body and names nothing of the

@@ -56,10 +56,12 @@ export async function planRun(env: WorkflowEnv, runId: string): Promise<PlanResu
       );
     }
     const pack = loadRunPack(session.run);
+    const spec = session.run.readText(SPEC);
+    // Every file of the run this call reads has been read: the listing may go (startModelCall).
     const early = startModelCall(session, 'planner');
     try {
       const paths = await listing;
-      const messages = plannerMessages(pack.plannerSystem, session.run.readText(SPEC), repositoryFilesText(session, paths), planJsonSchema());
+      const messages = plannerMessages(pack.plannerSystem, spec, repositoryFilesText(session, paths), planJsonSchema());
       return await requestPlan(session, snapshot.revisions.length + 1, messages, record, paths, early);
     } finally {
       early.close();
@@ -93,10 +95,11 @@ export async function revisePlan(env: WorkflowEnv, runId: string, options: Revis
     const latest = revisableRevision(snapshot, runId);
     const pack = loadRunPack(session.run);
     const previous = previousRevision(session.run, latest);
+    const spec = session.run.readText(SPEC);
     const early = startModelCall(session, 'planner');
     try {
       const paths = await listing;
-      const messages = revisionMessages(pack.plannerSystem, session.run.readText(SPEC), repositoryFilesText(session, paths), planJsonSchema(), previous, feedback);
+      const messages = revisionMessages(pack.plannerSystem, spec, repositoryFilesText(session, paths), planJsonSchema(), previous, feedback);
       return await requestPlan(session, snapshot.revisions.length + 1, messages, record, paths, early);
     } finally {
       early.close();
