@@ -125,7 +125,8 @@ const common = {
 async function planSchemaText() {
   const made = await build({ ...common, metafile: false, write: false, entryPoints: ['src/schema/plan.ts'], outfile: path.join(outdir, 'plan-schema.js') });
   const module = { exports: {} };
-  new Function('module', 'exports', 'require', made.outputFiles[0].text)(module, module.exports, Module.createRequire(import.meta.url));
+  const code = made.outputFiles.find((file) => file.path.endsWith('.js')).text;
+  new Function('module', 'exports', 'require', code)(module, module.exports, Module.createRequire(import.meta.url));
   return JSON.stringify(module.exports.planJsonSchema());
 }
 
