@@ -12,7 +12,9 @@
  *    against a minimal node:http client that sends the same requests (the model listing, then
  *    the same chat body, reading the streamed reply to its end), timed alternately. The
  *    difference is what the CLI adds around a model call: start-up, reading the run, writing the
- *    request, reply and plan files and the audit line. Target: at most 50 ms.
+ *    request, reply and plan files and the audit line. Target: at most 50 ms. The CPU time of both
+ *    (user + system, with the git processes the CLI starts) follows, which a loaded machine moves
+ *    far less than wall time.
  *
  * Exits 0 whatever the numbers, unless --strict: a shared CI runner's timing is too noisy for a
  * ratio to fail a build, so the gate is this report, read on a quiet machine (and --strict there).
@@ -21,7 +23,7 @@
  * main.js, e.g. an older one, to compare before and after on the same machine).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -92,8 +94,29 @@ function time(argv: string[], cwd: string): number {
   return elapsed;
 }
 
-/** The same, without blocking this process: the fake server answering the command lives here. */
-function timeAsync(argv: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): Promise<number> {
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/**
+ * CPU time (user + system) of this process's children that have ended, with theirs, in ms, from
+ * /proc/self/stat (Linux only, in clock ticks: 10 ms); null elsewhere.
+ */
+function childrenCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The same, without blocking this process: the fake server answering the command lives here.
+ * With the CPU time of the process and of what it started (git): nothing else of this process's
+ * children ends meanwhile.
+ */
+function timeAsync(argv: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): Promise<{ ms: number; cpu: number | null }> {
+  const cpuBefore = childrenCpuMs();
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, argv, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -101,7 +124,8 @@ function timeAsync(argv: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): P
   return new Promise((resolve, reject) =>
     child.on('close', (code) => {
       const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code === 0) resolve(elapsed);
+      const cpuAfter = childrenCpuMs();
+      if (code === 0) resolve({ ms: elapsed, cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore });
       else reject(new Error(`node ${argv.join(' ')} exited ${code}: ${stderr}`));
     }),
   );
@@ -145,6 +169,10 @@ interface ModelCallResult {
   plan_ms: number;
   client_ms: number;
   overhead_ms: number;
+  /** Medians of the CPU time (user + system, git's included) and of its per-round difference; null without /proc. */
+  plan_cpu_ms: number | null;
+  client_cpu_ms: number | null;
+  overhead_cpu_ms: number | null;
   ratio: number;
   requests_per_call: Record<string, number>;
   target_ms: number;
@@ -195,14 +223,14 @@ async function modelCall(): Promise<ModelCallResult> {
     const env = { ...ENV, OLLAMA_HOST: ws.fake.url };
     const reply = JSON.stringify(twoTaskPlan());
     /** A new run (init, untimed), then its plan: one model call. */
-    const plan = async (): Promise<{ ms: number; body: string; requests: string[] }> => {
+    const plan = async (): Promise<{ ms: number; cpu: number | null; body: string; requests: string[] }> => {
       const init = await ws.cli(['init', '--spec', 'spec.md', '--planner-model', MODEL, '--executor-model', MODEL]);
       if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
       ws.fake.enqueueReply({ content: reply });
       const before = ws.fake.requests.length;
-      const ms = await timeAsync([cli, 'plan', '--run', init.stdout.trim()], ws.root, env);
+      const { ms, cpu } = await timeAsync([cli, 'plan', '--run', init.stdout.trim()], ws.root, env);
       const sent = ws.fake.requests.slice(before);
-      return { ms, body: sent.find((r) => r.path === '/api/chat')!.body, requests: sent.map((r) => `${r.method} ${r.path}`) };
+      return { ms, cpu, body: sent.find((r) => r.path === '/api/chat')!.body, requests: sent.map((r) => `${r.method} ${r.path}`) };
     };
     const first = await plan();
     const body = path.join(scratch, 'chat.json');
@@ -217,19 +245,29 @@ async function modelCall(): Promise<ModelCallResult> {
     const planMs: number[] = [];
     const clientMs: number[] = [];
     const differences: number[] = [];
+    const cpu = { plan: [] as number[], client: [] as number[], differences: [] as number[] };
     for (let round = 0; round < rounds; round++) {
       ws.fake.enqueueReply({ content: reply });
       const c = await timeAsync(clientArgs, ws.root, env);
-      const p = (await plan()).ms;
-      planMs.push(p);
-      clientMs.push(c);
-      differences.push(p - c);
+      const p = await plan();
+      planMs.push(p.ms);
+      clientMs.push(c.ms);
+      differences.push(p.ms - c.ms);
+      if (p.cpu !== null && c.cpu !== null) {
+        cpu.plan.push(p.cpu);
+        cpu.client.push(c.cpu);
+        cpu.differences.push(p.cpu - c.cpu);
+      }
     }
     const overhead = median(differences);
+    const cpuMedian = (values: number[]): number | null => (values.length === 0 ? null : median(values));
     return {
       plan_ms: median(planMs),
       client_ms: median(clientMs),
       overhead_ms: overhead,
+      plan_cpu_ms: cpuMedian(cpu.plan),
+      client_cpu_ms: cpuMedian(cpu.client),
+      overhead_cpu_ms: cpuMedian(cpu.differences),
       ratio: median(planMs.map((p, i) => p / clientMs[i]!)),
       requests_per_call: requests,
       target_ms: MODEL_CALL_TARGET_MS,
@@ -261,6 +299,10 @@ async function main(): Promise<number> {
   console.log(`plan           ${call.plan_ms.toFixed(0).padStart(5)} ms   (requests: ${sent})`);
   console.log(`node:http      ${call.client_ms.toFixed(0).padStart(5)} ms   (a minimal client making the same requests)`);
   console.log(`difference     ${call.overhead_ms.toFixed(0).padStart(5)} ms   ${call.pass ? 'PASS' : 'FAIL'}   (ratio ${call.ratio.toFixed(2)}×)`);
+  if (call.overhead_cpu_ms !== null) {
+    // What the load of the machine moves far less than wall time (10 ms ticks).
+    console.log(`CPU time       ${call.plan_cpu_ms!.toFixed(0).padStart(5)} ms   against the client's ${call.client_cpu_ms!.toFixed(0)} ms: ${call.overhead_cpu_ms.toFixed(0)} ms more (user + system, git's included)`);
+  }
 
   const failed = rows.filter((row) => row.pass === false).length + (call.pass ? 0 : 1);
   console.log(failed === 0 ? 'all PASS' : `${failed} FAIL${args.strict ? '' : ' (not failing the script: pass --strict for that)'}`);

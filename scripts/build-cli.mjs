@@ -116,6 +116,20 @@ const common = {
   metafile: true,
 };
 
+/**
+ * The plan's JSON Schema (planJsonSchema in src/schema/plan.ts), converted from its zod schema here
+ * by the same code the sources run, so the CLI does not convert at every plan call; the bundle
+ * reads it from __PLAN_JSON_SCHEMA__. A test compares the CLI's requests with the sources' own
+ * conversion.
+ */
+async function planSchemaText() {
+  const made = await build({ ...common, metafile: false, write: false, entryPoints: ['src/schema/plan.ts'], outfile: path.join(outdir, 'plan-schema.js') });
+  const module = { exports: {} };
+  const code = made.outputFiles.find((file) => file.path.endsWith('.js')).text;
+  new Function('module', 'exports', 'require', code)(module, module.exports, Module.createRequire(import.meta.url));
+  return JSON.stringify(module.exports.planJsonSchema());
+}
+
 const libraries = await build({
   ...common,
   stdin: { contents: onDemandEntry, resolveDir: root, sourcefile: 'libraries.js', loader: 'js' },
@@ -129,7 +143,7 @@ const result = await build({
   outfile: bundle,
   // The sources are ES modules (the tests run them as such); in a CommonJS bundle import.meta is
   // empty, so its two uses get their CommonJS equivalents.
-  define: { 'import.meta.url': '__import_meta_url', 'import.meta.resolve': '__import_meta_resolve' },
+  define: { 'import.meta.url': '__import_meta_url', 'import.meta.resolve': '__import_meta_resolve', __PLAN_JSON_SCHEMA__: JSON.stringify(await planSchemaText()) },
   // Strict, as the ES modules it is made of.
   banner: {
     js: [

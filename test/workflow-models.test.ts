@@ -100,7 +100,7 @@ describe('providers and reasoning models', () => {
     assert.equal(ws.json(run, 'plan/plan.request.json').think, false, 'think is always sent explicitly');
   });
 
-  test('a prompt that cannot fit num_ctx is refused before anything is sent', async () => {
+  test('a prompt that cannot fit num_ctx is refused before the chat is sent', async () => {
     const big = `# Big\n\n${'lorem ipsum dolor sit amet '.repeat(8000)}\n`;
     writeFileSync(path.join(ws.root, 'big.md'), big);
     const result = await ws.cli(['init', '--spec', 'big.md', '--planner-model', MODEL, '--executor-model', MODEL]);

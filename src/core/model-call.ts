@@ -3,7 +3,7 @@ import { overLimit, packLimits } from '../schema/run-files.js';
 import { loadRunPack } from './run-pack.js';
 import { checkContextFits, type ContextOverflow } from '../model/estimate-tokens.js';
 import { ModelRequestError } from '../model/model-request-error.js';
-import type { ChatMessage, ChatResult } from '../model/types.js';
+import type { ChatMessage, ChatResult, ModelProvider } from '../model/types.js';
 import { checkModelDigest } from './model-digest.js';
 import { runBaseUrl } from './server-url.js';
 import type { RunSession } from './session.js';
@@ -20,6 +20,51 @@ export interface CallOptions {
   advice?: (overflow: ContextOverflow) => string;
   /** Sees the exact body before it is sent; throwing stops the call there. */
   beforeSend?: (body: string) => void;
+  /** The model listing asked for ahead of the call (startModelCall), to use instead of asking now. */
+  early?: EarlyModelCall;
+}
+
+/** The server, its provider and the digest the server reports, asked for but perhaps not answered yet. */
+interface PreparedCall {
+  baseUrl: string;
+  provider: ModelProvider;
+  digest: Promise<string | null>;
+}
+
+/**
+ * A model call's first request, the model listing whose digest callModel checks, sent ahead of
+ * the call: a command starts it once it has read and checked every file of the run the call
+ * depends on (so a run that is not valid still gets nothing sent), and the server answers while
+ * git reads the repository and the prompt is built, instead of after. callModel still
+ * awaits the answer where it asked for it before (after the prompt is known to fit num_ctx), and
+ * checks it before the chat request is built and sent, so what is sent, in what order, and
+ * every refusal and its message are unchanged. The listing has no body and names nothing of the
+ * run; a command that stops before its call (a git error, a prompt over num_ctx, a request the
+ * same as the last attempt's) has asked for it and nothing else.
+ */
+export interface EarlyModelCall {
+  /** Null for the embedded provider: its "listing" loads the model, which waits for the call. */
+  readonly prepared: Promise<PreparedCall> | null;
+  /** Stops the listing if it is still under way; the command calls it when it ends, however it ends. */
+  close(): void;
+}
+
+export function startModelCall(session: RunSession, role: 'planner' | 'executor'): EarlyModelCall {
+  const { manifest, env } = session;
+  if (manifest.provider === 'embedded') return { prepared: null, close: () => {} };
+  const controller = new AbortController();
+  const prepared = (async (): Promise<PreparedCall> => {
+    // A bad --base-url throws here, and again, in its place, when callModel awaits this.
+    const baseUrl = runBaseUrl(env.baseUrl, manifest);
+    const provider = await env.createProvider(manifest.provider, baseUrl);
+    if (controller.signal.aborted) throw new Error('the command ended before its model call');
+    const digest = provider.modelDigest(manifest.models[role].name, { signal: controller.signal });
+    // Awaited by callModel, or never when the command stops first: not an unhandled rejection.
+    digest.catch(() => {});
+    return { baseUrl, provider, digest };
+  })();
+  prepared.catch(() => {});
+  return { prepared, close: () => controller.abort() };
 }
 
 /**
@@ -40,10 +85,8 @@ export async function callModel(
   if (manifest.provider !== 'embedded') {
     checkContextFits(messages, manifest.generation, options.advice ?? ((overflow) => newRunAdvice(session.run.id, overflow, 'shorten the spec')));
   }
-  // The manifest's server, or --base-url's (same loopback rule: server-url.ts).
-  const baseUrl = runBaseUrl(env.baseUrl, manifest);
-  const provider = await env.createProvider(manifest.provider, baseUrl);
-  const { note } = await checkModelDigest(provider, role, manifest.models[role], env.allowModelChange === true);
+  const { baseUrl, provider, digest } = (await options.early?.prepared) ?? (await prepareCall(session, role));
+  const { note } = await checkModelDigest(provider, role, manifest.models[role], env.allowModelChange === true, digest);
   if (note) {
     session.run.noteWarning(note.message);
     if (note.changed) env.onWarning?.(note.message);
@@ -86,6 +129,14 @@ export async function callModel(
   } finally {
     watch?.end();
   }
+}
+
+async function prepareCall(session: RunSession, role: 'planner' | 'executor'): Promise<PreparedCall> {
+  const { manifest, env } = session;
+  // The manifest's server, or --base-url's (same loopback rule: server-url.ts).
+  const baseUrl = runBaseUrl(env.baseUrl, manifest);
+  const provider = await env.createProvider(manifest.provider, baseUrl);
+  return { baseUrl, provider, digest: provider.modelDigest(manifest.models[role].name) };
 }
 
 /** The way out of a prompt that does not fit, after what the caller can say about making it smaller. */

@@ -23,8 +23,10 @@ export async function checkModelDigest(
   role: 'planner' | 'executor',
   recorded: ModelRecord,
   allowModelChange: boolean,
+  /** The server's answer, when the listing was asked for ahead of the call (model-call.ts). */
+  asked: Promise<string | null> = provider.modelDigest(recorded.name),
 ): Promise<{ current: string | null; note: DigestNote | null }> {
-  const current = await provider.modelDigest(recorded.name);
+  const current = await asked;
   if (recorded.digest === null || current === null) {
     const who = recorded.digest === null ? 'the run recorded none' : 'the server reports none';
     return { current, note: { message: `${role} model ${recorded.name}: digest not compared (${who}), so a changed model would go unnoticed`, changed: false } };

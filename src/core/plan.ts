@@ -5,7 +5,7 @@ import { PlanResponse, SCHEMA_VERSION } from '../schema/run-files.js';
 import type { Run } from '../store/run-store.js';
 import { sha256 } from '../store/run-store.js';
 import { planFiles, SPEC, taskFile } from './layout.js';
-import { callModel } from './model-call.js';
+import { callModel, startModelCall, type EarlyModelCall } from './model-call.js';
 import { parsePlanReply } from './plan-reply.js';
 import { planFileWarnings } from './plan-file-warnings.js';
 import { readPersonFeedback } from './person-feedback.js';
@@ -47,6 +47,7 @@ export interface PlanFailure {
 
 export async function planRun(env: WorkflowEnv, runId: string): Promise<PlanResult> {
   const session = await openSession(env, runId);
+  const listing = listBaseFiles(session);
   return audited(session.run, env, 'plan', { run: runId }, async (record) => {
     const snapshot = loadSnapshot(session.run);
     if (snapshot.current) {
@@ -55,10 +56,28 @@ export async function planRun(env: WorkflowEnv, runId: string): Promise<PlanResu
       );
     }
     const pack = loadRunPack(session.run);
-    const paths = await baseFiles(session);
-    const messages = plannerMessages(pack.plannerSystem, session.run.readText(SPEC), repositoryFilesText(session, paths), planJsonSchema());
-    return requestPlan(session, snapshot.revisions.length + 1, messages, record, paths);
+    const spec = session.run.readText(SPEC);
+    // Every file of the run this call reads has been read: the listing may go (startModelCall).
+    const early = startModelCall(session, 'planner');
+    try {
+      const paths = await listing;
+      const messages = plannerMessages(pack.plannerSystem, spec, repositoryFilesText(session, paths), planJsonSchema());
+      return await requestPlan(session, snapshot.revisions.length + 1, messages, record, paths, early);
+    } finally {
+      early.close();
+    }
   });
+}
+
+/**
+ * The base commit's paths, asked of git as soon as the manifest names the commit (git works while
+ * the run is locked and its records are read and checked), awaited where they are needed. A
+ * command that stops before then leaves the promise unawaited: its failure is then nobody's news.
+ */
+function listBaseFiles(session: RunSession): Promise<string[]> {
+  const listing = baseFiles(session);
+  listing.catch(() => {});
+  return listing;
 }
 
 export interface ReviseOptions {
@@ -69,15 +88,22 @@ export interface ReviseOptions {
 export async function revisePlan(env: WorkflowEnv, runId: string, options: ReviseOptions): Promise<PlanResult> {
   const feedback = readFeedback(env, options);
   const session = await openSession(env, runId);
+  const listing = listBaseFiles(session);
   const args = { run: runId, feedback: options.feedback, feedback_file: options.feedbackFile };
   return audited(session.run, env, 'revise-plan', args, async (record) => {
     const snapshot = loadSnapshot(session.run);
     const latest = revisableRevision(snapshot, runId);
     const pack = loadRunPack(session.run);
-    const paths = await baseFiles(session);
     const previous = previousRevision(session.run, latest);
-    const messages = revisionMessages(pack.plannerSystem, session.run.readText(SPEC), repositoryFilesText(session, paths), planJsonSchema(), previous, feedback);
-    return requestPlan(session, snapshot.revisions.length + 1, messages, record, paths);
+    const spec = session.run.readText(SPEC);
+    const early = startModelCall(session, 'planner');
+    try {
+      const paths = await listing;
+      const messages = revisionMessages(pack.plannerSystem, spec, repositoryFilesText(session, paths), planJsonSchema(), previous, feedback);
+      return await requestPlan(session, snapshot.revisions.length + 1, messages, record, paths, early);
+    } finally {
+      early.close();
+    }
   });
 }
 
@@ -109,10 +135,10 @@ function readFeedback(env: WorkflowEnv, options: ReviseOptions): string {
  * The planner call and everything recorded from it. The reply is written before it is parsed;
  * task files are written only for a plan that validated.
  */
-async function requestPlan(session: RunSession, revision: number, messages: ChatMessage[], record: CommandRecord, paths: readonly string[]): Promise<PlanResult> {
+async function requestPlan(session: RunSession, revision: number, messages: ChatMessage[], record: CommandRecord, paths: readonly string[], early: EarlyModelCall): Promise<PlanResult> {
   const { run, manifest } = session;
   const files = planFiles(revision);
-  const { body, result, baseUrl } = await callModel(session, 'planner', messages, planJsonSchema());
+  const { body, result, baseUrl } = await callModel(session, 'planner', messages, planJsonSchema(), { early });
   run.writeText(files.request, body);
   run.writeText(files.raw, result.content);
   if (result.thinking) run.writeText(files.thinking, result.thinking);

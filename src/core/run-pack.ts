@@ -2,7 +2,19 @@ import { parsePack, type Pack } from '../pack/load-pack.js';
 import type { Run } from '../store/run-store.js';
 import { PACK_DIR } from './layout.js';
 
+/**
+ * Each opened run's pack, read and checked once per command: a model call asks for it three
+ * times (the prompt, the file list's cap, the reply's limit), and nothing writes a run's pack
+ * after init.
+ */
+const loaded = new WeakMap<Run, Pack>();
+
 /** The run's own copy of its prompt pack, as recorded at init. */
 export function loadRunPack(run: Run): Pack {
-  return parsePack(run.readBytes(`${PACK_DIR}/manifest.json`), (name) => run.readBytes(`${PACK_DIR}/${name}`), `run ${run.id} ${PACK_DIR}`);
+  let pack = loaded.get(run);
+  if (pack === undefined) {
+    pack = parsePack(run.readBytes(`${PACK_DIR}/manifest.json`), (name) => run.readBytes(`${PACK_DIR}/${name}`), `run ${run.id} ${PACK_DIR}`);
+    loaded.set(run, pack);
+  }
+  return pack;
 }

@@ -7,7 +7,7 @@ import { pathKinds } from '../git/tree-paths.js';
 import { overLimit, packLimits, SCHEMA_VERSION, type ExecResponse, type PatchValidationRecord } from '../schema/run-files.js';
 import { approvedContext, loadApprovedPatches } from './approved-state.js';
 import { attemptFiles } from './layout.js';
-import { callModel } from './model-call.js';
+import { callModel, startModelCall } from './model-call.js';
 import { executorMessages } from './prompts.js';
 import { describeControls, renderExecMarkdown, renderPatchMarkdown } from './render.js';
 import { addedLineControls } from '../diff/added-controls.js';
@@ -102,7 +102,12 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
     ];
     const executions = snapshot.current!.executions;
     const previousRequest = attempt > 1 ? attemptFiles(taskId, attempt - 1, executions).request : null;
+    // The files of the run the call depends on are read (they are read between the git work that
+    // builds the context, so not before it): the listing goes now, answered while the prompt's
+    // size is checked.
+    const early = startModelCall(session, 'executor');
     const { body, result, baseUrl } = await callModel(session, 'executor', messages, undefined, {
+      early,
       advice: (overflow) => executorOverflowAdvice(session.run, context.files, overflow),
       beforeSend: (next) => {
         // Greedy decoding and a fixed seed: the same bytes get the same reply, so sending them is
@@ -112,7 +117,7 @@ export async function runTask(env: WorkflowEnv, runId: string, taskId: string, o
           throw sameRequestRefusal(session.run, taskId, attempt, previousRequest, pack.executorFeedback !== null);
         }
       },
-    });
+    }).finally(() => early.close());
 
     const files = attemptFiles(taskId, attempt, executions);
     const { run } = session;

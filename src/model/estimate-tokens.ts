@@ -58,7 +58,7 @@ export function contextOverflow(messages: ChatMessage[], params: Pick<Generation
 }
 
 /**
- * Refuses, before anything is sent, a prompt that cannot fit num_ctx together with the reply.
+ * Refuses, before the chat request is sent, a prompt that cannot fit num_ctx together with the reply.
  * `advice` says what to do about it, knowing what the prompt is made of (the caller does).
  */
 export function checkContextFits(

@@ -57,7 +57,9 @@ class CallGuard {
       this.timedOut = true;
       this.controller.abort();
     }, timeoutMs);
-    external?.addEventListener('abort', this.onExternalAbort, { once: true });
+    // A signal aborted already would never fire its event.
+    if (external?.aborted) this.controller.abort();
+    else external?.addEventListener('abort', this.onExternalAbort, { once: true });
   }
 
   get externallyAborted(): boolean {
@@ -288,10 +290,12 @@ export async function fetchJson(args: {
   hints: ServerHints;
   timeoutMs: number;
   init?: { method: 'POST'; body: string };
+  /** Stops the request (its caller no longer needs the answer). */
+  signal?: AbortSignal;
 }): Promise<unknown> {
   const { url, hints, timeoutMs, init } = args;
   const path = new URL(url).pathname;
-  const guard = new CallGuard(timeoutMs);
+  const guard = new CallGuard(timeoutMs, args.signal);
   try {
     let response: IncomingMessage;
     let text: string;

@@ -85,8 +85,8 @@ export class OllamaProvider implements ModelProvider {
   }
 
   /** /api/tags alone: the digest is there, and /api/show has nothing the check before a call needs. */
-  async modelDigest(name: string): Promise<string | null> {
-    return fromTag(await this.tagOf(name)).digest;
+  async modelDigest(name: string, options: { signal?: AbortSignal } = {}): Promise<string | null> {
+    return fromTag(await this.tagOf(name, options.signal)).digest;
   }
 
   async serverVersion(): Promise<string | null> {
@@ -100,14 +100,14 @@ export class OllamaProvider implements ModelProvider {
     }
   }
 
-  private async tags(): Promise<Json[]> {
-    const tags = await fetchJson({ url: `${this.baseUrl}/api/tags`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS });
+  private async tags(signal?: AbortSignal): Promise<Json[]> {
+    const tags = await fetchJson({ url: `${this.baseUrl}/api/tags`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     if (!isObject(tags) || !Array.isArray(tags['models'])) throw this.malformed('/api/tags');
     return tags['models'].filter(isObject);
   }
 
-  private async tagOf(name: string): Promise<Json> {
-    const tags = await this.tags();
+  private async tagOf(name: string, signal?: AbortSignal): Promise<Json> {
+    const tags = await this.tags(signal);
     const entry = tags.find((m) => sameModel(m['name'], name) || sameModel(m['model'], name));
     if (!entry) throw missingModel(name, `${this.baseUrl}/api/tags`, tags.map((m) => fromTag(m).name));
     return entry;

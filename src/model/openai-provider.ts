@@ -59,8 +59,8 @@ export class OpenAIProvider implements ModelProvider {
     });
   }
 
-  async listModels(): Promise<ModelInfo[]> {
-    const list = await fetchJson({ url: `${this.baseUrl}/v1/models`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS });
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    const list = await fetchJson({ url: `${this.baseUrl}/v1/models`, hints: this.hints(null), timeoutMs: METADATA_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     if (!isObject(list) || !Array.isArray(list['data'])) {
       throw new ModelRequestError(`the server at ${this.baseUrl} answered /v1/models in an unexpected shape: check that --base-url points at an OpenAI-compatible server`, { url: `${this.baseUrl}/v1/models`, reason: 'malformed-reply' });
     }
@@ -76,8 +76,8 @@ export class OpenAIProvider implements ModelProvider {
     }));
   }
 
-  async showModel(name: string): Promise<ModelInfo> {
-    const models = await this.listModels();
+  async showModel(name: string, signal?: AbortSignal): Promise<ModelInfo> {
+    const models = await this.listModels(signal);
     const found = models.find((m) => m.name === name);
     if (!found) {
       const message = `model '${name}' not found on the server at ${this.baseUrl} (${serverHas(models.map((m) => m.name))}): load or download it there, or give a name the server has`;
@@ -86,8 +86,8 @@ export class OpenAIProvider implements ModelProvider {
     return found;
   }
 
-  async modelDigest(name: string): Promise<string | null> {
-    return (await this.showModel(name)).digest;
+  async modelDigest(name: string, options: { signal?: AbortSignal } = {}): Promise<string | null> {
+    return (await this.showModel(name, options.signal)).digest;
   }
 
   serverVersion(): Promise<string | null> {

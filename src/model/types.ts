@@ -105,9 +105,10 @@ export interface ModelProvider {
   /**
    * The digest checked before every model call, with no more requests than that needs (ollama:
    * /api/tags only); a missing model fails as in showModel. embedded: loads the model, as
-   * showModel does.
+   * showModel does. `signal` stops the listing's request (a command that asked for it ahead of its
+   * call and then stopped first); the embedded provider, which makes none, ignores it.
    */
-  modelDigest(name: string): Promise<string | null>;
+  modelDigest(name: string, options?: { signal?: AbortSignal }): Promise<string | null>;
   /** ollama: /api/version; openai: null; embedded: the engine's version. */
   serverVersion(): Promise<string | null>;
   /**

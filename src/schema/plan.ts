@@ -37,15 +37,25 @@ export type Plan = z.infer<typeof Plan>;
 let planSchemaJson: Record<string, unknown> | undefined;
 
 /**
+ * The JSON text of planJsonSchema() as the build made it from Plan (scripts/build-cli.mjs puts it
+ * in the bundle): zod's conversion costs a plan call 3-6 ms, and its result is the same every
+ * time. Undefined where the sources run unbundled (the tests), which convert.
+ */
+declare const __PLAN_JSON_SCHEMA__: string | undefined;
+
+/**
  * The JSON Schema given to the model as its structured-output format. Made once per process (a
- * plan call needs it for the prompt and for the request, and zod's conversion is not cheap); each
- * caller gets its own copy.
+ * plan call needs it for the prompt and for the request); each caller gets its own copy.
  */
 export function planJsonSchema(): Record<string, unknown> {
   if (planSchemaJson === undefined) {
-    planSchemaJson = z.toJSONSchema(Plan) as Record<string, unknown>;
-    // The meta-schema URL is noise for a grammar compiler and the prompt; keep the body only.
-    delete planSchemaJson.$schema;
+    if (typeof __PLAN_JSON_SCHEMA__ === 'string') {
+      planSchemaJson = JSON.parse(__PLAN_JSON_SCHEMA__) as Record<string, unknown>;
+    } else {
+      planSchemaJson = z.toJSONSchema(Plan) as Record<string, unknown>;
+      // The meta-schema URL is noise for a grammar compiler and the prompt; keep the body only.
+      delete planSchemaJson.$schema;
+    }
   }
   return JSON.parse(JSON.stringify(planSchemaJson)) as Record<string, unknown>;
 }
