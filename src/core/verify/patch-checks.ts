@@ -142,12 +142,14 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
       return [skip(files.patch, NORMALIZATION, `skipped: it was made on ${broken.path}, which is not the patch that was approved`)];
     }
     const checks: Check[] = [];
-    const recordedOn = recordedApprovedPatches(response);
-    const actualOn = before.map((item) => `${item.task}:${digest(item)}`).join(', ');
-    if (recordedOn !== null && recordedOn !== actualOn) {
-      checks.push(fail(files.response, NORMALIZATION, `records validation on [${recordedOn}], but the patches approved before this attempt are [${actualOn}]`));
+    // Compared entry by entry, not as one line each: at task 100, a line of a hundred patches for each attempt.
+    const recorded = recordedApprovedPatches(response);
+    const recordedAsRun = recorded !== null && recorded.length === before.length && recorded.every((item, i) => item.task === before[i]!.task && item.sha256 === digest(before[i]!));
+    if (recorded !== null && !recordedAsRun) {
+      const listed = (items: Array<{ task: string; sha256: string }>) => items.map((item) => `${item.task}:${item.sha256}`).join(', ');
+      checks.push(fail(files.response, NORMALIZATION, `records validation on [${listed(recorded)}], but the patches approved before this attempt are [${listed(before.map((item) => ({ task: item.task, sha256: digest(item) })))}]`));
     }
-    const trees = recordedOn === actualOn ? recordedTrees(response) : null;
+    const trees = recordedAsRun ? recordedTrees(response) : null;
     const texts = before.map((item) => item.text!);
     const engineRun = compareWithEngine(run, manifest, repoRoot, attempt, format, texts, recordedContextFiles(response), trees, memo);
     made.set(files.patch, engineRun.then(({ patch }) => ({ before: texts, patch })));
