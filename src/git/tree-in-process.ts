@@ -6,7 +6,7 @@
  * (memo.made), never written to the repository; verify has git apply the run's approved patches
  * in one pass at the end and compares the tree git writes with the one made here.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { GitMemo } from './memo.js';
 import { seedChangedPaths, seedTreeEntries, treeEntries, type TreeEntry } from './read-blobs.js';
 
@@ -230,7 +230,8 @@ function layoutOf(memo: GitMemo, oid: string, entries: ReadonlyMap<string, Entry
 }
 
 function store(memo: GitMemo, algorithm: string, type: 'blob' | 'tree', content: Buffer): string {
-  const oid = createHash(algorithm).update(`${type} ${content.length}\0`).update(content).digest('hex');
+  // One call on the header and content together: cheaper than a Hash object for a tree or a small file.
+  const oid = hash(algorithm, Buffer.concat([Buffer.from(`${type} ${content.length}\0`, 'latin1'), content]), 'hex');
   if (!memo.made.has(oid)) memo.made.set(oid, { oid, type, content });
   return oid;
 }
