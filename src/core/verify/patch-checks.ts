@@ -8,7 +8,7 @@ import { countHunkHeaders } from '../../diff/hunk-count.js';
 import type { RepairOutcome } from '../../diff/engine.js';
 import type { PatchValidation } from '../../git/state-tree.js';
 
-import { loadRunPack } from '../run-pack.js';
+import { loadRunPackManifest } from '../run-pack.js';
 import { repairAndValidate, runRepoName } from '../repair-and-validate.js';
 import type { EditFormat } from '../../schema/run-files.js';
 import { fail, pass, short, skip, type Check } from './check.js';
@@ -194,7 +194,7 @@ const inLineOrder = new WeakMap<Epoch, boolean>();
 /** The run's own pack copy says how many hunks run-task gave the engine; null if it cannot be read (reported by the pack check). */
 function runHunkLimit(run: Run): number | null {
   try {
-    return packLimits(loadRunPack(run).manifest).reply_hunks;
+    return packLimits(loadRunPackManifest(run)).reply_hunks;
   } catch {
     return null;
   }
