@@ -6,7 +6,7 @@
  * (memo.made), never written to the repository; verify has git apply the run's approved patches
  * in one pass at the end and compares the tree git writes with the one made here.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { GitMemo } from './memo.js';
 import { seedChangedPaths, seedTreeEntries, treeEntries, type TreeEntry } from './read-blobs.js';
 
@@ -77,25 +77,30 @@ async function rebuild(
   }
   if (entries.size === 0) return null;
   // The tree before, in git's order, with only the entries this change touched taken out and put
-  // back: a folder of k files where one changed costs a search and a copy, not a sort of k names.
-  const rows = oid === null ? sortedRows(entries) : changedRows(layoutOf(memo, oid, before), touched, before, entries);
-  const made = store(memo, algorithm, 'tree', Buffer.concat(rows.map((item) => item.bytes)));
-  layouts(memo).set(made, rows);
+  // back: a folder of k files where one changed costs a search and a copy of its bytes in a few
+  // pieces, not a sort of k names nor a piece per entry.
+  const layout = oid === null ? sortedLayout(entries) : changedLayout(layoutOf(memo, oid, before), touched, before, entries);
+  const made = store(memo, algorithm, 'tree', layout.content);
+  layouts(memo).set(made, layout);
   // The next state reads this tree's entries: given now, they are not parsed back from its bytes.
   seedTreeEntries(root, made, entries, memo);
   return made;
 }
 
-/** One entry of a tree object as git writes it ("<mode> <name>\0<raw id>"), with the key git sorts it by. */
-interface Row {
-  key: string;
-  bytes: Buffer;
+/**
+ * A tree object's bytes, a run of "<mode> <name>\0<raw id>" entries in git's order, with the key
+ * git sorts each entry by and where each starts (`starts` has one more element: the end).
+ */
+interface Layout {
+  content: Buffer;
+  keys: readonly string[];
+  starts: readonly number[];
 }
 
 /** git sorts a folder's name as if it ended in '/'. */
 const sortKey = (name: string, entry: Entry): string => (entry.type === 'tree' ? `${name}/` : name);
 
-function row(name: string, entry: Entry): Row {
+function row(name: string, entry: Entry): Buffer {
   const mode = entry.type === 'tree' ? '40000' : entry.mode;
   // Every byte is written below: a slice of the shared pool, not a zeroed buffer of its own.
   const bytes = Buffer.allocUnsafe(mode.length + 1 + Buffer.byteLength(name) + 1 + entry.oid.length / 2);
@@ -103,7 +108,7 @@ function row(name: string, entry: Entry): Row {
   at += bytes.write(name, at, 'utf8');
   bytes[at++] = 0;
   bytes.write(entry.oid, at, 'hex');
-  return { key: sortKey(name, entry), bytes };
+  return bytes;
 }
 
 /**
@@ -116,34 +121,86 @@ function compareKeys(a: string, b: string): number {
 }
 const SURROGATE = /[\uD800-\uDFFF]/;
 
-/** `rows` (the rows of `before`) with the entries of the names in `touched` as `after` has them. */
-function changedRows(rows: readonly Row[], touched: ReadonlySet<string>, before: ReadonlyMap<string, Entry>, after: ReadonlyMap<string, Entry>): readonly Row[] {
-  const changed = [...rows];
+/**
+ * `layout` (the layout of `before`) with the entries of the names in `touched` as `after` has
+ * them: each entry taken out or put in found by a binary search, and the runs of entries in
+ * between copied as they are, in one piece each.
+ */
+function changedLayout(layout: Layout, touched: ReadonlySet<string>, before: ReadonlyMap<string, Entry>, after: ReadonlyMap<string, Entry>): Layout {
+  const removed = new Set<number>();
+  // Each new entry with the index of the old entry it goes before.
+  const added: Array<{ at: number; key: string; bytes: Buffer }> = [];
   for (const name of touched) {
     const old = before.get(name);
     if (old !== undefined) {
-      const found = search(changed, sortKey(name, old));
-      // Rows always hold their tree's entries; should they ever not, the entries decide.
-      if (!found.found) return sortedRows(after);
-      changed.splice(found.at, 1);
+      const found = search(layout.keys, sortKey(name, old));
+      // A layout always holds its tree's entries; should it ever not, the entries decide.
+      if (!found.found) return sortedLayout(after);
+      removed.add(found.at);
     }
     const now = after.get(name);
-    if (now !== undefined) changed.splice(search(changed, sortKey(name, now)).at, 0, row(name, now));
+    if (now !== undefined) {
+      const key = sortKey(name, now);
+      added.push({ at: search(layout.keys, key).at, key, bytes: row(name, now) });
+    }
   }
-  return changed;
+  // Two new entries that go before the same old one are in git's order between them.
+  added.sort((a, b) => a.at - b.at || compareKeys(a.key, b.key));
+  const pieces: Buffer[] = [];
+  let keys: string[] = [];
+  let starts: number[] = [];
+  let length = 0;
+  /** The old entries from `from` up to `to` (exclusive), none of them removed: one piece of the old bytes. */
+  const keep = (from: number, to: number): void => {
+    if (from >= to) return;
+    pieces.push(layout.content.subarray(layout.starts[from]!, layout.starts[to]!));
+    const shift = length - layout.starts[from]!;
+    // Copied natively (a loop in a short command mostly runs in V8's interpreter); before the first change nothing moves.
+    keys = keys.concat(layout.keys.slice(from, to));
+    if (shift === 0) starts = starts.concat(layout.starts.slice(from, to));
+    else for (let i = from; i < to; i++) starts.push(layout.starts[i]! + shift);
+    length += layout.starts[to]! - layout.starts[from]!;
+  };
+  let from = 0;
+  const events = [...[...removed].map((at) => ({ at, item: null })), ...added.map((item) => ({ at: item.at, item }))];
+  // At one index, new entries go in before the old one there is taken out (which comes after them).
+  events.sort((a, b) => a.at - b.at || (a.item === null ? 1 : 0) - (b.item === null ? 1 : 0));
+  for (const { at, item } of events) {
+    keep(from, at);
+    from = Math.max(from, at);
+    if (item === null) {
+      from = at + 1;
+      continue;
+    }
+    pieces.push(item.bytes);
+    keys.push(item.key);
+    starts.push(length);
+    length += item.bytes.length;
+  }
+  keep(from, layout.keys.length);
+  starts.push(length);
+  return { content: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length), keys, starts };
 }
 
-function sortedRows(entries: ReadonlyMap<string, Entry>): readonly Row[] {
-  return [...entries].map(([name, entry]) => row(name, entry)).sort((a, b) => compareKeys(a.key, b.key));
+function sortedLayout(entries: ReadonlyMap<string, Entry>): Layout {
+  const rows = [...entries].map(([name, entry]) => ({ key: sortKey(name, entry), bytes: row(name, entry) })).sort((a, b) => compareKeys(a.key, b.key));
+  const starts: number[] = [];
+  let length = 0;
+  for (const item of rows) {
+    starts.push(length);
+    length += item.bytes.length;
+  }
+  starts.push(length);
+  return { content: Buffer.concat(rows.map((item) => item.bytes), length), keys: rows.map((item) => item.key), starts };
 }
 
-/** Where `key` is in `rows` (sorted by key), or where it would go. */
-function search(rows: readonly Row[], key: string): { at: number; found: boolean } {
+/** Where `key` is in `keys` (sorted), or where it would go. */
+function search(keys: readonly string[], key: string): { at: number; found: boolean } {
   let low = 0;
-  let high = rows.length;
+  let high = keys.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    const order = compareKeys(rows[middle]!.key, key);
+    const order = compareKeys(keys[middle]!, key);
     if (order === 0) return { at: middle, found: true };
     if (order < 0) low = middle + 1;
     else high = middle;
@@ -151,29 +208,30 @@ function search(rows: readonly Row[], key: string): { at: number; found: boolean
   return { at: low, found: false };
 }
 
-/** The rows of trees this memo made or changed, by object id: made once per tree, shared by the trees made from it. */
-const rowsByMemo = new WeakMap<GitMemo, Map<string, readonly Row[]>>();
+/** The layouts of trees this memo made or changed, by object id: made once per tree, shared by the trees made from it. */
+const layoutsByMemo = new WeakMap<GitMemo, Map<string, Layout>>();
 
-function layouts(memo: GitMemo): Map<string, readonly Row[]> {
-  let found = rowsByMemo.get(memo);
+function layouts(memo: GitMemo): Map<string, Layout> {
+  let found = layoutsByMemo.get(memo);
   if (found === undefined) {
     found = new Map();
-    rowsByMemo.set(memo, found);
+    layoutsByMemo.set(memo, found);
   }
   return found;
 }
 
-/** The rows of tree `oid`: kept when it was made here, else sorted once from its entries. */
-function layoutOf(memo: GitMemo, oid: string, entries: ReadonlyMap<string, Entry>): readonly Row[] {
+/** The layout of tree `oid`: kept when it was made here, else sorted once from its entries. */
+function layoutOf(memo: GitMemo, oid: string, entries: ReadonlyMap<string, Entry>): Layout {
   const known = layouts(memo).get(oid);
   if (known !== undefined) return known;
-  const rows = sortedRows(entries);
-  layouts(memo).set(oid, rows);
-  return rows;
+  const layout = sortedLayout(entries);
+  layouts(memo).set(oid, layout);
+  return layout;
 }
 
 function store(memo: GitMemo, algorithm: string, type: 'blob' | 'tree', content: Buffer): string {
-  const oid = createHash(algorithm).update(`${type} ${content.length}\0`).update(content).digest('hex');
+  // One call on the header and content together: cheaper than a Hash object for a tree or a small file.
+  const oid = hash(algorithm, Buffer.concat([Buffer.from(`${type} ${content.length}\0`, 'latin1'), content]), 'hex');
   if (!memo.made.has(oid)) memo.made.set(oid, { oid, type, content });
   return oid;
 }

@@ -64,8 +64,8 @@ export function loadPackFromDir(dir: string): Pack {
   return parsePack(read('manifest.json'), read, dir);
 }
 
-/** The same parsing for a pack read back from a run's `pack/` copy. */
-export function parsePack(manifestBytes: Buffer, read: (name: string) => Buffer, where: string): Pack {
+/** A pack's manifest.json alone, checked as parsePack checks it: for a caller that needs only its limits, without parsing every prompt template. */
+export function parsePackManifest(manifestBytes: Buffer, where: string): PackManifest {
   let json: unknown;
   try {
     json = JSON.parse(manifestBytes.toString('utf8'));
@@ -77,7 +77,12 @@ export function parsePack(manifestBytes: Buffer, read: (name: string) => Buffer,
     const issue = parsed.error.issues[0];
     throw new OrchestratorError(`${where}/manifest.json is not a valid pack manifest at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
   }
-  const manifest = parsed.data;
+  return parsed.data;
+}
+
+/** The same parsing for a pack read back from a run's `pack/` copy. */
+export function parsePack(manifestBytes: Buffer, read: (name: string) => Buffer, where: string): Pack {
+  const manifest = parsePackManifest(manifestBytes, where);
   const feedbackName = manifest.prompts.executor_feedback;
   const formatPrompts = Object.entries(manifest.prompts.edit_formats ?? {}).filter((entry): entry is [Exclude<EditFormat, 'diff'>, { executor_system: string; executor_feedback?: string }] => entry[1] !== undefined);
   const names = [manifest.prompts.planner_system, manifest.prompts.executor_system, ...(feedbackName ? [feedbackName] : [])];

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The audit log as a hash chain. Each line is one JSON object whose `prev` is the sha256 of the
@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 export const GENESIS = '0'.repeat(64);
 
 export function lineHash(line: Buffer): string {
-  return createHash('sha256').update(line).digest('hex');
+  return hash('sha256', line, 'hex');
 }
 
 /** The log's lines as exact bytes, without their newlines; a final line without one is kept. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod/mini';
@@ -11,7 +11,8 @@ import { isNoSpace, NODE_FS, NoSpaceError, writeFileWhole, type StoreFs } from '
 import { crashPointAt } from '../crash-point.js';
 
 export function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One call, no Hash object: several times faster on small inputs, and verify hashes every file of a run.
+  return hash('sha256', data, 'hex');
 }
 
 export interface WrittenArtifact {

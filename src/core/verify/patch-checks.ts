@@ -5,8 +5,10 @@ import { packLimits, type Manifest } from '../../schema/run-files.js';
 import { sha256, type Run } from '../../store/run-store.js';
 import { describeDifference, firstDifference } from '../first-difference.js';
 import { countHunkHeaders } from '../../diff/hunk-count.js';
+import type { RepairOutcome } from '../../diff/engine.js';
+import type { PatchValidation } from '../../git/state-tree.js';
 
-import { loadRunPack } from '../run-pack.js';
+import { loadRunPackManifest } from '../run-pack.js';
 import { repairAndValidate, runRepoName } from '../repair-and-validate.js';
 import type { EditFormat } from '../../schema/run-files.js';
 import { fail, pass, short, skip, type Check } from './check.js';
@@ -86,11 +88,20 @@ async function checksWith(input: PatchCheckInput): Promise<Check[]> {
   const missing = current.findIndex((item) => item.text === null);
   const texts = (missing === -1 ? current : current.slice(0, missing)).map((item) => item.text!);
   buildStateTree(input.repoRoot, input.manifest.repository.base_commit, texts, memo).catch(() => {});
-  const [normalization, validation] = await Promise.all([normalizationChecks(input, epochs, memo), validationChecks(input, epochs, memo)]);
-  return [...normalization, ...validation];
+  const made: EngineRuns = new Map();
+  const normalization = normalizationChecks(input, epochs, memo, made);
+  const validation = validationChecks(input, epochs, memo, made);
+  return [...(await normalization), ...(await validation)];
 }
 
-async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo: GitMemo): Promise<Check[]> {
+/**
+ * What the engine made of each attempt's reply, re-run by the normalization check, by the path of
+ * the attempt's patch.diff: the patches in force it ran on, and the patch it made if that patch
+ * validated there (else null). Filled as the attempts start, before the validation check asks.
+ */
+type EngineRuns = Map<string, Promise<{ before: readonly string[]; patch: string | null }>>;
+
+async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo: GitMemo, made: EngineRuns): Promise<Check[]> {
   const { run, manifest, repoRoot } = input;
   const hunkLimit = runHunkLimit(run);
   let compared = 0;
@@ -123,7 +134,7 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
       return [fail(attempt.raw, NORMALIZATION, 'cannot tell which approved patches it was made on: no audit.log line wrote it')];
     }
     const epoch = [...epochs].reverse().find((candidate) => candidate.line < attempt.line!)!;
-    const before = [...epoch.carried, ...epoch.own.filter((item) => item.line !== null && item.line < attempt.line!)];
+    const before = inForceAt(epoch, attempt.line);
     // Built on a patch that is no longer the one approved, the re-made patch would only repeat
     // that failure (already reported by the approval check) in other words.
     const broken = before.find((item) => !item.intact);
@@ -131,13 +142,18 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
       return [skip(files.patch, NORMALIZATION, `skipped: it was made on ${broken.path}, which is not the patch that was approved`)];
     }
     const checks: Check[] = [];
-    const recordedOn = recordedApprovedPatches(response);
-    const actualOn = before.map((item) => `${item.task}:${digest(item)}`).join(', ');
-    if (recordedOn !== null && recordedOn !== actualOn) {
-      checks.push(fail(files.response, NORMALIZATION, `records validation on [${recordedOn}], but the patches approved before this attempt are [${actualOn}]`));
+    // Compared entry by entry, not as one line each: at task 100, a line of a hundred patches for each attempt.
+    const recorded = recordedApprovedPatches(response);
+    const recordedAsRun = recorded !== null && recorded.length === before.length && recorded.every((item, i) => item.task === before[i]!.task && item.sha256 === digest(before[i]!));
+    if (recorded !== null && !recordedAsRun) {
+      const listed = (items: Array<{ task: string; sha256: string }>) => items.map((item) => `${item.task}:${item.sha256}`).join(', ');
+      checks.push(fail(files.response, NORMALIZATION, `records validation on [${listed(recorded)}], but the patches approved before this attempt are [${listed(before.map((item) => ({ task: item.task, sha256: digest(item) })))}]`));
     }
-    const trees = recordedOn === actualOn ? recordedTrees(response) : null;
-    checks.push(...(await compareWithEngine(run, manifest, repoRoot, attempt, format, before.map((item) => item.text!), recordedContextFiles(response), trees, memo)));
+    const trees = recordedAsRun ? recordedTrees(response) : null;
+    const texts = before.map((item) => item.text!);
+    const engineRun = compareWithEngine(run, manifest, repoRoot, attempt, format, texts, recordedContextFiles(response), trees, memo);
+    made.set(files.patch, engineRun.then(({ patch }) => ({ before: texts, patch })));
+    checks.push(...(await engineRun).checks);
     compared++;
     return checks;
   });
@@ -150,10 +166,35 @@ async function normalizationChecks(input: PatchCheckInput, epochs: Epoch[], memo
   return checks;
 }
 
+/**
+ * The approvals of `epoch` in force at audit line `line`: the ones it carried over, then its own
+ * approved before that line. Its own are in approval order, which is normally the order of their
+ * lines: then they are a prefix, found by a binary search and copied at once, where filtering them
+ * for each attempt walked a hundred approvals per attempt at task 100.
+ */
+function inForceAt(epoch: Epoch, line: number): ApprovedPatch[] {
+  const { own } = epoch;
+  let ordered = inLineOrder.get(epoch);
+  if (ordered === undefined) {
+    ordered = own.every((item, i) => item.line !== null && (i === 0 || item.line > own[i - 1]!.line!));
+    inLineOrder.set(epoch, ordered);
+  }
+  if (!ordered) return [...epoch.carried, ...own.filter((item) => item.line !== null && item.line < line)];
+  let low = 0;
+  let high = own.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (own[middle]!.line! < line) low = middle + 1;
+    else high = middle;
+  }
+  return epoch.carried.concat(own.slice(0, low));
+}
+const inLineOrder = new WeakMap<Epoch, boolean>();
+
 /** The run's own pack copy says how many hunks run-task gave the engine; null if it cannot be read (reported by the pack check). */
 function runHunkLimit(run: Run): number | null {
   try {
-    return packLimits(loadRunPack(run).manifest).reply_hunks;
+    return packLimits(loadRunPackManifest(run)).reply_hunks;
   } catch {
     return null;
   }
@@ -169,9 +210,8 @@ async function compareWithEngine(
   visible: string[] | null,
   trees: RecordedTrees | null,
   memo: GitMemo,
-): Promise<Check[]> {
+): Promise<{ checks: Check[]; patch: string | null }> {
   const { files } = attempt;
-  const name = path.basename(attempt.raw);
   let outcome;
   let validation;
   try {
@@ -184,8 +224,15 @@ async function compareWithEngine(
         ? await repairAndValidate(repoRoot, base, before, reply, runRepoName(manifest), memo, visible)
         : await (await import('../edit-format/convert-attempt.js')).convertAttemptReply(repoRoot, base, before, reply, format, runRepoName(manifest), memo, visible ?? []));
   } catch (error) {
-    return [fail(files.patch, NORMALIZATION, `the engine could not be re-run: ${(error as Error).message}`)];
+    return { checks: [fail(files.patch, NORMALIZATION, `the engine could not be re-run: ${(error as Error).message}`)], patch: null };
   }
+  return { checks: engineChecks(run, attempt, outcome, validation, trees, memo), patch: outcome.ok && validation?.ok ? outcome.diff : null };
+}
+
+/** The recorded patch.diff and trees against what the engine made of the attempt's reply. */
+function engineChecks(run: Run, attempt: Attempt, outcome: RepairOutcome, validation: PatchValidation | null, trees: RecordedTrees | null, memo: GitMemo): Check[] {
+  const { files } = attempt;
+  const name = path.basename(attempt.raw);
   const recorded = run.exists(files.patch) ? run.readBytes(files.patch) : null;
   if (!outcome.ok) {
     return recorded === null ? [] : [fail(files.patch, NORMALIZATION, `exists, but the engine now refuses ${name}: ${outcome.error ?? 'no diff'}`)];
@@ -215,7 +262,7 @@ function replyFormat(response: Record<string, unknown> | null): Exclude<EditForm
   return format === 'whole' || format === 'search-replace' ? format : null;
 }
 
-async function validationChecks(input: PatchCheckInput, epochs: Epoch[], memo: GitMemo): Promise<Check[]> {
+async function validationChecks(input: PatchCheckInput, epochs: Epoch[], memo: GitMemo, made: EngineRuns): Promise<Check[]> {
   const checks: Check[] = [];
   let count = 0;
   // Each period's approvals were validated on each other; the same patch in two periods is applied
@@ -224,7 +271,7 @@ async function validationChecks(input: PatchCheckInput, epochs: Epoch[], memo: G
     const approved = [...epoch.carried, ...epoch.own];
     if (approved.length === 0) continue;
     count += approved.length;
-    const problem = await validateSequence(input, approved, memo);
+    const problem = await validateSequence(input, approved, memo, made);
     if (problem) checks.push(problem);
   }
   const base = input.manifest.repository.base_commit;
@@ -232,14 +279,22 @@ async function validationChecks(input: PatchCheckInput, epochs: Epoch[], memo: G
   return [pass('approved patches', VALIDATION, `${count} approved patch(es) apply as written on base ${short(base)}, in approval order`)];
 }
 
-async function validateSequence({ manifest, repoRoot }: PatchCheckInput, approved: ApprovedPatch[], memo: GitMemo): Promise<Check | null> {
+async function validateSequence({ manifest, repoRoot }: PatchCheckInput, approved: ApprovedPatch[], memo: GitMemo, made: EngineRuns): Promise<Check | null> {
   const base = manifest.repository.base_commit;
   const missing = approved.findIndex((item) => item.text === null);
   const checkable = missing === -1 ? approved : approved.slice(0, missing);
+  const texts = checkable.map((item) => item.text!);
   // All at once (the memo builds each shared state once); reported up to the first that fails.
   const problems = await Promise.all(checkable.map(async (item, k): Promise<string | null> => {
+    const prior = texts.slice(0, k);
+    // The engine re-run on the attempt's reply, on these same patches, made exactly this patch and
+    // validated it: git applied it (or it was applied from its post-images, which git's one pass
+    // checks) on this state. Running the engine on it again would only ask whether the engine
+    // changes its own output.
+    const attempt = await made.get(item.path);
+    if (attempt !== undefined && attempt.patch === item.text && sameTexts(attempt.before, prior)) return null;
     try {
-      const check = await repairAndValidate(repoRoot, base, approved.slice(0, k).map((p) => p.text!), item.text!, runRepoName(manifest), memo);
+      const check = await repairAndValidate(repoRoot, base, prior, item.text!, runRepoName(manifest), memo);
       const fixes = [...new Set(check.outcome.fixes.map((fix) => fix.kind))];
       return check.error ?? (fixes.length > 0 ? `it would need ${fixes.join(', ')}` : null);
     } catch (error) {
@@ -248,11 +303,17 @@ async function validateSequence({ manifest, repoRoot }: PatchCheckInput, approve
   }));
   for (const [k, item] of approved.entries()) {
     if (item.text === null) return fail(item.path, VALIDATION, 'missing: an approved patch; the patches approved after it cannot be checked either');
-    const prior = approved.slice(0, k);
-    const onto = `base ${short(base)}${prior.length > 0 ? ` + ${prior.map((p) => p.task).join(' + ')}` : ''}`;
     const problem = problems[k]!;
     // Past the first patch that fails, the state the later ones build on is unknown.
-    if (problem) return fail(item.path, VALIDATION, `the approved patch no longer applies as written on ${onto}: ${problem}`);
+    if (problem) {
+      const prior = approved.slice(0, k);
+      const onto = `base ${short(base)}${prior.length > 0 ? ` + ${prior.map((p) => p.task).join(' + ')}` : ''}`;
+      return fail(item.path, VALIDATION, `the approved patch no longer applies as written on ${onto}: ${problem}`);
+    }
   }
   return null;
+}
+
+function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((text, i) => text === b[i]);
 }

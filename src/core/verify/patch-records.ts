@@ -133,11 +133,11 @@ export function looseJson(run: Run, rel: string): Record<string, unknown> | null
   }
 }
 
-/** "T001:3f2a9c1d0b7e, …" from exec.response.json's validation.approved_patches, or null when unreadable. */
-export function recordedApprovedPatches(response: Record<string, unknown> | null): string | null {
+/** exec.response.json's validation.approved_patches, each as its task and the first 12 digits of its sha256, or null when unreadable. */
+export function recordedApprovedPatches(response: Record<string, unknown> | null): Array<{ task: string; sha256: string }> | null {
   const list = (response?.['validation'] as { approved_patches?: unknown } | undefined)?.approved_patches;
   if (!Array.isArray(list)) return null;
-  return list.map((item: { task?: unknown; sha256?: unknown }) => `${String(item.task)}:${short(String(item.sha256))}`).join(', ');
+  return list.map((item: { task?: unknown; sha256?: unknown }) => ({ task: String(item?.task), sha256: short(String(item?.sha256)) }));
 }
 
 export interface RecordedTrees {
