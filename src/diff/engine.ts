@@ -82,7 +82,45 @@ export function filesNeeded(reply: string, options: EngineOptions): string[] {
   return [...out];
 }
 
+/**
+ * The diff in `reply` when it reads as git writes diffs (nothing around it to take out, every file
+ * patch with its `diff --git`, `---` and `+++` lines, no line outside a file or hunk), else null.
+ * Such a diff usually comes out of the repair unchanged, so a caller may hand it to git while the
+ * repair runs; whether it did is only known from repairReply. Pure, never throws.
+ */
+export function diffAsWritten(reply: string): string | null {
+  const { extracted, diff } = readReply(reply);
+  if ('error' in extracted || diff === null || extracted.fixes.length > 0) return null;
+  if (diff.orphanHunks.length > 0 || diff.stray.length > 0 || diff.files.length === 0) return null;
+  return diff.files.every((file) => file.git !== null && file.minus !== null && file.plus !== null) ? extracted.diff : null;
+}
+
 export function repairReply(reply: string, files: FileSource, options: EngineOptions): RepairOutcome {
+  const steps = repairSteps(reply, files, options);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  return step.value;
+}
+
+/**
+ * repairReply for a source whose contents arrive one by one (read from git while the engine
+ * works): `arrived(path)` settles once `files.get(path)` gives `path`'s content, and each file is
+ * repaired only after its own content has arrived. Until then the source need only tell which
+ * paths exist (a Buffer, of any content, for each: no file's content is read before its turn).
+ */
+export async function repairReplyAsync(reply: string, files: FileSource, options: EngineOptions, arrived: (path: string) => Promise<unknown> | null): Promise<RepairOutcome> {
+  const steps = repairSteps(reply, files, options);
+  let step = steps.next();
+  while (step.done !== true) {
+    const waiting = arrived(step.value);
+    if (waiting !== null) await waiting;
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/** The repair, yielding each base path before the file whose repair reads its content (the only content it reads). */
+function* repairSteps(reply: string, files: FileSource, options: EngineOptions): Generator<string, RepairOutcome, void> {
   const { extracted, diff } = readReply(reply);
   // Read once for filesNeeded and this call; kept past it, the reply's lines would stay in memory
   // for as long as the command runs (through git's validation).
@@ -111,6 +149,7 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
     const changes: RepairOutcome['files'] = [];
     for (const g of groups) {
       // One file's hunk lines at a time: made for its repair, let go once it is repaired.
+      if (g.paths.oldPath !== null) yield g.paths.oldPath;
       materializeHunks(diff, g.hunks);
       const repaired = repairFile(diff, g.file, g.hunks, g.paths, files, fixes, contextSeen);
       releaseHunks(diff, g.hunks);
