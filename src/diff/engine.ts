@@ -140,8 +140,7 @@ function* repairSteps(reply: string, files: FileSource, options: EngineOptions):
     // default of 3 (so a sloppy hunk with one line of context on each side is not taken for a git
     // hunk), more when some hunk has more before its first or after its last change.
     const contextSeen = Math.max(3, diff.widestContext);
-    /** The repaired diff, one string per file patch: a file's lines joined as soon as it is repaired, so they do not hold its base file's lines. */
-    const out: string[] = [];
+    const out = new RepairedText(extracted.diff);
     const leftover: number[] = [];
     let crKept = 0;
     const expected: ExpectedFile[] = [];
@@ -157,7 +156,7 @@ function* repairSteps(reply: string, files: FileSource, options: EngineOptions):
       logCrlfFile(repaired.crGained, g.paths, fixes);
       crKept += repaired.crKept;
       leftover.push(...repaired.leftover);
-      out.push(repaired.lines.join('\n'));
+      out.add(repaired.lines);
       for (const e of repaired.expected) {
         if (expectedPaths.has(e.path)) refuse(e.path, null, 'two file patches of the diff change this path');
         expectedPaths.add(e.path);
@@ -165,7 +164,7 @@ function* repairSteps(reply: string, files: FileSource, options: EngineOptions):
       }
       changes.push(repaired.change);
     }
-    if (out.length === 0) refuse(null, null, 'the diff changes nothing');
+    if (out.count === 0) refuse(null, null, 'the diff changes nothing');
     const stray = [...diff.stray, ...leftover].sort((a, b) => a - b);
     notes = takeStrayLines(diff, stray, notes, fixes);
     logCrlf(diff.crLines, crKept, fixes);
@@ -173,13 +172,65 @@ function* repairSteps(reply: string, files: FileSource, options: EngineOptions):
       const last = diff.table.lineText(diff.lines.length - 1);
       fixes.push({ kind: 'trailing-newline', file: null, hunk: null, detail: 'the diff did not end with a newline; added one', before: last, after: `${last}\n` });
     }
-    // A diff that needed no change is handed back as it came, not as a second copy of its text.
-    const text = sameText(out, extracted.diff) ? extracted.diff : `${out.join('\n')}\n`;
+    const text = out.text();
     return { ok: true, diff: text, notes, fixes, files: changes, expected, error: null, refusal: null };
   } catch (error) {
     if (error instanceof RefusalError) return failure(error.refusal, notes, fixes);
     throw error;
   }
+}
+
+/**
+ * The repaired diff, built one file patch at a time, compared with the extracted diff as each comes:
+ * while every patch is the extracted text's next lines, only where they end is kept, so a diff that
+ * needs no change is handed back as it came, never held a second time (as lines joined per file).
+ * From the first patch that differs, the ones before are taken from the extracted text, and each
+ * later one is joined as soon as it is repaired, so it does not hold its base file's lines.
+ */
+class RepairedText {
+  count = 0;
+  /** Where the patches that matched end in `extracted` (after their final '\n'). */
+  private at = 0;
+  /** Null while every patch matched. */
+  private parts: string[] | null = null;
+  constructor(private readonly extracted: string) {}
+
+  add(lines: readonly string[]): void {
+    this.count++;
+    if (this.parts === null) {
+      const end = linesAt(this.extracted, this.at, lines);
+      if (end >= 0) {
+        this.at = end;
+        return;
+      }
+      this.parts = this.matched();
+    }
+    this.parts.push(lines.join('\n'));
+  }
+
+  text(): string {
+    if (this.parts === null && this.at === this.extracted.length && this.count > 0) return this.extracted;
+    return `${(this.parts ?? this.matched()).join('\n')}\n`;
+  }
+
+  private matched(): string[] {
+    return this.at === 0 ? [] : [this.extracted.slice(0, this.at - 1)];
+  }
+}
+
+/** Where `lines` joined by '\n', and a final '\n', end when they are `text`'s at `at`; -1 when they are not. */
+function linesAt(text: string, at: number, lines: readonly string[]): number {
+  let pos = at;
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) {
+      if (text.charCodeAt(pos) !== 10) return -1;
+      pos++;
+    }
+    const line = lines[i] as string;
+    if (!text.startsWith(line, pos)) return -1;
+    pos += line.length;
+  }
+  return text.charCodeAt(pos) === 10 ? pos + 1 : -1;
 }
 
 /** Whether `parts` joined by '\n', with a final '\n', are `text`: compared in place, without joining them. */
