@@ -93,16 +93,27 @@ export function entriesAlong(root: string, tree: string, paths: readonly string[
     const found = new Map<string, TreeEntry>();
     const top = await treeOf(root, tree, m);
     if (top === null) throw new GitError(`cannot list files of ${tree.slice(0, 12)} in ${root}: not a tree or commit there`);
+    // Each folder asked of the memo once per call, not once per path under it.
+    const folders = new Map<string, Promise<Map<string, Omit<TreeEntry, 'path'>>>>();
+    const entriesOf = (oid: string): Promise<Map<string, Omit<TreeEntry, 'path'>>> => {
+      let entries = folders.get(oid);
+      if (entries === undefined) {
+        entries = treeEntries(root, oid, m);
+        folders.set(oid, entries);
+      }
+      return entries;
+    };
     await Promise.all(
       paths.map(async (path) => {
         const parts = path.split('/');
         // A path of unusual shape ("a//b") names no entry: git's trees hold no empty names.
         if (parts.includes('')) return;
         let folder = top;
-        for (const [i, name] of parts.entries()) {
-          const entry = (await treeEntries(root, folder, m)).get(name);
+        let at = '';
+        for (const name of parts) {
+          const entry = (await entriesOf(folder)).get(name);
           if (entry === undefined) return;
-          const at = parts.slice(0, i + 1).join('/');
+          at = at === '' ? name : `${at}/${name}`;
           found.set(at, { ...entry, path: at });
           if (entry.type !== 'tree') return;
           folder = entry.oid;
