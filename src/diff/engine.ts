@@ -183,7 +183,7 @@ function* repairSteps(reply: string, files: FileSource, options: EngineOptions):
 /**
  * The repaired diff, built one file patch at a time, compared with the extracted diff as each comes:
  * while every patch is the extracted text's next lines, only where they end is kept, so a diff that
- * needs no change is handed back as it came, never held a second time (as lines joined per file).
+ * needs no change is handed back as it came, never held a second time (as a string per file).
  * From the first patch that differs, the ones before are taken from the extracted text, and each
  * later one is joined as soon as it is repaired, so it does not hold its base file's lines.
  */
@@ -197,15 +197,16 @@ class RepairedText {
 
   add(lines: readonly string[]): void {
     this.count++;
+    // Joined, then compared in one pass: a line at a time would flatten each line's pieces apart.
+    const part = lines.join('\n');
     if (this.parts === null) {
-      const end = linesAt(this.extracted, this.at, lines);
-      if (end >= 0) {
-        this.at = end;
+      if (this.extracted.startsWith(part, this.at) && this.extracted.charCodeAt(this.at + part.length) === 10) {
+        this.at += part.length + 1;
         return;
       }
       this.parts = this.matched();
     }
-    this.parts.push(lines.join('\n'));
+    this.parts.push(part);
   }
 
   text(): string {
@@ -216,21 +217,6 @@ class RepairedText {
   private matched(): string[] {
     return this.at === 0 ? [] : [this.extracted.slice(0, this.at - 1)];
   }
-}
-
-/** Where `lines` joined by '\n', and a final '\n', end when they are `text`'s at `at`; -1 when they are not. */
-function linesAt(text: string, at: number, lines: readonly string[]): number {
-  let pos = at;
-  for (let i = 0; i < lines.length; i++) {
-    if (i > 0) {
-      if (text.charCodeAt(pos) !== 10) return -1;
-      pos++;
-    }
-    const line = lines[i] as string;
-    if (!text.startsWith(line, pos)) return -1;
-    pos += line.length;
-  }
-  return text.charCodeAt(pos) === 10 ? pos + 1 : -1;
 }
 
 /** Whether `parts` joined by '\n', with a final '\n', are `text`: compared in place, without joining them. */
