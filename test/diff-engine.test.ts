@@ -553,6 +553,12 @@ test('a dropped line that fits on either side of added lines: the index line nam
   // An index line written against other content says nothing about this base: refused as without it.
   const foreign = repair(broken.replace(/^index \w+\./m, 'index 1234567.'), { 'f.go': base });
   assert.match(foreign.error ?? '', /cannot be told/);
+  // A source that lets go of a base file once the engine is done with it (as check-patch's does)
+  // gives the same: the engine is done only after the readings have been tried on its bytes.
+  const held = new Map([['f.go', Buffer.from(base)]]);
+  const letGo = repairReply(broken, { get: (p) => held.get(p), done: (p) => void held.delete(p) }, { repoName: null });
+  assert.equal(post(letGo, 'f.go'), postA, letGo.error ?? '');
+  assert.equal(held.size, 0, 'the engine said it was done with the file');
 });
 
 test('a hunk that fits two places under a bare @@ line: the index line picks the place whose result it names', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { runs } from './support/fc-seed.js';
 import { LineTable, materializeHunks, readReplyDiff, releaseHunks } from '../src/diff/repair/reply-diff.js';
-import { filesNeeded, repairReply, sameText } from '../src/diff/engine.js';
+import { filesNeeded, repairReply, repairReplyAsync, sameText } from '../src/diff/engine.js';
 import { rawReplyRefusal } from '../src/core/patch-policy.js';
 import { GitMemo } from '../src/git/memo.js';
 import { splitLines, TextLines } from '../src/diff/parse.js';
@@ -179,4 +179,23 @@ test('the engine says when it is done with a base file, once, after reading it; 
   const again = repairReply(reply, { get: (p: string) => (p === 'x' ? contents.get(p) : null) }, { repoName: null });
   assert.equal(again.ok, false);
   assert.match(again.error ?? '', /not provided to the engine/);
+});
+
+test('repairReplyAsync repairs each file only once its content has arrived, and gives what repairReply gives', async () => {
+  const base: Record<string, string> = { 'a.txt': 'one\ntwo\nthree\n', 'b.txt': 'four\nfive\nsix\n' };
+  // Broken on purpose (no a/ b/, wrong counts), so the repair reads both files' lines to fix it.
+  const reply = ['--- a.txt', '+++ a.txt', '@@ -1,3 +1,3 @@', ' one', '-two', '+TWO', ' three', '--- b.txt', '+++ b.txt', '@@ -1,2 +1,9 @@', ' four', '-five', '+FIVE', ' six', ''].join('\n');
+  const expected = repairReply(reply, { get: (path) => (path in base ? Buffer.from(base[path]!) : null) }, { repoName: null });
+  assert.equal(expected.ok, true, expected.error ?? '');
+
+  const arrived = new Set<string>();
+  const asked: string[] = [];
+  // Before its content arrives a file exists, but what the source holds for it is not its content.
+  const get = (path: string): Buffer | null => (path in base ? Buffer.from(arrived.has(path) ? base[path]! : 'not yet\n') : null);
+  const outcome = await repairReplyAsync(reply, { get }, { repoName: null }, (path) => {
+    asked.push(path);
+    return new Promise((resolve) => setTimeout(() => resolve(arrived.add(path)), 5));
+  });
+  assert.deepEqual(outcome, expected);
+  assert.deepEqual(asked, ['a.txt', 'b.txt']);
 });

@@ -1,10 +1,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitError } from '../src/errors.js';
 import { EMPTY_TREE } from '../src/git/repository.js';
-import { buildStateTree, validatePatch } from '../src/git/state-tree.js';
+import { applyAhead, buildStateTree, validatePatch } from '../src/git/state-tree.js';
+import { withGitMemo } from '../src/git/memo.js';
+import { gitProcessesStarted } from '../src/git/run-git.js';
 import { linkedPaths, pathKindAt, readFileAt } from '../src/git/tree-paths.js';
 import { git, makeRepo, removeRepos } from './support/git-fixture.js';
 
@@ -106,6 +110,49 @@ test('patches that touch nothing, change nothing or name unsafe paths are refuse
   assert.match((await validatePatch(root, head!, [], gitdir)).error ?? '', /inside \.git/);
   const bare = ['--- src/lib.ts', '+++ src/lib.ts', '@@ -1 +1 @@', '-export const x = 1;', '+export const x = 2;', ''].join('\n');
   assert.match((await validatePatch(root, head!, [], bare)).error ?? '', /lacks the a\/ and b\/ path prefixes/);
+});
+
+test('a patch applied ahead is not applied again by its validation, even when the process was busy meanwhile', async () => {
+  // Far more than a pipe holds: git must read it all while this process runs without turning its event loop.
+  const big = Array.from({ length: 20000 }, (_, i) => `line ${i} of a file long enough to fill a pipe many times over`);
+  const { root, head } = await makeRepo({ ...BASE, 'big.txt': `${big.join('\n')}\n` });
+  const changed = Array.from({ length: 2000 }, (_, k) => 10 * k + 1);
+  const hunk = (at: number) => [`@@ -${at},3 +${at},3 @@`, ` ${big[at - 1]}`, `-${big[at]}`, '+changed', ` ${big[at + 1]}`];
+  const patch = ['--- a/big.txt', '+++ b/big.txt', ...changed.flatMap(hunk), ''].join('\n');
+  const counted = async <T>(work: () => Promise<T>): Promise<{ value: T; started: number }> => {
+    const before = gitProcessesStarted();
+    const value = await work();
+    return { value, started: gitProcessesStarted() - before };
+  };
+  const alone = await counted(() => validatePatch(root, head!, [], patch));
+  assert.equal(alone.value.ok, true, alone.value.error ?? '');
+  // The post-image's blob, which git writes once it has read the whole patch and applied it.
+  const after = `${big.map((line, i) => (i % 10 === 1 ? 'changed' : line)).join('\n')}\n`;
+  const oid = createHash('sha1').update(`blob ${Buffer.byteLength(after)}\0`).update(after).digest('hex');
+  const object = join(root, '.git', 'objects', oid.slice(0, 2), oid.slice(2));
+  await rm(object, { force: true });
+  const ahead = await counted(() =>
+    withGitMemo(undefined, async (memo) => {
+      const before = gitProcessesStarted();
+      applyAhead(root, head!, [], patch, memo);
+      // Until git apply has started (after the reader and read-tree)...
+      while (gitProcessesStarted() - before < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+      // ...then the engine's work, which holds this thread: git must still get the whole patch.
+      const until = Date.now() + 20_000;
+      while (!existsSync(object) && Date.now() < until);
+      assert.equal(existsSync(object), true, 'git applied the patch while this process was busy');
+      return validatePatch(root, head!, [], patch, undefined, memo);
+    }),
+  );
+  assert.deepEqual(ahead.value, alone.value);
+  assert.equal(ahead.started, alone.started);
+
+  // A text the validation never sees only made git work: the validation asks its own question.
+  const other = await withGitMemo(undefined, (memo) => {
+    applyAhead(root, head!, [], P1, memo);
+    return validatePatch(root, head!, [], patch, undefined, memo);
+  });
+  assert.deepEqual(other, alone.value);
 });
 
 test('an approved patch that no longer applies is a GitError naming it', async () => {

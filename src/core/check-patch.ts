@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readPersonFile } from '../files/person-files.js';
 import { fileProblem } from './person-feedback.js';
 import { OrchestratorError } from '../errors.js';
@@ -24,21 +25,26 @@ export interface CheckPatchResult extends RepairedPatch {
   format: EditFormat;
   /** How a whole-file or SEARCH/REPLACE reply became the diff; null for a diff. */
   conversion: ConversionResult | null;
+  /** The repaired diff's bytes when they are the input's own (a diff that needed no change): written as read, not encoded again. */
+  diffBytes: Buffer | null;
 }
 
 /** `check-patch`: the run-task engine for any diff from any tool, against a revision of the repository. */
 export async function checkPatch(env: WorkflowEnv, options: CheckPatchOptions): Promise<CheckPatchResult> {
   const { repoRoot, store } = await openStore(env);
   const base = options.base ? await resolveRevision(repoRoot, options.base) : ((await headCommit(repoRoot)) ?? EMPTY_TREE);
-  const reply = readInput(env, options).toString('utf8');
+  const input = readInput(env, options);
+  const reply = input.toString('utf8');
   const format = options.format ?? 'diff';
   if (format !== 'diff') {
     const converted = await convertAndValidate(repoRoot, base, [], format, reply);
     const result = outsideRunsDir(converted, repoRoot, store.runsDir);
-    return { ...result, repository: repoRoot, base, format, conversion: converted.conversion };
+    return { ...result, repository: repoRoot, base, format, conversion: converted.conversion, diffBytes: null };
   }
   const result = outsideRunsDir(await repairAndValidate(repoRoot, base, [], reply), repoRoot, store.runsDir);
-  return { ...result, repository: repoRoot, base, format, conversion: null };
+  // Valid UTF-8 decodes and encodes back to the same bytes; other input was changed by decoding.
+  const asRead = result.outcome.diff === reply && isUtf8(input);
+  return { ...result, repository: repoRoot, base, format, conversion: null, diffBytes: asRead ? input : null };
 }
 
 function readInput(env: WorkflowEnv, options: CheckPatchOptions): Buffer {

@@ -1,12 +1,12 @@
 import path from 'node:path';
-import { filesNeeded, repairReply, type RepairOutcome } from '../diff/engine.js';
+import { diffAsWritten, filesNeeded, repairReplyAsync, type RepairOutcome } from '../diff/engine.js';
 import { checkPatchPath } from '../diff/paths.js';
 import { unsafePathReason } from '../visible-text.js';
 import { withGitMemo, type GitMemo } from '../git/memo.js';
-import { readBlobs } from '../git/read-blobs.js';
+import { readBlobsAsTheyCome } from '../git/read-blobs.js';
 import { executableIndexPaths, keptModeRefusal, nulByteRefusal, rawReplyRefusal, treePathRefusal } from './patch-policy.js';
 import { fileModesAt } from '../git/file-modes.js';
-import { buildStateTree, historyName, validatePatch, type PatchValidation } from '../git/state-tree.js';
+import { applyAhead, buildStateTree, historyName, validatePatch, type PatchValidation } from '../git/state-tree.js';
 import { linkedPaths } from '../git/tree-paths.js';
 
 export interface RepairedPatch {
@@ -69,11 +69,21 @@ async function repairAndValidateWith(
   shared: boolean,
 ): Promise<RepairedPatch> {
   const state = approvedPatches.length === 0 ? base : await buildStateTree(repoRoot, base, approvedPatches, memo);
-  const needed = filesNeeded(reply, { repoName }).filter((file) => checkPatchPath(file) === null);
+  const named = filesNeeded(reply, { repoName });
+  const needed = named.filter((file) => checkPatchPath(file) === null);
+  const rawRefusal = rawReplyRefusal(reply);
+  // A diff as git writes it usually passes the repair unchanged: git applies it on the other core
+  // while the engine works, and the validation finds git's answer to the same question in the
+  // memo. Only a call that owns its memo does this (a shared one counts its git processes), and
+  // only for a diff the policy checks below would let through as written.
+  if (!shared && rawRefusal === null && needed.length === named.length) {
+    const ahead = diffAsWritten(reply);
+    if (ahead !== null) applyAhead(repoRoot, base, approvedPatches, ahead, memo);
+  }
   // Which of the paths the reply may touch are links or submodules is asked alongside their content,
   // not once the engine has named them; both start from the same listing, asked of git once.
-  const [blobs, neededLinked] = await Promise.all([readBlobs(repoRoot, state, needed, memo, { keep: shared }), linkedPaths(repoRoot, state, needed, memo)]);
-  const outcome = repairWith(reply, blobs, repoName, visible);
+  const [blobs, neededLinked] = await Promise.all([readBlobsAsTheyCome(repoRoot, state, needed, memo, { keep: shared }), linkedPaths(repoRoot, state, needed, memo)]);
+  const outcome = await repairWith(reply, blobs, repoName, visible);
   if (!outcome.ok) return { outcome, validation: null, error: outcome.error ?? 'the reply holds no diff that can be used' };
 
   const unsafe = outcome.files.flatMap((file) =>
@@ -87,7 +97,7 @@ async function repairAndValidateWith(
   if (unsafe.length > 0) return { outcome, validation: null, error: unsafe[0]! };
 
   // The output is held to the rules whatever the prompt (spec, context) told the model.
-  const raw = rawReplyRefusal(reply) ?? (outcome.diff === reply ? null : rawReplyRefusal(outcome.diff)) ?? nulByteRefusal(outcome.diff);
+  const raw = rawRefusal ?? (outcome.diff === reply ? null : rawReplyRefusal(outcome.diff)) ?? nulByteRefusal(outcome.diff);
   if (raw !== null) return { outcome, validation: null, error: raw };
   const executables = (outcome.diff === reply ? [reply] : [reply, outcome.diff]).map(executableIndexPaths);
   if (executables.some((paths) => paths === null || paths.length > 0)) {
@@ -110,20 +120,54 @@ async function repairAndValidateWith(
 }
 
 /**
- * The engine over base contents read beforehand; each content is let go once the engine has read
- * it for the last time, so a large patch never holds every base file at once.
+ * The engine over base contents as git sends them: each file is repaired as soon as its own
+ * content is in (git reads the next ones meanwhile), and each content is let go once the engine has
+ * read it for the last time, so a large patch never holds every base file at once. A content git
+ * could not read fails the call as if it had been awaited first (the first such failure).
  */
-function repairWith(reply: string, blobs: Map<string, Buffer | null>, repoName: string, visible: ReadonlySet<string> | null) {
-  const hidden = (file: string): boolean => visible !== null && !visible.has(file) && blobs.get(file) instanceof Buffer;
-  return repairReply(
+async function repairWith(reply: string, reading: Map<string, Promise<Buffer> | null>, repoName: string, visible: ReadonlySet<string> | null): Promise<RepairOutcome> {
+  const arrivedContents = new Map<string, Buffer>();
+  // Settles as Promise.all of every read would (the first failure, or all read), without holding
+  // what was read: each content goes once the engine is done with it.
+  const every = new Promise<void>((resolve, reject) => {
+    let left = 0;
+    for (const content of reading.values()) {
+      if (content === null) continue;
+      left++;
+      content.then(() => --left === 0 && resolve(), reject);
+    }
+    if (left === 0) resolve();
+  });
+  every.catch(() => {});
+  // What a path's content is until it arrives: it tells that the file exists, and is never read.
+  const pending = Buffer.alloc(0);
+  const get = (file: string): Buffer | null | undefined => {
+    const content = reading.get(file);
+    return content === undefined || content === null ? content : (arrivedContents.get(file) ?? pending);
+  };
+  const hidden = (file: string): boolean => visible !== null && !visible.has(file) && get(file) instanceof Buffer;
+  const outcome = await repairReplyAsync(
     reply,
     {
-      get: (file) => (hidden(file) ? HIDDEN : blobs.get(file)),
+      get: (file) => (hidden(file) ? HIDDEN : get(file)),
       // Asked again, the engine would find the content missing and refuse, never read another.
-      done: (file) => blobs.delete(file),
+      done: (file) => {
+        reading.delete(file);
+        arrivedContents.delete(file);
+      },
     },
     { repoName, hidden: (file) => (hidden(file) ? hiddenFileRefusal(file) : null) },
+    (file) => {
+      const content = reading.get(file);
+      if (content === undefined || content === null || arrivedContents.has(file)) return null;
+      // Raced with every read: a read that failed earlier is the one reported, as awaiting all of them first would.
+      return Promise.race([every, content]).then(async () => {
+        arrivedContents.set(file, await content);
+      });
+    },
   );
+  await every;
+  return outcome;
 }
 
 /** The name a run's engine used: the repository folder at init, wherever the run is checked later. */

@@ -82,7 +82,45 @@ export function filesNeeded(reply: string, options: EngineOptions): string[] {
   return [...out];
 }
 
+/**
+ * The diff in `reply` when it reads as git writes diffs (nothing around it to take out, every file
+ * patch with its `diff --git`, `---` and `+++` lines, no line outside a file or hunk), else null.
+ * Such a diff usually comes out of the repair unchanged, so a caller may hand it to git while the
+ * repair runs; whether it did is only known from repairReply. Pure, never throws.
+ */
+export function diffAsWritten(reply: string): string | null {
+  const { extracted, diff } = readReply(reply);
+  if ('error' in extracted || diff === null || extracted.fixes.length > 0) return null;
+  if (diff.orphanHunks.length > 0 || diff.stray.length > 0 || diff.files.length === 0) return null;
+  return diff.files.every((file) => file.git !== null && file.minus !== null && file.plus !== null) ? extracted.diff : null;
+}
+
 export function repairReply(reply: string, files: FileSource, options: EngineOptions): RepairOutcome {
+  const steps = repairSteps(reply, files, options);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  return step.value;
+}
+
+/**
+ * repairReply for a source whose contents arrive one by one (read from git while the engine
+ * works): `arrived(path)` settles once `files.get(path)` gives `path`'s content, and each file is
+ * repaired only after its own content has arrived. Until then the source need only tell which
+ * paths exist (a Buffer, of any content, for each: no file's content is read before its turn).
+ */
+export async function repairReplyAsync(reply: string, files: FileSource, options: EngineOptions, arrived: (path: string) => Promise<unknown> | null): Promise<RepairOutcome> {
+  const steps = repairSteps(reply, files, options);
+  let step = steps.next();
+  while (step.done !== true) {
+    const waiting = arrived(step.value);
+    if (waiting !== null) await waiting;
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/** The repair, yielding each base path before the file whose repair reads its content (the only content it reads). */
+function* repairSteps(reply: string, files: FileSource, options: EngineOptions): Generator<string, RepairOutcome, void> {
   const { extracted, diff } = readReply(reply);
   // Read once for filesNeeded and this call; kept past it, the reply's lines would stay in memory
   // for as long as the command runs (through git's validation).
@@ -102,8 +140,7 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
     // default of 3 (so a sloppy hunk with one line of context on each side is not taken for a git
     // hunk), more when some hunk has more before its first or after its last change.
     const contextSeen = Math.max(3, diff.widestContext);
-    /** The repaired diff, one string per file patch: a file's lines joined as soon as it is repaired, so they do not hold its base file's lines. */
-    const out: string[] = [];
+    const out = new RepairedText(extracted.diff);
     const leftover: number[] = [];
     let crKept = 0;
     const expected: ExpectedFile[] = [];
@@ -111,6 +148,7 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
     const changes: RepairOutcome['files'] = [];
     for (const g of groups) {
       // One file's hunk lines at a time: made for its repair, let go once it is repaired.
+      if (g.paths.oldPath !== null) yield g.paths.oldPath;
       materializeHunks(diff, g.hunks);
       const repaired = repairFile(diff, g.file, g.hunks, g.paths, files, fixes, contextSeen);
       releaseHunks(diff, g.hunks);
@@ -118,7 +156,7 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
       logCrlfFile(repaired.crGained, g.paths, fixes);
       crKept += repaired.crKept;
       leftover.push(...repaired.leftover);
-      out.push(repaired.lines.join('\n'));
+      out.add(repaired.lines);
       for (const e of repaired.expected) {
         if (expectedPaths.has(e.path)) refuse(e.path, null, 'two file patches of the diff change this path');
         expectedPaths.add(e.path);
@@ -126,7 +164,7 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
       }
       changes.push(repaired.change);
     }
-    if (out.length === 0) refuse(null, null, 'the diff changes nothing');
+    if (out.count === 0) refuse(null, null, 'the diff changes nothing');
     const stray = [...diff.stray, ...leftover].sort((a, b) => a - b);
     notes = takeStrayLines(diff, stray, notes, fixes);
     logCrlf(diff.crLines, crKept, fixes);
@@ -134,12 +172,50 @@ export function repairReply(reply: string, files: FileSource, options: EngineOpt
       const last = diff.table.lineText(diff.lines.length - 1);
       fixes.push({ kind: 'trailing-newline', file: null, hunk: null, detail: 'the diff did not end with a newline; added one', before: last, after: `${last}\n` });
     }
-    // A diff that needed no change is handed back as it came, not as a second copy of its text.
-    const text = sameText(out, extracted.diff) ? extracted.diff : `${out.join('\n')}\n`;
+    const text = out.text();
     return { ok: true, diff: text, notes, fixes, files: changes, expected, error: null, refusal: null };
   } catch (error) {
     if (error instanceof RefusalError) return failure(error.refusal, notes, fixes);
     throw error;
+  }
+}
+
+/**
+ * The repaired diff, built one file patch at a time, compared with the extracted diff as each comes:
+ * while every patch is the extracted text's next lines, only where they end is kept, so a diff that
+ * needs no change is handed back as it came, never held a second time (as a string per file).
+ * From the first patch that differs, the ones before are taken from the extracted text, and each
+ * later one is joined as soon as it is repaired, so it does not hold its base file's lines.
+ */
+class RepairedText {
+  count = 0;
+  /** Where the patches that matched end in `extracted` (after their final '\n'). */
+  private at = 0;
+  /** Null while every patch matched. */
+  private parts: string[] | null = null;
+  constructor(private readonly extracted: string) {}
+
+  add(lines: readonly string[]): void {
+    this.count++;
+    // Joined, then compared in one pass: a line at a time would flatten each line's pieces apart.
+    const part = lines.join('\n');
+    if (this.parts === null) {
+      if (this.extracted.startsWith(part, this.at) && this.extracted.charCodeAt(this.at + part.length) === 10) {
+        this.at += part.length + 1;
+        return;
+      }
+      this.parts = this.matched();
+    }
+    this.parts.push(part);
+  }
+
+  text(): string {
+    if (this.parts === null && this.at === this.extracted.length && this.count > 0) return this.extracted;
+    return `${(this.parts ?? this.matched()).join('\n')}\n`;
+  }
+
+  private matched(): string[] {
+    return this.at === 0 ? [] : [this.extracted.slice(0, this.at - 1)];
   }
 }
 

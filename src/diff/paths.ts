@@ -12,6 +12,9 @@ export function checkPatchPath(path: string): string | null {
   if (path.includes('\0')) return 'contains a NUL byte';
   if (path.includes('\\')) return 'contains a backslash: use forward slashes, relative to the repository root';
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'is absolute: give a path relative to the repository root';
+  // A '..' or '.git' segment starts with '.': first, or after a '/'. A patch's paths are checked
+  // many times over (tens of thousands for a large diff), and most have no such segment at all.
+  if (!path.startsWith('.') && !path.includes('/.')) return null;
   const segments = path.split('/');
   if (segments.includes('..')) return "contains a '..' segment: give a path inside the repository";
   // Case-insensitive: on macOS and Windows `.GIT/config` is the real .git/config.

@@ -25,13 +25,41 @@ export function readBlobs(
     }
   }
   return withGitMemo(memo, async (m) => {
-    const entries = await entriesAlong(root, tree, unique, m);
-    const read = unique.map(async (path): Promise<[string, Buffer | null]> => {
-      const entry = entries.get(path);
-      return [path, entry?.type === 'blob' ? await (options.keep ? blob(root, entry.oid, m) : readBlob(root, entry.oid, m)) : null];
-    });
+    const each = await readBlobsAsTheyCome(root, tree, unique, m, options);
+    const read = [...each].map(async ([path, content]): Promise<[string, Buffer | null]> => [path, content === null ? null : await content]);
     return new Map(await Promise.all(read));
   });
+}
+
+/**
+ * readBlobs with each content handed out as git sends it: settles once the tree objects on the
+ * way tell which paths are files (a promise of its content for each, null for the others), so a
+ * caller can work on the first files while git still sends the rest. Each promise is the caller's
+ * to await (one that fails is not reported unhandled meanwhile); readBlobs is all of them awaited.
+ */
+export async function readBlobsAsTheyCome(
+  root: string,
+  tree: string,
+  paths: readonly string[],
+  memo: GitMemo,
+  options: { keep: boolean } = { keep: true },
+): Promise<Map<string, Promise<Buffer> | null>> {
+  const unique = [...new Set(paths)];
+  for (const path of unique) {
+    if (/[\n\r\0]/.test(path) || path === '') {
+      throw new GitError(`cannot read ${JSON.stringify(path)}: a path with a line break cannot be a repository file here`);
+    }
+  }
+  const entries = await entriesAlong(root, tree, unique, memo);
+  return new Map(
+    unique.map((path): [string, Promise<Buffer> | null] => {
+      const entry = entries.get(path);
+      if (entry?.type !== 'blob') return [path, null];
+      const content = options.keep ? blob(root, entry.oid, memo) : readBlob(root, entry.oid, memo);
+      content.catch(() => {});
+      return [path, content];
+    }),
+  );
 }
 
 function blob(root: string, oid: string, memo: GitMemo): Promise<Buffer> {
@@ -65,16 +93,27 @@ export function entriesAlong(root: string, tree: string, paths: readonly string[
     const found = new Map<string, TreeEntry>();
     const top = await treeOf(root, tree, m);
     if (top === null) throw new GitError(`cannot list files of ${tree.slice(0, 12)} in ${root}: not a tree or commit there`);
+    // Each folder asked of the memo once per call, not once per path under it.
+    const folders = new Map<string, Promise<Map<string, Omit<TreeEntry, 'path'>>>>();
+    const entriesOf = (oid: string): Promise<Map<string, Omit<TreeEntry, 'path'>>> => {
+      let entries = folders.get(oid);
+      if (entries === undefined) {
+        entries = treeEntries(root, oid, m);
+        folders.set(oid, entries);
+      }
+      return entries;
+    };
     await Promise.all(
       paths.map(async (path) => {
         const parts = path.split('/');
         // A path of unusual shape ("a//b") names no entry: git's trees hold no empty names.
         if (parts.includes('')) return;
         let folder = top;
-        for (const [i, name] of parts.entries()) {
-          const entry = (await treeEntries(root, folder, m)).get(name);
+        let at = '';
+        for (const name of parts) {
+          const entry = (await entriesOf(folder)).get(name);
           if (entry === undefined) return;
-          const at = parts.slice(0, i + 1).join('/');
+          at = at === '' ? name : `${at}/${name}`;
           found.set(at, { ...entry, path: at });
           if (entry.type !== 'tree') return;
           folder = entry.oid;

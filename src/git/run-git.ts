@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { GitError } from '../errors.js';
 
@@ -15,6 +15,11 @@ export interface RunGitOptions {
   env?: Record<string, string>;
   /** Bytes for stdin; stdin is closed when absent. */
   input?: string | Buffer;
+  /**
+   * A file git reads as its stdin, instead of `input`: git reads it at its own pace, where a pipe
+   * is written only while this process's event loop turns (not while the engine runs).
+   */
+  inputFile?: string;
   /** Refuse more stdout than this instead of handing back a truncated blob. */
   maxStdoutBytes?: number;
 }
@@ -54,7 +59,16 @@ export function runGit(args: string[], options: RunGitOptions): Promise<RunGitRe
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawnGit(args, options.cwd, options.env, options.input === undefined ? 'ignore' : 'pipe');
+      if (options.inputFile === undefined) child = spawnGit(args, options.cwd, options.env, options.input === undefined ? 'ignore' : 'pipe');
+      else {
+        // The child has its own copy of the descriptor once started.
+        const fd = openSync(options.inputFile, 'r');
+        try {
+          child = spawnGit(args, options.cwd, options.env, fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
     } catch (error) {
       reject(spawnError(error, options.cwd));
       return;
@@ -84,7 +98,7 @@ export function runGit(args: string[], options: RunGitOptions): Promise<RunGitRe
       const exitCode = code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 0);
       resolve({ stdout: Buffer.concat(out), stderr: err.slice(0, MAX_STDERR), exitCode });
     });
-    if (options.input !== undefined && child.stdin) {
+    if (options.input !== undefined && options.inputFile === undefined && child.stdin) {
       // git may exit before reading all input (e.g. on a bad argument): that is not our error.
       child.stdin.on('error', () => {});
       child.stdin.end(options.input);
@@ -92,7 +106,7 @@ export function runGit(args: string[], options: RunGitOptions): Promise<RunGitRe
   });
 }
 
-function spawnGit(args: string[], cwd: string, extraEnv: Record<string, string> | undefined, stdin: 'ignore' | 'pipe'): ChildProcess {
+function spawnGit(args: string[], cwd: string, extraEnv: Record<string, string> | undefined, stdin: 'ignore' | 'pipe' | number): ChildProcess {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const name of INHERITED_LOCATION_VARS) delete env[name];
   // The user's config stays (user.name matters); only output format and interactivity are forced.

@@ -4,6 +4,8 @@
  * (GIT_INDEX_FILE in a temp directory), so the user's working tree and real index are never
  * read or written; the only lasting effect is new objects in the object database.
  */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { APPLY_MALLOC_ENV } from './apply-env.js';
 import { GitError } from '../errors.js';
 import { checkPatchPath } from '../diff/paths.js';
@@ -42,7 +44,12 @@ async function gitOk(root: string, args: string[], env: Env, what: string): Prom
 /** `git apply` on the temporary index only. Whitespace config of the user must not loosen the check. */
 function applyCached(root: string, env: Env, patch: string) {
   const args = ['-c', 'apply.ignoreWhitespace=no', 'apply', '--cached', '--whitespace=nowarn', '-'];
-  return runGit(args, { cwd: root, env: { ...env, ...APPLY_MALLOC_ENV }, input: patch });
+  // Its stdin is a file beside the index (the caller has the index to itself): git reads all of
+  // it even while the engine runs (applyAhead), which a pipe would stall after its first 64 KiB.
+  // Written at once: in pieces, each would wait for a turn of the event loop the engine holds.
+  const input = join(dirname(env.GIT_INDEX_FILE!), 'patch');
+  writeFileSync(input, patch);
+  return runGit(args, { cwd: root, env: { ...env, ...APPLY_MALLOC_ENV }, inputFile: input });
 }
 
 /** The tree of the base commit (the empty tree for a repository without commits). */
@@ -226,6 +233,20 @@ export function applyInOnePass(root: string, base: string, patches: readonly str
     if (applied.exitCode !== 0) return null;
     return gitOk(root, ['write-tree'], index.env, 'writing the state tree');
   });
+}
+
+/**
+ * Starts git applying `patch` onto base + approved patches in the temporary index now, without
+ * waiting for it: validatePatch of the same text in the same memo then takes git's answer (the
+ * same question, asked once) instead of starting git only after the caller's own work. A caller
+ * that hands it a text the validation never sees has only made git work in vain.
+ */
+export function applyAhead(root: string, base: string, approvedPatches: readonly string[], patch: string, memo: GitMemo): void {
+  if (memo.inProcess || patch.trim() === '') return;
+  // Failures are the validation's to report (it asks the same question); none is lost unhandled here.
+  stateTree(root, base, approvedPatches, memo)
+    .then((state) => applyOnto(root, state, patch, memo))
+    .catch(() => {});
 }
 
 /** Tree sha of base + approved patches, applied in order. */

@@ -24,7 +24,7 @@ export default async function checkPatchCommand(options: Options, command: Comma
   const report = checkPatchReport(result, command.args[0]!);
   if (options.report) writeFileSync(path.resolve(env.cwd, options.report), canonicalJson(report));
   const ok = result.error === null;
-  if (ok && options.out) writeFileSync(path.resolve(env.cwd, options.out), result.outcome.diff);
+  if (ok && options.out) writeFileSync(path.resolve(env.cwd, options.out), result.diffBytes ?? result.outcome.diff);
 
   setResult({ ...report, diff: ok ? result.outcome.diff : null });
   if (!jsonMode()) {

@@ -50,6 +50,10 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
     fixes.push(...(named?.fixes ?? own));
     if (named === null) throw error;
     return named.repaired;
+  } finally {
+    // Each path is one group's alone (groupByFile), repaired once: its bytes are not needed again.
+    // Not before: the index line's readings repair the file again from the same bytes.
+    if (r.oldPath !== null) source.done?.(r.oldPath);
   }
 }
 
@@ -120,8 +124,6 @@ function readBase(source: FileSource, path: string, display: string): BaseFile {
   if (content === undefined) refuse(display, null, `the base content of ${path} was not provided to the engine (filesNeeded lists it)`);
   if (content === null) refuse(display, null, `${path} does not exist at base`);
   const decoded = decodeBase(path, content);
-  // Each path is one group's alone (groupByFile), repaired once: its bytes are not needed again.
-  source.done?.(path);
   if ('problem' in decoded) refuse(display, null, decoded.problem);
   return decoded.file;
 }
