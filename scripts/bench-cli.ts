@@ -23,7 +23,7 @@
  * main.js, e.g. an older one, to compare before and after on the same machine).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ import { registerCommands } from '../src/cli/registry.js';
 import { CLI } from '../test/support/cli.js';
 import { completeRun } from '../test/support/complete-run.js';
 import { MODEL, twoTaskPlan, workspace } from '../test/support/workflow-fixture.js';
+import { childrenCpuMs } from './children-cpu.js';
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 /** Node 20 starts in about twice the time of 22 and 24, so the same work weighs less there: no target. */
@@ -92,22 +93,6 @@ function time(argv: string[], cwd: string): number {
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`node ${argv.join(' ')} exited ${result.status}: ${result.stderr}`);
   return elapsed;
-}
-
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/**
- * CPU time (user + system) of this process's children that have ended, with theirs, in ms, from
- * /proc/self/stat (Linux only, in clock ticks: 10 ms); null elsewhere.
- */
-function childrenCpuMs(): number | null {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
 }
 
 /**

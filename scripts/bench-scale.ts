@@ -34,6 +34,7 @@ import { parseArgs } from 'node:util';
 import { CLI } from '../test/support/cli.js';
 import { manyTaskId, manyTaskPlan, manyTaskReply } from '../test/support/many-tasks.js';
 import { packCopy, workspace, MODEL, type Workspace } from '../test/support/workflow-fixture.js';
+import { childrenCpuMs } from './children-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,19 +71,6 @@ function gitCount(): number {
   }
 }
 
-/** CPU time (ms) of this process's children that have exited and been waited for, git's under them included; null where /proc is not. */
-function childrenCpuMs(): number | null {
-  try {
-    // Fields after the command name, which is in parentheses and may hold spaces: cutime and cstime are the 14th and 15th.
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 function bare(cwd: string): { ms: number; cpu: number | null } {
   const cpuBefore = childrenCpuMs();
