@@ -5,11 +5,40 @@
  * asked once per memo. A memo lives in memory for one command only: kept on disk, it would be a
  * cache that whoever can edit it could use to make verify pass.
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitError } from '../errors.js';
 import { ObjectReader, type GitObject } from './object-reader.js';
+
+/**
+ * Temporary index folders not yet removed. A command that exits at once (SIGTERM, a second Ctrl-C)
+ * never reaches close(), and the folder holds a copy of the patch being applied: the process's
+ * 'exit' removes what is left, synchronously, as the only work an exit still does.
+ */
+const liveIndexDirs = new Set<string>();
+
+function removeAtExit(dir: string): void {
+  if (liveIndexDirs.size === 0) process.once('exit', removeLiveIndexDirs);
+  liveIndexDirs.add(dir);
+}
+
+function forgetAtExit(dir: string): void {
+  liveIndexDirs.delete(dir);
+  if (liveIndexDirs.size === 0) process.removeListener('exit', removeLiveIndexDirs);
+}
+
+function removeLiveIndexDirs(): void {
+  for (const dir of liveIndexDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A git process still writing into it: the folder stays, as after a kill.
+    }
+  }
+  liveIndexDirs.clear();
+}
 
 export interface TempIndex {
   /** GIT_INDEX_FILE, so the user's real index is never read or written. */
@@ -167,6 +196,7 @@ export class GitMemo {
     const run = this.indexQueue.then(async () => {
       if (this.index === null) {
         const dir = await mkdtemp(join(tmpdir(), 'llm-orchestrator-index-'));
+        removeAtExit(dir);
         this.index = { dir, state: { env: { GIT_INDEX_FILE: join(dir, 'index') }, holds: null } };
       }
       const { state } = this.index;
@@ -187,6 +217,7 @@ export class GitMemo {
     const removeIndex = this.indexQueue.then(async () => {
       if (this.index === null) return;
       await rm(this.index.dir, { recursive: true, force: true });
+      forgetAtExit(this.index.dir);
       this.index = null;
     });
     await Promise.all([...[...this.readers.values()].map((reader) => reader.close()), removeIndex]);
