@@ -29,8 +29,12 @@ describe('SIGKILL at every write of a command', () => {
     await ws.close();
   });
 
+  // A killed command cannot remove its temporary index: its temporary folder is the test's own.
   const cliWith = (args: string[], crashAt?: number): Promise<CliResult> =>
-    runCli(args, { cwd: ws.root, env: { OLLAMA_HOST: ws.fake.url, LLM_ORCHESTRATOR_CRASH_AT_WRITE: crashAt === undefined ? undefined : String(crashAt) } });
+    runCli(args, {
+      cwd: ws.root,
+      env: { OLLAMA_HOST: ws.fake.url, TMPDIR: backup, LLM_ORCHESTRATOR_CRASH_AT_WRITE: crashAt === undefined ? undefined : String(crashAt) },
+    });
 
   /**
    * Runs `args` with a crash at write 1, 2, … until it completes without reaching the crash point,
