@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -90,7 +90,8 @@ describe('the person controls the context', () => {
     assert.equal(audit().at(-1).args.task, 'T001');
     assert.deepEqual(await nextLines(), [`next: llm-orchestrator run-task --run ${run} --task T001`]);
     // Every declared file that exists is in sight: status finds that out without git (none on PATH).
-    const noGit = await must(runCli(['status', '--run', run], { cwd: ws.root, env: { PATH: mkdtempSync(path.join(tmpdir(), 'no-git-')) } }), 'status without git');
+    const emptyPath = mkdtempSync(path.join(tmpdir(), 'no-git-'));
+    const noGit = await must(runCli(['status', '--run', run], { cwd: ws.root, env: { PATH: emptyPath } }), 'status without git').finally(() => rmdirSync(emptyPath));
     assert.match(noGit.stdout, new RegExp(`^next: llm-orchestrator run-task --run ${run} --task T001$`, 'm'));
     const json = JSON.parse((await must(ws.cli(['show', '--run', run, '--task', 'T001', '--json']), 'show --json')).stdout).result;
     assert.deepEqual(json.files.map((file: { state: string }) => file.state), ['visible', 'visible', 'absent']);
