@@ -25,6 +25,7 @@ const bundle = path.join(outdir, 'cli.js');
 const start = path.join(outdir, 'main.js');
 const onDemand = path.join(outdir, 'libraries.js');
 const packageJson = path.join(outdir, 'package.json');
+const importPackage = path.join(outdir, 'import-package.cjs');
 const licenses = path.join(outdir, 'LICENSES.txt');
 
 /**
@@ -66,6 +67,22 @@ const onDemandInCli = {
       loader: 'js',
     }));
     build.onResolve({ filter: /^\.\/libraries\.js$/ }, (args) => (/[\\/]src[\\/]files[\\/]diff2html-css\.ts$/.test(args.importer) ? { path: './libraries.js', external: true } : undefined));
+  },
+};
+
+/**
+ * src/model/embedded/import-package.ts's import() becomes dist/cli/import-package.cjs's: the bin
+ * compiles cli.js from a code cache as a vm.Script, whose import() fails on Node 20, while a file
+ * Node's loader compiles can import. It sits beside cli.js, so packages resolve from the same place.
+ */
+const importOutsideTheBundle = {
+  name: 'import-outside-the-bundle',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]model[\\/]embedded[\\/]import-package\.ts$/ }, () => ({
+      contents: "export function importPackage(name) { return require('./import-package.cjs')(name); }",
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\/import-package\.cjs$/ }, () => ({ path: './import-package.cjs', external: true }));
   },
 };
 
@@ -152,10 +169,11 @@ const result = await build({
       "const __import_meta_resolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
     ].join(' '),
   },
-  plugins: [onDemandInCli, ...replacedImports],
+  plugins: [onDemandInCli, importOutsideTheBundle, ...replacedImports],
 });
 
 writeFileSync(packageJson, '{\n  "type": "commonjs"\n}\n');
+writeFileSync(importPackage, "'use strict';\n// import() for cli.js (see src/model/embedded/import-package.ts).\nmodule.exports = (name) => import(name);\n");
 writeFileSync(licenses, bundledLicenses(root, [...Object.keys(result.metafile.inputs), ...Object.keys(libraries.metafile.inputs)]));
 copyFileSync(path.join(root, 'src', 'cli', 'start.cjs'), start);
 chmodSync(start, 0o755);
@@ -163,7 +181,7 @@ chmodSync(start, 0o755);
 // Whatever else is in dist/ (an older build's chunks, tsc's file-by-file output) is removed after
 // the new files are in place, so no stale module can be loaded and a CLI started a moment ago
 // during the build still finds its own.
-const written = new Set([...[result, libraries].flatMap((built) => Object.keys(built.metafile.outputs)).map((file) => path.resolve(root, file)), packageJson, start, licenses]);
+const written = new Set([...[result, libraries].flatMap((built) => Object.keys(built.metafile.outputs)).map((file) => path.resolve(root, file)), packageJson, importPackage, start, licenses]);
 for (const entry of readdirSync(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
   const file = path.join(entry.parentPath, entry.name);
   if (entry.isFile() && !written.has(file)) rmSync(file);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import Module from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -226,41 +225,6 @@ describe('the start-up path', () => {
       // the tree export with node:fs/promises).
       const status = builtinsLoaded(['status', '--run', 'no-such-run'], dir, 1);
       assert.deepEqual(status.filter((name) => /^NativeModule (child_process|fs\/promises)$/.test(name)), []);
-    } finally {
-      rmSync(parent, { recursive: true, force: true });
-    }
-  });
-
-  const compileCache = typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-
-  test("Node's compile cache keeps the compiled CLI in the OS temporary folder (or NODE_COMPILE_CACHE), never in the repository", { skip: !compileCache && `Node ${process.version} has no compile cache` }, () => {
-    const parent = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-cache-'));
-    try {
-      const repo = path.join(parent, 'repo');
-      const temp = path.join(parent, 'tmp');
-      mkdirSync(repo);
-      mkdirSync(temp);
-      assert.equal(spawnSync('git', ['init', '-q'], { cwd: repo }).status, 0);
-      const env = { ...process.env, TMPDIR: temp, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
-      const cli = (args: string[], extra: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) =>
-        spawnSync(process.execPath, [...nodeArgs, CLI, ...args], { cwd: repo, env: { ...env, ...extra }, encoding: 'utf8' });
-      const plain = cli(['runs']);
-      assert.equal(plain.status, 0, plain.stderr);
-      const cached = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
-      assert.ok(cached(path.join(temp, 'node-compile-cache')).length > 0, 'no compile cache in the OS temporary folder');
-      assert.deepEqual(readdirSync(repo), ['.git'], 'the CLI wrote into the repository');
-
-      // NODE_COMPILE_CACHE is Node's to honour; common V8 flags get a cache of their own, and the
-      // CLI works the same under them.
-      const own = path.join(parent, 'own-cache');
-      for (const [extra, nodeArgs] of [[{}, []], [{ NODE_OPTIONS: '--max-old-space-size=300' }, []], [{}, ['--stack-size=900']]] as const) {
-        for (let i = 0; i < 2; i++) {
-          const result = cli(['runs'], { NODE_COMPILE_CACHE: own, ...extra }, [...nodeArgs]);
-          assert.equal(result.status, 0, result.stderr);
-          assert.equal(result.stdout, plain.stdout);
-        }
-      }
-      assert.ok(cached(own).length >= 2, 'NODE_COMPILE_CACHE was not used');
     } finally {
       rmSync(parent, { recursive: true, force: true });
     }

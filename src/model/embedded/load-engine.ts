@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as NodeLlamaCpp from 'node-llama-cpp';
 import { OrchestratorError } from '../../errors.js';
+import { importPackage } from './import-package.js';
 
 /**
  * The only place that loads node-llama-cpp. It is an optional peer dependency: imported on first
@@ -36,7 +37,7 @@ export function loadEngine(env: NodeJS.ProcessEnv): Promise<Engine> {
 async function start(env: NodeJS.ProcessEnv): Promise<Engine> {
   let lib: EngineModule;
   try {
-    lib = await import('node-llama-cpp');
+    lib = (await importPackage('node-llama-cpp')) as EngineModule;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {

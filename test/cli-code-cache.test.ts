@@ -1,0 +1,130 @@
+/**
+ * The bin's code cache (src/cli/start.cjs): one per command, beside the bundle, made by the Node
+ * that runs the tool, and never used for another bundle, another Node or other V8 flags. Each test
+ * runs a copy of the built tool, so its cache folder starts empty and can be damaged at will.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { CLI } from './support/cli.js';
+
+const PACKAGE_ROOT = path.resolve(path.dirname(CLI), '../..');
+const NAME = new RegExp(`^([a-z_][a-z0-9-]*)\\.${process.version.replaceAll('.', '\\.')}-${process.arch}-[0-9a-f]{8}-[0-9a-f]{8}\\.bin$`);
+
+describe('the code cache of each command', () => {
+  let parent: string;
+  let tool: string;
+  let cacheDir: string;
+  let repo: string;
+  let temp: string;
+
+  before(() => {
+    parent = mkdtempSync(path.join(tmpdir(), 'llm-orchestrator-code-cache-'));
+    repo = path.join(parent, 'repo');
+    mkdirSync(repo);
+    assert.equal(spawnSync('git', ['init', '-q'], { cwd: repo }).status, 0);
+  });
+  after(() => rmSync(parent, { recursive: true, force: true }));
+  beforeEach(() => {
+    tool = path.join(parent, 'tool');
+    rmSync(tool, { recursive: true, force: true });
+    for (const part of ['dist', 'packs', 'package.json']) cpSync(path.join(PACKAGE_ROOT, part), path.join(tool, part), { recursive: true, filter: (source) => path.basename(source) !== 'code-cache' });
+    cacheDir = path.join(tool, 'dist', 'cli', 'code-cache');
+    temp = path.join(parent, 'tmp');
+    rmSync(temp, { recursive: true, force: true });
+    mkdirSync(temp);
+  });
+
+  function cli(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) {
+    const result = spawnSync(process.execPath, [...nodeArgs, path.join(tool, 'dist', 'cli', 'main.js'), ...args], {
+      cwd: repo,
+      env: { ...process.env, TMPDIR: temp, NODE_COMPILE_CACHE: undefined, NODE_OPTIONS: undefined, NODE_V8_COVERAGE: undefined, ...env },
+      encoding: 'utf8',
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+  const caches = () => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
+  const cacheOf = (command: string) => {
+    const found = caches().filter((name) => NAME.exec(name)?.[1] === command);
+    assert.equal(found.length, 1, `caches of ${command}: ${caches().join(', ')}`);
+    return path.join(cacheDir, found[0]!);
+  };
+  /** A cache left as it was (not made again) is the same file: same inode, same bytes. */
+  const identity = (file: string) => `${statSync(file).ino}:${crc32(readFileSync(file))}`;
+
+  test('the first successful run of a command leaves its cache beside the bundle, which the next run uses as it is', () => {
+    const first = cli(['runs']);
+    assert.equal(first.code, 0, first.stderr);
+    const runs = cacheOf('runs');
+    assert.deepEqual(readdirSync(repo), ['.git'], 'the CLI wrote into the repository');
+    // (Node's compile cache, for what Node's loader compiles, may make its empty folder there.)
+    assert.deepEqual(readdirSync(temp, { recursive: true, withFileTypes: true }).filter((entry) => !entry.isDirectory()), [], 'the CLI wrote into the OS temporary folder');
+    const made = identity(runs);
+    const second = cli(['runs']);
+    assert.deepEqual(second, first);
+    assert.equal(identity(runs), made, 'the cache was refused and made again');
+
+    // Help and a version share one; a failed command leaves none (it ran a fraction of its code).
+    assert.equal(cli(['--help']).code, 0);
+    cacheOf('_');
+    assert.equal(cli(['show', '--run', 'no-such-run']).code, 1);
+    assert.equal(cli(['nosuch']).code, 2);
+    assert.deepEqual(caches().map((name) => NAME.exec(name)?.[1]), ['_', 'runs']);
+  });
+
+  test('a damaged cache, or one V8 refuses, is made again and the command works the same', () => {
+    const plain = cli(['runs']);
+    const runs = cacheOf('runs');
+    // Torn or damaged: its checksum does not match its contents.
+    writeFileSync(runs, Buffer.concat([readFileSync(runs).subarray(0, 4), Buffer.alloc(5000, 7)]));
+    assert.deepEqual(cli(['runs']), plain);
+    const remade = readFileSync(cacheOf('runs'));
+    assert.equal(remade.readUInt32LE(0), crc32(remade.subarray(4)));
+    assert.ok(remade.length > 5004);
+    // Whole, but not a code cache V8 accepts.
+    const junk = Buffer.alloc(5000, 7);
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(crc32(junk), 0);
+    writeFileSync(runs, Buffer.concat([head, junk]));
+    const before = identity(runs);
+    assert.deepEqual(cli(['runs']), plain);
+    assert.notEqual(identity(cacheOf('runs')), before, 'a refused cache was kept');
+  });
+
+  test('a cache made for another cli.js is never used, even one of the same length (all V8 compares)', () => {
+    assert.equal(cli(['runs']).code, 0);
+    const bundle = path.join(tool, 'dist', 'cli', 'cli.js');
+    const source = readFileSync(bundle, 'utf8');
+    assert.ok(source.includes('no runs in '));
+    writeFileSync(bundle, source.replace('no runs in ', 'na runs in '));
+    const changed = cli(['runs']);
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(changed.stdout, /^na runs in /, 'the old bundle ran from its cache');
+    // The old bundle's cache went when the new one's was written.
+    cacheOf('runs');
+  });
+
+  test('V8 flags, through NODE_OPTIONS or node itself, get caches of their own', () => {
+    const plain = cli(['runs']);
+    for (const [env, nodeArgs] of [[{ NODE_OPTIONS: '--max-old-space-size=300' }, []], [{}, ['--stack-size=900']]] as const) {
+      for (let i = 0; i < 2; i++) assert.deepEqual(cli(['runs'], env, [...nodeArgs]), plain);
+    }
+    assert.equal(caches().length, 3, caches().join(', '));
+  });
+
+  test('where the folder cannot be made, the bundle loads as any module (with Node\'s compile cache where Node has one)', () => {
+    writeFileSync(cacheDir, 'not a folder');
+    const result = cli(['runs']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^no runs in /);
+    assert.equal(readFileSync(cacheDir, 'utf8'), 'not a folder');
+    if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function') {
+      assert.ok(readdirSync(path.join(temp, 'node-compile-cache'), { recursive: true }).length > 0, "Node's compile cache was not used");
+    }
+  });
+});
