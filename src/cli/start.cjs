@@ -12,11 +12,13 @@
  * `code-cache/` beside this file: the tool's own folder, never the repository, the run or a
  * folder another user can write to (V8 runs a code cache as it finds it).
  *
- * A cache can be missing but never wrong: its name carries a checksum of cli.js's bytes (V8
- * itself compares only the source's length), the Node version and architecture, and the V8 flags
- * (NODE_OPTIONS and Node's own arguments); its contents carry a checksum of themselves (a torn or
- * damaged file is ignored); V8 refuses one made by another V8 or under other flags. A refused or
- * damaged cache is made again. Where the folder cannot be made or written (an install owned by
+ * A cache can be missing but never wrong: its name carries the identity of the cli.js it was made
+ * from (device, inode, size, modification and change times to the nanosecond, which any write
+ * to the file changes: V8 itself compares only the source's length), the Node version and
+ * architecture, and the V8 flags (NODE_OPTIONS and Node's own arguments); V8 refuses one made by
+ * another V8 or under other flags, or cut short. A refused cache is made again, written whole
+ * (a temporary file, renamed). No checksum of the bundle's bytes: loading node:zlib or
+ * node:crypto for one would cost a short command more than its cache saves. Where the folder cannot be made or written (an install owned by
  * another user), cli.js is loaded as any module, with Node's compile cache where Node has one.
  */
 const fs = require('node:fs');
@@ -36,18 +38,19 @@ function commandOf(argv) {
   return word !== undefined && /^[a-z][a-z0-9-]{0,39}$/.test(word) ? word : '_';
 }
 
-function hex(number) {
-  return number.toString(16).padStart(8, '0');
+/** 64-bit FNV-1a of a short text, in hex: names a cache without loading a module to hash. */
+function fnv1a(text) {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) hash = ((hash ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return hash.toString(16).padStart(16, '0');
 }
 
-function readCache(file, crc32) {
-  let data;
+function readCache(file) {
   try {
-    data = fs.readFileSync(file);
+    return fs.readFileSync(file);
   } catch {
     return undefined;
   }
-  return data.length > 4 && data.readUInt32LE(0) === crc32(data.subarray(4)) ? data.subarray(4) : undefined;
 }
 
 function canWrite() {
@@ -61,13 +64,11 @@ function canWrite() {
 }
 
 /** Written whole or not at all; older caches of the command (another bundle or Node) go. */
-function saveCache(command, key, data, crc32) {
+function saveCache(command, key, data) {
   const file = path.join(CACHE_DIR, `${command}.${key}.bin`);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    const head = Buffer.alloc(4);
-    head.writeUInt32LE(crc32(data), 0);
-    fs.writeFileSync(temporary, Buffer.concat([head, data]));
+    fs.writeFileSync(temporary, data);
     fs.renameSync(temporary, file);
     const runtime = key.slice(0, key.lastIndexOf('-'));
     for (const entry of fs.readdirSync(CACHE_DIR)) {
@@ -81,12 +82,22 @@ function saveCache(command, key, data, crc32) {
 function loadBundle() {
   // V8 measures coverage only in code it compiles itself.
   if (process.env.NODE_V8_COVERAGE) return require(BUNDLE);
-  const bytes = fs.readFileSync(BUNDLE);
-  const { crc32 } = require('node:zlib');
-  const flags = `${process.execArgv.join('\n')}\n${process.env.NODE_OPTIONS ?? ''}`;
-  const key = `${process.version}-${process.arch}-${hex(crc32(bytes))}-${hex(crc32(flags))}`;
+  // The file's identity from the descriptor its bytes are read through: whatever replaces or
+  // rewrites cli.js (even with bytes of the same length) gives it another inode or change time.
+  const fd = fs.openSync(BUNDLE, 'r');
+  let bytes;
+  let stat;
+  try {
+    stat = fs.fstatSync(fd, { bigint: true });
+    bytes = fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const bundle = fnv1a(`${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`);
+  const flags = fnv1a(`${process.execArgv.join('\n')}\n${process.env.NODE_OPTIONS ?? ''}`);
+  const key = `${process.version}-${process.arch}-${bundle}-${flags}`;
   const command = commandOf(process.argv);
-  const cachedData = readCache(path.join(CACHE_DIR, `${command}.${key}.bin`), crc32);
+  const cachedData = readCache(path.join(CACHE_DIR, `${command}.${key}.bin`));
   if (cachedData === undefined && !canWrite()) return require(BUNDLE);
 
   const vm = require('node:vm');
@@ -97,7 +108,7 @@ function loadBundle() {
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', (code) => {
       // A failed command ran a fraction of its functions; its cache would be worse than the next.
-      if (code === 0) saveCache(command, key, script.createCachedData(), crc32);
+      if (code === 0) saveCache(command, key, script.createCachedData());
     });
   }
   const bundleModule = { exports: {} };
