@@ -116,6 +116,8 @@ test('elisions are refused with the reply line, never filled in', () => {
   refused(pre, 'm.go\n```go\npackage main\n\n// ... existing code ...\n\nfunc c() {\n\tfmt.Println(4)\n}\n```\n', /line 5 .*leaves out of m\.go.*existing code/, 5);
   refused(pre, 'm.py\n```python\ndef a():\n    return 5\n# rest unchanged\n```\n', /rest unchanged/, 5);
   refused(pre, 'm.go\n```go\npackage main\n\nimport "fmt"\n\n...\n\nfunc c() {\n\tfmt.Println(3)\n}\n```\n', /line 7 /, 7);
+  // The one-character ellipsis too.
+  refused(pre, 'm.go\n```go\npackage main\n\nimport "fmt"\n\n…\n\nfunc c() {\n\tfmt.Println(3)\n}\n```\n', /line 7 /, 7);
   refused(pre, 'm.go\n```go\npackage main\n\nimport "fmt"\n\nfunc a() {\n\tfmt.Println(1)\n}\n\nfunc b() {\n```\n', /cut off.*'\{' open/);
   // Cut in the middle of what it adds, every line of the file kept: a cut all the same.
   refused(pre, `m.go\n\`\`\`go\n${big}\nfunc d() {\n\tif true {\n\t\tfmt.Println(4)\n\`\`\`\n`, /cut off: it leaves 2 more '\{' open/);

@@ -17,7 +17,10 @@ export const GENERATOR_MARK = '<meta name="generator" content="llm-orchestrator 
  */
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-const short = (hash: string | null | undefined): string => (hash ? hash.slice(0, 12) : '—');
+// Symbols are written as escapes: a character outside ASCII in a tagged template (html`...`) would
+// stay as it is in the bundle, and a bundle that is not ASCII costs every command a slower decode
+// at start (test/cli-code-cache.test.ts).
+const short = (hash: string | null | undefined): string => (hash ? hash.slice(0, 12) : '\u2014');
 
 /** The whole report as one HTML document: a pure function of the run's files, so byte-identical for the same run. */
 export function renderReport(data: ReportData, diff: DiffRenderer): string {
@@ -29,7 +32,7 @@ export function renderReport(data: ReportData, diff: DiffRenderer): string {
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 ${trusted(GENERATOR_MARK)}
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Run ${manifest.run_id} · llm-orchestrator report</title>
+<title>Run ${manifest.run_id} \u00b7 llm-orchestrator report</title>
 <style>${trusted(diff.css)}</style>
 <style>${trusted(REPORT_CSS)}</style>
 </head>
@@ -37,13 +40,13 @@ ${trusted(GENERATOR_MARK)}
 <header class="top">
 <h1>Run <code>${manifest.run_id}</code> ${stateBadge(status.state)}</h1>
 ${status.next.length > 0 ? html`<p class="next">Next: ${status.next.map((command, i) => html`${i > 0 ? ' or ' : ''}<code>${command}</code>`)}</p>` : ''}
-${data.warnings.map((warning) => html`<p class="banner rejected">⚠ ${warning}</p>`)}
+${data.warnings.map((warning) => html`<p class="banner rejected">\u26a0 ${warning}</p>`)}
 <nav><a href="#spec">Spec</a><a href="#plan">Plan</a><a href="#tasks">Tasks</a><a href="#patches">Patches</a><a href="#approvals">Approvals</a><a href="#audit">Audit log</a></nav>
 </header>
 <main>
 ${runFacts(data)}
 <section id="spec"><h2>Spec</h2>
-<p class="meta"><code>spec.md</code> · copied from <code>${manifest.spec.file}</code> · ${manifest.spec.bytes} bytes · sha256 <code>${manifest.spec.sha256}</code></p>
+<p class="meta"><code>spec.md</code> \u00b7 copied from <code>${manifest.spec.file}</code> \u00b7 ${manifest.spec.bytes} bytes \u00b7 sha256 <code>${manifest.spec.sha256}</code></p>
 <pre class="text">${data.spec}</pre>
 </section>
 ${planSection(data.plan, data.revisions, status.plan_revision)}
@@ -68,7 +71,7 @@ function runFacts(data: ReportData): Html {
   const { manifest } = data;
   const model = (role: 'planner' | 'executor'): Html => {
     const record = manifest.models[role];
-    return html`<code>${record.name}</code> <span class="meta">digest <code>${short(record.digest)}</code>${record.parameter_size ? ` · ${record.parameter_size}` : ''}${record.quantization_level ? ` · ${record.quantization_level}` : ''}</span>`;
+    return html`<code>${record.name}</code> <span class="meta">digest <code>${short(record.digest)}</code>${record.parameter_size ? ` \u00b7 ${record.parameter_size}` : ''}${record.quantization_level ? ` \u00b7 ${record.quantization_level}` : ''}</span>`;
   };
   const last = data.audit.lines.at(-1);
   const chain = data.audit.chain;
@@ -79,8 +82,8 @@ function runFacts(data: ReportData): Html {
 <dt>model server</dt><dd>${manifest.provider} at <code>${manifest.base_url}</code>${manifest.server.version ? ` (version ${manifest.server.version})` : ''}</dd>
 <dt>planner</dt><dd>${model('planner')}</dd>
 <dt>executor</dt><dd>${model('executor')}</dd>
-<dt>prompt pack</dt><dd><code>${manifest.pack.id}</code> ${manifest.pack.version} · temperature ${manifest.generation.temperature}, seed ${manifest.generation.seed}, num_ctx ${manifest.generation.num_ctx}</dd>
-<dt>audit log</dt><dd>${last ? html`${last.line} line(s) up to this report, head <code>${last.hash}</code>` : 'missing'}${chain ? html` · <span class="${chain.level === 'ok' ? 'ok' : 'bad'}">chain ${chain.level === 'ok' ? 'intact' : 'broken'}</span>` : ''}</dd>
+<dt>prompt pack</dt><dd><code>${manifest.pack.id}</code> ${manifest.pack.version} \u00b7 temperature ${manifest.generation.temperature}, seed ${manifest.generation.seed}, num_ctx ${manifest.generation.num_ctx}</dd>
+<dt>audit log</dt><dd>${last ? html`${last.line} line(s) up to this report, head <code>${last.hash}</code>` : 'missing'}${chain ? html` \u00b7 <span class="${chain.level === 'ok' ? 'ok' : 'bad'}">chain ${chain.level === 'ok' ? 'intact' : 'broken'}</span>` : ''}</dd>
 </dl></section>`;
 }
 
@@ -93,12 +96,12 @@ function planSection(plan: Plan | null, revisions: RevisionFacts[], current: num
   const body = plan
     ? html`<p class="summary">${plan.summary}</p>
 ${plan.milestones.map(
-  (milestone) => html`<h3>${milestone.id} · ${milestone.title}</h3>
+  (milestone) => html`<h3>${milestone.id} \u00b7 ${milestone.title}</h3>
 ${milestone.tasks.map(
   (task) => html`<div class="task-card" id="${anchor('plan', task.id)}"><h4><code>${task.id}</code> ${task.title}</h4>
 <p>${task.description}</p>
 <dl class="facts small"><dt>files</dt><dd>${task.files.map((file, i) => html`${i > 0 ? ', ' : ''}<code>${file}</code>`)}</dd>
-<dt>depends on</dt><dd>${task.depends_on.length > 0 ? task.depends_on.join(', ') : '—'}</dd>
+<dt>depends on</dt><dd>${task.depends_on.length > 0 ? task.depends_on.join(', ') : '\u2014'}</dd>
 <dt>acceptance</dt><dd><ul>${task.acceptance.map((check) => html`<li>${check}</li>`)}</ul></dd></dl></div>`,
 )}`,
 )}`
@@ -116,7 +119,7 @@ function decision(approval: Approval | null): Html {
 
 /** An attempt that does not validate cannot be decided: saying it awaits a decision would mislead. */
 function latestDecision(latest: AttemptFacts | undefined): Html | string {
-  if (!latest) return '—';
+  if (!latest) return '\u2014';
   if (latest.approval || latest.valid) return decision(latest.approval);
   return html`<span class="meta">does not validate: run-task sends the failure back to the model</span>`;
 }
@@ -127,14 +130,14 @@ function tasksSection(tasks: TaskReport[]): Html {
     const latest = task.attempts.at(-1);
     const id = task.latest ? html`<a href="#${anchor('task', task.task.id)}"><code>${task.task.id}</code></a>` : html`<code>${task.task.id}</code>`;
     return html`<tr><td>${id}</td><td>${task.task.title}</td><td>${task.task.milestone}</td><td>${stateBadge(task.status?.state ?? null)}</td>
-<td>${task.attempts.length}</td><td>${task.task.depends_on.join(', ') || '—'}</td><td><code>${short(latest?.patchSha256)}</code></td><td>${latestDecision(latest)}</td><td>${APPLIED[task.application ?? 'none']}</td></tr>`;
+<td>${task.attempts.length}</td><td>${task.task.depends_on.join(', ') || '\u2014'}</td><td><code>${short(latest?.patchSha256)}</code></td><td>${latestDecision(latest)}</td><td>${APPLIED[task.application ?? 'none']}</td></tr>`;
   });
   return html`<section id="tasks"><h2>Tasks</h2>
 <table><thead><tr><th>task</th><th>title</th><th>milestone</th><th>state</th><th>attempts</th><th>depends on</th><th>latest patch sha256</th><th>decision</th><th>applied</th></tr></thead>
 <tbody>${rows}</tbody></table></section>`;
 }
 
-const APPLIED = { 'applied-committed': 'applied, committed', 'applied-working-tree': 'applied to the working tree', undone: 'undone', none: '—' } as const;
+const APPLIED = { 'applied-committed': 'applied, committed', 'applied-working-tree': 'applied to the working tree', undone: 'undone', none: '\u2014' } as const;
 
 /** Where the approved patch stands in the repository: applied (and how), or taken back out by undo-task (and how). */
 function applicationLine(task: TaskReport): Html | string {
@@ -146,7 +149,7 @@ function applicationLine(task: TaskReport): Html | string {
     undo.record.mode === 'commit'
       ? html`by the revert commit <code>${short(undo.record.revert_commit)}</code>${undo.record.applied_commit ? html` of <code>${short(undo.record.applied_commit)}</code>` : ''}`
       : 'by a reverse apply to the working tree';
-  return html`<p class="banner rejected">↶ Undone ${how} at ${undo.record.undone_at}${undo.record.changed ? '' : ' (the patch was no longer there: nothing changed)'} · <code>${undo.file}</code></p>`;
+  return html`<p class="banner rejected">\u21b6 Undone ${how} at ${undo.record.undone_at}${undo.record.changed ? '' : ' (the patch was no longer there: nothing changed)'} \u00b7 <code>${undo.file}</code></p>`;
 }
 
 /** How a whole-file or SEARCH/REPLACE reply was turned into a diff, each step as logged, or why it could not be. */
@@ -156,10 +159,10 @@ function conversion(response: ExecResponse): Html | string {
   const format = response.edit_format ?? 'diff';
   if (!record.ok) {
     const where = record.path ? html` (<code>${record.path}</code>${record.line !== null ? ` line ${record.line}` : ''})` : '';
-    return html`<div class="validation bad"><strong>✘ The ${format} reply could not be turned into a diff</strong>${where}: ${record.reason ?? 'no reason recorded'}</div>`;
+    return html`<div class="validation bad"><strong>\u2718 The ${format} reply could not be turned into a diff</strong>${where}: ${record.reason ?? 'no reason recorded'}</div>`;
   }
   const steps = record.steps.map(
-    (step) => html`<tr><td><code>${step.fix}</code></td><td>${step.path ? html`<code>${step.path}</code>${step.line !== null ? ` line ${step.line}` : ''}` : '—'}</td><td>${step.message}</td></tr>`,
+    (step) => html`<tr><td><code>${step.fix}</code></td><td>${step.path ? html`<code>${step.path}</code>${step.line !== null ? ` line ${step.line}` : ''}` : '\u2014'}</td><td>${step.message}</td></tr>`,
   );
   return html`<details class="fixes" open><summary>The ${format} reply (<code>reply.raw.txt</code>) was turned into a diff of ${record.files.length} file(s) in ${record.steps.length} logged step(s)</summary>
 ${record.steps.length > 0 ? html`<table><thead><tr><th>step</th><th>where</th><th>what</th></tr></thead><tbody>${steps}</tbody></table>` : ''}</details>`;
@@ -181,7 +184,7 @@ function patchCard(task: TaskReport, latest: LatestAttempt, diff: DiffRenderer):
 <h3><code>${task.task.id}</code> ${task.task.title} ${stateBadge(task.status?.state ?? null)}</h3>
 ${approvalBanner(approval, latest)}
 ${applicationLine(task)}
-<p class="meta">attempt ${latest.facts.attempt} of ${task.attempts.length} · <code>${latest.patchPath}</code>${latest.facts.patchSha256 ? html` · sha256 <code>${latest.facts.patchSha256}</code>` : ''} · ${response.model}${tokens(response)}</p>
+<p class="meta">attempt ${latest.facts.attempt} of ${task.attempts.length} \u00b7 <code>${latest.patchPath}</code>${latest.facts.patchSha256 ? html` \u00b7 sha256 <code>${latest.facts.patchSha256}</code>` : ''} \u00b7 ${response.model}${tokens(response)}</p>
 ${conversion(response)}
 ${validation(response)}
 ${fixes(response)}
@@ -201,7 +204,7 @@ function checksList(latest: LatestAttempt): Html | string {
   if (latest.checks.length === 0) return '';
   return html`<div class="checks"><strong>Checks</strong><ul>${latest.checks.map(
     (check) =>
-      html`<li class="${check.passed ? 'check-passed' : 'check-failed'}">${check.passed ? '✅' : '❌'} <code>${check.command}</code>: ${check.verdict} in ${(check.duration_ms / 1000).toFixed(1)} s · <code>${check.log}</code>${check.passed ? '' : html`<pre class="text">${check.tail}</pre>`}</li>`,
+      html`<li class="${check.passed ? 'check-passed' : 'check-failed'}">${check.passed ? '\u2705' : '\u274c'} <code>${check.command}</code>: ${check.verdict} in ${(check.duration_ms / 1000).toFixed(1)} s \u00b7 <code>${check.log}</code>${check.passed ? '' : html`<pre class="text">${check.tail}</pre>`}</li>`,
   )}</ul></div>`;
 }
 
@@ -219,21 +222,21 @@ function approvalBanner(approval: Approval | null, latest: LatestAttempt): Html 
     return html`<p class="banner pending">${state}</p>`;
   }
   if (approval.decision === 'approved') {
-    return html`<p class="banner approved">✔ Approved by <strong>${approval.by}</strong> at ${approval.at} · sha256 <code>${short(approval.subject.sha256)}</code></p>`;
+    return html`<p class="banner approved">\u2714 Approved by <strong>${approval.by}</strong> at ${approval.at} \u00b7 sha256 <code>${short(approval.subject.sha256)}</code></p>`;
   }
-  return html`<p class="banner rejected">✘ Rejected by <strong>${approval.by}</strong> at ${approval.at}${approval.reason ? html`: <q>${approval.reason}</q>` : ''}</p>`;
+  return html`<p class="banner rejected">\u2718 Rejected by <strong>${approval.by}</strong> at ${approval.at}${approval.reason ? html`: <q>${approval.reason}</q>` : ''}</p>`;
 }
 
 function tokens(response: ExecResponse): string {
   const { prompt_tokens: prompt, completion_tokens: completion } = response.stats;
-  return prompt === null && completion === null ? '' : ` · ${prompt ?? '?'} prompt / ${completion ?? '?'} reply tokens`;
+  return prompt === null && completion === null ? '' : ` \u00b7 ${prompt ?? '?'} prompt / ${completion ?? '?'} reply tokens`;
 }
 
 function validation(response: ExecResponse): Html {
   const { normalization, validation: result } = response;
   if (!normalization.ok) {
     const refusal = normalization.refusal;
-    return html`<div class="validation bad"><strong>✘ Normalization refused the reply:</strong> ${normalization.error ?? 'no diff in the reply'}
+    return html`<div class="validation bad"><strong>\u2718 Normalization refused the reply:</strong> ${normalization.error ?? 'no diff in the reply'}
 ${refusal ? html`<dl class="facts small">${refusal.file ? html`<dt>file</dt><dd><code>${refusal.file}</code>${refusal.hunk !== null ? ` hunk ${refusal.hunk}` : ''}</dd>` : ''}
 <dt>reason</dt><dd>${refusal.reason}</dd>
 ${refusal.expected !== null ? html`<dt>expected</dt><dd><code>${refusal.expected}</code></dd>` : ''}
@@ -242,16 +245,16 @@ ${refusal.closest ? html`<dt>closest</dt><dd>line ${refusal.closest.line}: <code
   }
   const on = result.approved_patches.length > 0 ? html` + ${result.approved_patches.map((patch, i) => html`${i > 0 ? ', ' : ''}${patch.task} <code>${short(patch.sha256)}</code>`)}` : '';
   if (result.ok) {
-    return html`<div class="validation ok"><strong>✔ Validates</strong> with git on base <code>${short(result.base)}</code>${on}: changes ${result.files.map((file, i) => html`${i > 0 ? ', ' : ''}<code>${file}</code>`)}</div>`;
+    return html`<div class="validation ok"><strong>\u2714 Validates</strong> with git on base <code>${short(result.base)}</code>${on}: changes ${result.files.map((file, i) => html`${i > 0 ? ', ' : ''}<code>${file}</code>`)}</div>`;
   }
-  return html`<div class="validation bad"><strong>✘ Does not validate</strong> on base <code>${short(result.base)}</code>${on}<ul class="errors">${result.errors.map((error) => html`<li>${error}</li>`)}</ul></div>`;
+  return html`<div class="validation bad"><strong>\u2718 Does not validate</strong> on base <code>${short(result.base)}</code>${on}<ul class="errors">${result.errors.map((error) => html`<li>${error}</li>`)}</ul></div>`;
 }
 
 function fixes(response: ExecResponse): Html {
   const list = response.normalization.fixes;
   if (list.length === 0) return html`<p class="meta">No fixes: the model's diff was used as written.</p>`;
   const rows = list.map(
-    (fix) => html`<tr><td><code>${fix.kind}</code></td><td>${fix.file ? html`<code>${fix.file}</code>` : '—'}${fix.hunk !== null ? ` hunk ${fix.hunk}` : ''}</td><td>${fix.detail}
+    (fix) => html`<tr><td><code>${fix.kind}</code></td><td>${fix.file ? html`<code>${fix.file}</code>` : '\u2014'}${fix.hunk !== null ? ` hunk ${fix.hunk}` : ''}</td><td>${fix.detail}
 ${fix.before || fix.after ? html`<details><summary>before / after</summary><div class="before-after"><pre class="text">${fix.before}</pre><pre class="text">${fix.after}</pre></div></details>` : ''}</td></tr>`,
   );
   return html`<details class="fixes" open><summary>${list.length} fix(es) made to the model's diff</summary>
@@ -275,7 +278,7 @@ function renderDiff(diff: DiffRenderer, patch: string, scope: string): Html {
 
 function earlierAttempts(attempts: AttemptFacts[]): Html {
   return html`<details class="earlier"><summary>${attempts.length} earlier attempt(s)</summary><ul>${attempts.map(
-    (attempt) => html`<li>attempt ${attempt.attempt}: ${attempt.valid ? 'validated' : html`<span class="bad">did not validate</span>`}${attempt.errors.length > 0 ? html` (${attempt.errors.join('; ')})` : ''} · ${decision(attempt.approval)}</li>`,
+    (attempt) => html`<li>attempt ${attempt.attempt}: ${attempt.valid ? 'validated' : html`<span class="bad">did not validate</span>`}${attempt.errors.length > 0 ? html` (${attempt.errors.join('; ')})` : ''} \u00b7 ${decision(attempt.approval)}</li>`,
   )}</ul></details>`;
 }
 
@@ -302,7 +305,7 @@ function auditSection(lines: AuditLine[]): Html {
     ];
     const artifacts =
       entry.artifacts.length === 0
-        ? '—'
+        ? '\u2014'
         : html`<details><summary>${entry.artifacts.length} file(s)</summary><ul class="files">${entry.artifacts.map((artifact) => html`<li><code>${artifact.path}</code> <code class="meta">${short(artifact.sha256)}</code></li>`)}</ul></details>`;
     return html`<tr${entry.outcome === 'error' ? trusted(' class="failed"') : ''}><td>${line}</td><td>${entry.time}</td><td><code>${entry.command}</code></td><td>${args}</td>
 <td><span class="${entry.outcome === 'ok' ? 'ok' : 'bad'}">${entry.outcome}</span>${notes}</td><td>${artifacts}</td><td><code>${short(hash)}</code></td></tr>`;

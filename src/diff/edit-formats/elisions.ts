@@ -10,7 +10,8 @@
 import { refuse, type ReplyLine } from './reply-lines.js';
 import type { Op } from './unified.js';
 
-const ELLIPSIS = String.raw`(?:\.\s?\.\s?\.|…)`;
+// \u2026 (an ellipsis), escaped for the regular expression: the bundle stays ASCII.
+const ELLIPSIS = String.raw`(?:\.\s?\.\s?\.|\u2026)`;
 
 /** Comment openers and closers of the languages models write, and brackets around a note. */
 const LEADER = /^(?:\/\/+|#+|\/\*+|\*+|--+|<!--|;+|%+|"""|'''|\{\/\*|rem\s)\s*/i;
