@@ -14,7 +14,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { CLI } from './support/cli.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(CLI), '../..');
-const NAME = new RegExp(`^([a-z_][a-z0-9-]*)\\.${process.version.replaceAll('.', '\\.')}-${process.arch}-[0-9a-f]{16}-[0-9a-f]{16}\\.bin$`);
+const NAME = new RegExp(`^([a-z_][a-z0-9-]*)\\.(cli|libraries)\\.${process.version.replaceAll('.', '\\.')}-${process.arch}-[0-9a-f]{16}-[0-9a-f]{16}\\.bin$`);
 
 describe('the code cache of each command', () => {
   let parent: string;
@@ -49,8 +49,9 @@ describe('the code cache of each command', () => {
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   }
   const caches = () => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
-  const cacheOf = (command: string) => {
-    const found = caches().filter((name) => NAME.exec(name)?.[1] === command);
+  /** The one cache of `file` (cli.js by default) for `command`. */
+  const cacheOf = (command: string, file = 'cli') => {
+    const found = caches().filter((name) => NAME.exec(name)?.[1] === command && NAME.exec(name)?.[2] === file);
     assert.equal(found.length, 1, `caches of ${command}: ${caches().join(', ')}`);
     return path.join(cacheDir, found[0]!);
   };
@@ -74,7 +75,7 @@ describe('the code cache of each command', () => {
     cacheOf('_');
     assert.equal(cli(['show', '--run', 'no-such-run']).code, 1);
     assert.equal(cli(['nosuch']).code, 2);
-    assert.deepEqual(caches().map((name) => NAME.exec(name)?.[1]), ['_', 'runs']);
+    assert.deepEqual(caches().map((name) => NAME.exec(name)?.slice(1, 3).join(' ')), ['_ cli', 'runs cli']);
   });
 
   test('a cache V8 refuses (cut short, or not a code cache) is made again and the command works the same', () => {
@@ -101,6 +102,27 @@ describe('the code cache of each command', () => {
     assert.match(changed.stdout, /^na runs in /, 'the old bundle ran from its cache');
     // The old bundle's cache went when the new one's was written.
     cacheOf('runs');
+  });
+
+  test('libraries.js, which cli.js asks for where a command needs it, gets a cache of its own per command', () => {
+    // A whole-file reply converted against a one-file repository: the edit formats use jsdiff.
+    const work = path.join(parent, 'libraries-repo');
+    mkdirSync(work, { recursive: true });
+    writeFileSync(path.join(work, 'f.txt'), 'a\nb\n');
+    for (const args of [['init', '-q'], ['add', 'f.txt'], ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'base']]) assert.equal(spawnSync('git', args, { cwd: work }).status, 0);
+    writeFileSync(path.join(work, 'reply.txt'), 'f.txt\n```\na\nc\n```\n');
+    const check = () => cli(['check-patch', '--repo', work, '--format', 'whole', path.join(work, 'reply.txt')]);
+    const first = check();
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^\+c$/m);
+    const libraries = cacheOf('check-patch', 'libraries');
+    cacheOf('check-patch', 'cli');
+    const made = identity(libraries);
+    assert.deepEqual(check(), first);
+    assert.equal(identity(libraries), made, 'the cache of libraries.js was refused and made again');
+    // A command that never needs it makes none.
+    assert.equal(cli(['runs']).code, 0);
+    assert.deepEqual(caches().filter((name) => NAME.exec(name)?.[1] === 'runs').map((name) => NAME.exec(name)?.[2]), ['cli']);
   });
 
   test('V8 flags, through NODE_OPTIONS or node itself, get caches of their own', () => {
