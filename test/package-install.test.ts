@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -48,8 +48,14 @@ describe('the packed package installs with `npm install -g` and runs with no bui
     mkdirSync(prefix);
     // --ignore-scripts: `prepare` would build dist/ again, under the other tests that run it; the
     // tests run after the build, so dist/ is the build being tested.
+    // A run of the checkout's CLI leaves a code cache in dist/cli/code-cache, which is this
+    // machine's and no other's: the package must not carry it.
+    await run(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js'), '--help'], { cwd: dir });
+    assert.ok(readdirSync(path.join(PACKAGE_ROOT, 'dist', 'cli', 'code-cache')).length > 0);
     const packed = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: PACKAGE_ROOT, env: npmEnv(dir, {}) });
-    const tarball = path.join(dir, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename);
+    const contents = (JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
+    assert.deepEqual(contents.files.filter((file) => file.path.includes('code-cache')), [], 'the package carries a code cache');
+    const tarball = path.join(dir, contents.filename);
     await npm(['install', '--global', '--prefix', prefix, '--offline', tarball], {
       cwd: dir,
       // An empty cache and a registry nobody listens on: any package the install wanted would fail it.
