@@ -5,7 +5,7 @@
  * short command's life went to loading modules: the ES module loader resolves, reads and compiles
  * each file in turn, and zod, commander and our own graph are over a hundred of them. So the CLI
  * is one CommonJS file (dist/cli/package.json says so) that dist/cli/main.js (the bin, from
- * src/cli/start.cjs) requires with Node's compile cache on. Each command's module is reached
+ * src/cli/start.cjs) compiles from the command's V8 code cache (docs/performance.md). Each command's module is reached
  * through the registry's import(), which esbuild turns into a lazy initialiser: a command
  * evaluates only its own code, although all of it is in one file.
  *
