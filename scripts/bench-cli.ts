@@ -175,7 +175,7 @@ async function startUp(cases: Case[]): Promise<StartRow[]> {
   }
   try {
     const bare = ['-e', ''];
-    // One untimed pass: the first start of anything pays for the disk cache (and Node's compile cache).
+    // One untimed pass: the first start of anything pays for the disk cache (and makes each command's code cache).
     time(bare, ws.root);
     for (const c of cases) time([cli, ...c.args(run)], ws.root);
 

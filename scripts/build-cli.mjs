@@ -5,9 +5,9 @@
  * short command's life went to loading modules: the ES module loader resolves, reads and compiles
  * each file in turn, and zod, commander and our own graph are over a hundred of them. So the CLI
  * is one CommonJS file (dist/cli/package.json says so) that dist/cli/main.js (the bin, from
- * src/cli/start.cjs) compiles from the command's V8 code cache (docs/performance.md). Each command's module is reached
- * through the registry's import(), which esbuild turns into a lazy initialiser: a command
- * evaluates only its own code, although all of it is in one file.
+ * src/cli/start.cjs) compiles from the command's V8 code cache (docs/performance.md). Each
+ * command's module is reached through the registry's import(), which esbuild turns into a lazy
+ * initialiser: a command evaluates only its own code, although all of it is in one file.
  *
  * Plain .mjs so it runs before anything is compiled. No minification: stack traces with --debug
  * stay readable.
