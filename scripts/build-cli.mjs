@@ -54,7 +54,7 @@ const onDemandEntry = `module.exports = {\n${Object.entries(ON_DEMAND)
   .map(([name, value]) => `  get ${name}() { return ${value}; },`)
   .join('\n')}\n};\n`;
 
-/** In cli.js, each of those packages, and the stylesheet, is the matching getter of libraries.js. */
+/** In cli.js, each of those packages is the matching getter of libraries.js. */
 const onDemandInCli = {
   name: 'on-demand-libraries',
   setup(build) {
@@ -62,29 +62,40 @@ const onDemandInCli = {
     build.onResolve({ filter: packages }, (args) => ({ path: args.path, namespace: 'on-demand' }));
     build.onLoad({ filter: /.*/, namespace: 'on-demand' }, (args) => ({ contents: `module.exports = require('./libraries.js').${args.path};`, loader: 'js' }));
     build.onResolve({ filter: /^\.\/libraries\.js$/, namespace: 'on-demand' }, () => ({ path: './libraries.js', external: true }));
-    build.onLoad({ filter: /[\\/]src[\\/]files[\\/]diff2html-css\.ts$/ }, () => ({
-      contents: "export function diff2htmlCss() { return require('./libraries.js').diff2htmlCss; }",
-      loader: 'js',
-    }));
-    build.onResolve({ filter: /^\.\/libraries\.js$/ }, (args) => (/[\\/]src[\\/]files[\\/]diff2html-css\.ts$/.test(args.importer) ? { path: './libraries.js', external: true } : undefined));
   },
 };
 
 /**
- * src/model/embedded/import-package.ts's import() becomes dist/cli/import-package.cjs's: the bin
- * compiles cli.js from a code cache as a vm.Script, whose import() fails on Node 20, while a file
- * Node's loader compiles can import. It sits beside cli.js, so packages resolve from the same place.
+ * A plugin that gives one of our source modules `contents` instead, which require `sibling`: a
+ * file beside cli.js, left out of the bundle.
  */
-const importOutsideTheBundle = {
-  name: 'import-outside-the-bundle',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]src[\\/]model[\\/]embedded[\\/]import-package\.ts$/ }, () => ({
-      contents: "export function importPackage(name) { return require('./import-package.cjs')(name); }",
-      loader: 'js',
-    }));
-    build.onResolve({ filter: /^\.\/import-package\.cjs$/ }, () => ({ path: './import-package.cjs', external: true }));
-  },
-};
+function replaceSource(name, { source, contents, sibling }) {
+  const siblingFilter = new RegExp(`^${sibling.replace(/[.]/g, '\\.')}$`);
+  return {
+    name,
+    setup(build) {
+      build.onLoad({ filter: source }, () => ({ contents, loader: 'js' }));
+      build.onResolve({ filter: siblingFilter }, (args) => (source.test(args.importer) ? { path: sibling, external: true } : undefined));
+    },
+  };
+}
+
+const replacedSources = [
+  // The stylesheet is read from libraries.js, which carries it (an installed tool has no node_modules).
+  replaceSource('diff2html-css-from-libraries', {
+    source: /[\\/]src[\\/]files[\\/]diff2html-css\.ts$/,
+    contents: "export function diff2htmlCss() { return require('./libraries.js').diff2htmlCss; }",
+    sibling: './libraries.js',
+  }),
+  // import() becomes dist/cli/import-package.cjs's: the bin compiles cli.js from a code cache as a
+  // vm.Script, whose import() fails on Node 20, while a file Node's loader compiles can import. It
+  // sits beside cli.js, so packages resolve from the same place.
+  replaceSource('import-outside-the-bundle', {
+    source: /[\\/]src[\\/]model[\\/]embedded[\\/]import-package\.ts$/,
+    contents: "export function importPackage(name) { return require('./import-package.cjs')(name); }",
+    sibling: './import-package.cjs',
+  }),
+];
 
 /** A plugin that gives one package, for one import, the module `contents` instead. */
 function replaceImport(name, { packageName, specifier, contents }) {
@@ -169,7 +180,7 @@ const result = await build({
       "const __import_meta_resolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
     ].join(' '),
   },
-  plugins: [onDemandInCli, importOutsideTheBundle, ...replacedImports],
+  plugins: [onDemandInCli, ...replacedSources, ...replacedImports],
 });
 
 writeFileSync(packageJson, '{\n  "type": "commonjs"\n}\n');

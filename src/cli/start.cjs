@@ -99,17 +99,20 @@ function loadCached(file, name, moduleRequire) {
   // rewrites it (even with bytes of the same length) gives it another inode or change time.
   const fd = fs.openSync(file, 'r');
   let bytes;
-  let stat;
+  let prefix;
+  let runtime;
+  let cachedData;
   try {
-    stat = fs.fstatSync(fd, { bigint: true });
+    const stat = fs.fstatSync(fd, { bigint: true });
+    prefix = `${command}.${name}.`;
+    runtime = `${process.version}-${process.arch}-${fnv1a(`${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`)}`;
+    cachedData = readCache(path.join(CACHE_DIR, `${prefix}${runtime}-${flags}.bin`));
+    // Without a cache, and with nowhere to keep one, Node's loader reads the file itself.
+    if (cachedData === undefined && !canWrite()) return null;
     bytes = fs.readFileSync(fd);
   } finally {
     fs.closeSync(fd);
   }
-  const prefix = `${command}.${name}.`;
-  const runtime = `${process.version}-${process.arch}-${fnv1a(`${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`)}`;
-  const cachedData = readCache(path.join(CACHE_DIR, `${prefix}${runtime}-${flags}.bin`));
-  if (cachedData === undefined && !canWrite()) return null;
 
   const vm = require('node:vm');
   // The wrapper Node's loader puts around a CommonJS file, on the file's first line, so line

@@ -50,19 +50,15 @@ export interface EarlyModelCall {
 }
 
 export function startModelCall(session: RunSession, role: 'planner' | 'executor'): EarlyModelCall {
-  const { manifest, env } = session;
+  const { manifest } = session;
   if (manifest.provider === 'embedded') return { prepared: null, close: () => {} };
   const controller = new AbortController();
-  const prepared = (async (): Promise<PreparedCall> => {
-    // A bad --base-url throws here, and again, in its place, when callModel awaits this.
-    const baseUrl = runBaseUrl(env.baseUrl, manifest);
-    const provider = await env.createProvider(manifest.provider, baseUrl);
-    if (controller.signal.aborted) throw new Error('the command ended before its model call');
-    const digest = provider.modelDigest(manifest.models[role].name, { signal: controller.signal });
+  // A bad --base-url fails this, and again, in its place, when callModel awaits it.
+  const prepared = prepareCall(session, role, controller.signal).then((call) => {
     // Awaited by callModel, or never when the command stops first: not an unhandled rejection.
-    digest.catch(() => {});
-    return { baseUrl, provider, digest };
-  })();
+    call.digest.catch(() => {});
+    return call;
+  });
   prepared.catch(() => {});
   return { prepared, close: () => controller.abort() };
 }
@@ -131,12 +127,13 @@ export async function callModel(
   }
 }
 
-async function prepareCall(session: RunSession, role: 'planner' | 'executor'): Promise<PreparedCall> {
+async function prepareCall(session: RunSession, role: 'planner' | 'executor', signal?: AbortSignal): Promise<PreparedCall> {
   const { manifest, env } = session;
   // The manifest's server, or --base-url's (same loopback rule: server-url.ts).
   const baseUrl = runBaseUrl(env.baseUrl, manifest);
   const provider = await env.createProvider(manifest.provider, baseUrl);
-  return { baseUrl, provider, digest: provider.modelDigest(manifest.models[role].name) };
+  if (signal?.aborted) throw new Error('the command ended before its model call');
+  return { baseUrl, provider, digest: provider.modelDigest(manifest.models[role].name, signal ? { signal } : {}) };
 }
 
 /** The way out of a prompt that does not fit, after what the caller can say about making it smaller. */
