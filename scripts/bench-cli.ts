@@ -22,6 +22,7 @@
  * Options: --rounds N (default 15), --strict, --json FILE, --cli FILE (another build of the CLI's
  * main.js, e.g. an older one, to compare before and after on the same machine).
  */
+import { benchEnvNote } from './bench-env.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -272,6 +273,7 @@ async function main(): Promise<number> {
   const rows = await startUp(cases);
   const targetText = START_TARGET === null ? `no target on Node ${NODE_MAJOR}` : `target ≤ ${START_TARGET}×`;
   console.log(`${cli} on Node ${process.version}: start-to-finish time as a ratio to node -e '' (median of ${rounds} alternating rounds; ${targetText})`);
+  if (benchEnvNote !== '') console.log(benchEnvNote);
   for (const row of rows) {
     const verdict = row.pass === null ? '    ' : row.pass ? 'PASS' : 'FAIL';
     console.log(`${row.label.padEnd(14)} ${row.ratio.toFixed(2).padStart(5)}×  ${verdict}   (${row.command_ms.toFixed(0)} ms vs ${row.bare_ms.toFixed(0)} ms)`);

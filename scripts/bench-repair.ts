@@ -17,6 +17,7 @@
  * --keep DIR (leave the real-content repository in DIR/repo and its patches in DIR, to profile
  * check-patch on them without building them again).
  */
+import { benchEnvNote } from './bench-env.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -283,6 +284,7 @@ async function realContent() {
     }
     if (keep === undefined) rmSync(dir, { recursive: true, force: true });
     const lines = ['', `real content (broken: no a/ b/, no diff --git, fenced): ${files} files from ${sources} package sources in node_modules, ${(Buffer.byteLength(diff) / 1e6).toFixed(1)} MB patch, ${hunks} hunks; built CLI, median of ${rounds} alternating rounds`];
+    if (benchEnvNote !== '') lines.push(benchEnvNote);
     lines.push(`${'command'.padEnd(28)}${'ms'.padStart(8)}${'ratio'.padStart(8)}${'peak MB'.padStart(9)}  ok`);
     for (const r of rows) lines.push(`${r.name.padEnd(28)}${r.ms.toFixed(0).padStart(8)}${r.ratio.toFixed(2).padStart(8)}${(r.mb === null ? '-' : r.mb.toFixed(0)).padStart(9)}  ${r.ok ? 'yes' : 'NO'}`);
     const clean = rows[1]!;

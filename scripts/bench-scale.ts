@@ -26,6 +26,7 @@
  * workspace, repository and runs, to DIR/size-N: to profile a step on a large run without building
  * it again).
  */
+import { benchEnvNote } from './bench-env.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -222,6 +223,7 @@ async function main(): Promise<void> {
   }
   const labels = Object.keys(rows[0]!.steps);
   console.log(`${cli}: time as a ratio to node -e '' timed just before each step (median), git processes started; Node ${process.version}`);
+  if (benchEnvNote !== '') console.log(benchEnvNote);
   console.log(`| step | ${rows.map((row) => `N=${row.size}`).join(' | ')} | slope (ms/task) |`);
   console.log(`| --- | ${rows.map(() => '---').join(' | ')} | --- |`);
   for (const label of labels) {
