@@ -91,6 +91,15 @@ describe('check-patch', () => {
     assert.equal(human.code, 1);
     assert.match(human.stderr, /main\.go hunk 1/);
     assert.match(human.stderr, /closest match at line \d+/);
+    // One line, ending in what the person can change: the diff, or the revision it is checked against.
+    assert.match(human.stderr, /^error: the patch is refused: .*; correct the diff and run check-patch again, or pass --base REV if it was written against another revision than [0-9a-f]{12}\n$/);
+  });
+
+  test('a patch refused for what it is, not for where it goes, is not sent to another base', async () => {
+    const binary = ['diff --git a/main.go b/main.go', 'index 1111111..2222222 100644', 'GIT binary patch', 'literal 0', 'HcmV?d00001', '', ''].join('\n');
+    const result = await cli(['check-patch', '-'], binary);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: the patch (?:is refused|does not validate): .*binary.*; correct the diff and run check-patch again\n$/m);
   });
 
   test('--base validates against another revision; the working tree is never touched', async () => {

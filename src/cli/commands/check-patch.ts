@@ -44,6 +44,10 @@ export default async function checkPatchCommand(options: Options, command: Comma
 }
 
 function refusalLine(result: CheckPatchResult): string {
+  return `${whyRefused(result)}; ${nextStep(result)}`;
+}
+
+function whyRefused(result: CheckPatchResult): string {
   if (result.conversion && !result.conversion.ok) return `the reply is refused: ${result.error}`;
   const refusal = result.outcome.refusal;
   if (!refusal) return `the patch does not validate: ${result.error}`;
@@ -53,4 +57,19 @@ function refusalLine(result: CheckPatchResult): string {
   if (refusal.found !== null) parts.push(`found ${JSON.stringify(refusal.found)}`);
   if (refusal.closest) parts.push(`closest match at line ${refusal.closest.line}: ${JSON.stringify(refusal.closest.text)}`);
   return `the patch is refused: ${parts.join('; ')}`;
+}
+
+/**
+ * What a person can change: the diff, or the revision it is checked against. A diff written
+ * against another commit than HEAD is refused for lines that are not there (or git finds it does
+ * not apply), which --base settles without touching the diff; the base it was checked against is
+ * named so that is easy to see. A diff refused for what it is (no diff at all, a binary or mode
+ * change) gets no such hint: another base would not change that.
+ */
+function nextStep(result: CheckPatchResult): string {
+  const again = `correct the ${result.conversion ? 'reply' : 'diff'} and run check-patch again`;
+  const refusal = result.outcome.refusal;
+  // A hunk that does not fit, a file missing (or already there) at base, or git finding the patch does not apply.
+  const aboutBase = result.conversion ? false : refusal ? refusal.hunk !== null || / at base\b/.test(refusal.reason) : /does not apply/.test(result.error ?? '');
+  return aboutBase ? `${again}, or pass --base REV if it was written against another revision than ${result.base.slice(0, 12)}` : again;
 }
