@@ -242,9 +242,10 @@ describe('corrupted run files are reported as such', () => {
   after(() => ws.close());
 
   for (const [what, rel, corrupt, pattern] of [
-    ['truncated JSON', 'plan/plan.json', (text: string) => text.slice(0, text.length / 2), /plan\/plan\.json in run .* is not valid JSON/],
-    ['a wrong schema version', 'plan/plan.response.json', (text: string) => text.replace('"schema_version":1', '"schema_version":2').replace('"schema_version": 1', '"schema_version": 2'), /schema_version 2, this tool reads 1/],
-    ['a missing file', 'manifest.json', null, /not found|missing/],
+    ['truncated JSON', 'plan/plan.json', (text: string) => text.slice(0, text.length / 2), /plan\/plan\.json in run .* is not valid JSON.*: restore it from a copy of the run/],
+    ['a wrong schema version', 'plan/plan.response.json', (text: string) => text.replace('"schema_version":1', '"schema_version":2').replace('"schema_version": 1', '"schema_version": 2'), /schema_version 2, this tool reads 1\).*; read this run with the version of llm-orchestrator that wrote it$/m],
+    ['a field of the wrong type', 'plan/plan.response.json', (text: string) => text.replace(/"revision": ?1/, '"revision": "one"'), /plan\/plan\.response\.json in run .* does not match its schema at revision: .*; restore it from a copy of the run \(`verify --run .*` lists what else changed\)$/m],
+    ['a missing manifest', 'manifest.json', null, /not found in .*: check --run/],
   ] as const) {
     test(`${what}: a one-line error, no crash, nothing repaired`, async () => {
       const full = path.join(ws.root, 'runs', run, rel);
@@ -261,4 +262,17 @@ describe('corrupted run files are reported as such', () => {
       else writeFileSync(full, before);
     });
   }
+
+  test('a file a command needs is missing: the error says so and what to do', async () => {
+    const spec = path.join(ws.root, 'runs', run, 'spec.md');
+    const { renameSync } = await import('node:fs');
+    renameSync(spec, spec + '.away');
+    try {
+      const report = await ws.cli(['report', '--run', run]);
+      assert.equal(report.code, 1, report.stderr);
+      assert.match(report.stderr, /^error: run .* is missing spec\.md: .*; restore it from a copy of the run \(`verify --run .*` lists what else changed\)$/m);
+    } finally {
+      renameSync(spec + '.away', spec);
+    }
+  });
 });

@@ -159,7 +159,7 @@ export class Run {
       return readFileSync(full);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new RunFileError(`run ${this.id} is missing ${rel}: the run directory is incomplete or was edited`);
+        throw new RunFileError(`run ${this.id} is missing ${rel}: the run directory is incomplete or was edited; restore it from a copy of the run (${this.verifyHint()})`);
       }
       throw error;
     }
@@ -199,9 +199,15 @@ export class Run {
       const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
       const version = (value as { schema_version?: unknown } | null)?.schema_version;
       const hint = version !== undefined && version !== 1 ? ` (schema_version ${String(version)}, this tool reads 1)` : '';
-      throw new RunFileError(`${rel} in run ${this.id} does not match its schema${hint}${where}: ${issue?.message ?? 'invalid'}`);
+      // A file of another schema version was written by another version of the tool, not edited.
+      const next = hint === '' ? `restore it from a copy of the run (${this.verifyHint()})` : 'read this run with the version of llm-orchestrator that wrote it';
+      throw new RunFileError(`${rel} in run ${this.id} does not match its schema${hint}${where}: ${issue?.message ?? 'invalid'}; ${next}`);
     }
     return parsed.data;
+  }
+
+  private verifyHint(): string {
+    return `\`verify --run ${this.id}\` lists what else changed`;
   }
 
   /** What this command has written so far (its audit line is not written yet): a result names only these. */
