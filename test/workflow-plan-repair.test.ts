@@ -154,6 +154,23 @@ describe('files a plan names that are not in the repository are warned about', (
     await verifies(ws, run);
   });
 
+  test("status stops showing a task's warnings once a patch for it is approved; --json and show keep them", async () => {
+    const done = await ws.init();
+    ws.fake.enqueueReply({ content: JSON.stringify(plan) });
+    await must(ws.cli(['plan', '--run', done]), 'plan');
+    await must(ws.cli(['approve-plan', '--run', done]), 'approve-plan');
+    ws.fake.enqueueReply({ content: ['diff --git a/lib/store.ts b/lib/store.ts', 'new file mode 100644', '--- /dev/null', '+++ b/lib/store.ts', '@@ -0,0 +1 @@', '+export const store = new Map();', ''].join('\n') });
+    await must(ws.cli(['run-task', '--run', done, '--task', 'T002']), 'run-task T002');
+    await must(ws.cli(['approve-task', '--run', done, '--task', 'T002']), 'approve-task T002');
+    const status = await must(ws.cli(['status', '--run', done]), 'status');
+    const shown = status.stdout.split('\n').filter((line) => line.startsWith('warning: '));
+    assert.deepEqual(shown, expected.slice(1).map((warning) => `warning: ${warning}`));
+    const json = JSON.parse((await must(ws.cli(['status', '--run', done, '--json']), 'status --json')).stdout);
+    assert.deepEqual(json.result.plan_warnings, expected);
+    const show = await must(ws.cli(['show', '--run', done]), 'show');
+    for (const warning of expected) assert.ok(show.stdout.includes(`warning: ${warning}\n`), show.stdout);
+  });
+
   test('a path with terminal bytes is refused, named escaped, never printed raw; the reply is kept', async () => {
     const evil = await ws.init();
     const name = 'src/\u001b[2J\u001b]0;pwned\u0007.js';

@@ -50,3 +50,8 @@ export function planFileWarnings(plan: Plan, baseFiles: readonly string[]): stri
   }
   return warnings;
 }
+
+/** The task a warning of planFileWarnings is about: each one starts with its id. */
+export function warnedTask(warning: string): string | null {
+  return /^(T\d{3}) names /.exec(warning)?.[1] ?? null;
+}

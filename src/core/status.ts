@@ -6,6 +6,7 @@ import { applicationState, taskApplications, type ApplicationState } from './app
 import { approvedAttempts, loadSnapshot, type RunSnapshot } from './run-snapshot.js';
 import { audited, openSession, type RunSession } from './session.js';
 import { hiddenTaskFiles } from './context-paths.js';
+import { warnedTask } from './plan-file-warnings.js';
 import { shownPath } from './shown-path.js';
 import { deriveStatus, type RunStatus, type TaskStatus } from './state.js';
 import type { WorkflowEnv } from './workflow-env.js';
@@ -20,6 +21,11 @@ export interface StatusReport extends Omit<RunStatus, 'tasks'> {
   busy: { command: string; pid: number; since: string } | null;
   /** The current plan revision's file warnings, as recorded with it (no git is asked). */
   plan_warnings: string[];
+  /**
+   * Those of plan_warnings whose task has no approved patch yet: the question a warning asks (a
+   * new file, or a mistake?) is answered once a person approves a patch for its task.
+   */
+  open_plan_warnings: string[];
   /** Each latest attempt awaiting review, with how its checks went; empty for a run without checks. */
   checks: Array<{ task: string; attempt: number; passed: number; failed: Array<{ command: string; verdict: string }>; skipped: 'no-checks' | 'interrupted' | null }>;
   /** The run's folder as the person opens it from the current folder (shown-path.ts). */
@@ -41,7 +47,7 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
       ...status,
       tasks: withApplied(session.run, status),
       busy: { command: holder.command, pid: holder.pid, since: holder.since },
-      plan_warnings: snapshot.current?.fileWarnings ?? [],
+      ...planWarnings(snapshot, status),
       checks: [],
       run_dir: shownPath(env.cwd, session.run.dir),
       edit_format: session.manifest.generation.edit_format ?? 'diff',
@@ -52,8 +58,14 @@ export async function runStatus(env: WorkflowEnv, runId: string): Promise<Status
     const snapshot = loadSnapshot(session.run);
     const status = deriveStatus(snapshot);
     const next = status.state === 'completed' ? afterCompletion(session.run, snapshot) : await withContextFirst(session, snapshot, status);
-    return { ...status, tasks: withApplied(session.run, status), busy: null, plan_warnings: snapshot.current?.fileWarnings ?? [], checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), edit_format: session.manifest.generation.edit_format ?? 'diff', next };
+    return { ...status, tasks: withApplied(session.run, status), busy: null, ...planWarnings(snapshot, status), checks: checksAwaitingReview(session.run, snapshot), run_dir: shownPath(env.cwd, session.run.dir), edit_format: session.manifest.generation.edit_format ?? 'diff', next };
   });
+}
+
+function planWarnings(snapshot: RunSnapshot, status: RunStatus): Pick<StatusReport, 'plan_warnings' | 'open_plan_warnings'> {
+  const recorded = snapshot.current?.fileWarnings ?? [];
+  const approved = new Set(status.tasks.filter((task) => task.state === 'approved').map((task) => task.id));
+  return { plan_warnings: recorded, open_plan_warnings: recorded.filter((warning) => !approved.has(warnedTask(warning) ?? '')) };
 }
 
 function withApplied(run: Run, status: RunStatus): StatusReport['tasks'] {

@@ -22,7 +22,7 @@ export default async function status(options: Options, command: Command): Promis
   }
   // The patch a person is asked to decide on, where it really is (attempt-NNN/, rev-NNN/).
   for (const task of result.tasks) if (task.state === 'awaiting-review' && task.patch) out(`review: ${path.join(result.run_dir, task.patch)}`);
-  for (const warning of result.plan_warnings) out(`warning: ${warning}`);
+  for (const warning of result.open_plan_warnings) out(`warning: ${warning}`);
   for (const item of result.checks) {
     const where = `${item.task} attempt ${item.attempt}`;
     if (item.skipped) out(`checks: ${where}: not run (${item.skipped === 'no-checks' ? '--no-checks' : 'interrupted'})`);
