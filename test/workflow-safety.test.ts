@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CLI, runCli, type CliResult } from './support/cli.js';
-import { must, planApprovedRun } from './support/complete-run.js';
+import { firstTaskApprovedRun, must, planApprovedRun } from './support/complete-run.js';
 import { startFakeOllama, type FakeOllama } from './support/fake-ollama.js';
 import { git } from './support/git-fixture.js';
 import { MODEL, T001_REPLY, T002_DIFF, task, twoTaskPlan, workspace, type Workspace } from './support/workflow-fixture.js';
@@ -274,5 +274,24 @@ describe('corrupted run files are reported as such', () => {
     } finally {
       renameSync(spec + '.away', spec);
     }
+  });
+
+  test('a recorded plan, reply or patch that is gone is reported missing, not read as a step still to take', async () => {
+    const approved = await firstTaskApprovedRun(ws);
+    const { renameSync } = await import('node:fs');
+    for (const rel of ['plan/plan.json', 'executions/T001/exec.response.json', 'executions/T001/artifacts/patch.diff']) {
+      const full = path.join(ws.root, 'runs', approved, rel);
+      renameSync(full, full + '.away');
+      try {
+        for (const args of [['status'], ['run-task', '--task', 'T001']]) {
+          const result = await ws.cli([...args, '--run', approved]);
+          assert.equal(result.code, 1, `${args[0]} without ${rel}: ${result.stdout}${result.stderr}`);
+          assert.equal(result.stderr, `error: run ${approved} is missing ${rel}: the run directory is incomplete or was edited; restore it from a copy of the run (\`verify --run ${approved}\` lists what else changed)\n`);
+        }
+      } finally {
+        renameSync(full + '.away', full);
+      }
+    }
+    await must(ws.cli(['status', '--run', approved]), 'status, restored');
   });
 });

@@ -112,7 +112,8 @@ export class DecisionReader {
 function loadRevision(run: Run, revision: number, decisions: DecisionReader): RevisionFacts {
   const files = planFiles(revision);
   const response = run.readJson(files.response, PlanResponse);
-  const valid = response.validation.ok && run.exists(files.plan);
+  const planBytes = response.validation.ok ? readUnlessNew(run, decisions.recorded, files.plan) : null;
+  const valid = planBytes !== null;
   const approval = decisions.read(files.approval);
   const fileWarnings = response.file_warnings ?? [];
   // Where the revision's attempts live follows the file being there; what was carried over counts
@@ -120,17 +121,31 @@ function loadRevision(run: Run, revision: number, decisions: DecisionReader): Re
   const carryOver = decisions.readAs(files.carryOver, CarryOver);
   const executions = executionsRoot(revision, run.exists(files.carryOver));
   if (!valid) return { revision, valid, errors: response.validation.errors, plan: null, planSha256: null, approval, fileWarnings, carryOver, executions };
-  const bytes = run.readBytes(files.plan);
-  const plan = run.parseJson(files.plan, bytes.toString('utf8'), Plan);
-  return { revision, valid, errors: [], plan, planSha256: sha256(bytes), approval, fileWarnings, carryOver, executions };
+  const plan = run.parseJson(files.plan, planBytes.toString('utf8'), Plan);
+  return { revision, valid, errors: [], plan, planSha256: sha256(planBytes), approval, fileWarnings, carryOver, executions };
+}
+
+/**
+ * A file's bytes, or null when it was never written. A file audit.log records that is gone is
+ * damage, not a step still to take: read as absent, a deleted plan.json or patch.diff would turn
+ * into "the reply did not validate" and the tool would propose asking the model again.
+ */
+function readUnlessNew(run: Run, recorded: Recorded, rel: string): Buffer | null {
+  const bytes = run.readBytesIfPresent(rel);
+  if (bytes === null && recorded.has(rel)) throw run.missing(rel);
+  return bytes;
 }
 
 function loadAttempts(run: Run, taskId: string, root: string, decisions: DecisionReader): AttemptFacts[] {
   const attempts: AttemptFacts[] = [];
-  for (let attempt = 1; run.exists(attemptFiles(taskId, attempt, root).response); attempt++) {
+  for (let attempt = 1; ; attempt++) {
     const files = attemptFiles(taskId, attempt, root);
+    if (!run.exists(files.response)) {
+      if (decisions.recorded.has(files.response)) throw run.missing(files.response);
+      break;
+    }
     // Read once, and hashed: patchSha256 is of these bytes.
-    const patchBytes = run.readBytesIfPresent(files.patch);
+    const patchBytes = readUnlessNew(run, decisions.recorded, files.patch);
     // Read when first asked, then kept: what is checked against audit.log is what is parsed.
     let bytes: Buffer | null = null;
     let parsed: ExecResponse | null = null;

@@ -159,10 +159,15 @@ export class Run {
       return readFileSync(full);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new RunFileError(`run ${this.id} is missing ${rel}: the run directory is incomplete or was edited; restore it from a copy of the run (${this.verifyHint()})`);
+        throw this.missing(rel);
       }
       throw error;
     }
+  }
+
+  /** The error for a file of the run that must be there and is not. */
+  missing(rel: string): RunFileError {
+    return new RunFileError(`run ${this.id} is missing ${rel}: the run directory is incomplete or was edited; restore it from a copy of the run (${this.verifyHint()})`);
   }
 
   /** The file's bytes, or null when there is none: one read where exists() then readBytes() cost a stat more. */
