@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { GitError } from '../src/errors.js';
+import { applyPatch, uncommittedPaths } from '../src/git/apply.js';
 import { runGit } from '../src/git/run-git.js';
 import { makeRepo, removeRepos } from './support/git-fixture.js';
 
@@ -46,4 +47,16 @@ test('an inherited GIT_INDEX_FILE or GIT_DIR never redirects git', async () => {
       else process.env[name] = value;
     }
   }
+});
+
+test('git failing where it should not says what git said and what to do next', async () => {
+  const { root } = await makeRepo({ 'a.txt': 'a\n' });
+  // A held index lock: the most common way for git to fail in a repository that is otherwise fine.
+  (await import('node:fs')).writeFileSync(join(root, '.git', 'index.lock'), '');
+  await assert.rejects(
+    applyPatch(root, 'diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+b\n', { index: true }),
+    (e: unknown) => e instanceof GitError && /^git apply failed in .*: Unable to create .*index\.lock.*; fix what git reports, then run the command again \(`git fsck` checks the repository\)$/.test(e.message),
+  );
+  const notRepo = join(root, '.git', 'objects');
+  await assert.rejects(uncommittedPaths(notRepo, ['a.txt']), (e: unknown) => e instanceof GitError && /^git status failed in .*; fix what git reports, then run the command again/.test(e.message));
 });

@@ -4,7 +4,7 @@
  * only after a person asked for exactly this patch to be applied, or taken out again.
  */
 import { GitError } from '../errors.js';
-import { oneLine, runGit } from './run-git.js';
+import { gitFailed, oneLine, runGit } from './run-git.js';
 import { crashPointAt } from '../crash-point.js';
 
 /** The user's whitespace settings (apply.whitespace=fix, ignoreWhitespace) must not change an approved patch. */
@@ -33,7 +33,7 @@ export async function checkApply(root: string, patch: string, options: { index?:
 export async function applyPatch(root: string, patch: string, options: { index?: boolean; reverse?: boolean } = {}): Promise<void> {
   crashPoint();
   const result = await runGit([...APPLY, ...(options.index ? ['--index'] : []), ...(options.reverse ? ['--reverse'] : []), '-'], { cwd: root, input: patch });
-  if (result.exitCode !== 0) throw new GitError(`git apply failed in ${root}: ${oneLine(result.stderr)}`);
+  if (result.exitCode !== 0) throw gitFailed(`git apply failed in ${root}`, result.stderr);
 }
 
 /**
@@ -45,7 +45,7 @@ export async function uncommittedPaths(root: string, paths: readonly string[]): 
   // Literal pathspecs: a file named "src/*.ts" must not match every .ts file.
   const args = ['--literal-pathspecs', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', ...paths];
   const result = await runGit(args, { cwd: root });
-  if (result.exitCode !== 0) throw new GitError(`git status failed in ${root}: ${oneLine(result.stderr)}`);
+  if (result.exitCode !== 0) throw gitFailed(`git status failed in ${root}`, result.stderr);
   // Each entry is "XY path\0"; with --no-renames no entry carries a second path.
   return [...new Set(result.stdout.toString('utf8').split('\0').filter((entry) => entry.length > 3).map((entry) => entry.slice(3)))].sort();
 }
@@ -53,7 +53,7 @@ export async function uncommittedPaths(root: string, paths: readonly string[]): 
 /** Paths staged in the index (differing from HEAD, or every path on a branch without commits). */
 export async function stagedPaths(root: string): Promise<string[]> {
   const result = await runGit(['diff', '--cached', '--name-only', '--no-renames', '-z'], { cwd: root });
-  if (result.exitCode !== 0) throw new GitError(`git diff --cached failed in ${root}: ${oneLine(result.stderr)}`);
+  if (result.exitCode !== 0) throw gitFailed(`git diff --cached failed in ${root}`, result.stderr);
   return result.stdout.toString('utf8').split('\0').filter((entry) => entry !== '').sort();
 }
 

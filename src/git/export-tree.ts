@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { GitError } from '../errors.js';
-import { oneLine, runGit } from './run-git.js';
+import { gitFailed, runGit } from './run-git.js';
 
 /**
  * Writes the files of `tree` into `dir` (a new, empty folder outside the repository), through a
@@ -13,10 +12,10 @@ export async function exportTree(root: string, tree: string, dir: string, indexF
   const env = { GIT_INDEX_FILE: indexFile };
   try {
     const read = await runGit(['read-tree', tree], { cwd: root, env });
-    if (read.exitCode !== 0) throw new GitError(`cannot read tree ${tree.slice(0, 12)} in ${root}: ${oneLine(read.stderr)}`);
+    if (read.exitCode !== 0) throw gitFailed(`cannot read tree ${tree.slice(0, 12)} in ${root}`, read.stderr);
     const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
     const out = await runGit(['checkout-index', '--all', '--force', `--prefix=${prefix}`], { cwd: root, env });
-    if (out.exitCode !== 0) throw new GitError(`cannot write tree ${tree.slice(0, 12)} into ${dir}: ${oneLine(out.stderr)}`);
+    if (out.exitCode !== 0) throw gitFailed(`cannot write tree ${tree.slice(0, 12)} into ${dir}`, out.stderr);
   } finally {
     await rm(indexFile, { force: true });
   }

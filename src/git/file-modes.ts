@@ -1,5 +1,4 @@
-import { GitError } from '../errors.js';
-import { oneLine, runGit } from './run-git.js';
+import { gitFailed, runGit } from './run-git.js';
 
 /**
  * The mode of each of `paths` in `tree` that is there (`100644`, `100755`, `120000`, `160000`, or
@@ -11,7 +10,7 @@ export async function fileModesAt(root: string, tree: string, paths: readonly st
   if (asked.length === 0) return out;
   // Literal pathspecs: a path like "src/*.ts" from a model must not glob.
   const result = await runGit(['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', tree, '--', ...asked], { cwd: root });
-  if (result.exitCode !== 0) throw new GitError(`cannot list ${tree.slice(0, 12)} in ${root}: ${oneLine(result.stderr)}`);
+  if (result.exitCode !== 0) throw gitFailed(`cannot list ${tree.slice(0, 12)} in ${root}`, result.stderr);
   const wanted = new Set(asked);
   for (const entry of result.stdout.toString('utf8').split('\0')) {
     const m = /^(\d{6}) \w+ [0-9a-f]+\t(.*)$/s.exec(entry);

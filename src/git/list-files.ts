@@ -1,6 +1,6 @@
 import { GitError } from '../errors.js';
 import { EMPTY_TREE } from './repository.js';
-import { oneLine, runGit } from './run-git.js';
+import { gitFailed, runGit } from './run-git.js';
 
 /**
  * Every path of a commit's tree (files, links and submodules; folders only through what they
@@ -12,7 +12,7 @@ export async function listFilesAt(root: string, commit: string): Promise<string[
   if (commit === EMPTY_TREE) return [];
   if (commit.startsWith('-') || commit.includes('\0')) throw new GitError(`${JSON.stringify(commit)} is not a commit: the run's base must be a commit sha`);
   const result = await runGit(['ls-tree', '-r', '-z', '--full-tree', '--name-only', commit], { cwd: root });
-  if (result.exitCode !== 0) throw new GitError(`cannot list the files of ${commit.slice(0, 12)} in ${root}: ${oneLine(result.stderr)}`);
+  if (result.exitCode !== 0) throw gitFailed(`cannot list the files of ${commit.slice(0, 12)} in ${root}`, result.stderr);
   const paths: Buffer[] = [];
   let start = 0;
   for (let end = result.stdout.indexOf(0, start); end !== -1; end = result.stdout.indexOf(0, start)) {

@@ -5,7 +5,7 @@
  * answers them in order, so reads asked at once travel together.
  */
 import { GitError } from '../errors.js';
-import { DEFAULT_MAX_STDOUT, oneLine, startGit, type GitStream } from './run-git.js';
+import { DEFAULT_MAX_STDOUT, gitFailed, startGit, type GitStream } from './run-git.js';
 
 export interface GitObject {
   oid: string;
@@ -57,7 +57,7 @@ export class ObjectReader {
     this.git = git;
     git.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
     git.exited.then(
-      ({ exitCode, stderr }) => this.fail(new GitError(`git cat-file stopped (exit ${exitCode}) in ${this.root}: ${oneLine(stderr)}`)),
+      ({ exitCode, stderr }) => this.fail(gitFailed(`git cat-file stopped (exit ${exitCode}) in ${this.root}`, stderr)),
       (error: Error) => this.fail(error),
     );
     return git;

@@ -170,6 +170,14 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/**
+ * git itself failed where it was expected to succeed (a damaged repository, a lock, a full disk,
+ * permissions): git's reason, and that the way on is to fix what it reports.
+ */
+export function gitFailed(what: string, stderr: string): GitError {
+  return new GitError(`${what}: ${oneLine(stderr)}; fix what git reports, then run the command again (\`git fsck\` checks the repository)`);
+}
+
 /** git's stderr as one line for an error message: "error: " prefixes dropped, lines joined. */
 export function oneLine(stderr: string, fallback = 'git gave no reason'): string {
   const text = stderr

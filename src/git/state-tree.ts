@@ -13,7 +13,7 @@ import { DiffParseError, displayPath, parseDiff, parseDiffFiles, type FilePatch,
 import { EMPTY_TREE } from './repository.js';
 import { withGitMemo, type GitMemo } from './memo.js';
 import { changedPaths, readBlobs, treeOf } from './read-blobs.js';
-import { oneLine, runGit } from './run-git.js';
+import { gitFailed, oneLine, runGit } from './run-git.js';
 import { filesNeeded, repairReply } from '../diff/engine.js';
 import { NotInProcess, treeWithChanges } from './tree-in-process.js';
 import { compareWithExpected, findLostChanges, type ExpectedFile } from './post-image-checks.js';
@@ -37,7 +37,7 @@ type Env = Record<string, string>;
 
 async function gitOk(root: string, args: string[], env: Env, what: string): Promise<string> {
   const result = await runGit(args, { cwd: root, env });
-  if (result.exitCode !== 0) throw new GitError(`${what} failed in ${root}: ${oneLine(result.stderr)}`);
+  if (result.exitCode !== 0) throw gitFailed(`${what} failed in ${root}`, result.stderr);
   return result.stdout.toString('utf8').trim();
 }
 
@@ -188,7 +188,7 @@ async function stateTree(root: string, base: string, patches: readonly string[],
   const result = await state;
   if (result.ok) return result.tree;
   const { at, applied } = result;
-  if (applied.writing) throw new GitError(`writing the state tree failed in ${root}: ${oneLine(applied.stderr)}`);
+  if (applied.writing) throw gitFailed(`writing the state tree failed in ${root}`, applied.stderr);
   throw new GitError(
     `approved patch ${at + 1} of ${patches.length} no longer applies on top of base ${base.slice(0, 12)} and the patches before it: ${oneLine(applied.stderr)}; the run's approved history is inconsistent, start a new run from the current commit`,
   );
@@ -293,7 +293,7 @@ export async function validatePatch(
     const onto = approvedPatches.length === 0 ? `base ${base.slice(0, 12)}` : `base ${base.slice(0, 12)} plus ${approvedPatches.length} approved patch${approvedPatches.length === 1 ? '' : 'es'}`;
     // One pass: `git apply` changes nothing when any hunk fails, and the tree it gives is kept apart.
     const applied = await applyOnto(root, state, patch, m, expected);
-    if (!applied.ok && applied.writing) throw new GitError(`writing the result tree failed in ${root}: ${oneLine(applied.stderr)}`);
+    if (!applied.ok && applied.writing) throw gitFailed(`writing the result tree failed in ${root}`, applied.stderr);
     if (!applied.ok) return refuse(`the patch does not apply to ${onto}: ${oneLine(applied.stderr)}`);
     const after = applied.tree;
     if (after === state) return refuse(`git accepted the patch but it changes nothing on ${onto}: the diff has no effective change`);

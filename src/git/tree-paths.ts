@@ -2,10 +2,9 @@
  * What a path is in a tree (a file, a folder, a symbolic link, a submodule), asked of git's tree
  * objects: the facts a path policy needs about a patch's paths, without a working tree.
  */
-import { GitError } from '../errors.js';
 import type { GitMemo } from './memo.js';
 import { entriesAlong, type TreeEntry } from './read-blobs.js';
-import { oneLine, runGit } from './run-git.js';
+import { gitFailed, runGit } from './run-git.js';
 
 export type PathKind = 'file' | 'dir' | 'symlink' | 'submodule';
 
@@ -32,7 +31,7 @@ async function lsTree(root: string, tree: string, path: string): Promise<{ mode:
   if (clean === '' || path.includes('\0')) return null;
   // Literal pathspecs: a path like "src/*.ts" from a model must not glob.
   const result = await runGit(['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', tree, '--', clean], { cwd: root });
-  if (result.exitCode !== 0) throw new GitError(`cannot list ${tree.slice(0, 12)} in ${root}: ${oneLine(result.stderr)}`);
+  if (result.exitCode !== 0) throw gitFailed(`cannot list ${tree.slice(0, 12)} in ${root}`, result.stderr);
   for (const entry of result.stdout.toString('utf8').split('\0')) {
     const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(entry);
     if (m && m[4] === clean) return { mode: m[1] as string, type: m[2] as string, sha: m[3] as string };
@@ -76,6 +75,6 @@ export async function readFileAt(root: string, tree: string, path: string): Prom
   const entry = await lsTree(root, tree, path);
   if (!entry || entry.type !== 'blob') return null;
   const result = await runGit(['cat-file', 'blob', entry.sha], { cwd: root });
-  if (result.exitCode !== 0) throw new GitError(`cannot read ${path} from ${tree.slice(0, 12)} in ${root}: ${oneLine(result.stderr)}`);
+  if (result.exitCode !== 0) throw gitFailed(`cannot read ${path} from ${tree.slice(0, 12)} in ${root}`, result.stderr);
   return result.stdout;
 }
