@@ -29,8 +29,8 @@ const files = named.length > 0
   : readdirSync(testDir).filter((name) => name.endsWith('.test.js')).sort().map((name) => path.join('build-test', 'test', name));
 
 const { browserTestSkipLine, browserTestSkipReason } = await import(pathToFileURL(path.join(testDir, 'support', 'chromium.js')).href);
-const browserTest = path.join('build-test', 'test', 'workflow-report-browser.test.js');
-const skipped = files.some((file) => path.resolve(file) === path.join(root, browserTest)) ? browserTestSkipReason() : undefined;
+const browserTests = ['workflow-report-browser.test.js', 'workflow-checks.test.js'].map((name) => path.join(root, 'build-test', 'test', name));
+const skipped = files.some((file) => browserTests.includes(path.resolve(file))) ? browserTestSkipReason() : undefined;
 
 const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...options, ...files], { cwd: root, stdio: 'inherit' });
 child.on('error', (error) => {

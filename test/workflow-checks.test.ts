@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { launchChromium } from './support/browser.js';
+import { browserTestSkipReason } from './support/chromium.js';
 import { CLI, runCli } from './support/cli.js';
 import { lines, must, planApprovedRun } from './support/complete-run.js';
 import { git } from './support/git-fixture.js';
@@ -30,6 +31,8 @@ const BROKEN_BY_PATCH = '! grep -q who src/app.js || { echo "who is here now"; e
 describe('checks: the person\'s commands run on each validated patch in a throwaway copy (through the built CLI)', () => {
   let ws: Workspace;
   let tmp: string;
+  /** The report of the run whose checks pass and fail, for the test in a browser. */
+  let checksReport: string | null = null;
   /** The CLI with its own temporary folder, so what the checks leave behind there can be seen. */
   const cli = (args: string[]) => runCli(args, { cwd: ws.root, env: { OLLAMA_HOST: ws.fake.url, TMPDIR: tmp } });
   const audit = (run: string) => lines(ws.read(run, 'audit.log')).map((line) => JSON.parse(line));
@@ -119,22 +122,7 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     assert.match(report, /<li class="check-passed">✅ <code>node check-greet\.mjs<\/code>: passed in \d+\.\d s/);
     assert.match(report, /<li class="check-failed">❌ <code>echo failing-before-too &gt;&amp;2; exit 3<\/code>: failed \(exited 3\); it fails without this patch too \(exited 3\) in [^<]*<code>executions\/T001\/artifacts\/check-3\.log<\/code><pre class="text">failing-before-too<\/pre>/);
 
-    // In a real browser: each result is on the page, visible, the failed output under its check.
-    const reportFile = path.join(tmp, 'report.html');
-    writeFileSync(reportFile, report);
-    const browser = await launchChromium();
-    try {
-      const page = await browser.context.newPage();
-      await page.goto(pathToFileURL(reportFile).href, { waitUntil: 'load' });
-      const items = page.locator('#task-T001 .checks li');
-      assert.equal(await items.count(), 4);
-      assert.ok(await items.nth(0).isVisible());
-      assert.match(await items.nth(0).innerText(), /^✅ node check-greet\.mjs: passed/);
-      assert.match(await items.nth(3).innerText(), /❌ ! grep -q who src\/app\.js .*the patch broke it[\s\S]*who is here now/);
-    } finally {
-      await browser.close();
-    }
-    rmSync(reportFile);
+    checksReport = report;
 
     const status = await must(ws.cli(['status', '--run', run]), 'status');
     assert.match(status.stdout, /checks: T001 attempt 1: ❌ `echo failing-before-too >&2; exit 3` failed \(exited 3\); it fails without this patch too/);
@@ -172,6 +160,26 @@ describe('checks: the person\'s commands run on each validated patch in a throwa
     await must(ws.cli(['approve-task', '--run', run, '--task', 'T002', '--by', 'Reviewer']), 'approve-task T002 without checks');
     assert.deepEqual(leftovers(), []);
     await verified(run);
+  });
+
+  // Run where the report's browser test runs (a machine without Chromium skips both, CI never does).
+  test('in a real browser each check result of that report is visible, the failed output under its check', { skip: browserTestSkipReason() ?? false }, async () => {
+    assert.ok(checksReport !== null, 'the test before wrote the report');
+    const reportFile = path.join(tmp, 'report.html');
+    writeFileSync(reportFile, checksReport);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(pathToFileURL(reportFile).href, { waitUntil: 'load' });
+      const items = page.locator('#task-T001 .checks li');
+      assert.equal(await items.count(), 4);
+      assert.ok(await items.nth(0).isVisible());
+      assert.match(await items.nth(0).innerText(), /^✅ node check-greet\.mjs: passed/);
+      assert.match(await items.nth(3).innerText(), /❌ ! grep -q who src\/app\.js .*the patch broke it[\s\S]*who is here now/);
+    } finally {
+      await browser.close();
+    }
+    rmSync(reportFile);
   });
 
   test('where the platform allows, a check has no network: it cannot reach a server on this machine; doctor says so', async (t) => {

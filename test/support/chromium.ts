@@ -26,5 +26,5 @@ export function browserTestSkipReason(): string | undefined {
 
 /** The one line printed after the suite when the browser test was skipped. */
 export function browserTestSkipLine(reason: string): string {
-  return `skipped the report's browser test (test/workflow-report-browser.test.ts): ${reason}; to run it, install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH to a Chromium`;
+  return `skipped the report's browser tests (test/workflow-report-browser.test.ts, and the check results in test/workflow-checks.test.ts): ${reason}; to run them, install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH to a Chromium`;
 }
