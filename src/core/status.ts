@@ -81,7 +81,8 @@ function checksAwaitingReview(run: Run, snapshot: RunSnapshot): StatusReport['ch
   const found: StatusReport['checks'] = [];
   for (const task of snapshot.tasks) {
     const latest = task.attempts.at(-1);
-    if (!latest || !latest.valid || latest.approval) continue;
+    // A decided attempt first: `valid` parses the attempt's whole response record.
+    if (!latest || latest.approval || !latest.valid) continue;
     const response = run.readJson(latest.files.response, ExecResponse);
     const { checks, skipped } = attemptChecks(run, latest.files, response);
     if (checks.length === 0 && !skipped) continue;
