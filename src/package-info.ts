@@ -12,7 +12,7 @@ function findPackageRoot(): string {
     const candidate = path.join(dir, 'package.json');
     if (existsSync(candidate) && existsSync(path.join(dir, 'packs'))) return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('llm-orchestrator: cannot find its package.json; reinstall the tool');
+    if (parent === dir) throw new Error(`llm-orchestrator cannot find its package.json and packs/ in ${path.dirname(fileURLToPath(import.meta.url))} or above: reinstall the tool`);
     dir = parent;
   }
 }

@@ -143,6 +143,17 @@ describe('the code cache of each command', () => {
     }
   });
 
+  test('an install without its package.json says so in one line and exits 1; the stack only with --debug', () => {
+    rmSync(path.join(tool, 'package.json'));
+    const broken = cli(['--version']);
+    assert.equal(broken.code, 1, broken.stderr);
+    assert.equal(broken.stdout, '');
+    assert.match(broken.stderr, /^error: llm-orchestrator cannot find its package\.json and packs\/ in .* or above: reinstall the tool\n$/);
+    const debug = cli(['--version', '--debug']);
+    assert.notEqual(debug.code, 0);
+    assert.match(debug.stderr, /\n\s+at /);
+  });
+
   test('where the folder cannot be made, the bundle loads as any module (with Node\'s compile cache where Node has one)', () => {
     writeFileSync(cacheDir, 'not a folder');
     const result = cli(['runs']);

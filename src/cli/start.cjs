@@ -135,4 +135,14 @@ function loadBundle() {
   return loadCached(BUNDLE, 'cli', bundleRequire) ?? require(BUNDLE);
 }
 
-loadBundle().run(process.argv);
+let cli;
+try {
+  cli = loadBundle();
+} catch (error) {
+  // Only the bundle's own start can fail here (an install missing its package.json or packs/):
+  // one line like any other error, the stack only with --debug.
+  if (process.argv.includes('--debug')) throw error;
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+cli.run(process.argv);
