@@ -143,6 +143,22 @@ describe('the code cache of each command', () => {
     }
   });
 
+  test("a Node outside package.json's engines is refused in one line before anything runs", () => {
+    assert.equal(JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).engines.node, '^20.17.0 || >=22.9.0', 'the check in src/cli/start.cjs follows engines');
+    const pretend = path.join(parent, 'pretend-node.cjs');
+    for (const [version, supported] of [['18.20.8', false], ['20.16.0', false], ['20.17.0', true], ['21.7.3', false], ['22.8.0', false], ['22.9.0', true], ['25.1.0', true]] as const) {
+      writeFileSync(pretend, `Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '${version}' } });\n`);
+      const result = cli(['--version'], {}, ['--require', pretend]);
+      if (supported) {
+        assert.equal(result.code, 0, `${version}: ${result.stderr}`);
+      } else {
+        assert.equal(result.code, 1, version);
+        assert.equal(result.stdout, '');
+        assert.equal(result.stderr, `error: llm-orchestrator needs Node 20.17 or a later 20.x, or Node 22.9 or later; this is Node ${version}: install a supported Node (https://nodejs.org)\n`);
+      }
+    }
+  });
+
   test('an install without its package.json says so in one line and exits 1; the stack only with --debug', () => {
     rmSync(path.join(tool, 'package.json'));
     const broken = cli(['--version']);

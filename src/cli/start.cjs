@@ -22,6 +22,16 @@
  * or written (an install owned by another user), the files are loaded as any module, with Node's
  * compile cache where Node has one.
  */
+// package.json's engines, checked before anything else: on an older Node some commands work and
+// others fail halfway, after writing part of their record.
+{
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (!((major === 20 && minor >= 17) || (major === 22 && minor >= 9) || major > 22)) {
+    process.stderr.write(`error: llm-orchestrator needs Node 20.17 or a later 20.x, or Node 22.9 or later; this is Node ${process.versions.node}: install a supported Node (https://nodejs.org)\n`);
+    process.exit(1);
+  }
+}
+
 const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
