@@ -14,7 +14,7 @@ export function refuseNotFound(file: BaseFile, spec: HunkSpec, display: string):
   if (!best) {
     const first = spec.old[0] as OldLine;
     const closest = mostSimilarLine(file, first.text, 0, file.lines.length);
-    refuse(display, spec.hunk.ordinal, `none of the hunk's context or removed lines is in the file (first: ${q(marker(first) + first.text)})`, {
+    refuse(display, spec.hunk.ordinal, `none of the hunk's context or removed lines is in the file (first: ${q(marker(first) + first.text)})${lostSpace(file, first)}`, {
       expected: marker(first) + first.text,
       closest,
     });
@@ -31,11 +31,24 @@ export function refuseNotFound(file: BaseFile, spec: HunkSpec, display: string):
   const found = at >= 0 && at < file.lines.length ? plain(file.lines[at] as string) : null;
   const closest = mostSimilarLine(file, bad.text, start - 10, start + spec.old.length + 10);
   const where = found === null ? `the file has no line ${at + 1}` : `line ${at + 1} is ${q(found)}`;
-  refuse(display, spec.hunk.ordinal, `the hunk does not match the file: it fits best at line ${start + 1} (${best.matched} of ${spec.old.length} lines), where it expects ${q(marker(bad) + bad.text)} but ${where}`, {
+  refuse(display, spec.hunk.ordinal, `the hunk does not match the file: it fits best at line ${start + 1} (${best.matched} of ${spec.old.length} lines), where it expects ${q(marker(bad) + bad.text)} but ${where}${lostSpace(file, bad)}`, {
     expected: marker(bad) + bad.text,
     found,
     closest,
   });
+}
+
+/**
+ * A context line of the file that starts with '-' (a Markdown or YAML list item), written without
+ * its leading space, reads as the removal of the rest of the line. Which one was meant is the
+ * model's to say, not the engine's to guess; the refusal names the line so the next diff can.
+ */
+function lostSpace(file: BaseFile, line: OldLine): string {
+  if (line.kind !== 'removed') return '';
+  const asWritten = `-${line.text}`;
+  const at = file.lines.findIndex((candidate) => plain(candidate) === asWritten);
+  if (at < 0) return '';
+  return `; line ${at + 1} of the file is ${q(asWritten)}: as a context line it needs a leading space (${q(` ${asWritten}`)}), since a line starting with "-" removes the rest of it`;
 }
 
 function sameLoose(a: string, b: string): boolean {
