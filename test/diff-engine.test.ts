@@ -293,10 +293,10 @@ test('a list item written as context without its leading space is refused naming
   const readme = ['# Title', '', '- one', '- two', '- three', '', 'End.', ''].join('\n');
   const allLost = repair(['--- a/README.md', '+++ b/README.md', '@@ -3,3 +3,4 @@', '- one', '- two', '- three', '+- four', ''].join('\n'), { 'README.md': readme });
   assert.equal(allLost.ok, false);
-  assert.equal(allLost.error, 'README.md, hunk 1: none of the hunk\'s context or removed lines is in the file (first: "- one"); line 3 of the file is "- one": as a context line it needs a leading space (" - one"), since a line starting with "-" removes the rest of it');
+  assert.equal(allLost.error, 'README.md, hunk 1: none of the hunk\'s context or removed lines is in the file (first: "- one"); line 3 of the file is "- one": meant as a context line, it needs a leading space (" - one"), since a line starting with "-" removes the rest of it');
   const oneLost = repair(['--- a/README.md', '+++ b/README.md', '@@ -1,5 +1,6 @@', ' # Title', ' ', ' - one', '- two', ' - three', '+- four', ''].join('\n'), { 'README.md': readme });
   assert.equal(oneLost.ok, false);
-  assert.match(oneLost.error ?? '', /where it expects "- two" but line 4 is "- two"; line 4 of the file is "- two": as a context line it needs a leading space \(" - two"\)/);
+  assert.match(oneLost.error ?? '', /where it expects "- two" but line 4 is "- two"; line 4 of the file is "- two": meant as a context line, it needs a leading space \(" - two"\)/);
   // A removal that fits is no such case: nothing is said about list items.
   const removal = ok(['--- a/README.md', '+++ b/README.md', '@@ -3,3 +3,2 @@', ' - one', '-- two', ' - three', ''].join('\n'), { 'README.md': readme });
   assert.equal(post(removal, 'README.md'), ['# Title', '', '- one', '- three', '', 'End.', ''].join('\n'));

@@ -48,7 +48,7 @@ function lostSpace(file: BaseFile, line: OldLine): string {
   const asWritten = `-${line.text}`;
   const at = file.lines.findIndex((candidate) => plain(candidate) === asWritten);
   if (at < 0) return '';
-  return `; line ${at + 1} of the file is ${q(asWritten)}: as a context line it needs a leading space (${q(` ${asWritten}`)}), since a line starting with "-" removes the rest of it`;
+  return `; line ${at + 1} of the file is ${q(asWritten)}: meant as a context line, it needs a leading space (${q(` ${asWritten}`)}), since a line starting with "-" removes the rest of it`;
 }
 
 function sameLoose(a: string, b: string): boolean {
