@@ -297,6 +297,10 @@ test('a list item written as context without its leading space is refused naming
   const oneLost = repair(['--- a/README.md', '+++ b/README.md', '@@ -1,5 +1,6 @@', ' # Title', ' ', ' - one', '- two', ' - three', '+- four', ''].join('\n'), { 'README.md': readme });
   assert.equal(oneLost.ok, false);
   assert.match(oneLost.error ?? '', /where it expects "- two" but line 4 is "- two"; line 4 of the file is "- two": meant as a context line, it needs a leading space \(" - two"\)/);
+  // The same with '+': the line reads as added, and the file's line as dropped from the context.
+  const plus = repair(['--- a/f.txt', '+++ b/f.txt', '@@ -1,3 +1,3 @@', ' a', '+ b', '-c', '+C', ''].join('\n'), { 'f.txt': 'a\n+ b\nc\nd\n' });
+  assert.equal(plus.ok, false);
+  assert.match(plus.error ?? '', /dropped the context line 2 \("\+ b"\) .*; the hunk has "\+ b" as an added line: meant as a context line, it needs a leading space \(" \+ b"\), since a line starting with "\+" adds the rest of it$/);
   // A removal that fits is no such case: nothing is said about list items.
   const removal = ok(['--- a/README.md', '+++ b/README.md', '@@ -3,3 +3,2 @@', ' - one', '-- two', ' - three', ''].join('\n'), { 'README.md': readme });
   assert.equal(post(removal, 'README.md'), ['# Title', '', '- one', '- three', '', 'End.', ''].join('\n'));

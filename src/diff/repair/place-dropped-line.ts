@@ -36,11 +36,22 @@ export function placeDroppedLine(file: BaseFile, ops: Op[], d: DroppedBesideAdde
   const line = restored.kind === 'added' ? -1 : restored.line;
   const text = plain(file.lines[line] ?? '');
   return chooseReading(shaped.length > 1 ? shaped : readings, () =>
-    refuse(display, ordinal, `the diff dropped the context line ${line + 1} (${q(text)}) where the hunk adds lines; whether it goes before or after the added lines cannot be told (${shaped.length === 0 ? 'neither place' : 'both places'} gives a hunk of git's shape)`, {
+    refuse(display, ordinal, `the diff dropped the context line ${line + 1} (${q(text)}) where the hunk adds lines; whether it goes before or after the added lines cannot be told (${shaped.length === 0 ? 'neither place' : 'both places'} gives a hunk of git's shape)${writtenAsAdded(ops, d, text)}`, {
       found: text,
       closest: { line: line + 1, text },
     }),
   );
+}
+
+/**
+ * The dropped line may be there after all, as an added line: a file line that starts with '+',
+ * written as context without its leading space, reads as adding the rest of it. Said, not taken:
+ * which was meant is the model's to say.
+ */
+function writtenAsAdded(ops: readonly Op[], d: DroppedBesideAdded, text: string): string {
+  const run = ops.slice(d.runStart, d.runStart + d.runLength);
+  if (!run.some((op) => op.kind === 'added' && `+${op.text}` === text)) return '';
+  return `; the hunk has ${q(text)} as an added line: meant as a context line, it needs a leading space (${q(` ${text}`)}), since a line starting with "+" adds the rest of it`;
 }
 
 /**
