@@ -7,6 +7,7 @@ import { visibleLine } from '../../visible-text.js';
 import { colourDiff, paint, stdoutColours, type Colours, type Painted } from '../colour.js';
 import { out, outRaw, setResult } from '../print.js';
 import { printTaskView } from '../print-task-view.js';
+import { taskRanges } from '../task-ranges.js';
 import { showJson } from '../json-results.js';
 import { workflowEnv } from '../workflow-env.js';
 
@@ -96,7 +97,7 @@ function printPatch(view: PatchView, c: Colours): void {
 
 function approvedList(view: PatchView): string {
   const tasks = view.validation.approved_patches.map((item) => item.task);
-  return tasks.length > 0 ? ` (${tasks.join(', ')})` : '';
+  return tasks.length > 0 ? ` (${taskRanges(tasks)})` : '';
 }
 
 function decisionLine(decision: DecisionView, c: Colours): Painted {
