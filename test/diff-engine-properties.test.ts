@@ -173,10 +173,10 @@ const CORRUPTIONS: Record<string, (pick: number) => Corruption> = {
   },
 };
 
-test('a corrupted diff is repaired to exactly the intended file, or refused: never anything else', () => {
-  const names = Object.keys(CORRUPTIONS);
+/** Corrupted diffs of `cases`: repaired to exactly the intended file, or refused. */
+function repairedExactlyOrRefused(cases: fc.Arbitrary<{ a: Text; b: Text }>, numRuns: number, names = Object.keys(CORRUPTIONS)): void {
   fc.assert(
-    fc.property(caseArb, fc.array(fc.tuple(fc.constantFrom(...names), fc.nat(100)), { minLength: 1, maxLength: 3 }), ({ a, b }, picks) => {
+    fc.property(cases, fc.array(fc.tuple(fc.constantFrom(...names), fc.nat(100)), { minLength: 1, maxLength: 3 }), ({ a, b }, picks) => {
       const diff = unifiedDiff('f.txt', a, b);
       fc.pre(diff !== '');
       let ls = diff.slice(0, -1).split('\n');
@@ -192,8 +192,27 @@ test('a corrupted diff is repaired to exactly the intended file, or refused: nev
       assert.equal(r.expected[0]?.content?.toString('utf8'), render(b), `repaired to something else:\n${reply}\n---\n${r.diff}`);
       assert.deepEqual(repairReply(r.diff, sourceOf('f.txt', a), { repoName: null }).fixes, [], 'the repaired diff is clean');
     }),
-    { numRuns: runs(2000) },
+    { numRuns },
   );
+}
+
+test('a corrupted diff is repaired to exactly the intended file, or refused: never anything else', () => {
+  repairedExactlyOrRefused(caseArb, runs(2000));
+});
+
+// Lines that start with a marker character, as Markdown and YAML lists do, and the lines a marker
+// read as such would leave: a context line that loses its space must not turn into another edit.
+const LIST_WORDS = ['- a', '- b', ' a', 'a', '+ a', '+ b', ' b', '-- a', '', '# t'];
+const listCaseArb = editedArb(
+  fc.record({ lines: fc.array(fc.constantFrom(...LIST_WORDS), { minLength: 1, maxLength: 20 }), eol: fc.boolean() }).map(norm),
+  2,
+  ['- c', '- a', '+ a', ' a', 'a', ''],
+);
+
+test('list items: a corrupted diff of lines starting with - or + is repaired to exactly the intended file, or refused', () => {
+  // Without dropped lines: in such a text a lost marker and a dropped line together can say another
+  // edit outright ("- a" then removes " a" two lines on), as two dropped lines can anywhere.
+  repairedExactlyOrRefused(listCaseArb, runs(3000), Object.keys(CORRUPTIONS).filter((name) => name !== 'dropContext'));
 });
 
 const PIECES = [

@@ -289,21 +289,31 @@ test('a refusal names the file, the hunk, the line expected, the line found and 
   assert.match(r.error ?? '', /^a\.txt, hunk 1: the hunk does not match the file: it fits best at line 2 \(3 of 4 lines\), where it expects "-fuor" but line 4 is "four"$/);
 });
 
-test('a list item written as context without its leading space is refused naming the file line and the space it needs', () => {
+test('a list item written as context without its leading space is read as context where removing the rest of it cannot fit', () => {
   const readme = ['# Title', '', '- one', '- two', '- three', '', 'End.', ''].join('\n');
-  const allLost = repair(['--- a/README.md', '+++ b/README.md', '@@ -3,3 +3,4 @@', '- one', '- two', '- three', '+- four', ''].join('\n'), { 'README.md': readme });
-  assert.equal(allLost.ok, false);
-  assert.equal(allLost.error, 'README.md, hunk 1: none of the hunk\'s context or removed lines is in the file (first: "- one"); line 3 of the file is "- one": meant as a context line, it needs a leading space (" - one"), since a line starting with "-" removes the rest of it');
-  const oneLost = repair(['--- a/README.md', '+++ b/README.md', '@@ -1,5 +1,6 @@', ' # Title', ' ', ' - one', '- two', ' - three', '+- four', ''].join('\n'), { 'README.md': readme });
-  assert.equal(oneLost.ok, false);
-  assert.match(oneLost.error ?? '', /where it expects "- two" but line 4 is "- two"; line 4 of the file is "- two": meant as a context line, it needs a leading space \(" - two"\)/);
+  const allLost = ok(['--- a/README.md', '+++ b/README.md', '@@ -3,3 +3,4 @@', '- one', '- two', '- three', '+- four', ''].join('\n'), { 'README.md': readme });
+  assert.equal(post(allLost, 'README.md'), ['# Title', '', '- one', '- two', '- three', '- four', '', 'End.', ''].join('\n'));
+  assert.match(allLost.fixes.find((f) => f.kind === 'context-marker')?.detail ?? '', /^3 context line\(s\) had lost their leading ' ' marker/);
+  const oneLost = ok(['--- a/README.md', '+++ b/README.md', '@@ -1,5 +1,6 @@', ' # Title', ' ', ' - one', '- two', ' - three', '+- four', ''].join('\n'), { 'README.md': readme });
+  assert.equal(post(oneLost, 'README.md'), post(allLost, 'README.md'));
+  // A removal that fits is taken as written: "-- two" removes "- two".
+  const removal = ok(['--- a/README.md', '+++ b/README.md', '@@ -3,3 +3,2 @@', ' - one', '-- two', ' - three', ''].join('\n'), { 'README.md': readme });
+  assert.equal(post(removal, 'README.md'), ['# Title', '', '- one', '- three', '', 'End.', ''].join('\n'));
+  // Where the file has the line the removal names, the diff means it: " two" goes, "- two" stays.
+  const both = ok(['--- a/a.md', '+++ b/a.md', '@@ -1,3 +1,2 @@', ' - one', '- two', ' - three', ''].join('\n'), { 'a.md': '- one\n two\n- three\n- two\n' });
+  assert.equal(post(both, 'a.md'), '- one\n- three\n- two\n');
+  // When that reading does not fit either, the refusal of the diff as written names the item.
+  const neither = repair(['--- a/README.md', '+++ b/README.md', '@@ -3,2 +3,3 @@', '- one', '- zwei', '+- four', ''].join('\n'), { 'README.md': readme });
+  assert.equal(neither.ok, false);
+  assert.equal(neither.error, 'README.md, hunk 1: none of the hunk\'s context or removed lines is in the file (first: "- one"); line 3 of the file is "- one": meant as a context line, it needs a leading space (" - one"), since a line starting with "-" removes the rest of it');
   // The same with '+': the line reads as added, and the file's line as dropped from the context.
   const plus = repair(['--- a/f.txt', '+++ b/f.txt', '@@ -1,3 +1,3 @@', ' a', '+ b', '-c', '+C', ''].join('\n'), { 'f.txt': 'a\n+ b\nc\nd\n' });
   assert.equal(plus.ok, false);
   assert.match(plus.error ?? '', /dropped the context line 2 \("\+ b"\) .*; the hunk has "\+ b" as an added line: meant as a context line, it needs a leading space \(" \+ b"\), since a line starting with "\+" adds the rest of it$/);
-  // A removal that fits is no such case: nothing is said about list items.
-  const removal = ok(['--- a/README.md', '+++ b/README.md', '@@ -3,3 +3,2 @@', ' - one', '-- two', ' - three', ''].join('\n'), { 'README.md': readme });
-  assert.equal(post(removal, 'README.md'), ['# Title', '', '- one', '- three', '', 'End.', ''].join('\n'));
+  // Nor is such a line taken from the file to pad the hunk's context while the hunk adds it again.
+  const padded = repair(['--- a/f.txt', '+++ b/f.txt', '@@ -1,3 +1,3 @@', '+ b', '-c', '+C', ' d', ''].join('\n'), { 'f.txt': 'a\n+ b\nc\nd\ne\n' });
+  assert.equal(padded.ok, false);
+  assert.match(padded.error ?? '', /the added line " b" may be the file's context line 2 \("\+ b"\) without its leading space; cannot tell whether it is meant as added$/);
 });
 
 test('new files without /dev/null or mode lines, and deleted files without them, are completed', () => {

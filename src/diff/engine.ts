@@ -7,7 +7,9 @@
  * removed lines are taken from the file (whitespace drift aside they must match it); added lines
  * are exactly what the model wrote, '\r' included (see repair/added-line-endings.ts for when the
  * line ending follows the file instead).
- * A clean diff passes through byte for byte with no fixes.
+ * A clean diff passes through byte for byte with no fixes, unless one of its lines reads two ways
+ * (a '-' or '+' line that is, marker included, a line of the file: repair/repair-file.ts) and the
+ * other reading fits too, with another result: then it is refused.
  *
  * Fix kinds (Fix.kind), stable identifiers, in the order the steps run:
  *   crlf                     the reply's CRLF line endings were converted (its headers ended in CRLF: transport)

@@ -21,15 +21,18 @@ export interface Refusal {
 
 export class RefusalError extends Error {
   readonly refusal: Refusal;
-  constructor(refusal: Refusal) {
+  /** A hunk fits the file nowhere (not: in several places, or refused for another reason). */
+  readonly nowhere: boolean;
+  constructor(refusal: Refusal, nowhere = false) {
     super(refusal.reason);
     this.name = 'RefusalError';
     this.refusal = refusal;
+    this.nowhere = nowhere;
   }
 }
 
-export function refuse(file: string | null, hunk: number | null, reason: string, details: Partial<Pick<Refusal, 'expected' | 'found' | 'closest'>> = {}): never {
-  throw new RefusalError({ file, hunk, reason, expected: details.expected ?? null, found: details.found ?? null, closest: details.closest ?? null });
+export function refuse(file: string | null, hunk: number | null, reason: string, details: Partial<Pick<Refusal, 'expected' | 'found' | 'closest'>> = {}, nowhere = false): never {
+  throw new RefusalError({ file, hunk, reason, expected: details.expected ?? null, found: details.found ?? null, closest: details.closest ?? null }, nowhere);
 }
 
 /** The one-line error of a RepairOutcome: where, then why. */

@@ -122,14 +122,17 @@ function refuseAddedThatIsContext(file: BaseFile, ops: readonly Op[], display: s
   for (const op of ops) {
     if (op.kind !== 'context' || op.from !== null) continue;
     const text = plain(file.lines[op.line] as string);
-    if (added.has(text)) {
-      refuse(display, ordinal, `the added line ${JSON.stringify(text.slice(1))} may be the file's context line ${op.line + 1} (${JSON.stringify(text)}) without its leading space; cannot tell whether it is meant as added`, {
-        expected: text,
-        found: text,
-        closest: { line: op.line + 1, text },
-      });
-    }
+    if (added.has(text)) refuseAddedOrContext(display, ordinal, op.line, text);
   }
+}
+
+/** `text`, file line `line` (0-based), may be the model's added line or that line as context. */
+function refuseAddedOrContext(display: string, ordinal: number, line: number, text: string): never {
+  return refuse(display, ordinal, `the added line ${JSON.stringify(text.slice(1))} may be the file's context line ${line + 1} (${JSON.stringify(text)}) without its leading space; cannot tell whether it is meant as added`, {
+    expected: text,
+    found: text,
+    closest: { line: line + 1, text },
+  });
 }
 
 const DRIFT_WORDS: Record<string, string> = {
@@ -214,6 +217,8 @@ export function padContext(file: BaseFile, hunks: PlacedHunk[], display: string,
     h.ops.push(...after.map((line): Op => ({ kind: 'context', line, from: null, noEol: false })));
     h.start -= addLead;
     h.end += addTrail;
+    // A line taken from the file here may be the model's own, read as added (see refuseAddedThatIsContext).
+    refuseAddedThatIsContext(file, h.ops, display, h.reply.ordinal);
     const c = counts(h.ops);
     const sides = [addLead > 0 ? `${addLead} before` : '', addTrail > 0 ? `${addTrail} after` : ''].filter(Boolean).join(' and ');
     fixes.push({
