@@ -114,7 +114,7 @@ function twoReadings(r: ResolvedPaths, hunks: readonly ReplyHunk[], line: BodyLi
   });
 }
 
-function resultOf(r: ResolvedPaths, repaired: RepairedFile | null): Buffer | null | undefined {
+function newContent(r: ResolvedPaths, repaired: RepairedFile | null): Buffer | null | undefined {
   return repaired?.expected.find((e) => e.path === r.newPath)?.content;
 }
 
@@ -129,7 +129,7 @@ function refuseOtherMarkerReadings(diff: ReplyDiff, file: ReplyFile, hunks: Repl
   const items = content ? markerLines(hunks, content) : [];
   if (items.length === 0) return;
   if (items.length > MAX_MARKER_LINES) twoReadings(r, hunks, items[0] as BodyLine, `as may ${items.length - 1} more lines, too many readings to try`);
-  const mine = resultOf(r, repaired);
+  const mine = newContent(r, repaired);
   for (const reading of markerReadings(hunks, items)) {
     let other: RepairedFile | null;
     try {
@@ -138,7 +138,7 @@ function refuseOtherMarkerReadings(diff: ReplyDiff, file: ReplyFile, hunks: Repl
       if (error instanceof RefusalError) continue;
       throw error;
     }
-    if (!sameResult(mine, resultOf(r, other))) twoReadings(r, hunks, reading[0] as BodyLine, 'and the two readings change the file differently');
+    if (!sameResult(mine, newContent(r, other))) twoReadings(r, hunks, reading[0] as BodyLine, 'and the two readings change the file differently');
   }
 }
 
@@ -161,7 +161,7 @@ function onlyMarkerReading(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
       throw error;
     }
     if (taken === null) taken = { repaired, fixes, reading };
-    else if (!sameResult(resultOf(r, taken.repaired), resultOf(r, repaired))) twoReadings(r, hunks, taken.reading[0] as BodyLine, 'and the readings that fit change the file differently');
+    else if (!sameResult(newContent(r, taken.repaired), newContent(r, repaired))) twoReadings(r, hunks, taken.reading[0] as BodyLine, 'and the readings that fit change the file differently');
   }
   return taken;
 }
