@@ -17,7 +17,7 @@ export function refuseNotFound(file: BaseFile, spec: HunkSpec, display: string):
     refuse(display, spec.hunk.ordinal, `none of the hunk's context or removed lines is in the file (first: ${q(marker(first) + first.text)})${lostSpace(file, first)}`, {
       expected: marker(first) + first.text,
       closest,
-    }, true);
+    }, 'nowhere');
   }
   // The first line that does not fit where most of the hunk does.
   let i = 0;
@@ -35,7 +35,7 @@ export function refuseNotFound(file: BaseFile, spec: HunkSpec, display: string):
     expected: marker(bad) + bad.text,
     found,
     closest,
-  }, true);
+  }, 'nowhere');
 }
 
 /**

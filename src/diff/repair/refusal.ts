@@ -21,18 +21,23 @@ export interface Refusal {
 
 export class RefusalError extends Error {
   readonly refusal: Refusal;
-  /** A hunk fits the file nowhere (not: in several places, or refused for another reason). */
-  readonly nowhere: boolean;
-  constructor(refusal: Refusal, nowhere = false) {
+  /**
+   * `nowhere`: a hunk fits the file nowhere (not in several places); `two-ways`: a line of the diff
+   * reads two ways (a marker or a lost leading space) that fit with different results.
+   */
+  readonly kind: RefusalKind;
+  constructor(refusal: Refusal, kind: RefusalKind = null) {
     super(refusal.reason);
     this.name = 'RefusalError';
     this.refusal = refusal;
-    this.nowhere = nowhere;
+    this.kind = kind;
   }
 }
 
-export function refuse(file: string | null, hunk: number | null, reason: string, details: Partial<Pick<Refusal, 'expected' | 'found' | 'closest'>> = {}, nowhere = false): never {
-  throw new RefusalError({ file, hunk, reason, expected: details.expected ?? null, found: details.found ?? null, closest: details.closest ?? null }, nowhere);
+export type RefusalKind = 'nowhere' | 'two-ways' | null;
+
+export function refuse(file: string | null, hunk: number | null, reason: string, details: Partial<Pick<Refusal, 'expected' | 'found' | 'closest'>> = {}, kind: RefusalKind = null): never {
+  throw new RefusalError({ file, hunk, reason, expected: details.expected ?? null, found: details.found ?? null, closest: details.closest ?? null }, kind);
 }
 
 /** The one-line error of a RepairOutcome: where, then why. */

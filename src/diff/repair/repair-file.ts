@@ -45,7 +45,7 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
     return repaired;
   } catch (error) {
     const base = r.oldPath === null ? null : source.get(r.oldPath);
-    if (error instanceof RefusalError && error.nowhere && r.kind !== 'delete' && base) {
+    if (error instanceof RefusalError && error.kind === 'nowhere' && r.kind !== 'delete' && base) {
       const taken = onlyMarkerReading(diff, file, hunks, r, source, base, contextSeen);
       if (taken !== null) {
         fixes.push(...taken.fixes);
@@ -111,7 +111,7 @@ function twoReadings(r: ResolvedPaths, hunks: readonly ReplyHunk[], line: BodyLi
   const doing = line.kind === 'removed' ? 'removing' : 'adding';
   refuse(r.newPath ?? r.oldPath, hunks.find((h) => h.body.includes(line))?.ordinal ?? null, `the line ${q(asFile)} reads both as ${doing} ${q(line.text)} and as the file's line ${q(asFile)} written as context without its leading space, ${why}; write it as ${q(` ${asFile}`)} if it is context`, {
     expected: asFile,
-  });
+  }, 'two-ways');
 }
 
 function newContent(r: ResolvedPaths, repaired: RepairedFile | null): Buffer | null | undefined {
@@ -135,8 +135,10 @@ function refuseOtherMarkerReadings(diff: ReplyDiff, file: ReplyFile, hunks: Repl
     try {
       other = repairFileOnce(diff, file, readAsContext(hunks, reading), r, source, [], contextSeen);
     } catch (error) {
-      if (error instanceof RefusalError) continue;
-      throw error;
+      if (!(error instanceof RefusalError)) throw error;
+      // That reading fits, in more than one way itself: what it gives cannot be told apart.
+      if (error.kind === 'two-ways') twoReadings(r, hunks, reading[0] as BodyLine, 'and that reading fits in more ways than one');
+      continue;
     }
     if (!sameResult(mine, newContent(r, other))) twoReadings(r, hunks, reading[0] as BodyLine, 'and the two readings change the file differently');
   }
@@ -151,18 +153,22 @@ function onlyMarkerReading(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
   const items = markerLines(hunks, content);
   if (items.length === 0 || items.length > MAX_MARKER_LINES) return null;
   let taken: { repaired: RepairedFile | null; fixes: Fix[]; reading: BodyLine[] } | null = null;
+  // A reading that fits in more ways than one itself: taken with another that fits, it is two.
+  let ambiguous: BodyLine[] | null = null;
   for (const reading of markerReadings(hunks, items)) {
     const fixes: Fix[] = [];
     let repaired: RepairedFile | null;
     try {
       repaired = repairFileOnce(diff, file, readAsContext(hunks, reading), r, source, fixes, contextSeen);
     } catch (error) {
-      if (error instanceof RefusalError) continue;
-      throw error;
+      if (!(error instanceof RefusalError)) throw error;
+      if (error.kind === 'two-ways') ambiguous ??= reading;
+      continue;
     }
     if (taken === null) taken = { repaired, fixes, reading };
     else if (!sameResult(newContent(r, taken.repaired), newContent(r, repaired))) twoReadings(r, hunks, taken.reading[0] as BodyLine, 'and the readings that fit change the file differently');
   }
+  if (taken !== null && ambiguous !== null) twoReadings(r, hunks, ambiguous[0] as BodyLine, 'and the readings that fit cannot be told apart');
   return taken;
 }
 

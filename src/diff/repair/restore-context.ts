@@ -132,7 +132,7 @@ function refuseAddedOrContext(display: string, ordinal: number, line: number, te
     expected: text,
     found: text,
     closest: { line: line + 1, text },
-  });
+  }, 'two-ways');
 }
 
 const DRIFT_WORDS: Record<string, string> = {
