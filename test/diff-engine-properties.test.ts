@@ -210,8 +210,8 @@ const listCaseArb = editedArb(
 );
 
 test('list items: a corrupted diff of lines starting with - or + is repaired to exactly the intended file, or refused', () => {
-  // Without dropped lines: in such a text a lost marker and a dropped line together can say another
-  // edit outright ("- a" then removes " a" two lines on), as two dropped lines can anywhere.
+  // Without dropped lines: in such a text (" a" and "a", "- a" and " a") a dropped line and a lost
+  // marker or space together can say another edit outright, as two dropped lines can anywhere.
   repairedExactlyOrRefused(listCaseArb, runs(3000), Object.keys(CORRUPTIONS).filter((name) => name !== 'dropContext'));
 });
 

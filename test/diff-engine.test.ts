@@ -588,6 +588,21 @@ test('a dropped line that fits on either side of added lines: the index line nam
   assert.equal(held.size, 0, 'the engine said it was done with the file');
 });
 
+test('a repair whose result is not the file the index line names is refused; the diff as written is taken whatever its index line says', async () => {
+  const base = 'b\n\tx := 1\n\n\n';
+  const intended = 'b\n\tx := 1\n\nx = 2\nx = 2\n\n';
+  const [diff] = (await gitDiffs('f.txt', base, intended)) as [string];
+  // The blank context lines are lost (the one before the added lines dropped, the one after left
+  // without its space, a separator then) and the counts are off: the hunk fits right after
+  // "\tx := 1", one line early, which only the index line shows.
+  const broken = [...diff.split('\n').slice(0, 4), '@@ -1,2 +1,4 @@', ' b', ' \tx := 1', '+x = 2', '+x = 2', '', ''].join('\n');
+  assert.match(repair(broken, { 'f.txt': base }).error ?? '', /its index line names this base file and, as the result, blob \w+, but the repaired hunks give blob \w+/);
+  assert.equal(post(ok(broken.replace(`${indexLine(diff)}\n`, ''), { 'f.txt': base }), 'f.txt'), 'b\n\tx := 1\nx = 2\nx = 2\n\n\n', 'without it, the one reading is taken');
+  // Edited by hand after git wrote it (one added line more), and taken as written: git applies it so.
+  const edited = diff.replace('+x = 2\n', '+x = 2\n+x = 3\n').replace(/^@@ -(\d+),(\d+) \+(\d+),(\d+) @@/m, (_, a, b, c, d) => `@@ -${a},${b} +${c},${Number(d) + 1} @@`);
+  assert.equal(post(ok(edited, { 'f.txt': base }), 'f.txt'), 'b\n\tx := 1\n\nx = 2\nx = 3\nx = 2\n\n');
+});
+
 test('a hunk that fits two places under a bare @@ line: the index line picks the place whose result it names', async () => {
   const block = ['Usage:', '  tool [flags]', '', 'Commands:', '  run   :: run it', '  help  :: help', ''];
   const around = (one: string[], two: string[]): string => lines('# tool', '', ...one, 'Note.', 'Done.', '', 'Other.', '', ...two, 'Note.', 'Done.');

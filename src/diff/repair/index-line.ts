@@ -89,3 +89,18 @@ export function readingNamedByIndexLine<T>(
   });
   return { repaired, fixes };
 }
+
+/**
+ * Why a repair the diff's lines allowed is not the one its index line names, or null: the line
+ * names this base file and a result the repair does not give, so a lost line moved the diff (or
+ * changed it) and what the repair took is not what the author wrote. Only for a repair that
+ * changed the diff's hunks: a diff taken as written is what git would apply, whatever its index
+ * line says.
+ */
+export function otherResultThanNamed(diff: ReplyDiff, file: ReplyFile, r: ResolvedPaths, base: Buffer | null | undefined, result: Buffer | null | undefined): string | null {
+  if ((r.kind !== 'modify' && r.kind !== 'rename') || !(base instanceof Buffer) || !(result instanceof Buffer)) return null;
+  const ids = trustedIds(diff, file, base);
+  if (ids === null || blobId(result, ids.algorithm).startsWith(ids.newId)) return null;
+  return `its index line names this base file and, as the result, blob ${ids.newId}, but the repaired hunks give blob ${blobId(result, ids.algorithm).slice(0, ids.newId.length)}: a line the diff lost makes it fit elsewhere or otherwise; restore the diff's lost lines`;
+}
+

@@ -12,7 +12,7 @@ import { settleEndOfFile } from './eof-newline.js';
 import { fileHeader } from './file-header.js';
 import { markersOf, type PlacedHunk } from './hunk-ops.js';
 import { hunkSpec, placeHunks, type Chosen } from './place-hunks.js';
-import { readingNamedByIndexLine } from './index-line.js';
+import { otherResultThanNamed, readingNamedByIndexLine } from './index-line.js';
 import { q, refuse, RefusalError } from './refusal.js';
 import { buildOps, mergeOverlapping, padContext } from './restore-context.js';
 import type { ResolvedPaths } from './resolve-paths.js';
@@ -41,6 +41,10 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
   try {
     const repaired = repairFileOnce(diff, file, hunks, r, source, own, contextSeen);
     refuseOtherMarkerReadings(diff, file, hunks, r, source, contextSeen, repaired);
+    if (own.some((fix) => HUNK_FIXES.has(fix.kind))) {
+      const other = otherResultThanNamed(diff, file, r, r.oldPath === null ? null : source.get(r.oldPath), newContent(r, repaired));
+      if (other !== null) refuse(r.newPath ?? r.oldPath, null, other);
+    }
     fixes.push(...own);
     return repaired;
   } catch (error) {
@@ -84,6 +88,13 @@ function markerLines(hunks: readonly ReplyHunk[], content: Buffer): BodyLine[] {
   const lines = new Set(decoded.file.lines.map(plain));
   return hunks.flatMap((h) => h.body.filter((b) => (minus && b.kind === 'removed' && lines.has(`-${b.text}`)) || (plus && b.kind === 'added' && lines.has(`+${b.text}`))));
 }
+
+/** Fixes that change what the diff's hunks say or where they go (not its headers or the reply around it). */
+const HUNK_FIXES = new Set([
+  'drop-empty-hunk', 'restore-context', 'place-dropped-context', 'same-result-readings', 'context-marker', 'context-whitespace', 'removed-whitespace',
+  'reorder-hunks', 'merge-hunks', 'pad-context', 'complete-deletion', 'added-blank-marker', 'eof-newline', 'no-newline-marker',
+  'placeholder-hunk-header', 'hunk-line-numbers', 'hunk-counts', 'crlf-file',
+]);
 
 /** Past this many such lines (two to the power of them readings), the diff is not read each way. */
 const MAX_MARKER_LINES = 6;
@@ -136,8 +147,8 @@ function refuseOtherMarkerReadings(diff: ReplyDiff, file: ReplyFile, hunks: Repl
       other = repairFileOnce(diff, file, readAsContext(hunks, reading), r, source, [], contextSeen);
     } catch (error) {
       if (!(error instanceof RefusalError)) throw error;
-      // That reading fits, in more than one way itself: what it gives cannot be told apart.
-      if (error.kind === 'two-ways') twoReadings(r, hunks, reading[0] as BodyLine, 'and that reading fits in more ways than one');
+      // Refused for anything but fitting nowhere, that reading fits in more ways than one itself.
+      if (error.kind !== 'nowhere') twoReadings(r, hunks, reading[0] as BodyLine, 'and that reading fits in more ways than one');
       continue;
     }
     if (!sameResult(mine, newContent(r, other))) twoReadings(r, hunks, reading[0] as BodyLine, 'and the two readings change the file differently');
@@ -153,7 +164,8 @@ function onlyMarkerReading(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
   const items = markerLines(hunks, content);
   if (items.length === 0 || items.length > MAX_MARKER_LINES) return null;
   let taken: { repaired: RepairedFile | null; fixes: Fix[]; reading: BodyLine[] } | null = null;
-  // A reading that fits in more ways than one itself: taken with another that fits, it is two.
+  // A reading refused for anything but fitting nowhere fits in more ways than one itself: taken
+  // with another that fits, it is two.
   let ambiguous: BodyLine[] | null = null;
   for (const reading of markerReadings(hunks, items)) {
     const fixes: Fix[] = [];
@@ -162,7 +174,7 @@ function onlyMarkerReading(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
       repaired = repairFileOnce(diff, file, readAsContext(hunks, reading), r, source, fixes, contextSeen);
     } catch (error) {
       if (!(error instanceof RefusalError)) throw error;
-      if (error.kind === 'two-ways') ambiguous ??= reading;
+      if (error.kind !== 'nowhere') ambiguous ??= reading;
       continue;
     }
     if (taken === null) taken = { repaired, fixes, reading };
