@@ -6,14 +6,15 @@
 import type { FileChange, Fix } from '../types.js';
 import type { ExpectedFile, FileSource } from './api-types.js';
 import { addedLineEnding } from './added-line-endings.js';
-import { decodeBase, joinLines, plain, type BaseFile } from './base-file.js';
+import { decodeBase, joinLines, type BaseFile } from './base-file.js';
 import { hunkLines, postImage } from './emit-hunks.js';
 import { settleEndOfFile } from './eof-newline.js';
 import { fileHeader } from './file-header.js';
 import { markersOf, type PlacedHunk } from './hunk-ops.js';
 import { hunkSpec, placeHunks, type Chosen } from './place-hunks.js';
 import { otherResultThanNamed, readingNamedByIndexLine } from './index-line.js';
-import { q, refuse, RefusalError } from './refusal.js';
+import { onlyMarkerReading, refuseOtherMarkerReadings } from './marker-readings.js';
+import { refuse, RefusalError } from './refusal.js';
 import { buildOps, mergeOverlapping, padContext } from './restore-context.js';
 import type { ResolvedPaths } from './resolve-paths.js';
 import type { BodyLine, ReplyDiff, ReplyFile, ReplyHunk } from './reply-diff.js';
@@ -38,19 +39,20 @@ const EMPTY: BaseFile = { path: '', lines: [], finalNewline: true, eol: '', inde
  */
 export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[], r: ResolvedPaths, source: FileSource, fixes: Fix[], contextSeen: number): RepairedFile | null {
   const own: Fix[] = [];
+  const base = r.oldPath === null ? null : source.get(r.oldPath);
+  const again = (read: ReplyHunk[], f: Fix[]): RepairedFile | null => repairFileOnce(diff, file, read, r, source, f, contextSeen);
   try {
     const repaired = repairFileOnce(diff, file, hunks, r, source, own, contextSeen);
-    refuseOtherMarkerReadings(diff, file, hunks, r, source, contextSeen, repaired);
+    if (r.kind !== 'delete' && base) refuseOtherMarkerReadings(r, hunks, base, newContent(r, repaired), again, (f) => newContent(r, f));
     if (own.some((fix) => HUNK_FIXES.has(fix.kind))) {
-      const other = otherResultThanNamed(diff, file, r, r.oldPath === null ? null : source.get(r.oldPath), newContent(r, repaired));
+      const other = otherResultThanNamed(diff, file, r, base, newContent(r, repaired));
       if (other !== null) refuse(r.newPath ?? r.oldPath, null, other);
     }
     fixes.push(...own);
     return repaired;
   } catch (error) {
-    const base = r.oldPath === null ? null : source.get(r.oldPath);
     if (error instanceof RefusalError && error.kind === 'nowhere' && r.kind !== 'delete' && base) {
-      const taken = onlyMarkerReading(diff, file, hunks, r, source, base, contextSeen);
+      const taken = onlyMarkerReading(r, hunks, base, again, (f) => newContent(r, f));
       if (taken !== null) {
         fixes.push(...taken.fixes);
         return taken.repaired;
@@ -58,7 +60,7 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
     }
     // A file patch left out changes nothing: the new file is the base.
     const resultOf = (repaired: RepairedFile | null): Buffer | null => (repaired === null ? (base ?? null) : (repaired.expected.find((e) => e.path === r.newPath)?.content ?? null));
-    const named = error instanceof RefusalError ? readingNamedByIndexLine(diff, file, r, base, error, (f) => repairFileOnce(diff, file, hunks, r, source, f, contextSeen), resultOf) : null;
+    const named = error instanceof RefusalError ? readingNamedByIndexLine(diff, file, r, base, error, (f) => again(hunks, f), resultOf) : null;
     fixes.push(...(named?.fixes ?? own));
     if (named === null) throw error;
     return named.repaired;
@@ -69,26 +71,6 @@ export function repairFile(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[],
   }
 }
 
-/**
- * A line of the file that starts with '-' or '+' ("- one" of a Markdown or YAML list, "-- note" in
- * SQL), written as context without its leading space, reads as removing or adding " one". The
- * diff's lines that may be such a line: each removed or added line that is, marker included, a
- * line of the file. Where there are any, each reading of them (as written, or some of them as
- * context lines that lost their marker, as a line written with none is: context-marker) is tried,
- * and the file is repaired only when every reading that fits gives the same result.
- */
-function markerLines(hunks: readonly ReplyHunk[], content: Buffer): BodyLine[] {
-  // Most files have no line starting with '-' or '+': nothing to read twice, and no line set made.
-  const starts = (c: string): boolean => content[0] === c.charCodeAt(0) || content.includes(`\n${c}`);
-  const minus = starts('-');
-  const plus = starts('+');
-  if (!minus && !plus) return [];
-  const decoded = decodeBase('', content);
-  if ('problem' in decoded) return [];
-  const lines = new Set(decoded.file.lines.map(plain));
-  return hunks.flatMap((h) => h.body.filter((b) => (minus && b.kind === 'removed' && lines.has(`-${b.text}`)) || (plus && b.kind === 'added' && lines.has(`+${b.text}`))));
-}
-
 /** Fixes that change what the diff's hunks say or where they go (not its headers or the reply around it). */
 const HUNK_FIXES = new Set([
   'drop-empty-hunk', 'restore-context', 'place-dropped-context', 'same-result-readings', 'context-marker', 'context-whitespace', 'removed-whitespace',
@@ -96,92 +78,8 @@ const HUNK_FIXES = new Set([
   'placeholder-hunk-header', 'hunk-line-numbers', 'hunk-counts', 'crlf-file',
 ]);
 
-/** Past this many such lines (two to the power of them readings), the diff is not read each way. */
-const MAX_MARKER_LINES = 6;
-
-/** The hunks with `items` read as context lines that lost their leading space. */
-function readAsContext(hunks: readonly ReplyHunk[], items: readonly BodyLine[]): ReplyHunk[] {
-  const set = new Set(items);
-  return hunks.map((h) => ({ ...h, body: h.body.map((b): BodyLine => (set.has(b) ? { kind: 'context', text: `${b.kind === 'removed' ? '-' : '+'}${b.text}`, index: b.index, unmarked: true } : b)) }));
-}
-
-/**
- * Every reading of `items` but the one as written: each non-empty subset of them read as context,
- * except those that leave a hunk of `hunks` without a change (a hunk is written to change something).
- */
-function* markerReadings(hunks: readonly ReplyHunk[], items: readonly BodyLine[]): Generator<BodyLine[]> {
-  for (let subset = 1; subset < 1 << items.length; subset++) {
-    const reading = items.filter((_, k) => subset & (1 << k));
-    const changes = (h: ReplyHunk): boolean => h.body.some((b) => (b.kind === 'removed' || b.kind === 'added') && !reading.includes(b));
-    if (hunks.every((h) => changes(h) || !h.body.some((b) => b.kind === 'removed' || b.kind === 'added'))) yield reading;
-  }
-}
-
-function twoReadings(r: ResolvedPaths, hunks: readonly ReplyHunk[], line: BodyLine, why: string): never {
-  const asFile = `${line.kind === 'removed' ? '-' : '+'}${line.text}`;
-  const doing = line.kind === 'removed' ? 'removing' : 'adding';
-  refuse(r.newPath ?? r.oldPath, hunks.find((h) => h.body.includes(line))?.ordinal ?? null, `the line ${q(asFile)} reads both as ${doing} ${q(line.text)} and as the file's line ${q(asFile)} written as context without its leading space, ${why}; write it as ${q(` ${asFile}`)} if it is context`, {
-    expected: asFile,
-  }, 'two-ways');
-}
-
 function newContent(r: ResolvedPaths, repaired: RepairedFile | null): Buffer | null | undefined {
   return repaired?.expected.find((e) => e.path === r.newPath)?.content;
-}
-
-function sameResult(a: Buffer | null | undefined, b: Buffer | null | undefined): boolean {
-  return a === b || (a != null && b != null && a.equals(b));
-}
-
-/** The diff as written fit: refused when another reading of its marker lines fits with another result. */
-function refuseOtherMarkerReadings(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[], r: ResolvedPaths, source: FileSource, contextSeen: number, repaired: RepairedFile | null): void {
-  if (r.kind === 'delete' || r.oldPath === null) return;
-  const content = source.get(r.oldPath);
-  const items = content ? markerLines(hunks, content) : [];
-  if (items.length === 0) return;
-  if (items.length > MAX_MARKER_LINES) twoReadings(r, hunks, items[0] as BodyLine, `as may ${items.length - 1} more lines, too many readings to try`);
-  const mine = newContent(r, repaired);
-  for (const reading of markerReadings(hunks, items)) {
-    let other: RepairedFile | null;
-    try {
-      other = repairFileOnce(diff, file, readAsContext(hunks, reading), r, source, [], contextSeen);
-    } catch (error) {
-      if (!(error instanceof RefusalError)) throw error;
-      // Refused for anything but fitting nowhere, that reading fits in more ways than one itself.
-      if (error.kind !== 'nowhere') twoReadings(r, hunks, reading[0] as BodyLine, 'and that reading fits in more ways than one');
-      continue;
-    }
-    if (!sameResult(mine, newContent(r, other))) twoReadings(r, hunks, reading[0] as BodyLine, 'and the two readings change the file differently');
-  }
-}
-
-/**
- * The diff as written fit nowhere: the one result of the readings of its marker lines that fit,
- * with the first such reading's fixes; null when none fits (the refusal of the diff as written
- * stands); refused when two give different results.
- */
-function onlyMarkerReading(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[], r: ResolvedPaths, source: FileSource, content: Buffer, contextSeen: number): { repaired: RepairedFile | null; fixes: Fix[] } | null {
-  const items = markerLines(hunks, content);
-  if (items.length === 0 || items.length > MAX_MARKER_LINES) return null;
-  let taken: { repaired: RepairedFile | null; fixes: Fix[]; reading: BodyLine[] } | null = null;
-  // A reading refused for anything but fitting nowhere fits in more ways than one itself: taken
-  // with another that fits, it is two.
-  let ambiguous: BodyLine[] | null = null;
-  for (const reading of markerReadings(hunks, items)) {
-    const fixes: Fix[] = [];
-    let repaired: RepairedFile | null;
-    try {
-      repaired = repairFileOnce(diff, file, readAsContext(hunks, reading), r, source, fixes, contextSeen);
-    } catch (error) {
-      if (!(error instanceof RefusalError)) throw error;
-      if (error.kind !== 'nowhere') ambiguous ??= reading;
-      continue;
-    }
-    if (taken === null) taken = { repaired, fixes, reading };
-    else if (!sameResult(newContent(r, taken.repaired), newContent(r, repaired))) twoReadings(r, hunks, taken.reading[0] as BodyLine, 'and the readings that fit change the file differently');
-  }
-  if (taken !== null && ambiguous !== null) twoReadings(r, hunks, ambiguous[0] as BodyLine, 'and the readings that fit cannot be told apart');
-  return taken;
 }
 
 function repairFileOnce(diff: ReplyDiff, file: ReplyFile, hunks: ReplyHunk[], r: ResolvedPaths, source: FileSource, fixes: Fix[], contextSeen: number): RepairedFile | null {
