@@ -15,7 +15,7 @@
 import { plain, type BaseFile } from './base-file.js';
 import type { Op } from './hunk-ops.js';
 import { chooseReading } from './readings-choice.js';
-import { q, refuse } from './refusal.js';
+import { contextSpaceHint, q, refuse } from './refusal.js';
 
 export interface DroppedBesideAdded {
   /** Index in ops of the first added line of the run between the two old lines. */
@@ -51,7 +51,7 @@ export function placeDroppedLine(file: BaseFile, ops: Op[], d: DroppedBesideAdde
 function writtenAsAdded(ops: readonly Op[], d: DroppedBesideAdded, text: string): string {
   const run = ops.slice(d.runStart, d.runStart + d.runLength);
   if (!run.some((op) => op.kind === 'added' && `+${op.text}` === text)) return '';
-  return `; the hunk has ${q(text)} as an added line: meant as a context line, it needs a leading space (${q(` ${text}`)}), since a line starting with "+" adds the rest of it`;
+  return `; the hunk has ${q(text)} as an added line: ${contextSpaceHint(text)}`;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { plain, type BaseFile } from './base-file.js';
 import type { Candidate, HunkSpec } from './hunk-spec.js';
 import { bestAlignment, mostSimilarLine, type OldLine } from './locate-hunk.js';
-import { q, refuse } from './refusal.js';
+import { contextSpaceHint, q, refuse } from './refusal.js';
 import { statedStart } from './hunk-spec.js';
 
 export function refuseNotFound(file: BaseFile, spec: HunkSpec, display: string): never {
@@ -48,7 +48,7 @@ function lostSpace(file: BaseFile, line: OldLine): string {
   const asWritten = `-${line.text}`;
   const at = file.lines.findIndex((candidate) => plain(candidate) === asWritten);
   if (at < 0) return '';
-  return `; line ${at + 1} of the file is ${q(asWritten)}: meant as a context line, it needs a leading space (${q(` ${asWritten}`)}), since a line starting with "-" removes the rest of it`;
+  return `; line ${at + 1} of the file is ${q(asWritten)}: ${contextSpaceHint(asWritten)}`;
 }
 
 function sameLoose(a: string, b: string): boolean {

@@ -51,3 +51,8 @@ export function refusalLine(r: Refusal): string {
 export function q(text: string, max = 120): string {
   return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
 }
+
+/** What a file line that starts with '-' or '+' needs to be read as context, not as a removal or addition. */
+export function contextSpaceHint(line: string): string {
+  return `meant as a context line, it needs a leading space (${q(` ${line}`)}), since a line starting with "${line[0]}" ${line.startsWith('-') ? 'removes' : 'adds'} the rest of it`;
+}
