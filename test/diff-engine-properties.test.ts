@@ -357,3 +357,50 @@ test('a reading taken by the index line is always the intended file, and only an
   );
   assert.ok(taken > 0, 'no case had its reading taken by the index line');
 });
+
+/**
+ * The as-written check (src/diff/repair/as-written.ts) takes a clean file patch without the full
+ * repair; it must decide exactly as the full repair does (same outcome, byte for byte) on any
+ * reply, and take most clean diffs of files whose lines are mostly distinct. Replies of two files,
+ * one of them corrupted, take one file each way in the same reply.
+ */
+test('a file patch the as-written check takes is repaired exactly as the full repair repairs it', () => {
+  // Mostly distinct lines, so hunks usually fit once; a few repeats and list items, so they sometimes do not.
+  const distinct = fc
+    .record({
+      lines: fc.tuple(fc.uniqueArray(fc.nat(500), { minLength: 1, maxLength: 40 }), fc.array(fc.tuple(fc.nat(40), fc.constantFrom(...WORDS, '- item', '+ x')), { maxLength: 2 })).map(([keys, extra]) => {
+        const lines = keys.map((k) => `line ${k}`);
+        for (const [at, word] of extra) lines.splice(at, 0, word);
+        return lines;
+      }),
+      eol: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    })
+    .map(norm);
+  const cases = fc.oneof({ weight: 3, arbitrary: editedArb(distinct, 3, ['NEW', 'line 7', '', 'x = 2', '- item']) }, caseArb, listCaseArb, mixedCaseArb);
+  const names = Object.keys(WITH_MARKER_LOSS);
+  let taken = 0;
+  let clean = 0;
+  fc.assert(
+    fc.property(cases, cases, fc.array(fc.tuple(fc.constantFrom(...names), fc.nat(100)), { maxLength: 2 }), fc.nat(2), ({ a, b }, other, picks, which) => {
+      const diffs = [unifiedDiff('f.txt', a, b), unifiedDiff('g.txt', other.a, other.b)];
+      fc.pre(diffs[0] !== '' && diffs[1] !== '');
+      // Corrupted: the first file's patch, the second's, or (which === 2) neither.
+      const patches = diffs.map((diff, k) => {
+        let ls = diff.slice(0, -1).split('\n');
+        if (k === which) for (const [name, p] of picks) ls = WITH_MARKER_LOSS[name]!(p)(ls);
+        return ls.join('\n');
+      });
+      const reply = `${patches.join('\n')}\n`;
+      const source: FileSource = { get: (p) => (p === 'f.txt' ? Buffer.from(render(a)) : p === 'g.txt' ? Buffer.from(render(other.a)) : null) };
+      const paths: string[] = [];
+      const fast = repairReply(reply, source, { repoName: null, takenAsWritten: (path) => paths.push(path) });
+      const full = repairReply(reply, source, { repoName: null, asWritten: false });
+      assert.deepEqual(fast, full, `decided otherwise than the full repair (took ${paths.join(', ')}):\n${reply}`);
+      taken += paths.length;
+      clean += which === 2 || picks.length === 0 ? 2 : 1;
+    }),
+    { numRuns: runs(3000) },
+  );
+  // A share of the clean diffs here are of files with mostly distinct lines, ending in a newline: the check must take those.
+  assert.ok(taken > clean / 8, `the as-written check took ${taken} file patches of ${clean} clean ones`);
+});

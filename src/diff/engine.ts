@@ -9,7 +9,8 @@
  * line ending follows the file instead).
  * A clean diff passes through byte for byte with no fixes, unless one of its lines reads two ways
  * (a '-' or '+' line that is, marker included, a line of the file: repair/repair-file.ts) and the
- * other reading fits too, with another result: then it is refused.
+ * other reading fits too, with another result: then it is refused. Most such file patches are
+ * found so before any repair (repair/as-written.ts), which decides exactly as the repair would.
  *
  * Fix kinds (Fix.kind), stable identifiers, in the order the steps run:
  *   crlf                     the reply's CRLF line endings were converted (its headers ended in CRLF: transport)
@@ -58,7 +59,8 @@ import { RefusalError, refuse, refusalLine, type Refusal } from './repair/refusa
 import { repairFile } from './repair/repair-file.js';
 import { groupByFile, repoNameDoubled } from './repair/file-groups.js';
 import { headerFacts, pathCandidates, type ResolvedPaths } from './repair/resolve-paths.js';
-import { materializeHunks, readReplyDiff, releaseHunks, type ReplyDiff, type ReplyHunk } from './repair/reply-diff.js';
+import { materializeHunks, readReplyDiff, releaseHunks, type LineTable, type ReplyDiff, type ReplyHunk } from './repair/reply-diff.js';
+import { asWrittenFile } from './repair/as-written.js';
 
 export type { EngineOptions, ExpectedFile, FileSource, RepairOutcome, Refusal };
 
@@ -152,6 +154,20 @@ function* repairSteps(reply: string, files: FileSource, options: EngineOptions):
     for (const g of groups) {
       // One file's hunk lines at a time: made for its repair, let go once it is repaired.
       if (g.paths.oldPath !== null) yield g.paths.oldPath;
+      const content = g.paths.oldPath === null || options.asWritten === false ? null : files.get(g.paths.oldPath);
+      const taken = content instanceof Buffer ? asWrittenFile(diff, g.file, g.hunks, g.paths, content, contextSeen) : null;
+      if (taken !== null) {
+        files.done?.(g.paths.oldPath!);
+        options.takenAsWritten?.(g.paths.oldPath!);
+        out.addLines(diff.table, taken.from, taken.to);
+        for (const e of taken.expected) {
+          if (expectedPaths.has(e.path)) refuse(e.path, null, 'two file patches of the diff change this path');
+          expectedPaths.add(e.path);
+          expected.push(e);
+        }
+        changes.push({ oldPath: g.paths.oldPath, newPath: g.paths.newPath, kind: g.paths.kind });
+        continue;
+      }
       materializeHunks(diff, g.hunks);
       const repaired = repairFile(diff, g.file, g.hunks, g.paths, files, fixes, contextSeen);
       releaseHunks(diff, g.hunks);
@@ -199,9 +215,23 @@ class RepairedText {
   constructor(private readonly extracted: string) {}
 
   add(lines: readonly string[]): void {
-    this.count++;
     // Joined, then compared in one pass: a line at a time would flatten each line's pieces apart.
-    const part = lines.join('\n');
+    this.addPart(lines.join('\n'));
+  }
+
+  /** A file patch that is the extracted text's own lines `from` up to `to` (as-written.ts took it). */
+  addLines(table: LineTable, from: number, to: number): void {
+    const start = table.start(from);
+    if (this.parts === null && start === this.at) {
+      this.count++;
+      this.at = table.end(to - 1) + 1;
+      return;
+    }
+    this.addPart(this.extracted.slice(start, table.end(to - 1)));
+  }
+
+  private addPart(part: string): void {
+    this.count++;
     if (this.parts === null) {
       if (this.extracted.startsWith(part, this.at) && this.extracted.charCodeAt(this.at + part.length) === 10) {
         this.at += part.length + 1;

@@ -19,6 +19,13 @@ export interface EngineOptions {
    * any file's content is used, so a refusal quotes nothing of a file the executor did not see.
    */
   hidden?: (path: string) => string | null;
+  /**
+   * false: every file patch goes through the full repair, none is taken by the as-written check
+   * (repair/as-written.ts), which decides the same; the tests compare the two.
+   */
+  asWritten?: boolean;
+  /** Told each path the as-written check took. */
+  takenAsWritten?: (path: string) => void;
 }
 
 /** Base content by path: a Buffer, null when the path does not exist at base, undefined when not fetched. */

@@ -100,6 +100,16 @@ export class LineTable {
     return this.lines.droppedCr(i);
   }
 
+  /** Offset of the line's first character in `text`. */
+  start(i: number): number {
+    return this.lines.start(i);
+  }
+
+  /** Offset one past the line's text (its '\r' left out). */
+  end(i: number): number {
+    return this.lines.end(i);
+  }
+
   /** The line without its '\n' and '\r'. */
   lineText(i: number): string {
     return this.text.slice(this.lines.start(i), this.lines.end(i));

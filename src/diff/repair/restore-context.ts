@@ -14,7 +14,7 @@ import { refuseUnlessChoosing } from './readings-choice.js';
 import { refuse } from './refusal.js';
 
 /** Context wanted on each side of a change, as git writes by default; never more is added. */
-const CONTEXT = 3;
+export const CONTEXT = 3;
 /** Context lines one gap may hide, as in locate-hunk.ts. */
 const DROPPED_AT_MOST = 3;
 
