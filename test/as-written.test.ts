@@ -63,6 +63,21 @@ test('a clean file patch after one the repair changed is taken, and the repaired
   assert.deepEqual(outcome.fixes.map((f) => f.kind), ['placeholder-hunk-header']);
 });
 
+test('a file patch whose only faults are in its header (no diff --git line, no a/ b/ prefixes, in a fence) is taken with the header fixes', async () => {
+  const a = numbered('alpha', 30);
+  const base = { 'src/a.txt': `${a.join('\n')}\n` };
+  const diff = await gitDiff(base, { 'src/a.txt': `${a.map((l, i) => (i === 12 ? 'ALPHA' : l)).join('\n')}\n` });
+  const bare = diff
+    .split('\n')
+    .filter((l) => !l.startsWith('diff --git') && !l.startsWith('index '))
+    .map((l) => l.replace(/^(---|\+\+\+) [ab]\//, '$1 '))
+    .join('\n');
+  const { outcome, taken } = both(`Here it is:\n\`\`\`diff\n${bare}\`\`\`\n`, base);
+  assert.deepEqual(taken, ['src/a.txt']);
+  assert.deepEqual(outcome.fixes.map((f) => f.kind), ['strip-fences', 'strip-prose', 'missing-diff-git-line', 'ab-prefixes']);
+  assert.equal(outcome.diff, diff.replace(/^index .*\n/m, ''));
+});
+
 test('what the check leaves to the full repair: a hunk that fits twice, a line that reads two ways, CRLF, a lost end-of-file marker', async () => {
   // The hunk (the edit and three lines on either side) lies inside a block the file holds twice.
   const block = ['open', 'a = 1', 'b = 2', 'c = 3', 'y = 2', 'd = 4', 'e = 5', 'f = 6', 'close'];

@@ -159,7 +159,8 @@ function* repairSteps(reply: string, files: FileSource, options: EngineOptions):
       if (taken !== null) {
         files.done?.(g.paths.oldPath!);
         options.takenAsWritten?.(g.paths.oldPath!);
-        out.addLines(diff.table, taken.from, taken.to);
+        fixes.push(...taken.fixes);
+        out.addLines(diff.table, taken.header === null ? taken.from : taken.hunks, taken.to, taken.header);
         for (const e of taken.expected) {
           if (expectedPaths.has(e.path)) refuse(e.path, null, 'two file patches of the diff change this path');
           expectedPaths.add(e.path);
@@ -219,15 +220,19 @@ class RepairedText {
     this.addPart(lines.join('\n'));
   }
 
-  /** A file patch that is the extracted text's own lines `from` up to `to` (as-written.ts took it). */
-  addLines(table: LineTable, from: number, to: number): void {
+  /**
+   * A file patch that is the extracted text's own lines `from` up to `to`, after `header` when
+   * given (as-written.ts took it): only where it ends is kept while the patches match.
+   */
+  addLines(table: LineTable, from: number, to: number, header: readonly string[] | null): void {
     const start = table.start(from);
-    if (this.parts === null && start === this.at) {
+    if (header === null && this.parts === null && start === this.at) {
       this.count++;
       this.at = table.end(to - 1) + 1;
       return;
     }
-    this.addPart(this.extracted.slice(start, table.end(to - 1)));
+    const lines = this.extracted.slice(start, table.end(to - 1));
+    this.addPart(header === null ? lines : `${header.join('\n')}\n${lines}`);
   }
 
   private addPart(part: string): void {

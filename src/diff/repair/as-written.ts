@@ -1,9 +1,10 @@
 /**
- * The common case, decided without the repair's machinery: a file patch as git writes it, every
- * hunk of which fits the base file exactly at the lines its header states, and nowhere else, with
- * git's shape. repair-file.ts would take such a patch unchanged, with no fix; here that is found
- * over the reply's text and the file's text in place, with no object or string per line, which on
- * a large clean diff is most of the repair's time and garbage.
+ * The common case, decided without the repair's machinery: a file patch whose hunks are as git
+ * writes them, each fitting the base file exactly at the lines its header states, and nowhere
+ * else, with git's shape. repair-file.ts would take such hunks unchanged, with no fix (its header
+ * may still need fileHeader's); here that is found over the reply's text and the file's text in
+ * place, with no object or string per line, which on a large clean diff is most of the repair's
+ * time and garbage.
  *
  * Every condition below is one under which a step of the full repair is known to do nothing
  * (named beside it); anything else returns null and the file goes through the full repair, so this
@@ -21,9 +22,16 @@ import type { LineTable, ReplyDiff, ReplyFile, ReplyHunk } from './reply-diff.js
 import { CONTEXT } from './restore-context.js';
 
 export interface AsWritten {
-  /** The file patch is the reply's lines from `from` up to (not including) `to`. */
+  /**
+   * The file patch is `header` (null: the reply's own header lines, from `from`) and then the
+   * reply's lines from `hunks` up to (not including) `to`.
+   */
+  header: string[] | null;
   from: number;
+  hunks: number;
   to: number;
+  /** The header's fixes (fileHeader's): its hunks need none. */
+  fixes: Fix[];
   expected: ExpectedFile[];
 }
 
@@ -54,8 +62,8 @@ export function asWrittenFile(diff: ReplyDiff, file: ReplyFile, hunks: readonly 
   if (r.kind !== 'modify' || r.oldPath === null || r.oldPath !== r.newPath) return null;
   if (hunks.length === 0 || hunks.length !== file.hunks.length || hunks.some((h, i) => h !== file.hunks[i] || h.trailing.length > 0 || h.range === null)) return null;
   const t = diff.table;
-  const from = headerLines(diff, file, r, hunks[0]!.header);
-  if (from === null) return null;
+  const header = headerLines(diff, file, r, hunks[0]!.header);
+  if (header === null) return null;
 
   const base = baseText(content);
   if (base === null) return null;
@@ -80,8 +88,9 @@ export function asWrittenFile(diff: ReplyDiff, file: ReplyFile, hunks: readonly 
     read.push(hunk);
     at = hunk.to;
   }
-  // The last hunk ends where the next file patch starts, or where the diff does.
-  if (at === t.count ? !diff.finalNewline : !t.startsWith(at, 'diff --git ')) return null;
+  // The last hunk ends where the reply reader starts the next file patch, or where the diff ends.
+  const next = diff.files[diff.files.indexOf(file) + 1];
+  if (next === undefined ? at !== t.count || !diff.finalNewline : at !== next.start) return null;
 
   for (let i = 0; i < read.length; i++) {
     const h = read[i]!;
@@ -100,25 +109,25 @@ export function asWrittenFile(diff: ReplyDiff, file: ReplyFile, hunks: readonly 
   if (!read.every((h) => lines.fitsOnlyAt(h.start, h.old))) return null;
   // A '-' or '+' line that is, marker included, a line of the file reads two ways (marker-readings.ts).
   if (startsWithMarker(content) && read.some((h) => changedLines(t, h).some((i) => lines.has(t.text, t.start(i), t.end(i))))) return null;
-  return { from, to: at, expected: [{ path: r.newPath!, content: postImage(base, fileLines, t, read) }] };
+  return { ...header, hunks: hunks[0]!.header, to: at, expected: [{ path: r.newPath!, content: postImage(base, fileLines, t, read) }] };
 }
 
 /**
- * The first line of the file patch when its header lines are what fileHeader writes for it, with
- * no fix, and nothing else: `diff --git`, an index line, `---`, `+++`, in that order, then the hunks.
+ * The file patch's header as fileHeader writes it, when the reply's header lines are `---` and
+ * `+++`, with `diff --git` and an index line before them or not, and nothing else: the reply's
+ * own lines when fileHeader keeps them (header null), else its lines and the fixes it logged
+ * (missing `diff --git` line or a/ b/ prefixes, say), which change nothing the hunks say.
  */
-function headerLines(diff: ReplyDiff, file: ReplyFile, r: ResolvedPaths, firstHunk: number): number | null {
+function headerLines(diff: ReplyDiff, file: ReplyFile, r: ResolvedPaths, firstHunk: number): Pick<AsWritten, 'header' | 'from' | 'fixes'> | null {
   const { git, minus, plus, extended } = file;
-  if (git === null || minus === null || plus === null || file.start !== git || extended.length > 1) return null;
-  if (extended.some((i, k) => i !== git + 1 + k || !diff.table.startsWith(i, 'index '))) return null;
-  if (minus !== git + 1 + extended.length || plus !== minus + 1 || firstHunk !== plus + 1) return null;
+  if (minus === null || plus === null || extended.length > 1) return null;
+  const lines = [...(git === null ? [] : [git]), ...extended, minus, plus];
+  if (lines[0] !== file.start || lines.some((i, k) => i !== file.start + k || diff.table.cr(i)) || firstHunk !== plus + 1) return null;
+  if (extended.some((i) => !diff.table.startsWith(i, 'index '))) return null;
   const fixes: Fix[] = [];
   const ours = fileHeader(diff, file, r, true, r.newPath!, fixes);
-  const lines = [git, ...extended, minus, plus];
-  if (lines.some((i) => diff.table.cr(i))) return null;
-  const theirs = lines.map((i) => diff.table.lineText(i));
-  if (fixes.length > 0 || ours.length !== theirs.length || ours.some((line, k) => line !== theirs[k])) return null;
-  return git;
+  const same = fixes.length === 0 && ours.length === lines.length && ours.every((line, k) => line === diff.table.lineText(lines[k]!));
+  return { header: same ? null : ours, from: file.start, fixes };
 }
 
 /** The base's text when decodeBase would take it as it is: not empty, UTF-8 without NUL or '\r'. */
