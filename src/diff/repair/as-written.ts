@@ -8,7 +8,8 @@
  *
  * Every condition below is one under which a step of the full repair is known to do nothing
  * (named beside it); anything else returns null and the file goes through the full repair, so this
- * never decides differently from it (test/as-written.test.ts compares the two on generated diffs).
+ * never decides differently from it (a property in test/diff-engine-properties.test.ts compares
+ * the two on generated diffs; test/as-written.test.ts pins the cases).
  */
 import { isUtf8 } from 'node:buffer';
 import { TextLines } from '../line-source.js';
