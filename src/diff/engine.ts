@@ -145,28 +145,32 @@ function* repairSteps(reply: string, files: FileSource, options: EngineOptions):
     // default of 3 (so a sloppy hunk with one line of context on each side is not taken for a git
     // hunk), more when some hunk has more before its first or after its last change.
     const contextSeen = Math.max(3, diff.widestContext);
+    const nextFile = new Map(diff.files.map((file, i) => [file, diff.files[i + 1]]));
     const out = new RepairedText(extracted.diff);
     const leftover: number[] = [];
     let crKept = 0;
     const expected: ExpectedFile[] = [];
     const expectedPaths = new Set<string>();
     const changes: RepairOutcome['files'] = [];
+    const keep = (post: readonly ExpectedFile[], change: RepairOutcome['files'][number]): void => {
+      for (const e of post) {
+        if (expectedPaths.has(e.path)) refuse(e.path, null, 'two file patches of the diff change this path');
+        expectedPaths.add(e.path);
+        expected.push(e);
+      }
+      changes.push(change);
+    };
     for (const g of groups) {
       // One file's hunk lines at a time: made for its repair, let go once it is repaired.
       if (g.paths.oldPath !== null) yield g.paths.oldPath;
       const content = g.paths.oldPath === null || options.asWritten === false ? null : files.get(g.paths.oldPath);
-      const taken = content instanceof Buffer ? asWrittenFile(diff, g.file, g.hunks, g.paths, content, contextSeen) : null;
+      const taken = content instanceof Buffer ? asWrittenFile(diff, g.file, nextFile.get(g.file), g.hunks, g.paths, content, contextSeen) : null;
       if (taken !== null) {
         files.done?.(g.paths.oldPath!);
         options.takenAsWritten?.(g.paths.oldPath!);
         fixes.push(...taken.fixes);
         out.addLines(diff.table, taken.header === null ? taken.from : taken.hunks, taken.to, taken.header);
-        for (const e of taken.expected) {
-          if (expectedPaths.has(e.path)) refuse(e.path, null, 'two file patches of the diff change this path');
-          expectedPaths.add(e.path);
-          expected.push(e);
-        }
-        changes.push({ oldPath: g.paths.oldPath, newPath: g.paths.newPath, kind: g.paths.kind });
+        keep(taken.expected, { oldPath: g.paths.oldPath, newPath: g.paths.newPath, kind: g.paths.kind });
         continue;
       }
       materializeHunks(diff, g.hunks);
@@ -177,12 +181,7 @@ function* repairSteps(reply: string, files: FileSource, options: EngineOptions):
       crKept += repaired.crKept;
       leftover.push(...repaired.leftover);
       out.add(repaired.lines);
-      for (const e of repaired.expected) {
-        if (expectedPaths.has(e.path)) refuse(e.path, null, 'two file patches of the diff change this path');
-        expectedPaths.add(e.path);
-        expected.push(e);
-      }
-      changes.push(repaired.change);
+      keep(repaired.expected, repaired.change);
     }
     if (out.count === 0) refuse(null, null, 'the diff changes nothing');
     const stray = [...diff.stray, ...leftover].sort((a, b) => a - b);

@@ -57,7 +57,8 @@ const MINUS = 45;
 const PLUS = 43;
 const BACKSLASH = 92;
 
-export function asWrittenFile(diff: ReplyDiff, file: ReplyFile, hunks: readonly ReplyHunk[], r: ResolvedPaths, content: Buffer, contextSeen: number): AsWritten | null {
+/** `next`: the file patch the reply reader found after `file`, if any. */
+export function asWrittenFile(diff: ReplyDiff, file: ReplyFile, next: ReplyFile | undefined, hunks: readonly ReplyHunk[], r: ResolvedPaths, content: Buffer, contextSeen: number): AsWritten | null {
   // Renames, new and deleted files, merged patches of one file, and any '\r' in the file patch
   // or the file (line endings are the crlf fixes' business) take the full repair.
   if (r.kind !== 'modify' || r.oldPath === null || r.oldPath !== r.newPath) return null;
@@ -90,7 +91,6 @@ export function asWrittenFile(diff: ReplyDiff, file: ReplyFile, hunks: readonly 
     at = hunk.to;
   }
   // The last hunk ends where the reply reader starts the next file patch, or where the diff ends.
-  const next = diff.files[diff.files.indexOf(file) + 1];
   if (next === undefined ? at !== t.count || !diff.finalNewline : at !== next.start) return null;
 
   for (let i = 0; i < read.length; i++) {
