@@ -78,13 +78,27 @@ test('a file patch whose only faults are in its header (no diff --git line, no a
   assert.equal(outcome.diff, diff.replace(/^index .*\n/m, ''));
 });
 
-test('what the check leaves to the full repair: a hunk that fits twice, a line that reads two ways, CRLF, a lost end-of-file marker', async () => {
-  // The hunk (the edit and three lines on either side) lies inside a block the file holds twice.
-  const block = ['open', 'a = 1', 'b = 2', 'c = 3', 'y = 2', 'd = 4', 'e = 5', 'f = 6', 'close'];
-  const twice = [...numbered('head', 4), ...block, ...numbered('middle', 4), ...block, ...numbered('tail', 4)];
-  const twiceDiff = await gitDiff({ 'f.txt': `${twice.join('\n')}\n` }, { 'f.txt': `${twice.map((l, i) => (i === 8 ? 'y = 20' : l)).join('\n')}\n` });
-  assert.deepEqual(both(twiceDiff, { 'f.txt': `${twice.join('\n')}\n` }).taken, []);
+test('a hunk that fits twice is taken at its stated line when no hint points elsewhere, and left to the repair when one does', async () => {
+  // The hunk (the edit and three lines on either side) lies inside a block the file holds twice,
+  // each copy below a function line of its own.
+  const block = ['  a = 1', '  b = 2', '  c = 3', '  y = 2', '  d = 4', '  e = 5', '  f = 6'];
+  const twice = ['func first() {', ...block, '}', 'func second() {', ...block, '}'];
+  const base = { 'f.txt': `${twice.join('\n')}\n` };
+  const diff = await gitDiff(base, { 'f.txt': `${twice.map((l, i) => (i === 4 ? '  y = 20' : l)).join('\n')}\n` });
+  assert.match(diff, /^@@ -2,7 \+2,7 @@ func first\(\) \{$/m);
+  const asGit = both(diff, base);
+  assert.deepEqual(asGit.taken, ['f.txt']);
+  assert.equal(asGit.outcome.diff, diff);
+  // The section text names the second copy's function: two hints disagree and, with no index line to
+  // name a result, the repair refuses.
+  const other = diff.replace(/^(@@ -2,7 \+2,7 @@).*$/m, '$1 func second() {').replace(/^index .*\n/m, '');
+  const pointed = both(other, base);
+  assert.deepEqual(pointed.taken, []);
+  assert.equal(pointed.outcome.ok, false);
+  assert.match(pointed.outcome.error ?? '', /section text points at line 11 but its line numbers at line 2/);
+});
 
+test('what the check leaves to the full repair: a line that reads two ways, CRLF, a lost end-of-file marker', async () => {
   // "- a" is a line of the file and the diff's removal of " a": read two ways.
   const list = ['# items', ' a', '- a', '- b', ...numbered('line', 6)];
   const listDiff = await gitDiff({ 'f.md': `${list.join('\n')}\n` }, { 'f.md': `${list.filter((_, i) => i !== 1).join('\n')}\n` });

@@ -365,12 +365,18 @@ test('a reading taken by the index line is always the intended file, and only an
  * one of them corrupted, take one file each way in the same reply.
  */
 test('a file patch the as-written check takes is repaired exactly as the full repair repairs it', () => {
-  // Mostly distinct lines, so hunks usually fit once; a few repeats and list items, so they sometimes do not.
+  // Mostly distinct lines, so hunks usually fit once; a few repeats and list items, and often a
+  // copy of a run of lines elsewhere in the file, so that a hunk inside it fits twice.
   const distinct = fc
     .record({
-      lines: fc.tuple(fc.uniqueArray(fc.nat(500), { minLength: 1, maxLength: 40 }), fc.array(fc.tuple(fc.nat(40), fc.constantFrom(...WORDS, '- item', '+ x')), { maxLength: 2 })).map(([keys, extra]) => {
+      lines: fc.tuple(
+        fc.uniqueArray(fc.nat(500), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.tuple(fc.nat(40), fc.constantFrom(...WORDS, '- item', '+ x')), { maxLength: 2 }),
+        fc.option(fc.tuple(fc.nat(40), fc.integer({ min: 4, max: 14 }), fc.nat(40))),
+      ).map(([keys, extra, copy]) => {
         const lines = keys.map((k) => `line ${k}`);
         for (const [at, word] of extra) lines.splice(at, 0, word);
+        if (copy !== null) lines.splice(copy[2], 0, ...lines.slice(copy[0], copy[0] + copy[1]));
         return lines;
       }),
       eol: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
@@ -381,12 +387,17 @@ test('a file patch the as-written check takes is repaired exactly as the full re
   let taken = 0;
   let clean = 0;
   fc.assert(
-    fc.property(cases, cases, fc.array(fc.tuple(fc.constantFrom(...names), fc.nat(100)), { maxLength: 2 }), fc.nat(2), ({ a, b }, other, picks, which) => {
+    fc.property(cases, cases, fc.array(fc.tuple(fc.constantFrom(...names), fc.nat(100)), { maxLength: 2 }), fc.nat(2), fc.nat(30), ({ a, b }, other, picks, which, section) => {
       const diffs = [unifiedDiff('f.txt', a, b), unifiedDiff('g.txt', other.a, other.b)];
       fc.pre(diffs[0] !== '' && diffs[1] !== '');
-      // Corrupted: the first file's patch, the second's, or (which === 2) neither.
+      // Corrupted: the first file's patch, the second's, or (which === 2) neither. Hunk headers
+      // carry a section text, some line of the file, on two replies in three: a hint that may
+      // point at the stated place, at another, or at none (`line 7` lines are function lines).
       const patches = diffs.map((diff, k) => {
         let ls = diff.slice(0, -1).split('\n');
+        const base = k === 0 ? a : other.a;
+        let hunk = 0;
+        if (section % 3 !== 0) ls = ls.map((l) => (/^@@ [^@]*@@$/.test(l) ? `${l} ${base.lines[(section + hunk++) % base.lines.length]!}` : l));
         if (k === which) for (const [name, p] of picks) ls = WITH_MARKER_LOSS[name]!(p)(ls);
         return ls.join('\n');
       });

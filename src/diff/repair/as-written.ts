@@ -1,7 +1,7 @@
 /**
  * The common case, decided without the repair's machinery: a file patch whose hunks are as git
- * writes them, each fitting the base file exactly at the lines its header states, and nowhere
- * else, with git's shape. repair-file.ts would take such hunks unchanged, with no fix (its header
+ * writes them, each fitting the base file exactly at the lines its header states (and where it
+ * fits elsewhere too, with no hint against that line: hintsAgree), with git's shape. repair-file.ts would take such hunks unchanged, with no fix (its header
  * may still need fileHeader's); here that is found over the reply's text and the file's text in
  * place, with no object or string per line, which on a large clean diff is most of the repair's
  * time and garbage.
@@ -47,6 +47,10 @@ interface Read {
   lastOldRemoved: boolean;
   /** Whether it ends with `\ No newline at end of file` after the file's last line, unchanged. */
   marked: boolean;
+  /** Its first and last change, as old lines from `start` (an added line counts at the old line after it): candidate()'s lo and hi. */
+  lo: number;
+  hi: number;
+  reply: ReplyHunk;
   /** Reply line of the first body line, and one past the last. */
   from: number;
   to: number;
@@ -107,7 +111,8 @@ export function asWrittenFile(diff: ReplyDiff, file: ReplyFile, next: ReplyFile 
     if ((h.lead < want && h.start > before) || (h.trail < want && h.start + h.old < after)) return null;
   }
   const lines = new HashedLines(fileLines);
-  if (!read.every((h) => lines.fitsOnlyAt(h.start, h.old))) return null;
+  const places = read.map((h) => lines.placesOf(h.start, h.old));
+  if (places.some((p) => p.length > 1) && !hintsAgree(fileLines, read, places)) return null;
   // A '-' or '+' line that is, marker included, a line of the file reads two ways (marker-readings.ts).
   if (startsWithMarker(content) && read.some((h) => changedLines(t, h).some((i) => lines.has(t.text, t.start(i), t.end(i))))) return null;
   return { ...header, hunks: hunks[0]!.header, to: at, expected: [{ path: r.newPath!, content: postImage(base, fileLines, t, read) }] };
@@ -167,6 +172,7 @@ function readHunk(t: LineTable, h: ReplyHunk, file: TextLines, delta: number, fi
   let trail = 0;
   let lastChange = SPACE;
   let lastOldRemoved = false;
+  let hi = 0;
   let i = h.header + 1;
   for (; old < range.oldCount || fresh < range.newCount; i++) {
     if (i >= t.count || t.cr(i)) return null;
@@ -181,6 +187,7 @@ function readHunk(t: LineTable, h: ReplyHunk, file: TextLines, delta: number, fi
       lastOldRemoved = false;
       continue;
     }
+    hi = old;
     if (c === MINUS) {
       // git writes a change's removed lines before its added ones (gitShaped asks the same).
       if (lastChange === PLUS && trail === 0) return null;
@@ -198,7 +205,7 @@ function readHunk(t: LineTable, h: ReplyHunk, file: TextLines, delta: number, fi
   // that line is context: what git writes too.
   const marked = i < t.count && t.first(i) === BACKSLASH;
   if (marked && (finalNewline || trail === 0 || start + old !== file.length || t.lineText(i) !== NO_NEWLINE_MARKER)) return null;
-  return { start, old, lead, trail, lastOldRemoved, marked, from: h.header + 1, to: marked ? i + 1 : i };
+  return { start, old, lead, trail, lastOldRemoved, marked, lo: lead, hi, reply: h, from: h.header + 1, to: marked ? i + 1 : i };
 }
 
 /** Whether reply line `i`, without its marker, is file line `line` (file lines hold no '\n'). */
@@ -244,19 +251,23 @@ class HashedLines {
     }
   }
 
-  /** Whether the `old` lines from `start`, which fit there, fit nowhere else in the file (placeHunks then asks no hint). */
-  fitsOnlyAt(start: number, old: number): boolean {
+  /**
+   * Every line where the `old` lines from `start` (which fit there) fit, in file order, as
+   * placeHunks' exact search finds them; past MAX_PLACES, just that many.
+   */
+  placesOf(start: number, old: number): number[] {
     const { hash, mask, count, file } = this;
     let anchor = 0;
     for (let k = 1; k < old; k++) if (count[hash[start + k]! & mask]! < count[hash[start + anchor]! & mask]!) anchor = k;
-    for (let p = this.head[hash[start + anchor]! & mask]!; p >= 0; p = this.next[p]!) {
+    const out: number[] = [];
+    for (let p = this.head[hash[start + anchor]! & mask]!; p >= 0 && out.length <= MAX_PLACES; p = this.next[p]!) {
       const s = p - anchor;
-      if (s === start || s < 0 || s + old > file.length) continue;
+      if (s < 0 || s + old > file.length) continue;
       let all = true;
       for (let k = 0; all && k < old; k++) all = hash[start + k] === hash[s + k] && this.same(start + k, file.text, file.start(s + k), file.end(s + k));
-      if (all) return false;
+      if (all) out.push(s);
     }
-    return true;
+    return out;
   }
 
   /** Whether `text` from `from` to `to` is a line of the file. */
@@ -270,6 +281,87 @@ class HashedLines {
     const { file } = this;
     return file.end(line) - file.start(line) === to - from && equalAt(file.text, file.start(line), text, from, to - from);
   }
+}
+
+/** A hunk that fits in more places than this is left to the full repair. */
+const MAX_PLACES = 8;
+
+/** A place a hunk fits, as placeHunks' candidates have it. */
+interface Place {
+  ordinal: number;
+  start: number;
+  end: number;
+  lo: number;
+  hi: number;
+}
+
+const placeAt = (h: Read, start: number): Place => ({ ordinal: h.reply.ordinal, start, end: start + h.old, lo: start + h.lo, hi: start + h.hi });
+
+/**
+ * Whether placeHunks puts every hunk that fits in several places at its stated line, with no
+ * hint against it: the hunks that fit once are placed first; then, in the hunks' order, each of
+ * the others by agreedHint's votes (the only place no placed hunk takes, the section text after
+ * `@@`, the line numbers, the order of the placed hunks around it), which must all be the stated
+ * line (the line numbers always vote, as the numbers of every hunk are right here). A hunk with
+ * no context after its changes, or with git's end-of-file marker, is left to the full repair
+ * (two more hints).
+ */
+function hintsAgree(file: TextLines, read: readonly Read[], places: readonly number[][]): boolean {
+  const placed: Place[] = read.flatMap((h, i) => (places[i]!.length === 1 ? [placeAt(h, h.start)] : []));
+  const above = funcLines(file);
+  for (let i = 0; i < read.length; i++) {
+    const h = read[i]!;
+    if (places[i]!.length === 1) continue;
+    if (places[i]!.length > MAX_PLACES || h.trail === 0 || h.marked) return false;
+    const stated = placeAt(h, h.start);
+    const free = places[i]!.map((start) => placeAt(h, start)).filter((c) => !placed.some((p) => c.lo <= p.hi && p.lo <= c.hi));
+    const statedFree = free.find((c) => c.start === h.start);
+    if (statedFree === undefined) return false;
+    const votes: Place[][] = [free];
+    const section = sectionText(h.reply.section);
+    if (section !== '') votes.push(free.filter((c) => funcLineAbove(file, above, c.start)?.startsWith(section) === true));
+    const bounds = orderBounds(h.reply.ordinal, placed);
+    if (bounds !== null) votes.push(free.filter((c) => c.start >= bounds.after && c.end <= bounds.before));
+    if (votes.some((vote) => vote.length === 1 && vote[0] !== statedFree)) return false;
+    placed.push(stated);
+  }
+  return true;
+}
+
+/** The section text as git would have written it (place-hints.ts reads it so). */
+function sectionText(section: string): string {
+  return (section.startsWith(' ') ? section.slice(1) : section).trimEnd();
+}
+
+/** For each line, the nearest line above it that starts with a letter, '_' or '$' (-1: none): git's default function line. */
+function funcLines(file: TextLines): () => Int32Array {
+  let above: Int32Array | null = null;
+  return () => {
+    if (above !== null) return above;
+    above = new Int32Array(file.length + 1);
+    let last = -1;
+    for (let i = 0; i <= file.length; i++) {
+      above[i] = last;
+      const c = i < file.length ? file.first(i) : NaN;
+      if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36) last = i;
+    }
+    return above;
+  };
+}
+
+function funcLineAbove(file: TextLines, above: () => Int32Array, start: number): string | null {
+  const i = above()[Math.min(start, file.length)]!;
+  return i < 0 ? null : file.text.slice(file.start(i), file.end(i)).trimEnd();
+}
+
+/** Where the hunk must lie when the placed hunks, in the order written, are in file order and it has one on either side. */
+function orderBounds(ordinal: number, placed: readonly Place[]): { after: number; before: number } | null {
+  const sorted = [...placed].sort((a, b) => a.ordinal - b.ordinal);
+  if (sorted.length < 2) return null;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.start < sorted[i - 1]!.end) return null;
+  const prev = sorted.filter((p) => p.ordinal < ordinal).at(-1);
+  const next = sorted.find((p) => p.ordinal > ordinal);
+  return prev && next ? { after: prev.end, before: next.start } : null;
 }
 
 /** FNV-1a over the characters of `text` from `from` to `to`. */
