@@ -21,6 +21,8 @@ import { shaped } from './place-dropped-line.js';
 import type { ResolvedPaths } from './resolve-paths.js';
 import type { LineTable, ReplyDiff, ReplyFile, ReplyHunk } from './reply-diff.js';
 import { CONTEXT } from './restore-context.js';
+import { hintsAgree, MAX_PLACES, type HunkAt } from './as-written-hints.js';
+import { equalAt, HashedLines } from './hashed-lines.js';
 
 export interface AsWritten {
   /**
@@ -37,7 +39,7 @@ export interface AsWritten {
 }
 
 /** One hunk as read here: where its old lines sit in the file, and its context on either side. */
-interface Read {
+interface Read extends HunkAt {
   /** First old line (0-based) and how many old lines. */
   start: number;
   old: number;
@@ -111,7 +113,7 @@ export function asWrittenFile(diff: ReplyDiff, file: ReplyFile, next: ReplyFile 
     if ((h.lead < want && h.start > before) || (h.trail < want && h.start + h.old < after)) return null;
   }
   const lines = new HashedLines(fileLines);
-  const places = read.map((h) => lines.placesOf(h.start, h.old));
+  const places = read.map((h) => lines.placesOf(h.start, h.old, MAX_PLACES));
   if (places.some((p) => p.length > 1) && !hintsAgree(fileLines, read, places)) return null;
   // A '-' or '+' line that is, marker included, a line of the file reads two ways (marker-readings.ts).
   if (startsWithMarker(content) && read.some((h) => changedLines(t, h).some((i) => lines.has(t.text, t.start(i), t.end(i))))) return null;
@@ -213,162 +215,6 @@ function sameLine(t: LineTable, i: number, file: TextLines, line: number): boole
   const a = t.start(i) + 1;
   const length = t.end(i) - a;
   return file.end(line) - file.start(line) === length && equalAt(t.text, a, file.text, file.start(line), length);
-}
-
-/** Whether `length` characters of `x` from `a` are those of `y` from `b`, compared in place. */
-function equalAt(x: string, a: number, y: string, b: number, length: number): boolean {
-  for (let k = 0; k < length; k++) if (x.charCodeAt(a + k) !== y.charCodeAt(b + k)) return false;
-  return true;
-}
-
-/**
- * The file's lines hashed into a table once, so that where a line occurs is found in time
- * proportional to its occurrences, with no string per line.
- */
-class HashedLines {
-  private readonly hash: Int32Array;
-  private readonly head: Int32Array;
-  private readonly next: Int32Array;
-  /** How many lines share each bucket: a hunk is looked up by its rarest line, as exactMatches does. */
-  private readonly count: Int32Array;
-  private readonly mask: number;
-
-  constructor(private readonly file: TextLines) {
-    const n = file.length;
-    this.hash = new Int32Array(n);
-    for (let line = 0; line < n; line++) this.hash[line] = hashOf(file.text, file.start(line), file.end(line));
-    let size = 16;
-    while (size < 2 * n) size <<= 1;
-    this.mask = size - 1;
-    this.head = new Int32Array(size).fill(-1);
-    this.count = new Int32Array(size);
-    this.next = new Int32Array(n);
-    for (let line = n - 1; line >= 0; line--) {
-      const b = this.hash[line]! & this.mask;
-      this.next[line] = this.head[b]!;
-      this.head[b] = line;
-      this.count[b]!++;
-    }
-  }
-
-  /**
-   * Every line where the `old` lines from `start` (which fit there) fit, in file order, as
-   * placeHunks' exact search finds them; past MAX_PLACES, just that many.
-   */
-  placesOf(start: number, old: number): number[] {
-    const { hash, mask, count, file } = this;
-    let anchor = 0;
-    for (let k = 1; k < old; k++) if (count[hash[start + k]! & mask]! < count[hash[start + anchor]! & mask]!) anchor = k;
-    const out: number[] = [];
-    for (let p = this.head[hash[start + anchor]! & mask]!; p >= 0 && out.length <= MAX_PLACES; p = this.next[p]!) {
-      const s = p - anchor;
-      if (s < 0 || s + old > file.length) continue;
-      let all = true;
-      for (let k = 0; all && k < old; k++) all = hash[start + k] === hash[s + k] && this.same(start + k, file.text, file.start(s + k), file.end(s + k));
-      if (all) out.push(s);
-    }
-    return out;
-  }
-
-  /** Whether `text` from `from` to `to` is a line of the file. */
-  has(text: string, from: number, to: number): boolean {
-    const h = hashOf(text, from, to);
-    for (let p = this.head[h & this.mask]!; p >= 0; p = this.next[p]!) if (this.hash[p] === h && this.same(p, text, from, to)) return true;
-    return false;
-  }
-
-  private same(line: number, text: string, from: number, to: number): boolean {
-    const { file } = this;
-    return file.end(line) - file.start(line) === to - from && equalAt(file.text, file.start(line), text, from, to - from);
-  }
-}
-
-/** A hunk that fits in more places than this is left to the full repair. */
-const MAX_PLACES = 8;
-
-/** A place a hunk fits, as placeHunks' candidates have it. */
-interface Place {
-  ordinal: number;
-  start: number;
-  end: number;
-  lo: number;
-  hi: number;
-}
-
-const placeAt = (h: Read, start: number): Place => ({ ordinal: h.reply.ordinal, start, end: start + h.old, lo: start + h.lo, hi: start + h.hi });
-
-/**
- * Whether placeHunks puts every hunk that fits in several places at its stated line, with no
- * hint against it: the hunks that fit once are placed first; then, in the hunks' order, each of
- * the others by agreedHint's votes (the only place no placed hunk takes, the section text after
- * `@@`, the line numbers, the order of the placed hunks around it), which must all be the stated
- * line (the line numbers always vote, as the numbers of every hunk are right here). A hunk with
- * no context after its changes, or with git's end-of-file marker, is left to the full repair
- * (two more hints).
- */
-function hintsAgree(file: TextLines, read: readonly Read[], places: readonly number[][]): boolean {
-  const placed: Place[] = read.flatMap((h, i) => (places[i]!.length === 1 ? [placeAt(h, h.start)] : []));
-  const above = funcLines(file);
-  for (let i = 0; i < read.length; i++) {
-    const h = read[i]!;
-    if (places[i]!.length === 1) continue;
-    if (places[i]!.length > MAX_PLACES || h.trail === 0 || h.marked) return false;
-    const stated = placeAt(h, h.start);
-    const free = places[i]!.map((start) => placeAt(h, start)).filter((c) => !placed.some((p) => c.lo <= p.hi && p.lo <= c.hi));
-    const statedFree = free.find((c) => c.start === h.start);
-    if (statedFree === undefined) return false;
-    const votes: Place[][] = [free];
-    const section = sectionText(h.reply.section);
-    if (section !== '') votes.push(free.filter((c) => funcLineAbove(file, above, c.start)?.startsWith(section) === true));
-    const bounds = orderBounds(h.reply.ordinal, placed);
-    if (bounds !== null) votes.push(free.filter((c) => c.start >= bounds.after && c.end <= bounds.before));
-    if (votes.some((vote) => vote.length === 1 && vote[0] !== statedFree)) return false;
-    placed.push(stated);
-  }
-  return true;
-}
-
-/** The section text as git would have written it (place-hints.ts reads it so). */
-function sectionText(section: string): string {
-  return (section.startsWith(' ') ? section.slice(1) : section).trimEnd();
-}
-
-/** For each line, the nearest line above it that starts with a letter, '_' or '$' (-1: none): git's default function line. */
-function funcLines(file: TextLines): () => Int32Array {
-  let above: Int32Array | null = null;
-  return () => {
-    if (above !== null) return above;
-    above = new Int32Array(file.length + 1);
-    let last = -1;
-    for (let i = 0; i <= file.length; i++) {
-      above[i] = last;
-      const c = i < file.length ? file.first(i) : NaN;
-      if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36) last = i;
-    }
-    return above;
-  };
-}
-
-function funcLineAbove(file: TextLines, above: () => Int32Array, start: number): string | null {
-  const i = above()[Math.min(start, file.length)]!;
-  return i < 0 ? null : file.text.slice(file.start(i), file.end(i)).trimEnd();
-}
-
-/** Where the hunk must lie when the placed hunks, in the order written, are in file order and it has one on either side. */
-function orderBounds(ordinal: number, placed: readonly Place[]): { after: number; before: number } | null {
-  const sorted = [...placed].sort((a, b) => a.ordinal - b.ordinal);
-  if (sorted.length < 2) return null;
-  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.start < sorted[i - 1]!.end) return null;
-  const prev = sorted.filter((p) => p.ordinal < ordinal).at(-1);
-  const next = sorted.find((p) => p.ordinal > ordinal);
-  return prev && next ? { after: prev.end, before: next.start } : null;
-}
-
-/** FNV-1a over the characters of `text` from `from` to `to`. */
-function hashOf(text: string, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let k = from; k < to; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
-  return h;
 }
 
 /** The file with the hunks applied: its text between hunks, and each hunk's context and added lines. */

@@ -75,7 +75,7 @@ function checkAgainstMarker(file: BaseFile, spec: HunkSpec, all: Candidate[], fr
 }
 
 /** The section text as git would have written it (without the space after `@@`). */
-function sectionText(section: string): string {
+export function sectionText(section: string): string {
   return (section.startsWith(' ') ? section.slice(1) : section).trimEnd();
 }
 
