@@ -65,6 +65,20 @@ describe('check-patch', () => {
     assert.equal(report.diff, plain.stdout);
   });
 
+  test('a clean diff comes out as the bytes it came in as, on stdout and in --out', async () => {
+    // Non-ASCII text, so the bytes and the text differ in length, and a change git writes itself.
+    writeFileSync(path.join(root, 'main.go'), GO.replace('hello', 'héllo — ✓ 日本'));
+    const diff = execFileSync('git', ['diff', '--', 'main.go'], { cwd: root });
+    execFileSync('git', ['checkout', '--', '.'], { cwd: root });
+    writeFileSync(path.join(scratch, 'clean.diff'), diff);
+    const printed = await cli(['check-patch', path.join(scratch, 'clean.diff')]);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.equal(printed.stdout, diff.toString('utf8'));
+    const out = path.join(scratch, 'clean.out.diff');
+    assert.equal((await cli(['check-patch', '--out', out, path.join(scratch, 'clean.diff')])).code, 0);
+    assert.ok(readFileSync(out).equals(diff));
+  });
+
   test('a hunk whose context matches in two places is refused, never guessed', async () => {
     const ambiguous = ['--- a/twice.txt', '+++ b/twice.txt', '@@ ... @@', ' same', '-same', '+SAME', ''].join('\n');
     const result = await cli(['check-patch', '--out', path.join(scratch, 'never.diff'), '-'], ambiguous);

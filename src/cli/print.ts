@@ -53,11 +53,16 @@ export function out(line: string | Painted = ''): void {
  * Text that is the product itself (a diff, an HTML page), written as is to a pipe or a file; on a
  * terminal, which would act on them, its control characters are escaped. Not in --json.
  */
-export function outRaw(text: string | Painted): void {
+/**
+ * `bytes`: the text's UTF-8 encoding where the caller has it (check-patch's diff as read, up to
+ * megabytes): written as it is, unless a terminal needs the text made visible first.
+ */
+export function outRaw(text: string | Painted, bytes?: Uint8Array): void {
   if (state.json) return;
   clearLive();
   if (text instanceof Painted) writeStdout(text.text);
-  else writeStdout(stdoutIsTerminal() ? visibleText(text) : text);
+  else if (stdoutIsTerminal()) writeStdout(visibleText(text));
+  else writeStdout(bytes ?? text);
 }
 
 export function warn(line: string): void {

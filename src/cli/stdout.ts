@@ -17,13 +17,14 @@ import { fstatSync, statSync, writeSync } from 'node:fs';
 let closed = false;
 let stream: NodeJS.WriteStream | null = null;
 
-export function writeStdout(text: string): void {
-  if (closed || text === '') return;
+/** `output`: text, or its UTF-8 bytes where the caller holds them already (a large diff as read: no copy). */
+export function writeStdout(output: string | Uint8Array): void {
+  if (closed || output.length === 0) return;
   if (stream) {
-    stream.write(text);
+    stream.write(output);
     return;
   }
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = typeof output === 'string' ? Buffer.from(output, 'utf8') : output;
   let offset = 0;
   try {
     while (offset < bytes.length) offset += writeSync(1, bytes, offset);

@@ -20,13 +20,16 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
     for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key];
     const child = spawn(process.execPath, [options.cli ?? CLI, ...args], { cwd: options.cwd, env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     if (options.input !== undefined) child.stdin!.end(options.input);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Decoded once whole: a chunk may end inside a character.
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
     // Killed by a signal: 128 + its number, as a shell reports it.
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 + constants.signals[signal] : -1), stdout, stderr }));
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 128 + constants.signals[signal] : -1), stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
+    );
   });
 }
 

@@ -36,7 +36,7 @@ export default async function checkPatchCommand(options: Options, command: Comma
       const where = [fix.file, fix.hunk === null ? null : `hunk ${fix.hunk}`].filter(Boolean).join(' ');
       process.stderr.write(`${visibleLine(`fixed ${fix.kind}${where ? ` (${where})` : ''}: ${fix.detail}`)}\n`);
     }
-    if (ok && !options.out) outRaw(result.outcome.diff);
+    if (ok && !options.out) outRaw(result.outcome.diff, result.diffBytes ?? undefined);
     const converted = result.conversion ? `converted from ${result.format} (${result.conversion.steps.length} step(s)), ` : '';
     if (ok) process.stderr.write(`ok: ${converted}validates against ${result.base.slice(0, 12)} (${result.validation?.files.length ?? 0} file(s), ${result.outcome.fixes.length} fix(es))\n`);
   }
