@@ -52,10 +52,8 @@ export function out(line: string | Painted = ''): void {
 /**
  * Text that is the product itself (a diff, an HTML page), written as is to a pipe or a file; on a
  * terminal, which would act on them, its control characters are escaped. Not in --json.
- */
-/**
  * `bytes`: the text's UTF-8 encoding where the caller has it (check-patch's diff as read, up to
- * megabytes): written as it is, unless a terminal needs the text made visible first.
+ * megabytes), written as it is where the text would be.
  */
 export function outRaw(text: string | Painted, bytes?: Uint8Array): void {
   if (state.json) return;

@@ -43,12 +43,13 @@ function removeLiveIndexDirs(): void {
  * 7 of 300. The loop gives up after ~0.5 s and leaves the folder, as a kill would.
  */
 function removeDespiteWriter(dir: string): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
       rmSync(dir, { recursive: true, force: true });
       return;
     } catch {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      Atomics.wait(pause, 0, 0, 10);
     }
   }
 }
