@@ -10,7 +10,8 @@
  *   three tasks), and the git processes the step started; and the same at the first three tasks
  *   (k = 0 to 2) of the same run, so a step at k=N-1 can be set against k=1 with the same plan;
  * - status, show, verify, report and export on the finished run, the same way (median of
- *   --rounds rounds);
+ *   --rounds rounds), and beside verify its floor (scripts/floor-verify.ts: every file of the run
+ *   read and hashed, the audit log's chain followed; nothing proved), what any verify pays here;
  *
  * then the per-task slope of each (milliseconds per task, least squares over the sizes), and the
  * same table in CPU time (user + system of the command and the git processes it started, against
@@ -31,6 +32,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CLI } from '../test/support/cli.js';
 import { manyTaskId, manyTaskPlan, manyTaskReply } from '../test/support/many-tasks.js';
@@ -47,6 +49,8 @@ const { values: args } = parseArgs({
   },
 });
 const cli = path.resolve(args.cli!);
+/** The baseline beside verify: the part of its work no implementation skips (scripts/floor-verify.ts). */
+const FLOOR_VERIFY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'floor-verify.js');
 const sizes = args.sizes!.split(',').map(Number);
 const rounds = Number(args.rounds);
 if (sizes.some((size) => !Number.isInteger(size) || size < 1)) throw new Error('--sizes takes whole numbers of at least 1, comma-separated');
@@ -92,14 +96,14 @@ interface Step {
 }
 
 /** One CLI command, timed start to exit, with the git processes it started; a failure stops the bench. */
-function step(ws: Workspace, argv: string[]): Promise<Step & { stdout: string }> {
+function step(ws: Workspace, argv: string[], script: string = cli): Promise<Step & { stdout: string }> {
   const baseline = bare(ws.root);
   const gitBefore = gitCount();
   const cpuBefore = childrenCpuMs();
   return new Promise((resolve, reject) => {
     const env = { ...process.env, NO_COLOR: '1', OLLAMA_HOST: ws.fake.url, PATH: `${shim.dir}${path.delimiter}${process.env['PATH']}`, BENCH_GIT_LOG: shim.log };
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [cli, ...argv], { cwd: ws.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...argv], { cwd: ws.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -179,17 +183,18 @@ async function measure(size: number): Promise<Row> {
       'approve-task': summarize(approveTask),
     };
     const out = mkdtempSync(path.join(tmpdir(), 'bench-scale-out-'));
-    const commands: Array<[string, (round: number) => string[]]> = [
+    const commands: Array<[string, (round: number) => string[], string?]> = [
       ['status', () => ['status', '--run', run]],
       ['show', () => ['show', '--run', run]],
       ['verify', () => ['verify', '--run', run]],
+      ['verify floor (see below)', () => [path.join(ws.root, 'runs', run)], FLOOR_VERIFY],
       ['report', (round) => ['report', '--run', run, '--out', path.join(out, `report-${round}.html`)]],
       ['export', (round) => ['export', '--run', run, '--out', path.join(out, `run-${round}.tar.gz`)]],
     ];
     try {
-      for (const [label, argv] of commands) {
+      for (const [label, argv, script] of commands) {
         const samples: Step[] = [];
-        for (let round = 0; round < rounds; round++) samples.push(await step(ws, argv(round)));
+        for (let round = 0; round < rounds; round++) samples.push(await step(ws, argv(round), script));
         steps[label] = summarize(samples);
       }
     } finally {
@@ -235,6 +240,11 @@ async function main(): Promise<void> {
     console.log(`| ${label} | ${cells.join(' | ')} | ${Number.isNaN(perTask) ? '–' : perTask.toFixed(2)} |`);
   }
   console.log(`| building the run | ${rows.map((row) => `${row.build_s.toFixed(1)} s`).join(' | ')} | |`);
+  console.log('verify floor: scripts/floor-verify.ts, the part of verify no implementation skips: every file of the run read and hashed, every audit line parsed and chained; nothing proved, no CLI');
+  const largest = rows[rows.length - 1]!;
+  const verify = largest.steps['verify']!;
+  const floor = largest.steps['verify floor (see below)']!;
+  console.log(`target (verify of the ${largest.size}-task run <= 3x bare node): ${verify.ratio <= 3 ? 'met' : 'NOT met'} (${verify.ratio.toFixed(1)}x; the floor ${floor.ratio.toFixed(1)}x)`);
   if (rows.every((row) => Object.values(row.steps).every((step) => step.cpu_ms !== null))) {
     console.log('\nCPU time (user + system, the command and the git processes it started) as a ratio to a bare node\'s (median), and the per-task slope:');
     console.log(`| step | ${rows.map((row) => `N=${row.size}`).join(' | ')} | slope (ms/task) |`);
