@@ -215,6 +215,13 @@ test('list items: a corrupted diff of lines starting with - or + is repaired to 
   repairedExactlyOrRefused(listCaseArb, runs(3000), Object.keys(CORRUPTIONS).filter((name) => name !== 'dropContext'));
 });
 
+test('list items: one dropped context line, alone or with any corruption of the headers, is repaired to exactly the intended file, or refused', () => {
+  // What the test above leaves out, without the corruptions of context markers and whitespace that
+  // can make such a text say another edit more simply: ' a' that lost its marker is a context line
+  // of 'a', and a second lost line then gives the hunk a reading of its own.
+  repairedExactlyOrRefused(listCaseArb, runs(3000), Object.keys(CORRUPTIONS).filter((name) => name !== 'unmarkContext' && name !== 'tabsToSpaces'));
+});
+
 const PIECES = [
   'diff --git a/f.txt b/f.txt', 'diff --git ', '--- a/f.txt', '+++ b/f.txt', '--- /dev/null', '+++ /dev/null', '--- f.txt', '+++ f.txt',
   '@@ -1,2 +1,3 @@', '@@ -0,0 +1 @@', '@@ -99999999999999999999,1 +1 @@', '@@', '@@ ... @@', ' a', ' b', '+a', '-a', '-b', '', '}',
