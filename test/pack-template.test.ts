@@ -73,3 +73,18 @@ test('a pack whose feedback template is broken is refused, naming the file; one 
   assert.equal(old.executorFeedback, null);
   assert.deepEqual([...old.files.keys()].sort(), ['executor.system.txt', 'manifest.json', 'planner.system.txt']);
 });
+
+test('a pack manifest with a field of the wrong kind, or a prompt named by a path, is refused naming the field and what to do', () => {
+  const manifest = JSON.parse(readFileSync(path.join(DEFAULT_PACK_DIR, 'manifest.json'), 'utf8'));
+  const read = (name: string) => readFileSync(path.join(DEFAULT_PACK_DIR, name));
+  assert.throws(
+    () => parsePack(Buffer.from(JSON.stringify({ ...manifest, generation: { ...manifest.generation, temperature: 'hot' } })), read, 'p'),
+    (error: unknown) =>
+      error instanceof OrchestratorError &&
+      /^p\/manifest\.json is not a valid pack manifest at generation\.temperature: .*; fix that field \(the shipped packs\/core\/manifest\.json shows every field\)$/.test(error.message),
+  );
+  assert.throws(
+    () => parsePack(Buffer.from(JSON.stringify({ ...manifest, prompts: { ...manifest.prompts, planner_system: '../planner.system.txt' } })), read, 'p'),
+    (error: unknown) => error instanceof OrchestratorError && error.message === 'pack prompt "../planner.system.txt" must be a file name in the pack folder, not a path: put the prompt in p and name it by its file name in manifest.json',
+  );
+});

@@ -75,7 +75,8 @@ export function parsePackManifest(manifestBytes: Buffer, where: string): PackMan
   const parsed = PackManifest.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new OrchestratorError(`${where}/manifest.json is not a valid pack manifest at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    // zod's message says what the field should be; where to look for a manifest that is right is ours to say.
+    throw new OrchestratorError(`${where}/manifest.json is not a valid pack manifest at ${issue?.path.join('.') || '(root)'}: ${issue?.message}; fix that field (the shipped packs/core/manifest.json shows every field)`);
   }
   return parsed.data;
 }
@@ -88,7 +89,7 @@ export function parsePack(manifestBytes: Buffer, read: (name: string) => Buffer,
   const names = [manifest.prompts.planner_system, manifest.prompts.executor_system, ...(feedbackName ? [feedbackName] : [])];
   for (const [, prompts] of formatPrompts) names.push(prompts.executor_system, ...(prompts.executor_feedback ? [prompts.executor_feedback] : []));
   for (const name of names) {
-    if (name !== path.basename(name)) throw new OrchestratorError(`pack prompt "${name}" must be a file name in the pack folder, not a path`);
+    if (name !== path.basename(name)) throw new OrchestratorError(`pack prompt "${name}" must be a file name in the pack folder, not a path: put the prompt in ${where} and name it by its file name in manifest.json`);
   }
   const files = new Map<string, Buffer>([['manifest.json', manifestBytes]]);
   for (const name of names) if (!files.has(name)) files.set(name, read(name));
