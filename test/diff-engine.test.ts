@@ -390,6 +390,31 @@ test('regression: a hunk of git\'s shape whose header counts a lost line is chec
   assert.equal(post(clean, 'f.txt'), ['\treturn x', '\tx := 1', '\tx := 1', '# title', 'a', 'NEW', 'b', 'b', 'b', 'b', '# title', '-- note'].join('\n'));
 });
 
+// Found with FC_SEED=11563014 FC_RUNS=5 (list items): the context line "  a" (the file's " a") lost
+// its leading space and read as the file's "a"; so read, the hunk's lines stood exactly three lines
+// further down, and the change went there instead of to line 1, where the header put it.
+test('regression: a hunk that fits exactly away from its header\'s line, and there once whitespace is set aside, is refused', () => {
+  const base = lines('+ b', ' a', '# t', '+ b', 'a', '# t', '+ b', '', '+ b', '+ b', '');
+  const reply = ['diff --git f.txt f.txt', '--- f.txt', '+++ f.txt', '@@ -1,4 +1,4 @@', '-+ b', '+- c', ' a', ' # t', ' + b', ''].join('\n');
+  const r = repair(reply, { 'f.txt': base });
+  assert.equal(r.ok, false, `repaired to ${JSON.stringify(r.expected[0]?.content?.toString())}`);
+  assert.equal(r.refusal?.hunk, 1);
+  assert.match(r.error ?? '', /exactly at line 4, and at line 1, where its header puts it, once whitespace is set aside \(line 2 is " a" where the hunk has "a"/);
+  assert.match(r.error ?? '', /correct the header's line number or that line, and run again$/);
+  // Written as git writes it, the same hunk is taken as written.
+  const clean = ['diff --git a/f.txt b/f.txt', '--- a/f.txt', '+++ b/f.txt', '@@ -1,4 +1,4 @@', '-+ b', '+- c', '  a', ' # t', ' + b', ''].join('\n');
+  const taken = ok(clean, { 'f.txt': base });
+  assert.equal(taken.diff, clean);
+  assert.equal(post(taken, 'f.txt'), lines('- c', ' a', '# t', '+ b', 'a', '# t', '+ b', '', '+ b', '+ b', ''));
+  // A header that points where the hunk fits exactly is believed; one that points where nothing
+  // like its lines stands leaves the exact fit to decide (line numbers are often wrong).
+  const there = ok(reply.replace('@@ -1,4 +1,4 @@', '@@ -4,4 +4,4 @@'), { 'f.txt': base });
+  assert.equal(post(there, 'f.txt'), lines('+ b', ' a', '# t', '- c', 'a', '# t', '+ b', '', '+ b', '+ b', ''));
+  const elsewhere = ok(reply.replace('@@ -1,4 +1,4 @@', '@@ -7,4 +7,4 @@'), { 'f.txt': base });
+  assert.equal(post(elsewhere, 'f.txt'), lines('+ b', ' a', '# t', '- c', 'a', '# t', '+ b', '', '+ b', '+ b', ''));
+  assert.ok(elsewhere.fixes.some((f) => f.kind === 'hunk-line-numbers'));
+});
+
 // Found with FC_SEED=1106004327 FC_RUNS=5: "}" after the hunk lost its space and the blank line
 // before it was dropped; read as prose, the hunk went in without its context.
 test('regression: an unmarked line the header counts as context, but which is not the next file line, is refused', () => {

@@ -10,7 +10,8 @@
  *   different places are a contradiction, and the hunk is refused.
  *
  * A hunk placed as written but with lopsided context is then checked for a dropped line that
- * would put it elsewhere (dropped-line-readings.ts). Otherwise the hunk is refused, naming the
+ * would put it elsewhere (dropped-line-readings.ts), and one placed exactly away from its header's
+ * line for a lost leading space that would put it there (stated-line-twin.ts). Otherwise the hunk is refused, naming the
  * candidate lines (unless the file's index line names the result of one, index-line.ts).
  */
 import { fillExactPositions, fillTrimPositions, type BaseFile } from './base-file.js';
@@ -23,6 +24,7 @@ import { refuse } from './refusal.js';
 import type { DiffLine } from './reply-diff.js';
 import { chooseReading } from './readings-choice.js';
 import { mergeSameResult } from './same-result.js';
+import { refuseTwinAtStatedLine } from './stated-line-twin.js';
 
 export { hunkSpec, type HunkSpec } from './hunk-spec.js';
 
@@ -99,6 +101,7 @@ export function placeHunks(file: BaseFile, lines: readonly DiffLine[], specs: Hu
     const c = chosen.get(o.spec) ?? chooseReading(o.cands, () => refuseAmbiguous(file, o.spec, o.cands, display, usableStart(o.spec)));
     // Every alignment, merged ones too, may still question the hunk as written.
     if (o.tier === 'exact' || o.tier === 'trim' || o.tier === 'loose') checkNoDroppedLineReading(file, lines, o.spec, c, o.all, o.tier, keys, contextSeen, display);
+    if (o.tier === 'exact') refuseTwinAtStatedLine(file, lines, o.spec, c, display, contextSeen);
     return { spec: o.spec, positions: c.positions, start: c.start, end: c.end, tier: o.tier, alike: o.alike.get(c) ?? 1 };
   });
 }
