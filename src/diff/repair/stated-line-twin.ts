@@ -30,8 +30,8 @@ export function refuseTwinAtStatedLine(file: BaseFile, lines: readonly DiffLine[
   refuse(
     display,
     spec.hunk.ordinal,
-    `the hunk's lines are the file's exactly at line ${exact.start + 1}, and at line ${stated + 1}, where its header puts it, once whitespace is set aside (line ${stated + differs + 1} is ${q(at(differs))} where the hunk has ${q(written)}: a context line that lost its leading space reads so); which was meant would be a guess: correct the header's line number or that line, and run again`,
-    { expected: written, found: at(differs), closest: { line: stated + differs + 1, text: at(differs) } },
+    `the hunk's lines are the file's exactly at line ${exact.start + 1}, and at line ${stated + 1}, where its header puts it, once whitespace is set aside (line ${stated + differs + 1} is ${q(at(differs))} where the hunk has ${q(written)}: a context line that lost its leading space reads so); which was meant would be a guess: correct the header's line number or that line`,
+    { expected: written },
     'two-ways',
   );
 }
