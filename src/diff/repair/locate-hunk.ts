@@ -9,7 +9,8 @@
  *    trailing spaces stripped, a blank context line without its space).
  * 3. trim with gaps: the model may also have dropped up to MAX_GAP context lines between two of its
  *    lines, next to a context line. Where added lines sit between the two, at most one line, once
- *    per hunk: its place among the added lines is decided later (place-dropped-line.ts).
+ *    per hunk: its place among the added lines is decided later (place-dropped-line.ts). Here an
+ *    alignment exact to the letter is one among the others (see gapped()).
  * 4. and 5. the same two with all whitespace ignored (an alignment tab retyped as spaces).
  *
  * Each tier starts from the hunk line with the fewest occurrences in the file (an index built once
@@ -169,9 +170,10 @@ function gapped(file: BaseFile, spec: LocateSpec, kind: KeyKind, trimIndex: Map<
       }
     }
   }
-  // As for contiguous matches: where some alignments match every line exactly, those win.
-  const exact = out.filter((pl) => spec.old.every((o, i) => plain(file.lines[pl.positions[i] as number] as string) === o.text));
-  return { placements: exact.length > 0 ? exact : out, overflow: false };
+  // Every alignment counts, also where some match every line exactly: each already has the model
+  // drop a line, and one that also lost a leading space (a context line "  a" written " a", which
+  // reads as the file's "a") is as likely; where they give different results, the hunk is refused.
+  return { placements: out, overflow: false };
 }
 
 interface Partial {
