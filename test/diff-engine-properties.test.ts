@@ -76,7 +76,9 @@ function unifiedDiff(path: string, a: Text, b: Text): string {
   return `${out.join('\n')}\n`;
 }
 
-const WORDS = ['a', 'b', 'c', '}', '', '\tx := 1', '\treturn x', 'func f() {', '# title', '-- note'];
+// With lines that differ only in leading whitespace (' a' and 'a', ' ' and '', '    return x' and
+// '   return x'): a context line that lost its leading space reads as such a twin.
+const WORDS = ['a', 'b', 'c', '}', '', '\tx := 1', '\treturn x', 'func f() {', '# title', '-- note', ' a', ' }', '    return x', '   return x', ' ', '\t}'];
 /** One text has one form: a last empty line without a newline is no line at all. */
 function norm(t: Text): Text {
   const lines = [...t.lines];
