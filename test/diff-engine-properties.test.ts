@@ -217,11 +217,14 @@ test('list items: a corrupted diff of lines starting with - or + is repaired to 
   repairedExactlyOrRefused(listCaseArb, runs(3000), Object.keys(CORRUPTIONS).filter((name) => name !== 'dropContext'));
 });
 
-test('list items: one dropped context line, alone or with any corruption of the headers, is repaired to exactly the intended file, or refused', () => {
+test('list items: one dropped context line, alone or with the other corruptions of headers, is repaired to exactly the intended file, or refused', () => {
   // What the test above leaves out, without the corruptions of context markers and whitespace that
-  // can make such a text say another edit more simply: ' a' that lost its marker is a context line
-  // of 'a', and a second lost line then gives the hunk a reading of its own.
-  repairedExactlyOrRefused(listCaseArb, runs(3000), Object.keys(CORRUPTIONS).filter((name) => name !== 'unmarkContext' && name !== 'tabsToSpaces'));
+  // can make such a text say another edit more simply (' a' that lost its marker is a context line
+  // of 'a', and a second lost line then gives the hunk a reading of its own), and without counts
+  // rewritten at random: where they happen to count what the dropped line left, the diff is a
+  // valid one of another edit ("- c" lines added before "- a" with one line of context, as
+  // `git diff -U1` writes it; FC_SEED=-1770611761 FC_RUNS=5), which the engine does as git would.
+  repairedExactlyOrRefused(listCaseArb, runs(3000), Object.keys(CORRUPTIONS).filter((name) => name !== 'unmarkContext' && name !== 'tabsToSpaces' && name !== 'counts'));
 });
 
 const PIECES = [

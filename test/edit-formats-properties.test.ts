@@ -18,8 +18,9 @@ import { removeRepos } from './support/git-fixture.js';
 
 after(removeRepos);
 
-// Lines as code has them: repeated ones, blank ones, indentation, a fence a Markdown file holds.
-const WORDS = ['a', 'b', 'c', '}', '', '\tx := 1', '\treturn x', 'func f() {', '# title', '    y = 2', '```go', '```', 'end;'];
+// Lines as code has them: repeated ones, blank ones, indentation, a fence a Markdown file holds,
+// and lines that differ only in leading whitespace (a line of spaces among them).
+const WORDS = ['a', 'b', 'c', '}', '', '\tx := 1', '\treturn x', 'func f() {', '# title', '    y = 2', '```go', '```', 'end;', ' a', ' ', '   return x', '    return x', ' }'];
 
 interface Text {
   lines: string[];

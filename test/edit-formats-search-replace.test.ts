@@ -75,6 +75,12 @@ test('an empty SEARCH creates a file; DELETE deletes one; the final newline and 
   assert.deepEqual(await gitApply(pre, r.diff, ['old.txt', 'new/x.go', 'n.txt', 'w.txt']), { 'old.txt': null, ...post });
 });
 
+test('a new file keeps a last line of spaces; only the empty lines before >>>>>>> REPLACE are padding', () => {
+  const r = ok({}, block('new/p.md', '', '# P\n  \n\n\n'));
+  assert.deepEqual(engineApply({}, r.diff), { 'new/p.md': '# P\n  \n' });
+  assert.match(r.steps.find((s) => s.fix === 'trailing-blank-lines')?.message ?? '', /left out 2 empty line\(s\)/);
+});
+
 test('a SEARCH that matches twice, nowhere, or overlaps another block is refused, naming it', () => {
   const pre = { 'm.go': GO, 'r.rst': 'Title\n=====\n\ntext\n' };
   refused(pre, block('m.go', '}\n', '} // end\n'), /matches m\.go in 2 places \(lines 7 and 11\)/, 3);

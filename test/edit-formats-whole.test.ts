@@ -93,6 +93,22 @@ test('whitespace at line ends is taken as written and flagged; blank lines befor
   refused(pre, 'm.txt\n```\na\nb\nc\n```\n', /changes nothing/);
 });
 
+test('a line of spaces at the end of a block is content, not padding: the file keeps it as the block writes it', async () => {
+  // Found by the edit-format property with whitespace-only lines: counted as padding, the file's
+  // last line " " was left out (a block holding only it refused as empty), or an empty line kept
+  // in its place.
+  const pre = { 's.txt': 'c\n }\n \n', 'n.txt': ' a\n a\n ', 'o.txt': ' \nfunc f() {\n' };
+  const r = ok(pre, 's.txt\n```\nc\n }\n\n \n```\nn.txt\n```\n a\n a\n\n \n```\no.txt\n```\n \n```\n');
+  const post = { 's.txt': 'c\n }\n\n \n', 'n.txt': ' a\n a\n\n ', 'o.txt': ' \n' };
+  assert.deepEqual(engineApply(pre, r.diff), post);
+  assert.deepEqual(await gitApply(pre, r.diff, ['s.txt', 'n.txt', 'o.txt']), post);
+  assert.ok(!r.steps.some((s) => s.fix === 'trailing-blank-lines'));
+  // Empty lines after it are still the model's padding.
+  const padded = ok(pre, 's.txt\n```\nc\n }\n\n \n\n\n```\n');
+  assert.deepEqual(engineApply(pre, padded.diff), { ...pre, 's.txt': 'c\n }\n\n \n' });
+  assert.ok(padded.steps.some((s) => s.fix === 'trailing-blank-lines'));
+});
+
 test('new files, deleted files and empty files', async () => {
   const pre = { 'old.txt': 'gone\n', 'empty.txt': '', 'keep.txt': 'k\n' };
   const r = ok(pre, 'DELETE old.txt\nDELETE empty.txt\nnew/file.txt\n```\nhello\n```\nnew/empty.txt\n```\n```\n');

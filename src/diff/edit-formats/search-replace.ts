@@ -187,12 +187,13 @@ function newFile(path: string, blocks: readonly Block[], steps: ConversionStep[]
   }
   if (blocks.length > 1) refuse(`${path} does not exist and has ${blocks.length} blocks (lines ${blocks.map((b) => b.at).join(', ')}): create a new file with one block whose SEARCH is empty`, path, (blocks[1] as Block).at);
   const content = [...first.replace];
+  // Empty lines before >>>>>>> REPLACE are the model's padding; a line of spaces is content, as in a whole-file block.
   let blank = 0;
-  while (content.length > 0 && (content[content.length - 1] as ReplyLine).text.trim() === '') {
+  while (content.length > 0 && (content[content.length - 1] as ReplyLine).text === '') {
     content.pop();
     blank++;
   }
-  if (blank > 0) steps.push({ fix: 'trailing-blank-lines', message: `left out ${blank} blank line(s) at the end of the new file ${path}`, path, line: first.at });
+  if (blank > 0) steps.push({ fix: 'trailing-blank-lines', message: `left out ${blank} empty line(s) at the end of the new file ${path}`, path, line: first.at });
   const crs = content.filter((l) => l.cr).length;
   if (crs > 0) steps.push({ fix: 'crlf', message: `${crs} line(s) of the new file ${path} ended in CRLF; new files use LF`, path, line: first.at });
   refuseElisions(path, content.map((_, j) => ({ op: '+', i: 0, j })), content, undefined);

@@ -214,8 +214,10 @@ function newContent(path: string, block: FileBlock, original: string | undefined
 }
 
 /**
- * Blank lines a model leaves before the closing fence are not taken as the file's: the file keeps
- * as many blank lines at its end as it had (none for a new file).
+ * Empty lines a model leaves before the closing fence are not taken as the file's: the file keeps
+ * as many empty lines at its end as it had (none for a new file). A line of spaces is content, as
+ * whitespace is everywhere in a block: counted as padding, the file's own last line " " could be
+ * left out, or turned into an empty one kept in its place.
  */
 function dropTrailingBlankLines(path: string, block: FileBlock, original: string | undefined, steps: ConversionStep[]): ReplyLine[] {
   const content = [...block.content];
@@ -225,13 +227,14 @@ function dropTrailingBlankLines(path: string, block: FileBlock, original: string
   const first = content[content.length - extra] as ReplyLine;
   const n = extra;
   while (extra-- > 0) content.pop();
-  steps.push({ fix: 'trailing-blank-lines', message: `left out ${n} blank line(s) at the end of the block for ${path}, more than the file ${original === undefined ? 'needs' : 'has'} there`, path, line: first.n });
+  steps.push({ fix: 'trailing-blank-lines', message: `left out ${n} empty line(s) at the end of the block for ${path}, more than the file ${original === undefined ? 'needs' : 'has'} there`, path, line: first.n });
   return content;
 }
 
+/** Empty lines at the end ('\r' is a line ending, not content). */
 function trailingBlank(texts: readonly string[]): number {
   let n = 0;
-  while (n < texts.length && (texts[texts.length - 1 - n] as string).trim() === '') n++;
+  while (n < texts.length && /^\r?$/.test(texts[texts.length - 1 - n] as string)) n++;
   return n;
 }
 
