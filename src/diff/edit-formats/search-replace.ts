@@ -187,7 +187,8 @@ function newFile(path: string, blocks: readonly Block[], steps: ConversionStep[]
   }
   if (blocks.length > 1) refuse(`${path} does not exist and has ${blocks.length} blocks (lines ${blocks.map((b) => b.at).join(', ')}): create a new file with one block whose SEARCH is empty`, path, (blocks[1] as Block).at);
   const content = [...first.replace];
-  // Empty lines before >>>>>>> REPLACE are the model's padding; a line of spaces is content, as in a whole-file block.
+  // Empty lines before >>>>>>> REPLACE are the model's padding; a line of spaces is content, as in
+  // a whole-file block.
   let blank = 0;
   while (content.length > 0 && (content[content.length - 1] as ReplyLine).text === '') {
     content.pop();

@@ -11,8 +11,9 @@
  *
  * A hunk placed as written but with lopsided context is then checked for a dropped line that
  * would put it elsewhere (dropped-line-readings.ts), and one placed exactly away from its header's
- * line for a lost leading space that would put it there (stated-line-twin.ts). Otherwise the hunk is refused, naming the
- * candidate lines (unless the file's index line names the result of one, index-line.ts).
+ * line for a lost leading space that would put it there (stated-line-twin.ts). Otherwise the hunk
+ * is refused, naming the candidate lines (unless the file's index line names the result of one,
+ * index-line.ts).
  */
 import { fillExactPositions, fillTrimPositions, type BaseFile } from './base-file.js';
 import { checkNoDroppedLineReading, readingsOf } from './dropped-line-readings.js';

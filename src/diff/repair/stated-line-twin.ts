@@ -7,7 +7,7 @@
  * aside, with another result, which one was meant is a guess: refused. The exact fit still wins
  * where the header agrees with it, or where nothing is at the header's line but other text.
  */
-import { keyOf, plain, type BaseFile, type KeyKind } from './base-file.js';
+import { keyOf, plain, type BaseFile } from './base-file.js';
 import { candidate, statedStart, type Candidate, type HunkSpec } from './hunk-spec.js';
 import { q, refuse } from './refusal.js';
 import type { DiffLine } from './reply-diff.js';
@@ -21,8 +21,8 @@ export function refuseTwinAtStatedLine(file: BaseFile, lines: readonly DiffLine[
   const differs = spec.old.findIndex((o, i) => o.text !== at(i));
   // An exact fit at the header's line too is one of the places the placement chose among.
   if (differs < 0) return;
-  const fits = (kind: KeyKind): boolean => spec.old.every((o, i) => keyOf(kind, o.text) === keyOf(kind, at(i)));
-  if (!fits('trim') && !fits('loose')) return;
+  // All whitespace set aside (which takes in lines equal once trimmed).
+  if (!spec.old.every((o, i) => keyOf('loose', o.text) === keyOf('loose', at(i)))) return;
   const twin = candidate(spec, Array.from({ length: k }, (_, i) => stated + i));
   // Lines alike enough that both places make the same file: one reading.
   if (mergeSameResult(file, lines, spec, [exact, twin], contextSeen).cands.length === 1) return;
